@@ -1,0 +1,279 @@
+// Administrative operations: what the CLI (and later the admin API) does to
+// organisations, suppliers, credentials, links and devices. Each write is one database
+// transaction and leaves an audit entry; each refusal is a coded error.
+import type { Knex } from 'knex';
+import { enrollPendingOnLink } from '../domain/linking.js';
+import { releaseDevice } from '../domain/release.js';
+import type { Device, Organisation, Supplier } from '../domain/state.js';
+import { isDeviceFamily, DEVICE_FAMILIES, type DeviceFamily } from '../model/device-family.js';
+import type { CodedError } from '../model/error-codes.js';
+import { audit } from '../store/audit.js';
+import { withRetry } from '../store/db.js';
+import { loadDevices, writeDevice, writeEvents } from '../store/enrollment-store.js';
+import {
+  findOrganisation,
+  insertAppleCustomerNumber,
+  insertOrganisation,
+  upsertDefaultServer,
+} from '../store/organisations.js';
+import {
+  findSupplier,
+  insertApiKey,
+  insertCertificate,
+  insertShipTo,
+  insertSupplier,
+  newApiKey,
+  revokeCredential,
+  setShipToActive,
+} from '../store/suppliers.js';
+
+export interface Actor {
+  /** Who: e.g. "cli:alice", "reseller:16FCE4A0". */
+  name: string;
+  /** From where: e.g. "cli@host", an IP address. */
+  origin: string;
+}
+
+/** A refusal the operator can act on: a code-like name and a sentence. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const now = (): string => new Date().toISOString();
+
+const ORG_ID = /^[A-Za-z0-9_-]{1,32}$/;
+const RESELLER_ID = /^[A-Za-z0-9]{1,32}$/;
+const COUNTRY = /^[A-Z]{2}$/;
+const SHIP_TO = /^\d{10}$/;
+const NAME_MAX_CHARS = 200;
+const SERVER_MAX_CHARS = 100;
+
+function requireMatch(value: string, pattern: RegExp, what: string): void {
+  if (!pattern.test(value)) throw new AdminError('GW-ADM-INVALID', `${what} "${value}" is not valid (expected ${pattern.source})`);
+}
+
+function requireName(name: string): void {
+  if (name.trim() === '' || name.length > NAME_MAX_CHARS) {
+    throw new AdminError('GW-ADM-INVALID', `name must be 1 to ${NAME_MAX_CHARS} characters`);
+  }
+}
+
+export async function requireOrganisation(db: Knex, orgId: string): Promise<Organisation> {
+  const org = await findOrganisation(db, orgId);
+  if (!org) throw new AdminError('GW-ADM-NOT-FOUND', `no organisation ${orgId}`);
+  return org;
+}
+
+export async function requireSupplier(db: Knex, supplierId: string): Promise<Supplier> {
+  const supplier = await findSupplier(db, supplierId);
+  if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${supplierId}`);
+  return supplier;
+}
+
+export async function addOrganisation(
+  db: Knex,
+  actor: Actor,
+  org: { orgId: string; name: string; country: string; appleCustomerNumbers?: string[] },
+): Promise<Organisation> {
+  requireMatch(org.orgId, ORG_ID, 'organisation id');
+  requireName(org.name);
+  requireMatch(org.country, COUNTRY, 'country (ISO 3166 alpha-2, upper case)');
+  for (const n of org.appleCustomerNumbers ?? []) requireMatch(n, /^\d{1,32}$/, 'Apple customer number');
+  return db.transaction(async (trx) => {
+    if (await findOrganisation(trx, org.orgId)) throw new AdminError('GW-ADM-EXISTS', `organisation ${org.orgId} already exists`);
+    const pk = await insertOrganisation(trx, org, now());
+    for (const n of org.appleCustomerNumbers ?? []) await addCustomerNumberTo(trx, pk, org.orgId, n);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.add', detail: org }, now());
+    return (await findOrganisation(trx, org.orgId))!;
+  });
+}
+
+async function addCustomerNumberTo(trx: Knex, orgPk: number, orgId: string, number: string): Promise<void> {
+  try {
+    await insertAppleCustomerNumber(trx, orgPk, number);
+  } catch (err) {
+    if (/unique|duplicate/i.test((err as Error).message)) {
+      throw new AdminError('GW-ADM-EXISTS', `Apple customer number ${number} already belongs to an organisation (compared without leading zeros); not added to ${orgId}`);
+    }
+    throw err;
+  }
+}
+
+export async function addAppleCustomerNumber(db: Knex, actor: Actor, orgId: string, number: string): Promise<void> {
+  requireMatch(number, /^\d{1,32}$/, 'Apple customer number');
+  await db.transaction(async (trx) => {
+    const org = await requireOrganisation(trx, orgId);
+    await addCustomerNumberTo(trx, org.pk, orgId, number);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.customer-number.add', detail: { orgId, number } }, now());
+  });
+}
+
+/** Sets (or with null clears) the server new devices of a family are assigned to. */
+export async function setDefaultServer(db: Knex, actor: Actor, orgId: string, family: string, server: string | null): Promise<void> {
+  if (!isDeviceFamily(family)) throw new AdminError('GW-ADM-INVALID', `unknown device family ${family} (one of ${DEVICE_FAMILIES.join(', ')})`);
+  if (server !== null && (server.trim() === '' || server.length > SERVER_MAX_CHARS)) {
+    throw new AdminError('GW-ADM-INVALID', `server name must be 1 to ${SERVER_MAX_CHARS} characters`);
+  }
+  await db.transaction(async (trx) => {
+    const org = await requireOrganisation(trx, orgId);
+    await upsertDefaultServer(trx, org.pk, family as DeviceFamily, server);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.default-server.set', detail: { orgId, family, server } }, now());
+  });
+}
+
+export async function addSupplier(
+  db: Knex,
+  actor: Actor,
+  s: { supplierId: string; kind: Supplier['kind']; name: string; shipTos?: string[] },
+): Promise<Supplier> {
+  requireMatch(s.supplierId, RESELLER_ID, 'reseller id');
+  requireName(s.name);
+  for (const shipTo of s.shipTos ?? []) requireMatch(shipTo, SHIP_TO, 'Ship-To (10 digits)');
+  return db.transaction(async (trx) => {
+    if (await findSupplier(trx, s.supplierId)) throw new AdminError('GW-ADM-EXISTS', `supplier ${s.supplierId} already exists`);
+    const supplier = await insertSupplier(trx, s, now());
+    for (const shipTo of s.shipTos ?? []) await addShipToFor(trx, supplier, shipTo);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.add', detail: s }, now());
+    return supplier;
+  });
+}
+
+async function addShipToFor(trx: Knex, supplier: Supplier, shipTo: string): Promise<void> {
+  try {
+    await insertShipTo(trx, supplier.pk, shipTo);
+  } catch (err) {
+    if (/unique|duplicate/i.test((err as Error).message)) throw new AdminError('GW-ADM-EXISTS', `Ship-To ${shipTo} is already registered`);
+    throw err;
+  }
+}
+
+export async function addShipTo(db: Knex, actor: Actor, supplierId: string, shipTo: string): Promise<void> {
+  requireMatch(shipTo, SHIP_TO, 'Ship-To (10 digits)');
+  await db.transaction(async (trx) => {
+    const supplier = await requireSupplier(trx, supplierId);
+    await addShipToFor(trx, supplier, shipTo);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.ship-to.add', detail: { supplierId, shipTo } }, now());
+  });
+}
+
+export async function setShipToStatus(db: Knex, actor: Actor, shipTo: string, active: boolean): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (!(await setShipToActive(trx, shipTo, active))) throw new AdminError('GW-ADM-NOT-FOUND', `no Ship-To ${shipTo}`);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.ship-to.status', detail: { shipTo, active } }, now());
+  });
+}
+
+/** Creates an API key and returns it: the only time it is ever shown. */
+export async function createApiKey(db: Knex, actor: Actor, supplierId: string, label: string, key = newApiKey()): Promise<{ id: number; key: string }> {
+  return db.transaction(async (trx) => {
+    const supplier = await requireSupplier(trx, supplierId);
+    const id = await insertApiKey(trx, supplier.pk, key, label.slice(0, 100), now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.api-key.create', detail: { supplierId, id, label } }, now());
+    return { id, key };
+  });
+}
+
+export async function addCertificate(db: Knex, actor: Actor, supplierId: string, fingerprint256: string, label: string): Promise<number> {
+  return db.transaction(async (trx) => {
+    const supplier = await requireSupplier(trx, supplierId);
+    let id: number;
+    try {
+      id = await insertCertificate(trx, supplier.pk, fingerprint256, label.slice(0, 100), now());
+    } catch (err) {
+      throw new AdminError('GW-ADM-INVALID', (err as Error).message);
+    }
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.certificate.add', detail: { supplierId, id, label } }, now());
+    return id;
+  });
+}
+
+export async function revokeCredentialById(db: Knex, actor: Actor, credentialId: number): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (!(await revokeCredential(trx, credentialId, now()))) {
+      throw new AdminError('GW-ADM-NOT-FOUND', `no unrevoked credential ${credentialId}`);
+    }
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.revoke', detail: { credentialId } }, now());
+  });
+}
+
+/**
+ * The organisation adds a reseller. Devices that reseller already ordered for it stop
+ * being pending and are enrolled, in the same database transaction as the link.
+ */
+export async function linkSupplier(db: Knex, actor: Actor, orgId: string, supplierId: string): Promise<{ enrolled: number }> {
+  return withRetry(() =>
+    db.transaction(async (trx) => {
+      const org = await requireOrganisation(trx, orgId);
+      const supplier = await requireSupplier(trx, supplierId);
+      if (supplier.kind === 'apple') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
+      if (org.linkedSupplierPks.includes(supplier.pk)) return { enrolled: 0 };
+      const at = now();
+      await trx('org_supplier_links').insert({ org_pk: org.pk, supplier_pk: supplier.pk, created_at: at });
+      const linked: Organisation = { ...org, linkedSupplierPks: [...org.linkedSupplierPks, supplier.pk] };
+      const pendingSerials = (await trx('devices')
+        .where({ org_pk: org.pk, supplier_pk: supplier.pk, state: 'pending' })
+        .pluck('serial')) as string[];
+      const devices = await loadDevices(trx, pendingSerials);
+      const result = enrollPendingOnLink(linked, supplier, [...devices.values()]);
+      for (const device of result.devices) {
+        const orderPk = (await trx('devices').where({ serial: device.serial }).first('order_pk')) as { order_pk: number | null };
+        await writeDevice(trx, device, orderPk.order_pk, at);
+      }
+      await writeEvents(trx, result.events, { transactionPk: null, document: `link ${orgId}+${supplierId}`, actor: actor.name, now: at });
+      await audit(trx, { actor: actor.name, origin: actor.origin, action: 'link.add', detail: { orgId, supplierId, enrolled: result.devices.length } }, at);
+      return { enrolled: result.devices.length };
+    }),
+  );
+}
+
+/** Removing a link keeps enrolled devices; the reseller's later orders are pending again. */
+export async function unlinkSupplier(db: Knex, actor: Actor, orgId: string, supplierId: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const org = await requireOrganisation(trx, orgId);
+    const supplier = await requireSupplier(trx, supplierId);
+    const removed = await trx('org_supplier_links').where({ org_pk: org.pk, supplier_pk: supplier.pk }).delete();
+    if (removed === 0) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'link.remove', detail: { orgId, supplierId } }, now());
+  });
+}
+
+/** The organisation releases a device for good; later orders naming it are refused (GW-DE-4310). */
+export async function releaseDeviceFromOrg(
+  db: Knex,
+  actor: Actor,
+  orgId: string,
+  serial: string,
+  reason: string,
+): Promise<CodedError | Device> {
+  if (reason.trim() === '') throw new AdminError('GW-ADM-INVALID', 'a release needs a reason (sold, lost, returned, ...)');
+  return withRetry(() =>
+    db.transaction(async (trx) => {
+      const org = await requireOrganisation(trx, orgId);
+      const device = (await loadDevices(trx, [serial])).get(serial);
+      const at = now();
+      const result = releaseDevice(device, serial, org, reason, at);
+      if ('code' in result) return result;
+      const row = (await trx('devices').where({ serial }).first('order_pk')) as { order_pk: number | null };
+      await writeDevice(trx, result.device, row.order_pk, at);
+      // The device leaves its order: the line no longer holds it live.
+      if (row.order_pk !== null) {
+        await trx('order_lines').where({ order_pk: row.order_pk, serial }).update({ status: 'released', live_serial: null });
+      }
+      await trx('released_devices').insert({
+        serial,
+        org_pk: org.pk,
+        reason: result.released.reason,
+        released_at: at,
+        actor: actor.name,
+      });
+      await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
+      await audit(trx, { actor: actor.name, origin: actor.origin, action: 'device.release', detail: { orgId, serial, reason } }, at);
+      return result.device;
+    }),
+  );
+}

@@ -1,0 +1,348 @@
+#!/usr/bin/env node
+// The gateway's command line: serve, migrate, seed, the sample trial (demo), and the
+// admin commands for organisations, resellers, credentials, links, devices and orders.
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { migrate, openDatabase, type Db } from './store/db.js';
+import { createApp, RESELLER_API_BASE } from './channels/http/app.js';
+import { startServer } from './channels/http/server.js';
+import { jsonLogger } from './log/logger.js';
+import { renderMessage } from './model/messages.js';
+import { listOrganisations } from './store/organisations.js';
+import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
+import {
+  AdminError,
+  addAppleCustomerNumber,
+  addCertificate,
+  addOrganisation,
+  addShipTo,
+  addSupplier,
+  createApiKey,
+  linkSupplier,
+  releaseDeviceFromOrg,
+  revokeCredentialById,
+  setDefaultServer,
+  setShipToStatus,
+  unlinkSupplier,
+  type Actor,
+} from './admin/operations.js';
+import { deviceReport, orderReport } from './admin/lookups.js';
+import { seedFromFolder } from './admin/seed.js';
+
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+interface Command {
+  usage: string;
+  options: Options;
+  run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: () => Promise<Db> }): Promise<void>;
+}
+
+class UsageError extends Error {}
+
+function required(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+const S = { type: 'string' } as const;
+const MULTI = { type: 'string', multiple: true } as const;
+
+const COMMANDS: Record<string, Command> = {
+  serve: {
+    usage: 'serve [--host H] [--port N]   start the gateway (reseller API) on the configured database',
+    options: { host: S, port: S },
+    async run({ config, values, db }) {
+      const cfg = withListenOverrides(config, values);
+      await serve(cfg, await db(), false);
+    },
+  },
+  demo: {
+    usage: 'demo [--host H] [--port N]    migrate, load samples/ and serve: a local trial on SQLite',
+    options: { host: S, port: S },
+    async run({ config, values, db, actor }) {
+      const cfg = withListenOverrides(config, values);
+      const database = await db();
+      const report = await seedFromFolder(database, SAMPLES_DIR, actor);
+      process.stderr.write(`samples loaded: ${JSON.stringify(report)}\n`);
+      await serve(cfg, database, true);
+    },
+  },
+  migrate: {
+    usage: 'migrate                       create or update the database schema',
+    options: {},
+    async run({ db }) {
+      await db(); // opening migrates
+      process.stdout.write('schema up to date\n');
+    },
+  },
+  seed: {
+    usage: 'seed [DIR]                    load organisations.json and suppliers.json (default: samples/)',
+    options: {},
+    async run({ db, positionals, actor }) {
+      print(await seedFromFolder(await db(), positionals[0] ?? SAMPLES_DIR, actor));
+    },
+  },
+  'org add': {
+    usage: 'org add --org-id ID --name NAME --country CC [--apple-customer-number N ...]',
+    options: { 'org-id': S, name: S, country: S, 'apple-customer-number': MULTI },
+    async run({ db, values, actor }) {
+      const org = await addOrganisation(await db(), actor, {
+        orgId: required(values, 'org-id'),
+        name: required(values, 'name'),
+        country: required(values, 'country'),
+        appleCustomerNumbers: (values['apple-customer-number'] as string[] | undefined) ?? [],
+      });
+      process.stdout.write(`organisation ${org.orgId} added\n`);
+    },
+  },
+  'org list': {
+    usage: 'org list',
+    options: {},
+    async run({ db }) {
+      const database = await db();
+      const orgs = await listOrganisations(database);
+      const suppliers = await listSuppliers(database);
+      const idOf = new Map(suppliers.map((s) => [s.pk, s.supplierId]));
+      print(orgs.map((o) => ({ ...o, pk: undefined, linkedSupplierPks: undefined, resellers: o.linkedSupplierPks.map((pk) => idOf.get(pk)) })));
+    },
+  },
+  'org add-customer-number': {
+    usage: 'org add-customer-number --org-id ID --number N',
+    options: { 'org-id': S, number: S },
+    async run({ db, values, actor }) {
+      await addAppleCustomerNumber(await db(), actor, required(values, 'org-id'), required(values, 'number'));
+      process.stdout.write('Apple customer number added\n');
+    },
+  },
+  'org set-server': {
+    usage: 'org set-server --org-id ID --family iPhone|iPad|Mac|AppleTV|AppleWatch|AppleVisionPro (--server NAME | --clear)',
+    options: { 'org-id': S, family: S, server: S, clear: { type: 'boolean' } },
+    async run({ db, values, actor }) {
+      const server = values.clear ? null : required(values, 'server');
+      await setDefaultServer(await db(), actor, required(values, 'org-id'), required(values, 'family'), server);
+      process.stdout.write(server ? `default server set\n` : 'default server cleared\n');
+    },
+  },
+  'reseller add': {
+    usage: 'reseller add --reseller-id ID --name NAME [--ship-to 0000052010 ...] [--apple]',
+    options: { 'reseller-id': S, name: S, 'ship-to': MULTI, apple: { type: 'boolean' } },
+    async run({ db, values, actor }) {
+      const s = await addSupplier(await db(), actor, {
+        supplierId: required(values, 'reseller-id'),
+        name: required(values, 'name'),
+        kind: values.apple ? 'apple' : 'reseller',
+        shipTos: (values['ship-to'] as string[] | undefined) ?? [],
+      });
+      process.stdout.write(`${s.kind} ${s.supplierId} added\n`);
+    },
+  },
+  'reseller list': {
+    usage: 'reseller list',
+    options: {},
+    async run({ db }) {
+      print((await listSuppliers(await db())).map((s) => ({ ...s, pk: undefined })));
+    },
+  },
+  'reseller add-ship-to': {
+    usage: 'reseller add-ship-to --reseller-id ID --ship-to NNNNNNNNNN',
+    options: { 'reseller-id': S, 'ship-to': S },
+    async run({ db, values, actor }) {
+      await addShipTo(await db(), actor, required(values, 'reseller-id'), required(values, 'ship-to'));
+      process.stdout.write('Ship-To added\n');
+    },
+  },
+  'reseller ship-to-status': {
+    usage: 'reseller ship-to-status --ship-to NNNNNNNNNN (--active | --inactive)',
+    options: { 'ship-to': S, active: { type: 'boolean' }, inactive: { type: 'boolean' } },
+    async run({ db, values, actor }) {
+      if (Boolean(values.active) === Boolean(values.inactive)) throw new UsageError('give exactly one of --active or --inactive');
+      await setShipToStatus(await db(), actor, required(values, 'ship-to'), Boolean(values.active));
+      process.stdout.write('Ship-To updated\n');
+    },
+  },
+  'key create': {
+    usage: 'key create --reseller-id ID [--label TEXT]   prints the new key once; it is stored only as a hash',
+    options: { 'reseller-id': S, label: S },
+    async run({ db, values, actor }) {
+      const { id, key } = await createApiKey(await db(), actor, required(values, 'reseller-id'), (values.label as string) ?? 'api key');
+      process.stdout.write(`credential ${id}\n${key}\n`);
+      process.stderr.write('Store this key now: the gateway keeps only its hash and cannot show it again.\n');
+    },
+  },
+  'key list': {
+    usage: 'key list --reseller-id ID',
+    options: { 'reseller-id': S },
+    async run({ db, values }) {
+      const database = await db();
+      const supplier = await findSupplier(database, required(values, 'reseller-id'));
+      if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${String(values['reseller-id'])}`);
+      print(await listCredentials(database, supplier.pk));
+    },
+  },
+  'key revoke': {
+    usage: 'key revoke --id N             revokes an API key or certificate; it stops working at once',
+    options: { id: S },
+    async run({ db, values, actor }) {
+      const id = Number(required(values, 'id'));
+      if (!Number.isInteger(id)) throw new UsageError('--id must be a number');
+      await revokeCredentialById(await db(), actor, id);
+      process.stdout.write(`credential ${id} revoked\n`);
+    },
+  },
+  'cert add': {
+    usage: 'cert add --reseller-id ID (--cert-file client.pem | --fingerprint SHA256) [--label TEXT]',
+    options: { 'reseller-id': S, 'cert-file': S, fingerprint: S, label: S },
+    async run({ db, values, actor }) {
+      const file = values['cert-file'] as string | undefined;
+      const fingerprint = file ? new X509Certificate(readFileSync(file)).fingerprint256 : required(values, 'fingerprint');
+      const id = await addCertificate(await db(), actor, required(values, 'reseller-id'), fingerprint, (values.label as string) ?? 'client certificate');
+      process.stdout.write(`credential ${id} (certificate ${fingerprint})\n`);
+    },
+  },
+  'link add': {
+    usage: 'link add --org-id ID --reseller-id ID   the organisation adds the reseller; its pending devices enrol',
+    options: { 'org-id': S, 'reseller-id': S },
+    async run({ db, values, actor }) {
+      const { enrolled } = await linkSupplier(await db(), actor, required(values, 'org-id'), required(values, 'reseller-id'));
+      process.stdout.write(`linked; ${enrolled} pending device(s) enrolled\n`);
+    },
+  },
+  'link remove': {
+    usage: 'link remove --org-id ID --reseller-id ID',
+    options: { 'org-id': S, 'reseller-id': S },
+    async run({ db, values, actor }) {
+      await unlinkSupplier(await db(), actor, required(values, 'org-id'), required(values, 'reseller-id'));
+      process.stdout.write('link removed\n');
+    },
+  },
+  'device release': {
+    usage: 'device release --org-id ID --serial SERIAL --reason TEXT   for good: later orders naming it are refused',
+    options: { 'org-id': S, serial: S, reason: S },
+    async run({ db, values, actor }) {
+      const result = await releaseDeviceFromOrg(await db(), actor, required(values, 'org-id'), required(values, 'serial'), required(values, 'reason'));
+      if ('code' in result) throw new AdminError(result.code, renderMessage(result));
+      process.stdout.write(`device ${result.serial} released\n`);
+    },
+  },
+  'device show': {
+    usage: 'device show --serial SERIAL   current state and full history',
+    options: { serial: S },
+    async run({ db, values }) {
+      const report = await deviceReport(await db(), required(values, 'serial'));
+      if (!report) throw new AdminError('GW-ADM-NOT-FOUND', `no device ${String(values.serial)}`);
+      print(report);
+    },
+  },
+  'order show': {
+    usage: 'order show --reseller-id ID --order-number N',
+    options: { 'reseller-id': S, 'order-number': S },
+    async run({ db, values }) {
+      const report = await orderReport(await db(), required(values, 'reseller-id'), required(values, 'order-number'));
+      if (!report) throw new AdminError('GW-ADM-NOT-FOUND', `no order ${String(values['order-number'])} of ${String(values['reseller-id'])}`);
+      print(report);
+    },
+  },
+};
+
+function withListenOverrides(config: GatewayConfig, values: Values): GatewayConfig {
+  const port = values.port === undefined ? config.port : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0..65535');
+  return { ...config, host: (values.host as string | undefined) ?? config.host, port };
+}
+
+async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
+  const logger = jsonLogger();
+  const running = await startServer(createApp(db, config, logger), config);
+  const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
+  process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\n`);
+  if (trial) {
+    const base = `${running.url}${RESELLER_API_BASE}`;
+    process.stderr.write(
+      [
+        '',
+        'Enroll the sample order (3 devices for organisation 19827, from reseller 16FCE4A0):',
+        `  curl -s -X POST ${base}/bulk-enroll-devices -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data @${join(SAMPLES_DIR, 'api', 'bulk-enroll.json')}`,
+        'Then ask for its status with the deviceEnrollmentTransactionId it answers:',
+        `  curl -s -X POST ${base}/check-transaction-status -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data '{"requestContext":{"shipTo":"0000052010","timeZone":"420","langCode":"en"},"depResellerId":"16FCE4A0","deviceEnrollmentTransactionId":"<id>"}'`,
+        'And see one of its devices:  npx abm-edi-gateway device show --serial DMPX1A2B3C4D',
+        'Stop with Ctrl-C.',
+        '',
+      ].join('\n'),
+    );
+  }
+  await new Promise<void>((resolveStop) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`${signal}: finishing in-flight requests, then stopping\n`);
+      void running.close().then(() => db.destroy()).then(() => resolveStop());
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function usage(): string {
+  return ['usage: abm-edi-gateway <command>', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '', 'Configuration: see README.md (DATABASE_URL, GATEWAY_PORT, GATEWAY_CONFIG, ...).'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
+  const name = COMMANDS[two] ? two : argv[0] ?? '';
+  const command = COMMANDS[name];
+  if (!command || name === 'help' || argv.includes('--help')) {
+    process.stdout.write(usage() + '\n');
+    return command || name === 'help' || argv.length === 0 ? 0 : 2;
+  }
+  const rest = argv.slice(name.split(' ').length);
+  let database: Db | undefined;
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const config = loadConfig();
+    const actor: Actor = { name: `cli:${userInfo().username}`, origin: `cli@${hostname()}` };
+    await command.run({
+      config,
+      values: values as Values,
+      positionals,
+      actor,
+      db: async () => {
+        database = openDatabase(config);
+        await migrate(database);
+        return database;
+      },
+    });
+    return 0;
+  } catch (err) {
+    if (err instanceof AdminError) process.stderr.write(`error ${err.code}: ${err.message}\n`);
+    else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(err as Error).message}\nusage: abm-edi-gateway ${command.usage}\n`);
+      return 2;
+    } else if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
+    else process.stderr.write(`error: ${(err as Error).message}\n`);
+    return 1;
+  } finally {
+    await database?.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`fatal: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

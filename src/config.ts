@@ -1,0 +1,147 @@
+// Configuration: defaults, then an optional JSON file (GATEWAY_CONFIG), then environment
+// variables. The result is validated by a JSON Schema so that a typo fails at start-up,
+// naming the setting, instead of at the first request.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+
+export interface TlsConfig {
+  certFile: string;
+  keyFile: string;
+  /** CA bundle that signs resellers' client certificates. */
+  clientCaFile: string;
+  /** When true, a request without a valid client certificate is refused (GRX-50038) even with a key. */
+  requireClientCertificate: boolean;
+}
+
+export interface GatewayConfig {
+  /** postgres://... to use PostgreSQL; absent means the embedded SQLite file. */
+  databaseUrl: string | null;
+  sqlitePath: string;
+  host: string;
+  port: number;
+  tls: TlsConfig | null;
+  limits: {
+    maxBodyBytes: number;
+    maxOrdersPerTransaction: number;
+    maxDevicesPerTransaction: number;
+    maxOrderNumbersPerShowRequest: number;
+  };
+  /** Log lines as JSON (one per line) on stdout; false prints nothing per request. */
+  requestLog: boolean;
+}
+
+export const DEFAULT_CONFIG: GatewayConfig = {
+  databaseUrl: null,
+  sqlitePath: './data/gateway.sqlite3',
+  host: '127.0.0.1',
+  port: 8080,
+  tls: null,
+  limits: {
+    maxBodyBytes: 5 * 1024 * 1024,
+    maxOrdersPerTransaction: 1000,
+    maxDevicesPerTransaction: 10000,
+    maxOrderNumbersPerShowRequest: 100,
+  },
+  requestLog: true,
+};
+
+const positiveInt = { type: 'integer', minimum: 1 } as const;
+
+const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['databaseUrl', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog'],
+  properties: {
+    databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
+    sqlitePath: { type: 'string', minLength: 1 },
+    host: { type: 'string', minLength: 1 },
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    tls: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['certFile', 'keyFile', 'clientCaFile', 'requireClientCertificate'],
+          properties: {
+            certFile: { type: 'string', minLength: 1 },
+            keyFile: { type: 'string', minLength: 1 },
+            clientCaFile: { type: 'string', minLength: 1 },
+            requireClientCertificate: { type: 'boolean' },
+          },
+        },
+      ],
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxBodyBytes', 'maxOrdersPerTransaction', 'maxDevicesPerTransaction', 'maxOrderNumbersPerShowRequest'],
+      properties: {
+        maxBodyBytes: { type: 'integer', minimum: 1024, maximum: 256 * 1024 * 1024 },
+        maxOrdersPerTransaction: positiveInt,
+        maxDevicesPerTransaction: positiveInt,
+        maxOrderNumbersPerShowRequest: positiveInt,
+      },
+    },
+    requestLog: { type: 'boolean' },
+  },
+} as const;
+
+export class ConfigError extends Error {}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Builds the configuration; `overrides` wins over the file and the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  let fromFile: Partial<GatewayConfig> = {};
+  if (env.GATEWAY_CONFIG) {
+    try {
+      fromFile = JSON.parse(readFileSync(env.GATEWAY_CONFIG, 'utf8')) as Partial<GatewayConfig>;
+    } catch (err) {
+      throw new ConfigError(`cannot read GATEWAY_CONFIG ${env.GATEWAY_CONFIG}: ${(err as Error).message}`);
+    }
+  }
+  const limits = { ...DEFAULT_CONFIG.limits, ...fromFile.limits };
+  const envLimits: [keyof GatewayConfig['limits'], string][] = [
+    ['maxBodyBytes', 'GATEWAY_MAX_BODY_BYTES'],
+    ['maxOrdersPerTransaction', 'GATEWAY_MAX_ORDERS_PER_TRANSACTION'],
+    ['maxDevicesPerTransaction', 'GATEWAY_MAX_DEVICES_PER_TRANSACTION'],
+    ['maxOrderNumbersPerShowRequest', 'GATEWAY_MAX_ORDER_NUMBERS_PER_SHOW'],
+  ];
+  for (const [key, name] of envLimits) {
+    const value = intFromEnv(env, name);
+    if (value !== undefined) limits[key] = value;
+  }
+  let tls = fromFile.tls ?? DEFAULT_CONFIG.tls;
+  if (env.GATEWAY_TLS_CERT || env.GATEWAY_TLS_KEY || env.GATEWAY_TLS_CLIENT_CA) {
+    tls = {
+      certFile: env.GATEWAY_TLS_CERT ?? '',
+      keyFile: env.GATEWAY_TLS_KEY ?? '',
+      clientCaFile: env.GATEWAY_TLS_CLIENT_CA ?? '',
+      requireClientCertificate: env.GATEWAY_TLS_REQUIRE_CLIENT_CERT === 'true',
+    };
+  }
+  const config: GatewayConfig = {
+    ...DEFAULT_CONFIG,
+    ...fromFile,
+    databaseUrl: env.DATABASE_URL || fromFile.databaseUrl || DEFAULT_CONFIG.databaseUrl,
+    sqlitePath: env.GATEWAY_SQLITE_PATH || fromFile.sqlitePath || DEFAULT_CONFIG.sqlitePath,
+    host: env.GATEWAY_HOST || fromFile.host || DEFAULT_CONFIG.host,
+    port: intFromEnv(env, 'GATEWAY_PORT') ?? fromFile.port ?? DEFAULT_CONFIG.port,
+    tls,
+    limits,
+    ...overrides,
+  };
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(CONFIG_SCHEMA);
+  if (!validate(config)) {
+    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  return config;
+}

@@ -1,0 +1,28 @@
+// When an organisation adds a reseller, the devices that reseller already ordered for it
+// stop being pending and are enrolled, without any resubmission.
+import type { Device, DeviceEvent, Organisation, Supplier } from './state.js';
+
+export interface LinkResult {
+  devices: Device[];
+  events: DeviceEvent[];
+}
+
+export function enrollPendingOnLink(org: Organisation, supplier: Supplier, devices: Device[]): LinkResult {
+  const out: LinkResult = { devices: [], events: [] };
+  for (const device of devices) {
+    if (device.state !== 'pending' || device.orgPk !== org.pk || device.supplierPk !== supplier.pk) continue;
+    const server = device.family ? (org.defaultServers[device.family] ?? null) : null;
+    out.devices.push({ ...device, state: 'enrolled', server });
+    out.events.push({
+      serial: device.serial,
+      kind: 'enrolled-on-link',
+      fromState: 'pending',
+      toState: 'enrolled',
+      orgPk: org.pk,
+      supplierPk: supplier.pk,
+      orderNumber: device.orderNumber,
+      detail: `organisation ${org.orgId} added reseller ${supplier.supplierId}`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+// The error-code catalogue: every code the gateway can answer with, and its message
+// templates. Codes come from the reseller wire protocol (../shared/spec) where the public
+// record has one; the GW- codes are the gateway's own, for rules the public record lacks.
+//
+// Templates name their parameters in braces ({serial}); renderMessage fills them.
+// English is complete by construction (the type requires it); other languages may be
+// partial, and fall back to English code by code.
+
+export const ERROR_CODES = {
+  // Transaction level (bulk-enroll-devices)
+  'DEP-ERR-3001': 'Transaction ID is missing.',
+  'DEP-ERR-3002': 'Transaction ID is too long: at most {max} characters.',
+  'DEP-ERR-3003': 'Orders are missing: a transaction carries at least one order.',
+  'DEP-ERR-3004': 'Order number is missing (order {index}).',
+  'DEP-ERR-3005': 'Device limit per transaction exceeded: {count} devices, at most {max}.',
+  'DEP-ERR-3006': 'Order number is too long: at most {max} characters ({orderNumber}).',
+  'DEP-ERR-3007': 'Order limit per transaction exceeded: {count} orders, at most {max}.',
+  // check-transaction-status
+  'DEP-ERR-4001': 'Device enrollment transaction ID is missing.',
+  'DEP-ERR-4002': 'Device enrollment transaction ID is too long: at most {max} characters.',
+  'DEP-ERR-4003': 'The transaction is still being processed. Try again later.',
+  'DEP-ERR-4004': 'Device enrollment transaction ID is invalid: {id}.',
+  'DEP-ERR-4005': 'Unable to process the request. Try again later.',
+  // Order level
+  'DEP-ERR-OR-4101': 'Customer ID is missing.',
+  'DEP-ERR-OR-4102': 'Customer ID is invalid: no organisation {customerId}.',
+  'DEP-ERR-OR-4103': 'Customer ID is too long: at most {max} characters.',
+  'DEP-ERR-OR-4104': 'Order date is missing.',
+  'DEP-ERR-OR-4105': 'Order date is invalid: {value} (expected YYYY-MM-DDThh:mm:ssZ).',
+  'DEP-ERR-OR-4106': 'Order type is missing.',
+  'DEP-ERR-OR-4107': 'Order type is invalid: {value} (expected OR, RE, VD or OV).',
+  'DEP-ERR-OR-4108': 'PO number is too long: at most {max} characters.',
+  'DEP-ERR-OR-4109': 'Order {orderNumber} was not found{reason}.',
+  'DEP-ERR-OR-4110':
+    'Order {orderNumber} already exists with a different {field}; correct it with an OV or VD order.',
+  'DEP-ERR-OR-4111': 'Delivery number is missing.',
+  'DEP-ERR-OR-4112': 'Delivery number is too long: at most {max} characters ({deliveryNumber}).',
+  'DEP-ERR-OR-4113': 'A VD order must not carry deliveries.',
+  'DEP-ERR-OR-4114': 'Invalid or missing information: {detail}.',
+  // Delivery level
+  'DEP-ERR-DL-4201': 'Ship date is missing.',
+  'DEP-ERR-DL-4202': 'Ship date is invalid: {value} (expected YYYY-MM-DDThh:mm:ssZ).',
+  'DEP-ERR-DL-4203': 'Ship date {shipDate} is before the order date {orderDate}.',
+  'DEP-ERR-DL-4205': 'Device ID is missing (device {index} of delivery {deliveryNumber}).',
+  'DEP-ERR-DL-4206': 'Device ID is too long: at most {max} characters ({deviceId}).',
+  'DEP-ERR-DL-4207': 'Delivery information is invalid: {detail}.',
+  // Device level
+  'DEP-ERR-DE-4301': 'Device ID {deviceId} is invalid: {detail}.',
+  'DEP-ERR-DE-4302': 'Asset tag of device {deviceId} is too long: at most {max} characters.',
+  'DEP-ERR-DE-4303': 'Device {deviceId} cannot be in different OR/OV orders: it is in order {otherOrder}.',
+  'DEP-ERR-DE-4304': 'Device {deviceId} is enrolled to another customer.',
+  'DEP-ERR-DE-4305': "Device {deviceId} is in another reseller's OR/OV order.",
+  'DEP-ERR-DE-4306': 'Device {deviceId} cannot be located{reason}.',
+  // show-order-details
+  'DEP-ERR-5001': 'Order number is required.',
+  'DEP-ERR-5002': 'Order {orderNumber} was not found.',
+  'DEP-ERR-5003': 'Unable to process the request. Try again later.',
+  'DEP-ERR-5004': 'Unable to process the request. Try again later.',
+  // Platform
+  'GRX-1000': 'The request body is not valid JSON: {detail}.',
+  'GRX-1056': 'Reseller ID (depResellerId) is missing.',
+  'GRX-5004': 'Data type mismatch at {path}: {detail}.',
+  'GRX-16001': 'Internal server error (reference {reference}).',
+  'GRX-16002': 'Invalid content type {contentType}: send application/json.',
+  'GRX-50001': 'Not authorised: {detail}.',
+  'GRX-50020': 'Ship-To is required.',
+  'GRX-50022': 'Time zone {value} is invalid: give minutes from UTC (e.g. "420") or an IANA id.',
+  'GRX-50025': 'Ship-To entered is not valid. Please enter a valid Ship-To',
+  'GRX-50026': 'Ship-To {shipTo} is no longer active.',
+  'GRX-50031': 'Language code is required.',
+  'GRX-50038': 'Client certificate is missing or invalid.',
+  'GRX-90004': 'No permission to act for reseller ID {depResellerId}.',
+  // Gateway-owned
+  'GW-DE-4310':
+    'Device {deviceId} was released by an organisation on {releasedOn} and cannot be enrolled again by an order.',
+  'GW-DE-4311': 'Device {serial} is not enrolled to organisation {orgId} (it is {state}).',
+  'GW-DE-4312': 'Return {orderNumber} is dated {returnDate}, not after order {otherOrder} ({orderDate}) that it returns.',
+  'GW-OR-4120':
+    'Organisation {customerId} has not added reseller {depResellerId}: {count} device(s) are held as pending and will be enrolled when it does.',
+  'GW-OR-4121': 'Order {orderNumber} was voided; use a new order number.',
+  'GW-TX-3010': 'Transaction ID {transactionId} was already used by this reseller with a different body.',
+  'GW-TX-3011': 'The request body is too large: at most {max} bytes.',
+  'GW-TX-3012': 'Too many order numbers in one request: {count}, at most {max}.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type MessageParams = Record<string, string | number | undefined>;
+
+/** A coded result: what every refusal in the gateway is made of. */
+export interface CodedError {
+  code: ErrorCode;
+  params?: MessageParams;
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}

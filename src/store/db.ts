@@ -1,0 +1,98 @@
+// The database connection: the embedded SQLite file by default, PostgreSQL when a
+// postgres:// URL is given. Both run the same migrations.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import * as core from './migrations/001-core.js';
+
+export type Db = Knex;
+
+export interface DatabaseSettings {
+  databaseUrl: string | null;
+  sqlitePath: string;
+  /** PostgreSQL only: the schema to use (tests give each run a fresh one). */
+  pgSchema?: string;
+}
+
+const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
+  '001-core': core,
+};
+
+// Migrations are compiled into the program, so they are listed here rather than read
+// from a folder: the same list runs from source, from dist/ and from an installed bin.
+const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS).sort(),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+};
+
+export function isPostgres(db: Db): boolean {
+  return db.client.config.client === 'pg';
+}
+
+export function openDatabase(settings: DatabaseSettings): Db {
+  if (settings.databaseUrl) {
+    return knexFactory({
+      client: 'pg',
+      connection: settings.databaseUrl,
+      searchPath: settings.pgSchema ? [settings.pgSchema] : undefined,
+      pool: { min: 0, max: 10 },
+    });
+  }
+  if (settings.sqlitePath !== ':memory:') mkdirSync(dirname(settings.sqlitePath), { recursive: true });
+  return knexFactory({
+    client: 'sqlite3',
+    connection: { filename: settings.sqlitePath },
+    useNullAsDefault: true,
+    pool: {
+      // One connection: SQLite has one writer, and knex queues transactions on it.
+      min: 1,
+      max: 1,
+      afterCreate: (conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) => {
+        conn.run('PRAGMA foreign_keys = ON', (e1) => {
+          if (e1) return done(e1, conn);
+          conn.run('PRAGMA journal_mode = WAL', (e2) => {
+            if (e2) return done(e2, conn);
+            conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
+          });
+        });
+      },
+    },
+  });
+}
+
+export async function migrate(db: Db, pgSchema?: string): Promise<string[]> {
+  if (pgSchema && isPostgres(db)) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [pgSchema]);
+  const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: pgSchema })) as [number, string[]];
+  return applied;
+}
+
+/** Retries a unit of work when a concurrent writer got there first. */
+export async function withRetry<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isRetryable(err)) throw err;
+      const backoffMs = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, backoffMs));
+    }
+  }
+}
+
+export class ConcurrentChange extends Error {
+  constructor(what: string) {
+    super(`concurrent change: ${what}`);
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof ConcurrentChange) return true;
+  const e = err as { code?: string; errno?: number };
+  // PostgreSQL: serialization failure, deadlock, unique violation (a racing insert).
+  if (e.code === '40001' || e.code === '40P01' || e.code === '23505') return true;
+  // SQLite: busy/locked from another process, or a racing unique insert.
+  if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED') return true;
+  if (e.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(String((err as Error).message))) return true;
+  return false;
+}

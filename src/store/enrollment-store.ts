@@ -1,0 +1,306 @@
+// Loads the part of the world an enrollment can touch, and writes back what the rules
+// changed. Writes are guarded: orders and devices carry a version that must still be
+// the one read (else ConcurrentChange, and the caller retries on fresh data), and the
+// live_serial constraint refuses a second live enrollment of one serial.
+import type { Knex } from 'knex';
+import type { Changes, World } from '../domain/enrollment.js';
+import type { OrderInput } from '../domain/order-fields.js';
+import { normaliseAppleCustomerNumber } from '../domain/matching.js';
+import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '../domain/state.js';
+import type { DeviceFamily } from '../model/device-family.js';
+import { chunks } from './chunks.js';
+import { ConcurrentChange } from './db.js';
+import { loadOrganisations } from './organisations.js';
+
+
+interface OrderRow {
+  id: number;
+  supplier_pk: number;
+  order_number: string;
+  kind: 'sale' | 'return';
+  last_type: Order['lastType'];
+  org_pk: number;
+  customer_id: string;
+  order_date: string;
+  po_number: string | null;
+  status: 'open' | 'voided';
+  version: number;
+}
+
+interface LineRow {
+  order_pk: number;
+  serial: string;
+  delivery_number: string;
+  asset_tag: string | null;
+  status: OrderLine['status'];
+  source_order_number: string | null;
+}
+
+interface DeviceRow {
+  serial: string;
+  state: Device['state'];
+  org_pk: number | null;
+  supplier_pk: number | null;
+  order_number: string | null;
+  family: string | null;
+  asset_tag: string | null;
+  server: string | null;
+  version: number;
+}
+
+async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void): Promise<Order[]> {
+  const rows = (await trx('orders').where(where).select('*')) as OrderRow[];
+  if (rows.length === 0) return [];
+  const byPk = new Map<number, Order>();
+  for (const r of rows) {
+    byPk.set(r.id, {
+      pk: r.id,
+      supplierPk: r.supplier_pk,
+      orderNumber: r.order_number,
+      kind: r.kind,
+      lastType: r.last_type,
+      orgPk: r.org_pk,
+      customerId: r.customer_id,
+      orderDate: r.order_date,
+      poNumber: r.po_number,
+      status: r.status,
+      deliveries: [],
+      lines: new Map(),
+      version: r.version,
+    });
+  }
+  for (const pks of chunks([...byPk.keys()])) {
+    const deliveries = (await trx('deliveries').whereIn('order_pk', pks).orderBy('id')) as {
+      order_pk: number;
+      delivery_number: string;
+      ship_date: string;
+    }[];
+    for (const d of deliveries) byPk.get(d.order_pk)!.deliveries.push({ deliveryNumber: d.delivery_number, shipDate: d.ship_date });
+    const lines = (await trx('order_lines as l')
+      .leftJoin('orders as s', 's.id', 'l.source_order_pk')
+      .whereIn('l.order_pk', pks)
+      .orderBy('l.id')
+      .select('l.order_pk', 'l.serial', 'l.delivery_number', 'l.asset_tag', 'l.status', 's.order_number as source_order_number')) as LineRow[];
+    for (const l of lines) {
+      byPk.get(l.order_pk)!.lines.set(l.serial, {
+        serial: l.serial,
+        deliveryNumber: l.delivery_number,
+        assetTag: l.asset_tag,
+        status: l.status,
+        sourceOrderNumber: l.source_order_number,
+      });
+    }
+  }
+  return [...byPk.values()];
+}
+
+export async function loadDevices(trx: Knex, serials: string[]): Promise<Map<string, Device>> {
+  const out = new Map<string, Device>();
+  for (const part of chunks(serials)) {
+    const rows = (await trx('devices as d')
+      .leftJoin('orders as o', 'o.id', 'd.order_pk')
+      .whereIn('d.serial', part)
+      .select('d.*', 'o.order_number')) as DeviceRow[];
+    for (const r of rows) out.set(r.serial, rowToDevice(r));
+  }
+  return out;
+}
+
+function rowToDevice(r: DeviceRow): Device {
+  return {
+    serial: r.serial,
+    state: r.state,
+    orgPk: r.org_pk,
+    supplierPk: r.supplier_pk,
+    orderNumber: r.order_number,
+    family: r.family as DeviceFamily | null,
+    assetTag: r.asset_tag,
+    server: r.server,
+    version: r.version,
+  };
+}
+
+export async function loadReleased(trx: Knex, serials: string[]): Promise<Map<string, Released>> {
+  const out = new Map<string, Released>();
+  for (const part of chunks(serials)) {
+    const rows = (await trx('released_devices').whereIn('serial', part)) as {
+      serial: string;
+      org_pk: number;
+      reason: string;
+      released_at: string;
+    }[];
+    for (const r of rows) out.set(r.serial, { serial: r.serial, orgPk: r.org_pk, reason: r.reason, releasedAt: r.released_at });
+  }
+  return out;
+}
+
+/** One supplier's orders by number, as they stand now (after returns, voids, overrides). */
+export async function findOrders(db: Knex, supplierPk: number, numbers: string[]): Promise<Map<string, Order>> {
+  const out = new Map<string, Order>();
+  for (const part of chunks(numbers)) {
+    for (const o of await loadOrdersWhere(db, (q) => q.where('supplier_pk', supplierPk).whereIn('order_number', part))) {
+      out.set(o.orderNumber, o);
+    }
+  }
+  return out;
+}
+
+/** Everything the orders of one transaction can read or change. */
+export async function loadWorld(trx: Knex, supplier: Supplier, orders: OrderInput[]): Promise<World> {
+  const numbers = [...new Set(orders.map((o) => o.orderNumber).filter((n): n is string => typeof n === 'string'))];
+  const worldOrders = new Map<string, Order>();
+  for (const part of chunks(numbers)) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part))) {
+      worldOrders.set(o.orderNumber, o);
+    }
+  }
+  const serials = new Set<string>();
+  for (const o of orders) for (const d of o.deliveries ?? []) for (const dev of d.devices ?? []) {
+    if (typeof dev.deviceId === 'string' && dev.deviceId.length <= 20) serials.add(dev.deviceId);
+  }
+  for (const o of worldOrders.values()) for (const serial of o.lines.keys()) serials.add(serial);
+  const devices = await loadDevices(trx, [...serials]);
+  // The sale orders a request can reach beyond those it names: the orders its devices
+  // are in (for RE) and the orders named returns came from (for VD of an RE).
+  const more = new Set<string>();
+  for (const d of devices.values()) if (d.supplierPk === supplier.pk && d.orderNumber) more.add(d.orderNumber);
+  for (const o of worldOrders.values()) for (const l of o.lines.values()) if (l.sourceOrderNumber) more.add(l.sourceOrderNumber);
+  for (const n of worldOrders.keys()) more.delete(n);
+  for (const part of chunks([...more])) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part))) {
+      worldOrders.set(o.orderNumber, o);
+    }
+  }
+  const released = await loadReleased(trx, [...serials]);
+  const customerIds = [...new Set(orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string'))];
+  const orgPks = new Set<number>();
+  for (const o of worldOrders.values()) orgPks.add(o.orgPk);
+  const organisations = await loadOrganisations(trx, {
+    orgIds: supplier.kind === 'reseller' ? customerIds : [],
+    appleCustomerNumbers: supplier.kind === 'apple' ? customerIds.map(normaliseAppleCustomerNumber) : [],
+    pks: [...orgPks],
+  });
+  return { organisations, orders: worldOrders, devices, released };
+}
+
+export interface WriteContext {
+  transactionPk: number | null;
+  document: string;
+  actor: string;
+  now: string;
+}
+
+/** Writes the rules' changes; the caller runs it inside the same transaction as loadWorld. */
+export async function persistChanges(trx: Knex, supplier: Supplier, world: World, changes: Changes, ctx: WriteContext): Promise<void> {
+  const orderPks = new Map<string, number>();
+  for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
+  for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
+
+  // A serial may leave one live line and enter another in the same transaction (RE
+  // then OR, OV moves): clear live lines before setting new ones, or the live_serial
+  // constraint would refuse the intermediate state.
+  const lineRows = changes.lines.map(({ orderNumber, line }) => ({
+    order_pk: orderPks.get(orderNumber)!,
+    serial: line.serial,
+    delivery_number: line.deliveryNumber,
+    asset_tag: line.assetTag,
+    status: line.status,
+    source_order_pk: line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null,
+    live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
+  }));
+  lineRows.sort((a, b) => Number(a.live_serial !== null) - Number(b.live_serial !== null));
+  for (const part of chunks(lineRows, 100)) {
+    await trx('order_lines')
+      .insert(part)
+      .onConflict(['order_pk', 'serial'])
+      .merge(['delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial']);
+  }
+
+  for (const device of changes.devices) {
+    await writeDevice(trx, device, device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null, ctx.now);
+  }
+  await writeEvents(trx, changes.events, ctx);
+}
+
+async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<number> {
+  const row = {
+    kind: order.kind,
+    last_type: order.lastType,
+    org_pk: order.orgPk,
+    customer_id: order.customerId,
+    order_date: order.orderDate,
+    po_number: order.poNumber,
+    status: order.status,
+    last_transaction_pk: ctx.transactionPk,
+    updated_at: ctx.now,
+  };
+  let pk: number;
+  if (order.pk === null) {
+    await trx('orders').insert({
+      ...row,
+      supplier_pk: order.supplierPk,
+      order_number: order.orderNumber,
+      version: 1,
+      created_at: ctx.now,
+    });
+    const inserted = await trx('orders').where({ supplier_pk: order.supplierPk, order_number: order.orderNumber }).first('id');
+    pk = (inserted as { id: number }).id;
+  } else {
+    const updated = await trx('orders')
+      .where({ id: order.pk, version: order.version })
+      .update({ ...row, version: order.version + 1 });
+    if (updated !== 1) throw new ConcurrentChange(`order ${order.orderNumber}`);
+    pk = order.pk;
+    await trx('deliveries').where({ order_pk: pk }).delete();
+  }
+  if (order.deliveries.length > 0) {
+    await trx.batchInsert(
+      'deliveries',
+      order.deliveries.map((d) => ({ order_pk: pk, delivery_number: d.deliveryNumber, ship_date: d.shipDate })),
+      100,
+    );
+  }
+  return pk;
+}
+
+export async function writeDevice(trx: Knex, device: Device, orderPk: number | null, now: string): Promise<void> {
+  const row = {
+    state: device.state,
+    org_pk: device.orgPk,
+    supplier_pk: device.supplierPk,
+    order_pk: orderPk,
+    family: device.family,
+    asset_tag: device.assetTag,
+    server: device.server,
+    updated_at: now,
+  };
+  if (device.version === 0) {
+    // A racing insert of the same serial fails on the primary key; the caller retries.
+    await trx('devices').insert({ ...row, serial: device.serial, version: 1 });
+    return;
+  }
+  const updated = await trx('devices').where({ serial: device.serial, version: device.version }).update({ ...row, version: device.version + 1 });
+  if (updated !== 1) throw new ConcurrentChange(`device ${device.serial}`);
+}
+
+export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteContext): Promise<void> {
+  if (events.length === 0) return;
+  await trx.batchInsert(
+    'device_events',
+    events.map((e) => ({
+      serial: e.serial,
+      at: ctx.now,
+      kind: e.kind,
+      from_state: e.fromState,
+      to_state: e.toState,
+      org_pk: e.orgPk,
+      supplier_pk: e.supplierPk,
+      order_number: e.orderNumber,
+      transaction_pk: ctx.transactionPk,
+      document: ctx.document,
+      actor: ctx.actor,
+      detail: e.detail ? e.detail.slice(0, 400) : null,
+    })),
+    100,
+  );
+}
