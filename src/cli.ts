@@ -278,7 +278,7 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
         `  curl -s -X POST ${base}/bulk-enroll-devices -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data @${join(SAMPLES_DIR, 'api', 'bulk-enroll.json')}`,
         'Then ask for its status with the deviceEnrollmentTransactionId it answers:',
         `  curl -s -X POST ${base}/check-transaction-status -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data '{"requestContext":{"shipTo":"0000052010","timeZone":"420","langCode":"en"},"depResellerId":"16FCE4A0","deviceEnrollmentTransactionId":"<id>"}'`,
-        'And see one of its devices:  npx abm-edi-gateway device show --serial DMPX1A2B3C4D',
+        'And see one of its devices:  node dist/src/cli.js device show --serial DMPX1A2B3C4D',
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),
@@ -319,7 +319,7 @@ export async function main(argv: string[]): Promise<number> {
       actor,
       db: async () => {
         database = openDatabase(config);
-        await migrate(database);
+        await migrate(database, config.pgSchema);
         return database;
       },
     });

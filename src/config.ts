@@ -16,6 +16,8 @@ export interface TlsConfig {
 export interface GatewayConfig {
   /** postgres://... to use PostgreSQL; absent means the embedded SQLite file. */
   databaseUrl: string | null;
+  /** PostgreSQL schema to create and use; absent means the connection's default (public). */
+  pgSchema: string | null;
   sqlitePath: string;
   host: string;
   port: number;
@@ -32,6 +34,7 @@ export interface GatewayConfig {
 
 export const DEFAULT_CONFIG: GatewayConfig = {
   databaseUrl: null,
+  pgSchema: null,
   sqlitePath: './data/gateway.sqlite3',
   host: '127.0.0.1',
   port: 8080,
@@ -50,9 +53,10 @@ const positiveInt = { type: 'integer', minimum: 1 } as const;
 const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['databaseUrl', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog'],
+  required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog'],
   properties: {
     databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
+    pgSchema: { type: ['string', 'null'], pattern: '^[a-z_][a-z0-9_]{0,62}$' },
     sqlitePath: { type: 'string', minLength: 1 },
     host: { type: 'string', minLength: 1 },
     port: { type: 'integer', minimum: 0, maximum: 65535 },
@@ -130,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     ...DEFAULT_CONFIG,
     ...fromFile,
     databaseUrl: env.DATABASE_URL || fromFile.databaseUrl || DEFAULT_CONFIG.databaseUrl,
+    pgSchema: env.GATEWAY_PG_SCHEMA || fromFile.pgSchema || DEFAULT_CONFIG.pgSchema,
     sqlitePath: env.GATEWAY_SQLITE_PATH || fromFile.sqlitePath || DEFAULT_CONFIG.sqlitePath,
     host: env.GATEWAY_HOST || fromFile.host || DEFAULT_CONFIG.host,
     port: intFromEnv(env, 'GATEWAY_PORT') ?? fromFile.port ?? DEFAULT_CONFIG.port,

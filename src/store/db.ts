@@ -11,7 +11,7 @@ export interface DatabaseSettings {
   databaseUrl: string | null;
   sqlitePath: string;
   /** PostgreSQL only: the schema to use (tests give each run a fresh one). */
-  pgSchema?: string;
+  pgSchema?: string | null;
 }
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
@@ -61,11 +61,14 @@ export function openDatabase(settings: DatabaseSettings): Db {
   });
 }
 
-export async function migrate(db: Db, pgSchema?: string): Promise<string[]> {
+export async function migrate(db: Db, pgSchema?: string | null): Promise<string[]> {
   if (pgSchema && isPostgres(db)) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [pgSchema]);
-  const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: pgSchema })) as [number, string[]];
+  const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: pgSchema ?? undefined })) as [number, string[]];
   return applied;
 }
+
+/** How often a unit of work lost a race and ran again (for logs and metrics). */
+export const retryStats = { retries: 0 };
 
 /** Retries a unit of work when a concurrent writer got there first. */
 export async function withRetry<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
@@ -74,6 +77,7 @@ export async function withRetry<T>(work: () => Promise<T>, attempts = 8): Promis
       return await work();
     } catch (err) {
       if (attempt >= attempts || !isRetryable(err)) throw err;
+      retryStats.retries++;
       const backoffMs = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
       await new Promise((r) => setTimeout(r, backoffMs));
     }

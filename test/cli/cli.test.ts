@@ -1,0 +1,128 @@
+// The command line as a newcomer and an operator use it: the sample trial that `npm start`
+// runs, and the admin commands, each in its own process on a fresh database.
+import { expect } from 'chai';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { databaseKind } from '../support/db.js';
+
+const CLI = join('dist', 'src', 'cli.js');
+
+/** Environment for one fresh database: a temp SQLite file, or a fresh PostgreSQL schema. */
+function freshEnv(): { env: NodeJS.ProcessEnv; cleanup(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'gw-cli-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, GATEWAY_SQLITE_PATH: join(dir, 'g.sqlite3') };
+  const schema = `gw_cli_${randomBytes(4).toString('hex')}`;
+  if (process.env.DATABASE_URL) env.GATEWAY_PG_SCHEMA = schema;
+  return {
+    env,
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+      if (process.env.DATABASE_URL) {
+        const db = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
+        await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+        await db.destroy();
+      }
+    },
+  };
+}
+
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe(`command line (${databaseKind()})`, function () {
+  this.timeout(60000);
+
+  it('demo: loads samples, prints where it listens and a curl that enrolls the sample order', async function () {
+    const { env, cleanup } = freshEnv();
+    const child = spawn(process.execPath, [CLI, 'demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line: ${stderr}`)), 30000);
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const m = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+          if (m && stderr.includes('Stop with Ctrl-C')) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.once('exit', (code) => reject(new Error(`demo exited ${code}: ${stderr}`)));
+      });
+      // The printed curl, taken apart: its URL, its key and its body file.
+      const curl = stderr.split('\n').find((l) => l.includes('bulk-enroll-devices'))!;
+      const endpoint = /(http:\/\/\S+bulk-enroll-devices)/.exec(curl)![1]!;
+      expect(endpoint.startsWith(url)).to.equal(true);
+      const key = /Bearer ([^']+)'/.exec(curl)![1]!;
+      const file = /--data @(\S+)/.exec(curl)![1]!;
+      const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+      const bulk = (await (await fetch(endpoint, { method: 'POST', headers, body: readFileSync(file) })).json()) as {
+        deviceEnrollmentTransactionId: string;
+        enrollDevicesResponse: { statusCode: string };
+      };
+      expect(bulk.enrollDevicesResponse.statusCode).to.equal('SUCCESS');
+      const statusBody = JSON.stringify({
+        requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' },
+        depResellerId: '16FCE4A0',
+        deviceEnrollmentTransactionId: bulk.deviceEnrollmentTransactionId,
+      });
+      const status = (await (await fetch(endpoint.replace('bulk-enroll-devices', 'check-transaction-status'), { method: 'POST', headers, body: statusBody })).json()) as {
+        statusCode: string;
+        orders: { deliveries: { devices: { devicePostStatus: string }[] }[] }[];
+      };
+      expect(status.statusCode).to.equal('COMPLETE');
+      const devices = status.orders[0]!.deliveries[0]!.devices;
+      expect(devices).to.have.length(3);
+      expect(devices.every((d) => d.devicePostStatus === 'COMPLETE')).to.equal(true);
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).to.equal(0);
+      // The device is where the sample order put it, on the default server for iPads.
+      const shown = cli(env, 'device', 'show', '--serial', 'DMPX1A2B3C4D');
+      expect(shown.code).to.equal(0);
+      const report = JSON.parse(shown.stdout) as { state: string; organisation: string; server: string };
+      expect(report).to.include({ state: 'enrolled', organisation: '19827', server: 'Northwind MDM (iPad)' });
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await cleanup();
+    }
+  });
+
+  it('admin commands: add, key, link, release, lookups; refusals are coded and exit non-zero', async function () {
+    const { env, cleanup } = freshEnv();
+    try {
+      expect(cli(env, 'org', 'add', '--org-id', 'ORG1', '--name', 'Org One', '--country', 'FR', '--apple-customer-number', '000042').code).to.equal(0);
+      const dup = cli(env, 'org', 'add', '--org-id', 'ORG2', '--name', 'Org Two', '--country', 'FR', '--apple-customer-number', '42');
+      expect(dup.code).to.equal(1);
+      expect(dup.stderr).to.match(/GW-ADM-EXISTS.*42/);
+      expect(cli(env, 'reseller', 'add', '--reseller-id', 'AB12CD34', '--name', 'R', '--ship-to', '0000000001').code).to.equal(0);
+      const key = cli(env, 'key', 'create', '--reseller-id', 'AB12CD34');
+      expect(key.code).to.equal(0);
+      expect(key.stdout).to.match(/^credential \d+\ngwk_[A-Za-z0-9_-]{32}\n$/);
+      const listed = cli(env, 'key', 'list', '--reseller-id', 'AB12CD34');
+      expect(listed.stdout).to.not.include(key.stdout.split('\n')[1]!);
+      expect(cli(env, 'link', 'add', '--org-id', 'ORG1', '--reseller-id', 'AB12CD34').stdout).to.match(/linked; 0 pending/);
+      const bad = cli(env, 'org', 'set-server', '--org-id', 'ORG1', '--family', 'Toaster', '--server', 'X');
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.match(/unknown device family Toaster/);
+      const release = cli(env, 'device', 'release', '--org-id', 'ORG1', '--serial', 'ABCDEFGH1234', '--reason', 'sold');
+      expect(release.code).to.equal(1);
+      expect(release.stderr).to.match(/GW-DE-4311/);
+      const missing = cli(env, 'device', 'show', '--serial', 'NOPE00000000');
+      expect(missing.code).to.equal(1);
+      const usage = cli(env, 'org', 'add', '--name', 'x');
+      expect(usage.code).to.equal(2);
+      expect(usage.stderr).to.match(/--org-id is required/);
+      const orgs = JSON.parse(cli(env, 'org', 'list').stdout) as { orgId: string; appleCustomerNumbers: string[]; resellers: string[] }[];
+      expect(orgs).to.deep.equal([{ orgId: 'ORG1', name: 'Org One', country: 'FR', appleCustomerNumbers: ['42'], defaultServers: {}, resellers: ['AB12CD34'] }]);
+    } finally {
+      await cleanup();
+    }
+  });
+});

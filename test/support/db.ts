@@ -1,0 +1,74 @@
+// A fresh database per test suite: a temporary SQLite file, or, when DATABASE_URL is set,
+// a fresh PostgreSQL schema that is dropped afterwards.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { migrate, openDatabase, type Db } from '../../src/store/db.js';
+import { seedFromFolder } from '../../src/admin/seed.js';
+import type { Actor } from '../../src/admin/operations.js';
+
+export const TEST_ACTOR: Actor = { name: 'test', origin: 'mocha' };
+
+export interface TestDb {
+  db: Db;
+  kind: 'sqlite' | 'postgres';
+  /** Opens another connection pool on the same database (a second gateway process). */
+  openAnother(): Db;
+  close(): Promise<void>;
+}
+
+export const databaseKind = (): 'sqlite' | 'postgres' => (process.env.DATABASE_URL ? 'postgres' : 'sqlite');
+
+export async function freshDatabase(): Promise<TestDb> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const schema = `gw_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+    const settings = { databaseUrl: url, sqlitePath: '', pgSchema: schema };
+    const db = openDatabase(settings);
+    await migrate(db, schema);
+    const others: Db[] = [];
+    return {
+      db,
+      kind: 'postgres',
+      openAnother() {
+        const other = openDatabase(settings);
+        others.push(other);
+        return other;
+      },
+      async close() {
+        for (const o of others) await o.destroy();
+        await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+        await db.destroy();
+      },
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
+  const settings = { databaseUrl: null, sqlitePath: join(dir, 'gateway.sqlite3') };
+  const db = openDatabase(settings);
+  await migrate(db);
+  const others: Db[] = [];
+  return {
+    db,
+    kind: 'sqlite',
+    openAnother() {
+      const other = openDatabase(settings);
+      others.push(other);
+      return other;
+    },
+    async close() {
+      for (const o of others) await o.destroy();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database loaded with samples/: organisations 19827 (has added 16FCE4A0),
+ * 55120 (has added no reseller), 30411 (has added 16FCE4A0 and 2B7D9C10); resellers
+ * 16FCE4A0 (Ship-To 0000052010) and 2B7D9C10 (Ship-To 0000061200); and APPLE. */
+export async function sampleDatabase(): Promise<TestDb> {
+  const t = await freshDatabase();
+  await seedFromFolder(t.db, 'samples', TEST_ACTOR);
+  return t;
+}
