@@ -183,13 +183,14 @@ class Run {
         outcomes.push(deliveryError(delivery));
         continue;
       }
-      this.addDelivery(order, delivery);
       const devices = delivery.devices.map((d) => {
         if (d.error) return deviceError(d.input, d.error);
         return this.enrollInto(order, org, delivery.deliveryNumber, d.checked!);
       });
+      this.addDeliveryIfUsed(order, delivery, devices);
       outcomes.push(deliveryOutcome(delivery.deliveryNumber, devices));
     }
+    this.discardIfEmpty(order, existing);
     return this.finishSale(order, org, outcomes);
   }
 
@@ -220,7 +221,9 @@ class Run {
         supplierPk: this.supplier.pk,
         orderNumber: order.orderNumber,
         family,
-        assetTag: device.assetTag ?? previous?.assetTag ?? null,
+        // A new enrollment takes the new order's tag: a tag is the owner's, and must
+        // not follow the device from one organisation to the next.
+        assetTag: device.assetTag,
         server: linked && family ? (org.defaultServers[family] ?? null) : null,
         version: previous?.version ?? 0,
       },
@@ -278,12 +281,13 @@ class Run {
         outcomes.push(deliveryError(delivery));
         continue;
       }
-      this.addDelivery(order, delivery);
       const devices = delivery.devices.map((d) =>
         d.error ? deviceError(d.input, d.error) : this.returnDevice(order, org, delivery.deliveryNumber, d.checked!),
       );
+      this.addDeliveryIfUsed(order, delivery, devices);
       outcomes.push(deliveryOutcome(delivery.deliveryNumber, devices));
     }
+    this.discardIfEmpty(order, existing);
     return { orderNumber: order.orderNumber, status: rollUp(outcomes.map((d) => d.status)), deliveries: outcomes };
   }
 
@@ -423,7 +427,7 @@ class Run {
         if (inThisOrder && orgChanged) {
           // Corrected customer: the device moves with its order, no conflict with itself.
           kept.add(serial);
-          this.touchLine(order, serial, { deliveryNumber: delivery.deliveryNumber, assetTag: d.checked!.assetTag });
+          this.touchLine(order, serial, { deliveryNumber: delivery.deliveryNumber, assetTag: d.checked!.assetTag ?? order.lines.get(serial)!.assetTag });
           this.reassign(current, org, order);
           return COMPLETE_DEVICE(serial);
         }
@@ -529,7 +533,20 @@ class Run {
     return order;
   }
 
-  private addDelivery(order: Order, delivery: CheckedDelivery): void {
+  /**
+   * A new order that ended with no device in it is not kept: it was refused, and a
+   * corrected resubmission under the same number must not meet a header it never had.
+   */
+  private discardIfEmpty(order: Order, existing: Order | undefined): void {
+    if (existing || order.lines.size > 0) return;
+    this.world.orders.delete(order.orderNumber);
+    this.dirtyOrders.delete(order.orderNumber);
+    this.dirtyLines.delete(order.orderNumber);
+  }
+
+  /** A delivery is recorded once at least one of its devices was accepted. */
+  private addDeliveryIfUsed(order: Order, delivery: CheckedDelivery, devices: DeviceOutcome[]): void {
+    if (!devices.some((d) => d.status === 'COMPLETE')) return;
     if (order.deliveries.some((d) => d.deliveryNumber === delivery.deliveryNumber)) return;
     this.touchOrder(order, { deliveries: [...order.deliveries, { deliveryNumber: delivery.deliveryNumber, shipDate: delivery.shipDate }] });
   }

@@ -117,7 +117,7 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
     const caller = await admit(req, res, validators.bulk);
     if (!caller) return;
     const transactionId = caller.body.transactionId as string | undefined;
-    const orders = caller.body.orders as OrderInput[] | undefined;
+    const orders = protocolFields(caller.body.orders as OrderInput[] | undefined);
     const errors = checkTransaction(transactionId, orders, settings);
     if (errors.length > 0) return sendEnvelope(res, 'enrollDeviceErrorResponse', errors, caller.langCode);
     const result = await submitTransaction(db, caller.supplier, { transactionId: transactionId!, orders: orders! }, `reseller:${caller.supplier.supplierId}`);
@@ -197,6 +197,26 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
   });
 
   return router;
+}
+
+/**
+ * Keeps only the protocol's fields (and the deviceFamily extension). Extras that clients
+ * send are tolerated on the wire but not stored, hashed or passed on: the resubmission
+ * check compares what the gateway acts on, and no unbounded structure reaches intake.
+ */
+function protocolFields(orders: OrderInput[] | undefined): OrderInput[] | undefined {
+  return orders?.map((o) => ({
+    orderNumber: o.orderNumber,
+    orderDate: o.orderDate,
+    orderType: o.orderType,
+    customerId: o.customerId,
+    poNumber: o.poNumber,
+    deliveries: o.deliveries?.map((d) => ({
+      deliveryNumber: d.deliveryNumber,
+      shipDate: d.shipDate,
+      devices: d.devices?.map((x) => ({ deviceId: x.deviceId, assetTag: x.assetTag, deviceFamily: x.deviceFamily })),
+    })),
+  }));
 }
 
 function statusFields(prefix: string, status: PostStatus, error: CodedError | undefined, langCode: string): Record<string, string> {
