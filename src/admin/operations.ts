@@ -215,15 +215,13 @@ export async function linkSupplier(db: Knex, actor: Actor, orgId: string, suppli
       const at = now();
       await trx('org_supplier_links').insert({ org_pk: org.pk, supplier_pk: supplier.pk, created_at: at });
       const linked: Organisation = { ...org, linkedSupplierPks: [...org.linkedSupplierPks, supplier.pk] };
-      const pendingSerials = (await trx('devices')
+      const pending = (await trx('devices')
         .where({ org_pk: org.pk, supplier_pk: supplier.pk, state: 'pending' })
-        .pluck('serial')) as string[];
-      const devices = await loadDevices(trx, pendingSerials);
+        .select('serial', 'order_pk')) as { serial: string; order_pk: number | null }[];
+      const orderPkOf = new Map(pending.map((p) => [p.serial, p.order_pk]));
+      const devices = await loadDevices(trx, [...orderPkOf.keys()]);
       const result = enrollPendingOnLink(linked, supplier, [...devices.values()]);
-      for (const device of result.devices) {
-        const orderPk = (await trx('devices').where({ serial: device.serial }).first('order_pk')) as { order_pk: number | null };
-        await writeDevice(trx, device, orderPk.order_pk, at);
-      }
+      for (const device of result.devices) await writeDevice(trx, device, orderPkOf.get(device.serial) ?? null, at);
       await writeEvents(trx, result.events, { transactionPk: null, document: `link ${orgId}+${supplierId}`, actor: actor.name, now: at });
       await audit(trx, { actor: actor.name, origin: actor.origin, action: 'link.add', detail: { orgId, supplierId, enrolled: result.devices.length } }, at);
       return { enrolled: result.devices.length };

@@ -22,35 +22,17 @@ export const databaseKind = (): 'sqlite' | 'postgres' => (process.env.DATABASE_U
 
 export async function freshDatabase(): Promise<TestDb> {
   const url = process.env.DATABASE_URL;
-  if (url) {
-    const schema = `gw_test_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const settings = { databaseUrl: url, sqlitePath: '', pgSchema: schema };
-    const db = openDatabase(settings);
-    await migrate(db, schema);
-    const others: Db[] = [];
-    return {
-      db,
-      kind: 'postgres',
-      openAnother() {
-        const other = openDatabase(settings);
-        others.push(other);
-        return other;
-      },
-      async close() {
-        for (const o of others) await o.destroy();
-        await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-        await db.destroy();
-      },
-    };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'gw-test-'));
-  const settings = { databaseUrl: null, sqlitePath: join(dir, 'gateway.sqlite3') };
+  const schema = `gw_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const dir = url ? undefined : mkdtempSync(join(tmpdir(), 'gw-test-'));
+  const settings = url
+    ? { databaseUrl: url, sqlitePath: '', pgSchema: schema }
+    : { databaseUrl: null, sqlitePath: join(dir!, 'gateway.sqlite3') };
   const db = openDatabase(settings);
-  await migrate(db);
+  await migrate(db, url ? schema : undefined);
   const others: Db[] = [];
   return {
     db,
-    kind: 'sqlite',
+    kind: url ? 'postgres' : 'sqlite',
     openAnother() {
       const other = openDatabase(settings);
       others.push(other);
@@ -58,8 +40,9 @@ export async function freshDatabase(): Promise<TestDb> {
     },
     async close() {
       for (const o of others) await o.destroy();
+      if (url) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
       await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

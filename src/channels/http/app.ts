@@ -25,7 +25,8 @@ export function createApp(db: Knex, config: GatewayConfig, logger: Logger): expr
       logger.log('info', 'request', {
         requestId,
         method: req.method,
-        path: req.path,
+        // originalUrl: req.path is relative to the router that answered.
+        path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         reseller: res.locals.reseller,
