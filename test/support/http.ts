@@ -1,5 +1,6 @@
 // A gateway on an ephemeral loopback port, and a small client for the reseller API.
 import type { Db } from '../../src/store/db.js';
+import { sampleDatabase, type TestDb } from './db.js';
 import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import { createApp } from '../../src/channels/http/app.js';
 import { startServer, type RunningServer } from '../../src/channels/http/server.js';
@@ -15,6 +16,24 @@ export const SHIP_TO_B = '0000061200';
 export async function startGateway(db: Db, overrides: Partial<GatewayConfig> = {}): Promise<RunningServer> {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, port: 0, requestLog: false, ...overrides };
   return startServer(createApp(db, config, silentLogger), config);
+}
+
+/**
+ * A fresh sample database with a gateway on it, for one describe block. Call it at the
+ * top of the block: its hooks run before the block's own, so the fields are set by then.
+ */
+export function useSampleGateway(): { t: TestDb; url: string } {
+  const g = {} as { t: TestDb; gw: RunningServer; url: string };
+  before(async () => {
+    g.t = await sampleDatabase();
+    g.gw = await startGateway(g.t.db);
+    g.url = g.gw.url;
+  });
+  after(async () => {
+    await g.gw?.close();
+    await g.t?.close();
+  });
+  return g;
 }
 
 export interface Answer {

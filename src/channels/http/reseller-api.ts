@@ -172,8 +172,16 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
         return { orderNumber, showOrderStatusCode: error.code, showOrderStatusMessage: renderMessage(error, caller.langCode) };
       }
       found++;
-      // The current device list: live devices of a sale, returns in effect of a return.
+      // The current device list: live devices of a sale, returns in effect of a return;
+      // a voided order has none. Grouped by delivery in one pass over the lines.
       const current = order.kind === 'sale' ? 'live' : 'returned';
+      const byDelivery = new Map<string, { deviceId: string; assetTag?: string }[]>();
+      for (const l of order.status === 'open' ? order.lines.values() : []) {
+        if (l.status !== current) continue;
+        let list = byDelivery.get(l.deliveryNumber);
+        if (!list) byDelivery.set(l.deliveryNumber, (list = []));
+        list.push({ deviceId: l.serial, ...(l.assetTag ? { assetTag: l.assetTag } : {}) });
+      }
       return {
         orderNumber,
         orderDate: order.orderDate,
@@ -183,9 +191,7 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
         deliveries: order.deliveries.map((d) => ({
           deliveryNumber: d.deliveryNumber,
           shipDate: d.shipDate,
-          devices: [...order.lines.values()]
-            .filter((l) => l.deliveryNumber === d.deliveryNumber && l.status === current && order.status === 'open')
-            .map((l) => ({ deviceId: l.serial, ...(l.assetTag ? { assetTag: l.assetTag } : {}) })),
+          devices: byDelivery.get(d.deliveryNumber) ?? [],
         })),
       };
     });
