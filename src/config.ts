@@ -3,6 +3,7 @@
 // naming the setting, instead of at the first request.
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
+import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -30,6 +31,20 @@ export interface GatewayConfig {
   };
   /** Log lines as JSON (one per line) on stdout; false prints nothing per request. */
   requestLog: boolean;
+  /** Extra folders of partner mappings, read after the built-in mappings/ folder. */
+  mappingDirs: string[];
+  intake: {
+    /** A received document larger than this is refused (GW-DOC-6002) before it is parsed. */
+    maxDocumentBytes: number;
+    /** JSON documents are parsed whole, so they have a smaller bound of their own. */
+    maxJsonDocumentBytes: number;
+    /** After this many coded errors a document stops being read (GW-DOC-6008). */
+    maxErrorsPerDocument: number;
+    /** Where HTTP uploads and SFTP downloads are spooled before intake reads them. */
+    spoolDir: string;
+  };
+  /** SFTP mailboxes polled by `serve` (one per partner and server). */
+  mailboxes: MailboxSettings[];
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -46,6 +61,14 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     maxOrderNumbersPerShowRequest: 100,
   },
   requestLog: true,
+  mappingDirs: [],
+  intake: {
+    maxDocumentBytes: 512 * 1024 * 1024,
+    maxJsonDocumentBytes: 32 * 1024 * 1024,
+    maxErrorsPerDocument: 1000,
+    spoolDir: './data/spool',
+  },
+  mailboxes: [],
 };
 
 const positiveInt = { type: 'integer', minimum: 1 } as const;
@@ -53,7 +76,7 @@ const positiveInt = { type: 'integer', minimum: 1 } as const;
 const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog'],
+  required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog', 'mappingDirs', 'intake', 'mailboxes'],
   properties: {
     databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
     pgSchema: { type: ['string', 'null'], pattern: '^[a-z_][a-z0-9_]{0,62}$' },
@@ -88,6 +111,19 @@ const CONFIG_SCHEMA = {
       },
     },
     requestLog: { type: 'boolean' },
+    mappingDirs: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1 } },
+    intake: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['maxDocumentBytes', 'maxJsonDocumentBytes', 'maxErrorsPerDocument', 'spoolDir'],
+      properties: {
+        maxDocumentBytes: { type: 'integer', minimum: 1024, maximum: 4 * 1024 * 1024 * 1024 },
+        maxJsonDocumentBytes: { type: 'integer', minimum: 1024, maximum: 256 * 1024 * 1024 },
+        maxErrorsPerDocument: { type: 'integer', minimum: 1, maximum: 100000 },
+        spoolDir: { type: 'string', minLength: 1 },
+      },
+    },
+    mailboxes: { type: 'array', maxItems: 200, items: MAILBOX_SCHEMA },
   },
 } as const;
 
@@ -111,6 +147,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   const limits = { ...DEFAULT_CONFIG.limits, ...fromFile.limits };
+  const intake = { ...DEFAULT_CONFIG.intake, ...fromFile.intake };
+  if (env.GATEWAY_SPOOL_DIR) intake.spoolDir = env.GATEWAY_SPOOL_DIR;
+  const mappingDirs = env.GATEWAY_MAPPING_DIRS ? env.GATEWAY_MAPPING_DIRS.split(':').filter(Boolean) : fromFile.mappingDirs ?? [];
   const envLimits: [keyof GatewayConfig['limits'], string][] = [
     ['maxBodyBytes', 'GATEWAY_MAX_BODY_BYTES'],
     ['maxOrdersPerTransaction', 'GATEWAY_MAX_ORDERS_PER_TRANSACTION'],
@@ -140,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: intFromEnv(env, 'GATEWAY_PORT') ?? fromFile.port ?? DEFAULT_CONFIG.port,
     tls,
     limits,
+    intake,
+    mappingDirs,
     ...overrides,
   };
   const ajv = new Ajv({ allErrors: true });

@@ -81,6 +81,44 @@ export const ERROR_CODES = {
   'GW-TX-3010': 'Transaction ID {transactionId} was already used by this reseller with a different body.',
   'GW-TX-3011': 'The request body is too large: at most {max} bytes.',
   'GW-TX-3012': 'Too many order numbers in one request: {count}, at most {max}.',
+  // Documents (intake): every one names where ({at}: file, line, segment or element).
+  'GW-DOC-6001': 'The document is not valid UTF-8 ({at}).',
+  'GW-DOC-6002': 'The document is too large: {size} bytes, at most {max}.',
+  'GW-DOC-6003': 'This document was already received from this partner: document {firstId} on {receivedAt}.',
+  'GW-DOC-6004': 'Interchange control number {controlNumber} was already received from this partner in document {firstId}.',
+  'GW-DOC-6005': 'No mapping applies: {detail}.',
+  'GW-DOC-6006': 'The document format is not recognised ({at}): {detail}.',
+  'GW-DOC-6007': 'The document is empty.',
+  'GW-DOC-6008': 'Too many errors: stopped after {max}; nothing was applied.',
+  'GW-DOC-6009': 'Limit exceeded ({at}): {detail}.',
+  'GW-DOC-6010': 'Ship notice {deliveryNumber} waits for order {orderNumber}: it applies when the order arrives.',
+  'GW-DOC-6011': 'Document {documentId} cannot be replayed: it is {status}.',
+  'GW-DOC-6012': 'Document {documentId} was not found.',
+  'GW-DOC-6013': 'Purchase order {orderNumber} ({at}) is invalid: {detail}.',
+  'GW-DOC-6014': 'Not applied: another part of this document was refused ({detail}).',
+  // Mapped fields, whatever the format
+  'GW-MAP-6201': '{field} is missing ({at}).',
+  'GW-MAP-6202': '{field} {value} is not a date in the format {formats} ({at}).',
+  'GW-MAP-6203': '{field} {value} is not a number ({at}).',
+  'GW-MAP-6204': '{field} is too long: at most {max} characters ({at}).',
+  'GW-MAP-6205': '{field} {value} is invalid ({at}): {detail}.',
+  'GW-MAP-6206': 'Rows of one {what} disagree on {field}: {first} and then {value} ({at}).',
+  // CSV
+  'GW-CSV-6101': 'The CSV is malformed ({at}): {detail}.',
+  'GW-CSV-6102': 'Unknown column {column} in the header ({at}); the mapping does not name it.',
+  'GW-CSV-6103': 'Column {column} for {field} is missing from the header ({at}).',
+  // XML
+  'GW-XML-6301': 'The XML is not well-formed ({at}): {detail}.',
+  'GW-XML-6302': 'DOCTYPE and entity declarations are refused ({at}).',
+  'GW-XML-6303': 'Unexpected XML ({at}): {detail}.',
+  // X12
+  'GW-X12-6401': 'The ISA segment is malformed ({at}): {detail}.',
+  'GW-X12-6402': 'Segment {segment} is invalid ({at}): {detail}.',
+  'GW-X12-6403': 'Control number mismatch ({at}): {detail}.',
+  'GW-X12-6404': 'Count mismatch ({at}): {segment} says {declared}, counted {counted}.',
+  'GW-X12-6405': 'The interchange is truncated ({at}): {detail}.',
+  'GW-X12-6406': 'Transaction set {setId} is not supported ({at}).',
+  'GW-X12-6407': 'The HL hierarchy is invalid ({at}): {detail}.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,122 @@
+// Partner mappings: declarative files in mappings/*.json, one per partner and format,
+// validated against mappings/mapping.schema.json when they are loaded. A mapping says
+// where each canonical field comes from; adding a partner with a new CSV layout means
+// writing one of these files, not code.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import type { DeviceFamily } from '../model/device-family.js';
+import type { X12MappingSection } from '../formats/x12/mapping-section.js';
+import type { XmlMappingSection } from '../formats/xml/mapping-section.js';
+
+export const MAPPING_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json'] as const;
+export type MappingFormat = (typeof MAPPING_FORMATS)[number];
+
+/** Canonical fields a CSV column can feed. */
+export const CSV_FIELDS = [
+  'orderNumber',
+  'orderType',
+  'orderDate',
+  'customerId',
+  'poNumber',
+  'deliveryNumber',
+  'shipDate',
+  'serial',
+  'assetTag',
+  'partNumber',
+  'deviceFamily',
+  'lineNumber',
+  'quantity',
+  'amount',
+  'currency',
+] as const;
+export type CsvField = (typeof CSV_FIELDS)[number];
+
+export interface CsvMappingSection {
+  /** What one row is: a shipped device (with its order's header) or a purchase-order line. */
+  rows: 'shipNotice' | 'purchaseOrder';
+  delimiter: string;
+  quote: string;
+  decimalSeparator: '.' | ',';
+  /** A header column the mapping does not name: refuse the file, or ignore the column. */
+  unknownColumns: 'refuse' | 'ignore';
+  /** Header name of the column each canonical field comes from. */
+  columns: Partial<Record<CsvField, string>>;
+  /** Constant values for fields no column carries (e.g. orderType "OR"). */
+  defaults?: Partial<Record<CsvField, string>>;
+  /** Partner codes translated to canonical values, per field (e.g. orderType "NEW" -> "OR"). */
+  values?: Partial<Record<CsvField, Record<string, string>>>;
+}
+
+export interface Mapping {
+  id: string;
+  description?: string;
+  /** Supplier ids (reseller numbers, or Apple's) this mapping serves. */
+  partners: string[];
+  format: MappingFormat;
+  /** Tried in order; tokens YYYY YY MM DD hh mm ss. */
+  dateFormats: string[];
+  parts: {
+    /** Part numbers that are volume credit rather than devices (e.g. D6701Z/A). */
+    credit: string[];
+    families: { prefix: string; family: DeviceFamily }[];
+  };
+  acks: {
+    csv?: boolean;
+    x12_997?: boolean;
+    x12_855?: boolean;
+  };
+  csv?: CsvMappingSection;
+  x12?: X12MappingSection;
+  xml?: XmlMappingSection;
+}
+
+export class MappingError extends Error {}
+
+/** The mappings folder shipped with the gateway (next to package.json). */
+export const BUILTIN_MAPPINGS_DIR = fileURLToPath(new URL('../../../mappings/', import.meta.url));
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new MappingError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function compileValidator(dir: string) {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.schema.json') && n !== 'mapping.schema.json')) {
+    ajv.addSchema(readJson(join(dir, name)) as object);
+  }
+  return ajv.compile(readJson(join(dir, 'mapping.schema.json')) as object);
+}
+
+/**
+ * Loads and validates every mapping of a folder (the schema files live in the built-in
+ * folder). A mapping that fails its schema stops the load, naming the file and the field.
+ */
+export function loadMappings(dirs: string[] = [BUILTIN_MAPPINGS_DIR]): Map<string, Mapping> {
+  const validate = compileValidator(BUILTIN_MAPPINGS_DIR);
+  const out = new Map<string, Mapping>();
+  for (const dir of dirs) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json')).sort()) {
+      const path = join(dir, name);
+      const mapping = readJson(path);
+      if (!validate(mapping)) {
+        const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+        throw new MappingError(`mapping ${path} is invalid: ${problems}`);
+      }
+      const m = mapping as Mapping;
+      if (out.has(m.id)) throw new MappingError(`mapping id ${m.id} is used twice (${path})`);
+      out.set(m.id, m);
+    }
+  }
+  return out;
+}
+
+/** Mappings of one partner, optionally of one format. */
+export function mappingsFor(mappings: Map<string, Mapping>, partnerId: string, format?: MappingFormat): Mapping[] {
+  return [...mappings.values()].filter((m) => m.partners.includes(partnerId) && (!format || m.format === format));
+}

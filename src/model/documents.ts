@@ -1,0 +1,159 @@
+// The canonical documents every format is mapped into, and their JSON Schemas. A
+// PurchaseOrder may arrive alone (an open order, nothing shipped yet); a ShipNotice
+// registers devices against its order, and waits ("awaiting order") when the order has
+// not arrived. Dates are the protocol's `YYYY-MM-DDThh:mm:ssZ`; amounts are decimal
+// strings with their ISO 4217 currency, never JavaScript numbers.
+import { Ajv, type ValidateFunction } from 'ajv';
+import { DEVICE_FAMILIES, type DeviceFamily } from './device-family.js';
+import { FIELD_LIMITS } from '../domain/order-fields.js';
+import { ORDER_TYPES, type OrderType } from '../domain/state.js';
+
+/** Upper bounds on one canonical document: a bigger one is refused, never truncated. */
+export const DOCUMENT_LIMITS = {
+  linesPerPurchaseOrder: 10_000,
+  devicesPerShipNotice: 100_000,
+  quantityPerLine: 1_000_000,
+  partNumberChars: 40,
+  lineNumberChars: 20,
+} as const;
+
+export interface DeviceLine {
+  type: 'device';
+  lineNumber: string;
+  partNumber: string;
+  deviceFamily?: DeviceFamily;
+  quantity: number;
+}
+
+export interface CreditLine {
+  type: 'credit';
+  lineNumber: string;
+  partNumber: string;
+  /** Exact decimal, e.g. "1500.00"; its currency's minor unit is checked by the credit rules. */
+  amount: string;
+  currency: string;
+  quantity: number;
+}
+
+export type PurchaseOrderLine = DeviceLine | CreditLine;
+
+export interface PurchaseOrder {
+  orderNumber: string;
+  orderType: OrderType;
+  orderDate: string;
+  /** Organisation id (resellers) or Apple customer number (Apple's own documents). */
+  customerId: string;
+  poNumber?: string;
+  lines: PurchaseOrderLine[];
+}
+
+export interface ShippedDevice {
+  serial: string;
+  assetTag?: string;
+  deviceFamily?: DeviceFamily;
+  partNumber?: string;
+  /** Where the device came from in the file ("line 12", "segment 57"): for errors. */
+  at: string;
+}
+
+export interface ShipNotice {
+  deliveryNumber: string;
+  shipDate: string;
+  orderNumber: string;
+  devices: ShippedDevice[];
+}
+
+const L = FIELD_LIMITS;
+const D = DOCUMENT_LIMITS;
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max }) as const;
+const timestamp = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z$' } as const;
+const family = { enum: [...DEVICE_FAMILIES] } as const;
+
+export const PURCHASE_ORDER_SCHEMA = {
+  $id: 'https://abm-edi-gateway/schemas/purchase-order.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['orderNumber', 'orderType', 'orderDate', 'customerId', 'lines'],
+  properties: {
+    orderNumber: text(L.orderNumberChars),
+    orderType: { enum: [...ORDER_TYPES] },
+    orderDate: timestamp,
+    customerId: text(L.customerIdChars),
+    poNumber: text(L.poNumberChars),
+    lines: {
+      type: 'array',
+      maxItems: D.linesPerPurchaseOrder,
+      items: {
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'lineNumber', 'partNumber', 'quantity'],
+            properties: {
+              type: { const: 'device' },
+              lineNumber: text(D.lineNumberChars),
+              partNumber: text(D.partNumberChars),
+              deviceFamily: family,
+              quantity: { type: 'integer', minimum: 1, maximum: D.quantityPerLine },
+            },
+          },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'lineNumber', 'partNumber', 'amount', 'currency', 'quantity'],
+            properties: {
+              type: { const: 'credit' },
+              lineNumber: text(D.lineNumberChars),
+              partNumber: text(D.partNumberChars),
+              amount: { type: 'string', pattern: '^\\d{1,15}(\\.\\d{1,6})?$' },
+              currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+              quantity: { type: 'integer', minimum: 1, maximum: D.quantityPerLine },
+            },
+          },
+        ],
+      },
+    },
+  },
+} as const;
+
+export const SHIP_NOTICE_SCHEMA = {
+  $id: 'https://abm-edi-gateway/schemas/ship-notice.json',
+  type: 'object',
+  additionalProperties: false,
+  required: ['deliveryNumber', 'shipDate', 'orderNumber', 'devices'],
+  properties: {
+    deliveryNumber: text(L.deliveryNumberChars),
+    shipDate: timestamp,
+    orderNumber: text(L.orderNumberChars),
+    devices: {
+      type: 'array',
+      minItems: 1,
+      maxItems: D.devicesPerShipNotice,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['serial', 'at'],
+        properties: {
+          // Serial format is the enrollment rules' business (DEP-ERR-DE-4301, per device);
+          // the schema only bounds the size.
+          serial: text(L.deviceIdChars),
+          assetTag: text(L.assetTagChars),
+          deviceFamily: family,
+          partNumber: text(D.partNumberChars),
+          at: text(200),
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: false });
+export const validatePurchaseOrder: ValidateFunction<PurchaseOrder> = ajv.compile<PurchaseOrder>(PURCHASE_ORDER_SCHEMA);
+export const validateShipNotice: ValidateFunction<ShipNotice> = ajv.compile<ShipNotice>(SHIP_NOTICE_SCHEMA);
+
+/** The first schema problem, in words: "/lines/2/quantity must be <= 1000000". */
+export function describeSchemaError(validate: ValidateFunction): string {
+  const e = validate.errors?.[0];
+  if (!e) return 'invalid';
+  return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`;
+}
