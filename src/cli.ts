@@ -33,6 +33,17 @@ import {
 } from './admin/operations.js';
 import { deviceReport, orderReport } from './admin/lookups.js';
 import { seedFromFolder } from './admin/seed.js';
+import {
+  ackCommand,
+  describeResult,
+  ingestCommand,
+  ingestSamples,
+  intakeDeps,
+  listDocumentsCommand,
+  replayCommand,
+  showDocument,
+} from './cli-documents.js';
+import { IntakeError } from './intake/ingest.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
@@ -71,14 +82,64 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   demo: {
-    usage: 'demo [--host H] [--port N]    migrate, load samples/ and serve: a local trial on SQLite',
-    options: { host: S, port: S },
+    usage: 'demo [--host H] [--port N] [--no-serve]   migrate, load samples/, ingest the sample documents, serve',
+    options: { host: S, port: S, 'no-serve': { type: 'boolean' } },
     async run({ config, values, db, actor }) {
       const cfg = withListenOverrides(config, values);
       const database = await db();
       const report = await seedFromFolder(database, SAMPLES_DIR, actor);
-      process.stderr.write(`samples loaded: ${JSON.stringify(report)}\n`);
+      process.stderr.write(`samples loaded: ${JSON.stringify(report)}\n\nSample documents, through the intake pipeline:\n`);
+      await ingestSamples(intakeDeps(database, cfg), SAMPLES_DIR, actor.name, (line) => process.stderr.write(line));
+      if (values['no-serve']) return;
       await serve(cfg, database, true);
+    },
+  },
+  ingest: {
+    usage: 'ingest FILE --partner ID [--mapping ID] [--json]   take a file through intake and print its outcome',
+    options: { partner: S, mapping: S, json: { type: 'boolean' } },
+    async run({ config, values, positionals, db, actor }) {
+      const file = positionals[0];
+      if (!file) throw new UsageError('FILE is required');
+      const database = await db();
+      const result = await ingestCommand(intakeDeps(database, config), file, required(values, 'partner'), values.mapping as string | undefined, actor.name);
+      if (values.json) print(result);
+      else process.stdout.write(describeResult(result) + '\n');
+      if (result.status === 'rejected') process.exitCode = 3;
+    },
+  },
+  'document list': {
+    usage: 'document list [--partner ID] [--status S] [--limit N]   newest first',
+    options: { partner: S, status: S, limit: S },
+    async run({ values, db }) {
+      const limit = values.limit === undefined ? 50 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit must be 1..10000');
+      print(await listDocumentsCommand(await db(), values.partner as string | undefined, values.status as string | undefined, limit));
+    },
+  },
+  'document show': {
+    usage: 'document show ID              status, summary, items and errors of a received document',
+    options: {},
+    async run({ positionals, db }) {
+      const doc = await showDocument(await db(), positionals[0] ?? '');
+      if (!doc) throw new AdminError('GW-DOC-6012', `no document ${positionals[0] ?? ''}`);
+      print(doc);
+    },
+  },
+  'document ack': {
+    usage: 'document ack ID [--kind csv|json|997|855]   print a document\'s acknowledgement',
+    options: { kind: S },
+    async run({ config, positionals, values, db }) {
+      process.stdout.write(await ackCommand(intakeDeps(await db(), config), positionals[0] ?? '', values.kind as string | undefined));
+    },
+  },
+  'document replay': {
+    usage: 'document replay ID            run a rejected document again, after the data it lacked is corrected',
+    options: { json: { type: 'boolean' } },
+    async run({ config, positionals, values, db, actor }) {
+      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, config.intake.spoolDir);
+      if (values.json) print(result);
+      else process.stdout.write(describeResult(result) + '\n');
+      if (result.status === 'rejected') process.exitCode = 3;
     },
   },
   migrate: {
@@ -323,9 +384,10 @@ export async function main(argv: string[]): Promise<number> {
         return database;
       },
     });
-    return 0;
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof AdminError) process.stderr.write(`error ${err.code}: ${err.message}\n`);
+    else if (err instanceof IntakeError) process.stderr.write(`error: ${err.message}\n`);
     else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(err as Error).message}\nusage: abm-edi-gateway ${command.usage}\n`);
       return 2;

@@ -63,8 +63,12 @@ export interface OrderHeader {
   poNumber: string | null;
 }
 
-/** Header rules of one order (its number was checked at transaction level). */
-export function checkOrderHeader(order: OrderInput): CodedError | OrderHeader {
+/**
+ * Header rules of one order (its number was checked at transaction level). A purchase
+ * order received as a document comes before its ship notices, so it is checked with
+ * `requireDeliveries` false: its deliveries come later, each checked when it applies.
+ */
+export function checkOrderHeader(order: OrderInput, requireDeliveries = true): CodedError | OrderHeader {
   const L = FIELD_LIMITS;
   if (missing(order.customerId)) return { code: 'DEP-ERR-OR-4101' };
   if (order.customerId!.length > L.customerIdChars) return { code: 'DEP-ERR-OR-4103', params: { max: L.customerIdChars } };
@@ -80,7 +84,7 @@ export function checkOrderHeader(order: OrderInput): CodedError | OrderHeader {
   const orderType = order.orderType as OrderType;
   const deliveries = order.deliveries ?? [];
   if (orderType === 'VD' && deliveries.length > 0) return { code: 'DEP-ERR-OR-4113' };
-  if (orderType !== 'VD' && deliveries.length === 0) {
+  if (requireDeliveries && orderType !== 'VD' && deliveries.length === 0) {
     return { code: 'DEP-ERR-OR-4114', params: { detail: `an ${orderType} order needs at least one delivery` } };
   }
   for (const delivery of deliveries) {

@@ -1,16 +1,625 @@
-// The intake pipeline. (Being written: the signature is the contract channels call.)
+// The intake pipeline: one path for every received file, whatever its channel.
+//   keep the raw bytes (sha256) -> refuse duplicates -> pick the mapping -> read
+//   (streaming) -> validate -> match -> apply through the enrollment rules, in one
+//   database transaction per document -> record the outcome per item and device.
+// A document is applied whole or not at all. The one exception is X12, whose unit is
+// the transaction set: a refused set is rolled back (to a savepoint) and the others
+// apply, as a 997 reports them. A rejected document keeps its bytes and errors, and
+// can be replayed once the partner or organisation data is corrected.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import type { Knex } from 'knex';
+import { applyTransaction } from '../domain/enrollment.js';
+import {
+  appliesOnArrival,
+  checkPurchaseOrder,
+  orderInputForShipNotice,
+  voidOrderInput,
+  type OrderHeaderOnFile,
+} from '../domain/documents.js';
+import { normaliseAppleCustomerNumber } from '../domain/matching.js';
+import type { Organisation, Supplier } from '../domain/state.js';
+import type { DocumentError, ReadItem, X12InterchangeInfo } from '../formats/types.js';
+import { readerFor } from '../formats/registry.js';
 import type { Mapping } from '../mapping/mapping.js';
-import type { IngestRequest, IngestResult } from './types.js';
+import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
+import { ERROR_CODES, type CodedError } from '../model/error-codes.js';
+import { renderMessage } from '../model/messages.js';
+import { withRetry } from '../store/db.js';
+import {
+  awaitingNotices,
+  emptySummary,
+  findDocumentByHash,
+  findDocumentByPk,
+  findInterchange,
+  findOrderHeaderOnFile,
+  insertDeviceResults,
+  insertDocument,
+  insertInterchange,
+  insertItem,
+  storeContent,
+  updateDocument,
+  updateItem,
+  upsertPurchaseOrder,
+  type DeviceResultRow,
+  type DocumentRow,
+  type ItemStatus,
+} from '../store/documents.js';
+import { loadWorld, persistChanges } from '../store/enrollment-store.js';
+import { loadOrganisations } from '../store/organisations.js';
+import { findSupplier } from '../store/suppliers.js';
+import { chooseMapping, readHead } from './detect.js';
+import type { DocumentStatus, DocumentSummary, IngestRequest, IngestResult } from './types.js';
+
+export interface IntakeLimits {
+  maxDocumentBytes: number;
+  maxJsonDocumentBytes: number;
+  maxErrorsPerDocument: number;
+}
 
 export interface IntakeDeps {
   db: Knex;
   mappings: Map<string, Mapping>;
-  limits: { maxDocumentBytes: number; maxJsonDocumentBytes: number; maxErrorsPerDocument: number };
+  limits: IntakeLimits;
 }
 
+/** A channel's mistake (unknown partner, missing file), not the document's: no record is made. */
+export class IntakeError extends Error {}
+
+/** Read buffer: large enough to keep system calls few, small enough to stay flat. */
+const READ_CHUNK_BYTES = 256 * 1024;
+const MAX_LINE_BYTES = 64 * 1024;
+
+export type ErrorWithMessage = DocumentError & { message: string };
+
+export function describeError(error: DocumentError): ErrorWithMessage {
+  const template: string = ERROR_CODES[error.code];
+  let message = renderMessage(error);
+  const at = error.params?.at;
+  if (at !== undefined && !template.includes('{at}')) message += ` (${at})`;
+  return { ...error, message };
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+export function newDocumentId(): string {
+  return `doc_${randomUUID()}`;
+}
+
+/** Takes one received file through the pipeline. */
 export async function ingestFile(deps: IntakeDeps, req: IngestRequest): Promise<IngestResult> {
-  void deps;
-  void req;
-  throw new Error('not yet written');
+  const supplier = await findSupplier(deps.db, req.partnerId);
+  if (!supplier) throw new IntakeError(`unknown partner ${req.partnerId}: add it with "reseller add" first`);
+  let size: number;
+  try {
+    size = statSync(req.path).size;
+  } catch (err) {
+    throw new IntakeError(`cannot read ${req.path}: ${(err as Error).message}`);
+  }
+  const sha256 = await hashFile(req.path);
+  return withRetry(async () => {
+    // Checked again on every attempt: a racing gateway may have taken the same bytes.
+    const first = await findDocumentByHash(deps.db, supplier.pk, sha256);
+    if (first) return recordDuplicate(deps, req, supplier, first, sha256, size);
+    const run = new DocumentRun(deps, req, supplier, { sha256, size, documentId: newDocumentId(), existingPk: null });
+    return run.execute();
+  });
+}
+
+/** Runs a rejected document through the pipeline again, as the same document, audited. */
+export async function replayDocument(deps: IntakeDeps, documentId: string, actor: string, writeTemp: (sha256: string) => Promise<string>): Promise<IngestResult> {
+  const doc = (await deps.db('documents').where({ document_id: documentId }).first()) as DocumentRow | undefined;
+  if (!doc) throw new ReplayRefused({ code: 'GW-DOC-6012', params: { documentId } });
+  if (doc.status !== 'rejected') throw new ReplayRefused({ code: 'GW-DOC-6011', params: { documentId, status: doc.status } });
+  const supplier = (await deps.db('suppliers').where({ id: doc.supplier_pk }).first()) as { supplier_id: string } | undefined;
+  const path = await writeTemp(doc.sha256);
+  const req: IngestRequest = {
+    partnerId: supplier!.supplier_id,
+    channel: doc.channel as IngestRequest['channel'],
+    fileName: doc.file_name,
+    path,
+    actor,
+    ...(doc.mapping_id ? { mappingId: doc.mapping_id } : {}),
+  };
+  const sup = (await findSupplier(deps.db, req.partnerId))!;
+  try {
+    return await withRetry(() =>
+      new DocumentRun(deps, req, sup, { sha256: doc.sha256, size: Number(doc.size_bytes), documentId, existingPk: doc.id, replayOf: doc }).execute(),
+    );
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+export class ReplayRefused extends Error {
+  constructor(readonly error: CodedError) {
+    super(renderMessage(error));
+  }
+}
+
+async function recordDuplicate(
+  deps: IntakeDeps,
+  req: IngestRequest,
+  supplier: Supplier,
+  first: DocumentRow,
+  sha256: string,
+  size: number,
+): Promise<IngestResult> {
+  const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
+  // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
+  // still commits, so an SFTP claim of the duplicate is closed.
+  if (req.beforeCommit) await deps.db.transaction((trx) => req.beforeCommit!(trx, first.document_id));
+  return {
+    documentId: first.document_id,
+    status: 'duplicate',
+    duplicateOf: first.document_id,
+    format: first.format,
+    mappingId: first.mapping_id,
+    sha256,
+    summary: { ...emptySummary() },
+    errors: [error],
+  };
+  void supplier;
+  void size;
+}
+
+/** Thrown inside the document's transaction to roll it back; the errors are kept. */
+class Rejected extends Error {
+  constructor(readonly duplicateOf?: { documentId: string; error: DocumentError }) {
+    super('document rejected');
+  }
+}
+
+/** Thrown inside a unit's savepoint to roll the unit back. */
+class UnitRefused extends Error {}
+
+interface RunIdentity {
+  sha256: string;
+  size: number;
+  documentId: string;
+  existingPk: number | null;
+  replayOf?: DocumentRow;
+}
+
+type DocItem = Extract<ReadItem, { type: 'purchaseOrder' | 'shipNotice' }>;
+
+class DocumentRun {
+  private readonly errors: DocumentError[] = [];
+  private errorCount = 0;
+  private fileFailed = false;
+  private readonly interchanges: X12InterchangeInfo[] = [];
+  private unitBuffer: { seq: number; item: DocItem }[] = [];
+  private seq = 0;
+  private readonly read = emptySummary();
+  private readonly now = new Date().toISOString();
+  private documentPk = 0;
+  private readonly touchedDocuments = new Set<number>();
+  private readonly orgCache = new Map<string, Organisation[]>();
+  private format = 'unknown';
+  private mapping: Mapping | null = null;
+
+  constructor(
+    private readonly deps: IntakeDeps,
+    private readonly req: IngestRequest,
+    private readonly supplier: Supplier,
+    private readonly id: RunIdentity,
+  ) {}
+
+  private addError(error: DocumentError): void {
+    this.errorCount++;
+    if (this.errors.length < this.deps.limits.maxErrorsPerDocument) this.errors.push(error);
+  }
+
+  async execute(): Promise<IngestResult> {
+    const head = readHead(this.req.path);
+    const choice = chooseMapping(this.deps.mappings, this.supplier.supplierId, head, this.req.mappingId);
+    this.format = choice.format;
+    if (!choice.ok) {
+      this.addError(choice.error);
+      return this.recordRejection();
+    }
+    this.mapping = choice.mapping;
+    const max = choice.format === 'json' ? this.deps.limits.maxJsonDocumentBytes : this.deps.limits.maxDocumentBytes;
+    if (this.id.size > max) {
+      this.addError({ code: 'GW-DOC-6002', params: { size: this.id.size, max, at: this.req.fileName } });
+      return this.recordRejection();
+    }
+    try {
+      return await this.deps.db.transaction((trx) => this.apply(trx));
+    } catch (err) {
+      if (!(err instanceof Rejected)) throw err;
+      if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf.documentId);
+      return this.recordRejection();
+    }
+  }
+
+  private async apply(trx: Knex): Promise<IngestResult> {
+    this.documentPk = await this.writeDocumentRow(trx, 'processing');
+    await storeContent(trx, this.id.sha256, this.req.path);
+    const reader = readerFor(this.mapping!.format);
+    let bytesRead = 0;
+    const stream = createReadStream(this.req.path, { highWaterMark: READ_CHUNK_BYTES });
+    const onProgress = this.req.onProgress;
+    const counted = async function* (): AsyncIterable<Buffer> {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        bytesRead += chunk.length;
+        onProgress?.(bytesRead, 0);
+        yield chunk;
+      }
+    };
+    const ctx = {
+      mapping: this.mapping!,
+      fileName: this.req.fileName,
+      limits: { maxLineBytes: MAX_LINE_BYTES, maxErrors: this.deps.limits.maxErrorsPerDocument },
+    };
+    let duplicateOf: { documentId: string; error: DocumentError } | undefined;
+    for await (const item of reader(counted(), ctx)) {
+      switch (item.type) {
+        case 'error':
+          this.addError(item.error);
+          if (!item.error.unit) this.fileFailed = true;
+          break;
+        case 'x12Interchange': {
+          await this.flushUnit(trx);
+          this.interchanges.push(item.interchange);
+          const seen = await findInterchange(trx, this.supplier.pk, item.interchange.controlNumber);
+          if (seen && seen.document_pk !== this.documentPk && !duplicateOf) {
+            const firstDoc = await findDocumentByPk(trx, seen.document_pk);
+            const error: DocumentError = {
+              code: 'GW-DOC-6004',
+              params: { controlNumber: item.interchange.controlNumber, firstId: firstDoc?.document_id ?? '', at: `${this.req.fileName}, ISA13` },
+            };
+            duplicateOf = { documentId: firstDoc?.document_id ?? '', error };
+            this.addError(error);
+            this.fileFailed = true;
+          }
+          break;
+        }
+        default: {
+          const seq = ++this.seq;
+          this.countRead(item);
+          if (this.fileFailed) break; // keep reading for errors; nothing more is applied
+          if (item.unit) {
+            if (this.unitBuffer.length > 0 && this.unitBuffer[0]!.item.unit !== item.unit) await this.flushUnit(trx);
+            this.unitBuffer.push({ seq, item });
+          } else {
+            await this.flushUnit(trx);
+            const error = await this.applyItem(trx, seq, item);
+            if (error) {
+              this.addError(error);
+              this.fileFailed = true;
+            }
+          }
+        }
+      }
+    }
+    onProgress?.(bytesRead, bytesRead);
+    if (!this.fileFailed) await this.flushUnit(trx);
+    if (this.fileFailed) throw new Rejected(duplicateOf);
+    if (this.read.purchaseOrders + this.read.shipNotices === 0 && this.errorCount === 0) {
+      this.addError({ code: 'GW-DOC-6007' });
+      throw new Rejected();
+    }
+    for (const ic of this.interchanges) {
+      const seen = await findInterchange(trx, this.supplier.pk, ic.controlNumber);
+      if (!seen) await insertInterchange(trx, this.supplier.pk, ic.controlNumber, this.documentPk);
+    }
+    for (const pk of this.touchedDocuments) if (pk !== this.documentPk) await refreshDocumentStatus(trx, pk);
+    const { status, summary } = await refreshDocumentStatus(trx, this.documentPk, this.errorCount > 0);
+    await updateDocument(trx, this.documentPk, {
+      errors_json: JSON.stringify(this.errors.map(describeError)),
+      x12_json: this.interchanges.length > 0 ? JSON.stringify(this.interchanges) : null,
+      processed_at: new Date().toISOString(),
+      ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
+    });
+    if (this.id.replayOf) await this.auditReplay(trx, status);
+    await this.req.beforeCommit?.(trx, this.id.documentId);
+    return this.result(status, summary);
+  }
+
+  private countRead(item: DocItem): void {
+    if (item.type === 'purchaseOrder') this.read.purchaseOrders++;
+    else {
+      this.read.shipNotices++;
+      this.read.devices += item.doc.devices.length;
+    }
+  }
+
+  private async writeDocumentRow(trx: Knex, status: DocumentRow['status']): Promise<number> {
+    const fields = {
+      status,
+      format: this.format,
+      mapping_id: this.mapping?.id ?? null,
+      summary_json: JSON.stringify(this.read),
+      errors_json: JSON.stringify(this.errors.map(describeError)),
+    };
+    if (this.id.existingPk !== null) {
+      await updateDocument(trx, this.id.existingPk, fields);
+      return this.id.existingPk;
+    }
+    return insertDocument(trx, {
+      ...fields,
+      document_id: this.id.documentId,
+      supplier_pk: this.supplier.pk,
+      channel: this.req.channel,
+      file_name: this.req.fileName.slice(0, 255),
+      sha256: this.id.sha256,
+      size_bytes: this.id.size,
+      actor: this.req.actor.slice(0, 200),
+      received_at: this.now,
+      x12_json: null,
+      processed_at: null,
+    });
+  }
+
+  /** Nothing was applied: keep the document, its bytes and its errors, in a transaction of their own. */
+  private async recordRejection(status: 'rejected' | 'duplicate' = 'rejected', duplicateOf?: string): Promise<IngestResult> {
+    return this.deps.db.transaction(async (trx) => {
+      this.documentPk = await this.writeDocumentRow(trx, status);
+      if (this.id.size <= this.deps.limits.maxDocumentBytes) await storeContent(trx, this.id.sha256, this.req.path);
+      await updateDocument(trx, this.documentPk, {
+        x12_json: this.interchanges.length > 0 ? JSON.stringify(this.interchanges) : null,
+        processed_at: new Date().toISOString(),
+        ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
+      });
+      if (this.id.replayOf) await this.auditReplay(trx, status);
+      await this.req.beforeCommit?.(trx, this.id.documentId);
+      const result = this.result(status, { ...this.read, devicesEnrolled: 0, devicesRefused: 0, devicesAwaiting: 0 });
+      if (duplicateOf) result.duplicateOf = duplicateOf;
+      return result;
+    });
+  }
+
+  private async auditReplay(trx: Knex, status: string): Promise<void> {
+    await trx('audit_log').insert({
+      at: new Date().toISOString(),
+      actor: this.req.actor.slice(0, 120),
+      origin: this.req.channel,
+      action: 'document.replay',
+      detail_json: JSON.stringify({ documentId: this.id.documentId, status, previousStatus: this.id.replayOf?.status }),
+    });
+  }
+
+  private result(status: DocumentStatus, summary: DocumentSummary): IngestResult {
+    return {
+      documentId: this.id.documentId,
+      status,
+      format: this.format,
+      mappingId: this.mapping?.id ?? null,
+      sha256: this.id.sha256,
+      summary,
+      errors: this.errors.map(describeError),
+    };
+  }
+
+  /** Applies the buffered items of one X12 transaction set in a savepoint: all or none. */
+  private async flushUnit(trx: Knex): Promise<void> {
+    const buffered = this.unitBuffer;
+    this.unitBuffer = [];
+    if (buffered.length === 0) return;
+    const unit = buffered[0]!.item.unit!;
+    let refusal: DocumentError | undefined;
+    try {
+      await trx.transaction(async (sp) => {
+        for (const { seq, item } of buffered) {
+          const error = await this.applyItem(sp, seq, item);
+          if (error) {
+            refusal = { ...error, unit };
+            throw new UnitRefused();
+          }
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof UnitRefused)) throw err;
+      this.addError(refusal!);
+      for (const { seq, item } of buffered) {
+        await insertItem(trx, this.itemRow(seq, item, 'rejected', { outcome_json: JSON.stringify({ error: describeError(refusal!) }) }));
+      }
+    }
+  }
+
+  private itemRow(seq: number, item: DocItem, status: ItemStatus, extra: { outcome_json?: string | null; notice_json?: string | null; refused_count?: number } = {}) {
+    return {
+      document_pk: this.documentPk,
+      seq,
+      unit: item.unit ?? null,
+      kind: item.type,
+      supplier_pk: this.supplier.pk,
+      order_number: item.doc.orderNumber,
+      delivery_number: item.type === 'shipNotice' ? item.doc.deliveryNumber : null,
+      at: item.at.slice(0, 200),
+      status,
+      device_count: item.type === 'shipNotice' ? item.doc.devices.length : 0,
+      refused_count: extra.refused_count ?? 0,
+      outcome_json: extra.outcome_json ?? null,
+      notice_json: extra.notice_json ?? null,
+      applied_by_document_pk: status === 'applied' || status === 'applied_with_errors' ? this.documentPk : null,
+      updated_at: this.now,
+    };
+  }
+
+  /** Applies one document item; answers the error that refuses it, if any. */
+  private async applyItem(trx: Knex, seq: number, item: DocItem): Promise<DocumentError | undefined> {
+    if (item.type === 'purchaseOrder') return this.applyPurchaseOrder(trx, seq, item, item.doc);
+    return this.applyShipNotice(trx, seq, item, item.doc);
+  }
+
+  private async organisationsFor(trx: Knex, customerId: string): Promise<Organisation[]> {
+    let orgs = this.orgCache.get(customerId);
+    if (!orgs) {
+      orgs = await loadOrganisations(trx, {
+        orgIds: this.supplier.kind === 'reseller' ? [customerId] : [],
+        appleCustomerNumbers: this.supplier.kind === 'apple' ? [normaliseAppleCustomerNumber(customerId)] : [],
+      });
+      this.orgCache.set(customerId, orgs);
+    }
+    return orgs;
+  }
+
+  private async applyPurchaseOrder(trx: Knex, seq: number, item: DocItem, po: PurchaseOrder): Promise<DocumentError | undefined> {
+    const check = checkPurchaseOrder(await this.organisationsFor(trx, po.customerId), this.supplier, po);
+    if (!check.ok) return at(check.error, item.at, item.unit);
+    await upsertPurchaseOrder(trx, {
+      supplier_pk: this.supplier.pk,
+      order_number: po.orderNumber,
+      order_type: po.orderType,
+      order_date: po.orderDate,
+      customer_id: po.customerId,
+      po_number: po.poNumber ?? null,
+      org_pk: check.org.pk,
+      lines_json: JSON.stringify(po.lines),
+      document_pk: this.documentPk,
+      updated_at: this.now,
+    });
+    if (appliesOnArrival(po)) {
+      const input = voidOrderInput(po);
+      const world = await loadWorld(trx, this.supplier, [input]);
+      const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
+      const order = outcome.orders[0]!;
+      if (order.error) return at(order.error, item.at, item.unit);
+      await persistChanges(trx, this.supplier, world, changes, this.writeContext());
+      await insertItem(trx, this.itemRow(seq, item, 'applied', { outcome_json: JSON.stringify({ orderStatus: order.status }) }));
+      return undefined;
+    }
+    await insertItem(trx, this.itemRow(seq, item, 'open', { outcome_json: JSON.stringify({ lines: po.lines.length }) }));
+    // Ship notices that came first apply now, under this order's header.
+    const header: OrderHeaderOnFile = {
+      orderNumber: po.orderNumber,
+      orderType: po.orderType,
+      orderDate: po.orderDate,
+      customerId: po.customerId,
+      poNumber: po.poNumber ?? null,
+    };
+    for (const waiting of await awaitingNotices(trx, this.supplier.pk, po.orderNumber)) {
+      const applied = await this.applyNotice(trx, header, waiting.notice, waiting.document_pk, waiting.seq);
+      this.touchedDocuments.add(waiting.document_pk);
+      if ('error' in applied) {
+        await updateItem(trx, waiting.id, {
+          status: 'rejected',
+          outcome_json: JSON.stringify({ error: describeError(at(applied.error, waiting.at)) }),
+          applied_by_document_pk: this.documentPk,
+          updated_at: this.now,
+        });
+        continue;
+      }
+      await updateItem(trx, waiting.id, {
+        status: applied.status,
+        outcome_json: applied.outcomeJson,
+        refused_count: applied.refused,
+        notice_json: null,
+        applied_by_document_pk: this.documentPk,
+        updated_at: this.now,
+      });
+    }
+    return undefined;
+  }
+
+  private async applyShipNotice(trx: Knex, seq: number, item: DocItem, notice: ShipNotice): Promise<DocumentError | undefined> {
+    const header = await findOrderHeaderOnFile(trx, this.supplier.pk, notice.orderNumber);
+    if (!header) {
+      await insertItem(
+        trx,
+        this.itemRow(seq, item, 'awaiting_order', {
+          notice_json: JSON.stringify(notice),
+          outcome_json: JSON.stringify({ notice: describeError({ code: 'GW-DOC-6010', params: { deliveryNumber: notice.deliveryNumber, orderNumber: notice.orderNumber } }) }),
+        }),
+      );
+      return undefined;
+    }
+    const applied = await this.applyNotice(trx, header, notice, this.documentPk, seq);
+    if ('error' in applied) return at(applied.error, item.at, item.unit);
+    await insertItem(trx, this.itemRow(seq, item, applied.status, { outcome_json: applied.outcomeJson, refused_count: applied.refused }));
+    return undefined;
+  }
+
+  private writeContext() {
+    return { transactionPk: null, document: `document ${this.id.documentId} (${this.req.fileName.slice(0, 100)})`, actor: this.req.actor, now: this.now };
+  }
+
+  /**
+   * A ship notice through the enrollment rules, as its order with this one delivery.
+   * Refusal of the order or delivery refuses the notice; refused devices are recorded
+   * against the document the notice came in (which may be an earlier one).
+   */
+  private async applyNotice(
+    trx: Knex,
+    header: OrderHeaderOnFile,
+    notice: ShipNotice,
+    documentPk: number,
+    itemSeq: number,
+  ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; outcomeJson: string; refused: number }> {
+    const input = orderInputForShipNotice(header, notice);
+    const world = await loadWorld(trx, this.supplier, [input]);
+    const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
+    const order = outcome.orders[0]!;
+    const delivery = order.deliveries[0];
+    const pending = order.status === 'GW-OR-4120';
+    if (order.error && !pending) return { error: order.error };
+    if (delivery?.error) return { error: delivery.error };
+    await persistChanges(trx, this.supplier, world, changes, this.writeContext());
+    const refused: DeviceResultRow[] = [];
+    for (const d of delivery?.devices ?? []) {
+      if (d.status === 'COMPLETE') continue;
+      refused.push({
+        document_pk: documentPk,
+        item_seq: itemSeq,
+        serial: d.deviceId.slice(0, 20),
+        status: 'refused',
+        code: d.error?.code ?? d.status,
+        params_json: d.error?.params ? JSON.stringify(d.error.params) : null,
+      });
+    }
+    await insertDeviceResults(trx, refused);
+    const outcomeJson = JSON.stringify({
+      orderStatus: order.status,
+      deliveryStatus: delivery?.status ?? null,
+      ...(pending ? { pending: describeError(order.error!) } : {}),
+    });
+    return { status: refused.length > 0 ? 'applied_with_errors' : 'applied', outcomeJson, refused: refused.length };
+  }
+}
+
+function at(error: CodedError, where: string, unit?: string): DocumentError {
+  return { ...error, params: { ...error.params, at: where }, ...(unit ? { unit } : {}) };
+}
+
+/** Recomputes a document's status and counts from its items (after items of it changed). */
+export async function refreshDocumentStatus(trx: Knex, documentPk: number, hadErrors = false): Promise<{ status: DocumentStatus; summary: DocumentSummary }> {
+  const rows = (await trx('document_items')
+    .where({ document_pk: documentPk })
+    .select('kind', 'status')
+    .count({ n: '*' })
+    .sum({ devices: 'device_count', refused: 'refused_count' })
+    .groupBy('kind', 'status')) as { kind: string; status: ItemStatus; n: number | string; devices: number | string | null; refused: number | string | null }[];
+  const summary = emptySummary();
+  let awaiting = false;
+  let withErrors = hadErrors;
+  for (const r of rows) {
+    const n = Number(r.n);
+    const devices = Number(r.devices ?? 0);
+    const refused = Number(r.refused ?? 0);
+    if (r.kind === 'purchaseOrder') summary.purchaseOrders += n;
+    else {
+      summary.shipNotices += n;
+      summary.devices += devices;
+    }
+    if (r.status === 'awaiting_order') {
+      awaiting = true;
+      summary.devicesAwaiting += devices;
+    } else if (r.status === 'rejected') {
+      withErrors = true;
+      summary.devicesRefused += devices;
+    } else if (r.kind === 'shipNotice') {
+      summary.devicesRefused += refused;
+      summary.devicesEnrolled += devices - refused;
+      if (refused > 0) withErrors = true;
+    }
+  }
+  const status: DocumentStatus = withErrors ? 'applied_with_errors' : awaiting ? 'awaiting_order' : 'applied';
+  await updateDocument(trx, documentPk, { status, summary_json: JSON.stringify(summary) });
+  return { status, summary };
 }

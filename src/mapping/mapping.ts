@@ -116,7 +116,12 @@ export function loadMappings(dirs: string[] = [BUILTIN_MAPPINGS_DIR]): Map<strin
   return out;
 }
 
-/** Mappings of one partner, optionally of one format. */
+/**
+ * Mappings of one partner, optionally of one format. A partner's own mappings win over
+ * the ones that serve any partner ("*", e.g. the reseller-API JSON shape).
+ */
 export function mappingsFor(mappings: Map<string, Mapping>, partnerId: string, format?: MappingFormat): Mapping[] {
-  return [...mappings.values()].filter((m) => m.partners.includes(partnerId) && (!format || m.format === format));
+  const all = [...mappings.values()].filter((m) => !format || m.format === format);
+  const own = all.filter((m) => m.partners.includes(partnerId));
+  return own.length > 0 ? own : all.filter((m) => m.partners.includes('*'));
 }

@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import * as core from './migrations/001-core.js';
+import * as intake from './migrations/002-intake.js';
+import * as sftp from './migrations/003-sftp.js';
 
 export type Db = Knex;
 
@@ -16,6 +18,8 @@ export interface DatabaseSettings {
 
 const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
   '001-core': core,
+  '002-intake': intake,
+  '003-sftp': sftp,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -6,6 +6,8 @@ import type { Knex } from 'knex';
 import type { GatewayConfig } from '../../config.js';
 import type { Logger } from '../../log/logger.js';
 import { resellerApi } from './reseller-api.js';
+import { documentsApi } from './documents.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
@@ -52,6 +54,21 @@ export function createApp(db: Knex, config: GatewayConfig, logger: Logger): expr
       requireClientCertificate: config.tls?.requireClientCertificate ?? false,
       ...config.limits,
     }),
+  );
+
+  const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
+  app.use(
+    '/v1',
+    documentsApi(
+      { db, mappings, limits: config.intake },
+      {
+        tls: config.tls !== null,
+        requireClientCertificate: config.tls?.requireClientCertificate ?? false,
+        spoolDir: config.intake.spoolDir,
+        maxItemsListed: 1000,
+      },
+      logger,
+    ),
   );
 
   app.use((_req: Request, res: Response) => {

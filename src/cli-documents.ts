@@ -1,0 +1,164 @@
+// Command-line document intake: ingest a file for a partner (with a progress bar on a
+// terminal), look at a document, fetch its acknowledgement, replay a rejected one, and
+// load the sample documents for the trial.
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Knex } from 'knex';
+import type { GatewayConfig } from './config.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
+import { documentAck, documentAcks } from './intake/acks.js';
+import { ingestFile, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/ingest.js';
+import { writeContentToFile } from './intake/spool.js';
+import type { IngestResult } from './intake/types.js';
+import { findDocument, itemsOf, listDocuments } from './store/documents.js';
+import { findSupplier } from './store/suppliers.js';
+
+export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
+  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake };
+}
+
+/** Below this, a progress bar would only flicker. */
+const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
+
+function progressBar(totalBytes: number): ((bytes: number) => void) | undefined {
+  if (!process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES) return undefined;
+  const started = Date.now();
+  let lastDrawMs = 0;
+  return (bytes) => {
+    const now = Date.now();
+    if (now - lastDrawMs < 100 && bytes < totalBytes) return;
+    lastDrawMs = now;
+    const width = 30;
+    const done = Math.min(1, bytes / totalBytes);
+    const filled = Math.round(done * width);
+    const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+    const rate = bytes / Math.max(1, now - started) / 1024 / 1024 * 1000;
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(done * 100).toFixed(0).padStart(3)}% ${mib(bytes)}/${mib(totalBytes)} MiB ${rate.toFixed(1)} MiB/s`);
+    if (bytes >= totalBytes) process.stderr.write('\n');
+  };
+}
+
+export async function ingestCommand(
+  deps: IntakeDeps,
+  file: string,
+  partnerId: string,
+  mappingId: string | undefined,
+  actor: string,
+): Promise<IngestResult> {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (err) {
+    throw new IntakeError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const bar = progressBar(size);
+  return ingestFile(deps, {
+    partnerId,
+    channel: 'cli',
+    fileName: basename(file),
+    path: file,
+    actor,
+    ...(mappingId ? { mappingId } : {}),
+    ...(bar ? { onProgress: (bytes: number) => bar(bytes) } : {}),
+  });
+}
+
+/** One line per outcome, for people; --json prints the whole result. */
+export function describeResult(result: IngestResult): string {
+  const s = result.summary;
+  const lines = [
+    `document ${result.documentId}: ${result.status}${result.duplicateOf ? ` (first received as ${result.duplicateOf})` : ''}`,
+    `  format ${result.format}, mapping ${result.mappingId ?? '-'}; ${s.purchaseOrders} purchase order(s), ${s.shipNotices} ship notice(s), ${s.devices} device(s): ${s.devicesEnrolled} enrolled, ${s.devicesRefused} refused, ${s.devicesAwaiting} awaiting their order`,
+  ];
+  const shown = result.errors.slice(0, 20);
+  for (const e of shown) lines.push(`  ${e.code}${e.unit ? ` [${e.unit}]` : ''}: ${e.message}`);
+  if (result.errors.length > shown.length) lines.push(`  ... and ${result.errors.length - shown.length} more (see: document show ${result.documentId})`);
+  return lines.join('\n');
+}
+
+export interface SampleDocument {
+  file: string;
+  partner: string;
+  mapping?: string;
+  note?: string;
+}
+
+/** Ingests samples/documents/ in the order its index.json gives (a ship notice before its order, on purpose). */
+export async function ingestSamples(deps: IntakeDeps, samplesDir: string, actor: string, write: (line: string) => void): Promise<IngestResult[]> {
+  const dir = join(samplesDir, 'documents');
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { documents: SampleDocument[] };
+  const results: IngestResult[] = [];
+  for (const sample of index.documents) {
+    const result = await ingestCommand(deps, join(dir, sample.file), sample.partner, sample.mapping, actor);
+    write(`${sample.file} (${sample.partner})${sample.note ? ` - ${sample.note}` : ''}\n${describeResult(result)}\n`);
+    results.push(result);
+  }
+  return results;
+}
+
+export async function showDocument(db: Knex, documentId: string) {
+  const doc = await findDocument(db, documentId);
+  if (!doc) return undefined;
+  const items = await itemsOf(db, doc.id);
+  return {
+    documentId: doc.document_id,
+    status: doc.status,
+    channel: doc.channel,
+    fileName: doc.file_name,
+    format: doc.format,
+    mappingId: doc.mapping_id,
+    sha256: doc.sha256,
+    sizeBytes: Number(doc.size_bytes),
+    actor: doc.actor,
+    receivedAt: doc.received_at,
+    processedAt: doc.processed_at,
+    replays: doc.replays,
+    summary: JSON.parse(doc.summary_json),
+    errors: JSON.parse(doc.errors_json),
+    items: items.map((i) => ({
+      item: i.seq,
+      kind: i.kind,
+      unit: i.unit,
+      orderNumber: i.order_number,
+      deliveryNumber: i.delivery_number,
+      at: i.at,
+      status: i.status,
+      devices: i.device_count,
+      devicesRefused: i.refused_count,
+      outcome: i.outcome_json ? JSON.parse(i.outcome_json) : null,
+    })),
+  };
+}
+
+export async function listDocumentsCommand(db: Knex, partnerId: string | undefined, status: string | undefined, limit: number) {
+  let supplierPk: number | undefined;
+  if (partnerId) {
+    const s = await findSupplier(db, partnerId);
+    if (!s) throw new IntakeError(`unknown partner ${partnerId}`);
+    supplierPk = s.pk;
+  }
+  const rows = await listDocuments(db, { limit, ...(supplierPk !== undefined ? { supplierPk } : {}), ...(status ? { status } : {}) });
+  return rows.map((d) => ({ documentId: d.document_id, status: d.status, fileName: d.file_name, format: d.format, channel: d.channel, receivedAt: d.received_at, summary: JSON.parse(d.summary_json) }));
+}
+
+export async function ackCommand(deps: IntakeDeps, documentId: string, kind: string | undefined): Promise<string> {
+  const doc = await findDocument(deps.db, documentId);
+  if (!doc) throw new IntakeError(`no document ${documentId}`);
+  if (!kind) {
+    const all = await documentAcks(deps, documentId);
+    if (all.length === 0) throw new IntakeError(`document ${documentId} has no acknowledgement`);
+    return all[0]!.body;
+  }
+  const ack = await documentAck(deps, doc, kind as 'csv');
+  if (!ack) throw new IntakeError(`document ${documentId} has no ${kind} acknowledgement`);
+  return ack.body;
+}
+
+export async function replayCommand(deps: IntakeDeps, documentId: string, actor: string, spoolDir: string): Promise<IngestResult> {
+  try {
+    return await replayDocument(deps, documentId, actor, (sha) => writeContentToFile(deps.db, sha, spoolDir));
+  } catch (err) {
+    if (err instanceof ReplayRefused) throw new IntakeError(`${err.error.code}: ${err.message}`);
+    throw err;
+  }
+}

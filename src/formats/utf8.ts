@@ -1,0 +1,67 @@
+// Strict UTF-8 decoding of a byte stream: every reader decodes through this, so an
+// invalid byte is refused (GW-DOC-6001) with the line it is on, instead of becoming a
+// replacement character inside a serial number.
+import type { DocumentError } from './types.js';
+
+export class InvalidUtf8 extends Error {
+  constructor(readonly error: DocumentError) {
+    super('invalid UTF-8');
+  }
+}
+
+/** Yields text chunks; throws InvalidUtf8 naming the line and byte offset of the first bad byte. */
+export async function* decodeUtf8(input: AsyncIterable<Buffer>, fileName: string): AsyncIterable<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  let lines = 1;
+  let first = true;
+  for await (const chunk of input) {
+    let text: string;
+    try {
+      text = decoder.decode(chunk, { stream: true });
+    } catch {
+      throw invalidAt(chunk, offset, lines, fileName);
+    }
+    if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not data
+    if (text.length > 0) first = false;
+    lines += countNewlines(text);
+    offset += chunk.length;
+    yield text;
+  }
+  try {
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } catch {
+    throw new InvalidUtf8({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${lines}: the file ends inside a character` } });
+  }
+}
+
+function countNewlines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function invalidAt(chunk: Buffer, chunkOffset: number, linesBefore: number, fileName: string): InvalidUtf8 {
+  // Only on the error path: find the first bad byte of the chunk to name its line.
+  // (A character split across the previous chunk boundary is counted from this chunk.)
+  const bad = firstInvalidByte(chunk);
+  let line = linesBefore;
+  for (let i = 0; i < bad; i++) if (chunk[i] === 0x0a) line++;
+  return new InvalidUtf8({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${line}, byte ${chunkOffset + bad + 1}` } });
+}
+
+function firstInvalidByte(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0) return i;
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= buf.length) return i;
+      if ((buf[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return Math.max(0, buf.length - 1);
+}

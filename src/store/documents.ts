@@ -1,0 +1,212 @@
+// Received documents: raw bytes (content-addressed, in chunks, never changed), the
+// document record and its items, purchase-order headers on file, X12 interchanges seen.
+import { createReadStream } from 'node:fs';
+import type { Knex } from 'knex';
+import type { ShipNotice } from '../model/documents.js';
+import type { OrderHeaderOnFile } from '../domain/documents.js';
+import type { DocumentStatus, DocumentSummary } from '../intake/types.js';
+import { isPostgres } from './db.js';
+
+/** 1 MiB: big enough to keep row counts low, small enough to never hold a whole file. */
+export const CONTENT_CHUNK_BYTES = 1024 * 1024;
+
+export interface DocumentRow {
+  id: number;
+  document_id: string;
+  supplier_pk: number;
+  channel: string;
+  file_name: string;
+  format: string;
+  mapping_id: string | null;
+  sha256: string;
+  size_bytes: number | string;
+  actor: string;
+  received_at: string;
+  status: DocumentStatus | 'processing';
+  summary_json: string;
+  errors_json: string;
+  x12_json: string | null;
+  processed_at: string | null;
+  replays: number;
+}
+
+export interface ItemRow {
+  id: number;
+  document_pk: number;
+  seq: number;
+  unit: string | null;
+  kind: 'purchaseOrder' | 'shipNotice';
+  supplier_pk: number;
+  order_number: string;
+  delivery_number: string | null;
+  at: string;
+  status: ItemStatus;
+  device_count: number;
+  refused_count: number;
+  outcome_json: string | null;
+  notice_json: string | null;
+  applied_by_document_pk: number | null;
+  updated_at: string;
+}
+
+/**
+ * open: a purchase order on file, waiting for its ship notices;
+ * applied / applied_with_errors: through the enrollment rules (some devices refused);
+ * awaiting_order: a ship notice whose order has not arrived;
+ * rejected: refused (its unit or its whole document was not applied).
+ */
+export type ItemStatus = 'open' | 'applied' | 'applied_with_errors' | 'awaiting_order' | 'rejected';
+
+/** Stores the bytes of a local file under its hash, unless they are stored already. */
+export async function storeContent(trx: Knex, sha256: string, path: string): Promise<void> {
+  const existing = await trx('document_content').where({ sha256, seq: 0 }).first('seq');
+  if (existing) return;
+  let seq = 0;
+  const stream = createReadStream(path, { highWaterMark: CONTENT_CHUNK_BYTES });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    await trx('document_content').insert({ sha256, seq: seq++, bytes: chunk });
+  }
+  if (seq === 0) await trx('document_content').insert({ sha256, seq: 0, bytes: Buffer.alloc(0) });
+}
+
+/** The raw bytes, chunk by chunk, in order. */
+export async function* readContent(db: Knex, sha256: string): AsyncIterable<Buffer> {
+  for (let seq = 0; ; seq++) {
+    const row = (await db('document_content').where({ sha256, seq }).first('bytes')) as { bytes: Buffer } | undefined;
+    if (!row) return;
+    if (row.bytes.length > 0) yield Buffer.from(row.bytes);
+  }
+}
+
+export async function findDocumentByHash(db: Knex, supplierPk: number, sha256: string): Promise<DocumentRow | undefined> {
+  return (await db('documents').where({ supplier_pk: supplierPk, sha256 }).first()) as DocumentRow | undefined;
+}
+
+export async function findDocument(db: Knex, documentId: string): Promise<DocumentRow | undefined> {
+  return (await db('documents').where({ document_id: documentId }).first()) as DocumentRow | undefined;
+}
+
+export async function findDocumentByPk(db: Knex, pk: number): Promise<DocumentRow | undefined> {
+  return (await db('documents').where({ id: pk }).first()) as DocumentRow | undefined;
+}
+
+export async function insertDocument(trx: Knex, row: Omit<DocumentRow, 'id' | 'replays'>): Promise<number> {
+  if (isPostgres(trx)) {
+    const [r] = (await trx('documents').insert(row).returning('id')) as { id: number }[];
+    return r!.id;
+  }
+  const [id] = (await trx('documents').insert(row)) as number[];
+  return id!;
+}
+
+export async function updateDocument(trx: Knex, pk: number, fields: Partial<Omit<DocumentRow, 'id'>>): Promise<void> {
+  await trx('documents').where({ id: pk }).update(fields);
+}
+
+export async function insertItem(trx: Knex, row: Omit<ItemRow, 'id'>): Promise<void> {
+  await trx('document_items').insert(row);
+}
+
+export async function updateItem(trx: Knex, pk: number, fields: Partial<Omit<ItemRow, 'id'>>): Promise<void> {
+  await trx('document_items').where({ id: pk }).update(fields);
+}
+
+export async function itemsOf(db: Knex, documentPk: number): Promise<ItemRow[]> {
+  return (await db('document_items').where({ document_pk: documentPk }).orderBy('seq')) as ItemRow[];
+}
+
+/** Ship notices of one order that wait for it, oldest first. */
+export async function awaitingNotices(trx: Knex, supplierPk: number, orderNumber: string): Promise<(ItemRow & { notice: ShipNotice })[]> {
+  const rows = (await trx('document_items')
+    .where({ supplier_pk: supplierPk, order_number: orderNumber, status: 'awaiting_order', kind: 'shipNotice' })
+    .orderBy('id')) as ItemRow[];
+  return rows.map((r) => ({ ...r, notice: JSON.parse(r.notice_json!) as ShipNotice }));
+}
+
+export interface DeviceResultRow {
+  document_pk: number;
+  item_seq: number;
+  serial: string;
+  status: string;
+  code: string | null;
+  params_json: string | null;
+}
+
+export async function insertDeviceResults(trx: Knex, rows: DeviceResultRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 500) await trx('document_device_results').insert(rows.slice(i, i + 500));
+}
+
+export async function deviceResultsOf(db: Knex, documentPk: number): Promise<DeviceResultRow[]> {
+  return (await db('document_device_results').where({ document_pk: documentPk }).orderBy('id')) as DeviceResultRow[];
+}
+
+export async function findOrderHeaderOnFile(trx: Knex, supplierPk: number, orderNumber: string): Promise<OrderHeaderOnFile | undefined> {
+  const po = (await trx('purchase_orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first()) as
+    | { order_number: string; order_type: OrderHeaderOnFile['orderType']; order_date: string; customer_id: string; po_number: string | null }
+    | undefined;
+  if (po) {
+    return { orderNumber: po.order_number, orderType: po.order_type, orderDate: po.order_date, customerId: po.customer_id, poNumber: po.po_number };
+  }
+  // An order that came through the reseller API (or applied earlier) has its header in orders.
+  const order = (await trx('orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first()) as
+    | { order_number: string; kind: 'sale' | 'return'; status: string; order_date: string; customer_id: string; po_number: string | null }
+    | undefined;
+  if (!order) return undefined;
+  return {
+    orderNumber: order.order_number,
+    orderType: order.kind === 'return' ? 'RE' : 'OR',
+    orderDate: order.order_date,
+    customerId: order.customer_id,
+    poNumber: order.po_number,
+  };
+}
+
+export async function upsertPurchaseOrder(
+  trx: Knex,
+  row: {
+    supplier_pk: number;
+    order_number: string;
+    order_type: string;
+    order_date: string;
+    customer_id: string;
+    po_number: string | null;
+    org_pk: number;
+    lines_json: string;
+    document_pk: number;
+    updated_at: string;
+  },
+): Promise<void> {
+  await trx('purchase_orders')
+    .insert(row)
+    .onConflict(['supplier_pk', 'order_number'])
+    .merge(['order_type', 'order_date', 'customer_id', 'po_number', 'org_pk', 'lines_json', 'document_pk', 'updated_at']);
+}
+
+export async function findInterchange(db: Knex, supplierPk: number, controlNumber: string): Promise<{ document_pk: number } | undefined> {
+  return (await db('x12_interchanges').where({ supplier_pk: supplierPk, control_number: controlNumber }).first('document_pk')) as
+    | { document_pk: number }
+    | undefined;
+}
+
+export async function insertInterchange(trx: Knex, supplierPk: number, controlNumber: string, documentPk: number): Promise<void> {
+  await trx('x12_interchanges').insert({ supplier_pk: supplierPk, control_number: controlNumber, document_pk: documentPk });
+}
+
+export function emptySummary(): DocumentSummary {
+  return { purchaseOrders: 0, shipNotices: 0, devices: 0, devicesEnrolled: 0, devicesRefused: 0, devicesAwaiting: 0 };
+}
+
+export interface DocumentListFilter {
+  supplierPk?: number;
+  status?: string;
+  limit: number;
+  beforePk?: number;
+}
+
+export async function listDocuments(db: Knex, filter: DocumentListFilter): Promise<DocumentRow[]> {
+  const q = db('documents').orderBy('id', 'desc').limit(filter.limit);
+  if (filter.supplierPk !== undefined) q.where('supplier_pk', filter.supplierPk);
+  if (filter.status) q.where('status', filter.status);
+  if (filter.beforePk !== undefined) q.where('id', '<', filter.beforePk);
+  return (await q) as DocumentRow[];
+}
