@@ -42,6 +42,24 @@ function escapeRegex(s: string): string {
  * is midnight UTC. Two-digit years are 20YY. Impossible dates (2026-02-30) are refused.
  */
 export function parseDate(value: string, formats: readonly string[]): string | undefined {
+  // Files repeat the same few dates on every row: remember recent answers (bounded).
+  let perFormats = dateCache.get(formats);
+  if (!perFormats) {
+    if (dateCache.size >= 64) dateCache.clear();
+    perFormats = new Map();
+    dateCache.set(formats, perFormats);
+  }
+  if (perFormats.has(value)) return perFormats.get(value);
+  const result = parseDateUncached(value, formats);
+  if (perFormats.size >= DATE_CACHE_ENTRIES) perFormats.clear();
+  perFormats.set(value, result);
+  return result;
+}
+
+const DATE_CACHE_ENTRIES = 1024;
+const dateCache = new Map<readonly string[], Map<string, string | undefined>>();
+
+function parseDateUncached(value: string, formats: readonly string[]): string | undefined {
   const trimmed = value.trim();
   for (const format of formats) {
     const { regex, fields } = compile(format);

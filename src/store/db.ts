@@ -57,7 +57,12 @@ export function openDatabase(settings: DatabaseSettings): Db {
           if (e1) return done(e1, conn);
           conn.run('PRAGMA journal_mode = WAL', (e2) => {
             if (e2) return done(e2, conn);
-            conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
+            conn.run('PRAGMA busy_timeout = 5000', (e3) => {
+              if (e3) return done(e3, conn);
+              // 32 MiB of page cache (the default is 2 MiB): a ship notice of many
+              // serials touches index pages all over the devices and lines tables.
+              conn.run('PRAGMA cache_size = -32768', (e4) => done(e4, conn));
+            });
           });
         });
       },

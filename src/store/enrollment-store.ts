@@ -209,17 +209,39 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
     live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
   }));
   lineRows.sort((a, b) => Number(a.live_serial !== null) - Number(b.live_serial !== null));
-  for (const part of chunks(lineRows, 100)) {
+  for (const part of chunks(lineRows, WRITE_BATCH_ROWS)) {
     await trx('order_lines')
       .insert(part)
       .onConflict(['order_pk', 'serial'])
       .merge(['delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial']);
   }
 
-  for (const device of changes.devices) {
-    await writeDevice(trx, device, device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null, ctx.now);
+  const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
+  // New devices go in multi-row inserts (a ship notice is mostly new serials: one
+  // statement per row would make the database round trip the whole cost); a racing
+  // insert of the same serial fails on the primary key and the caller retries.
+  const fresh = changes.devices.filter((d) => d.version === 0);
+  for (const part of chunks(fresh, WRITE_BATCH_ROWS)) {
+    await trx('devices').insert(part.map((d) => ({ ...deviceRow(d, orderPkOf(d), ctx.now), serial: d.serial, version: 1 })));
   }
+  for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
+}
+
+/** Rows per multi-row insert: within SQLite's and PostgreSQL's bound-parameter limits at 12 columns. */
+const WRITE_BATCH_ROWS = 500;
+
+function deviceRow(device: Device, orderPk: number | null, now: string) {
+  return {
+    state: device.state,
+    org_pk: device.orgPk,
+    supplier_pk: device.supplierPk,
+    order_pk: orderPk,
+    family: device.family,
+    asset_tag: device.assetTag,
+    server: device.server,
+    updated_at: now,
+  };
 }
 
 async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<number> {
@@ -264,16 +286,7 @@ async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<n
 }
 
 export async function writeDevice(trx: Knex, device: Device, orderPk: number | null, now: string): Promise<void> {
-  const row = {
-    state: device.state,
-    org_pk: device.orgPk,
-    supplier_pk: device.supplierPk,
-    order_pk: orderPk,
-    family: device.family,
-    asset_tag: device.assetTag,
-    server: device.server,
-    updated_at: now,
-  };
+  const row = deviceRow(device, orderPk, now);
   if (device.version === 0) {
     // A racing insert of the same serial fails on the primary key; the caller retries.
     await trx('devices').insert({ ...row, serial: device.serial, version: 1 });
@@ -301,6 +314,6 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteCo
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
     })),
-    100,
+    WRITE_BATCH_ROWS,
   );
 }
