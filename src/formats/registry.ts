@@ -5,8 +5,7 @@ import { readCsv } from './csv/reader.js';
 import { readJson } from './json/reader.js';
 import type { DocumentReader } from './types.js';
 import { readX12 } from './x12/reader.js';
-import { readCxml } from './xml/cxml.js';
-import { readGatewayXml } from './xml/gateway-xml.js';
+import { readCxml, readGatewayXml } from './xml/index.js';
 
 const READERS: Record<MappingFormat, DocumentReader> = {
   csv: readCsv,

@@ -5,7 +5,7 @@ import { mappingsFor, type Mapping, type MappingFormat } from '../mapping/mappin
 import type { DocumentError } from '../formats/types.js';
 import { sniffX12 } from '../formats/x12/sniff.js';
 import { x12TransactionSets } from '../formats/x12/mapping-section.js';
-import { sniffXml } from '../formats/xml/sniff.js';
+import { sniffXml } from '../formats/xml/index.js';
 
 /** Enough to hold an ISA, a GS and the first ST, or an XML prolog and root element. */
 export const HEAD_BYTES = 64 * 1024;

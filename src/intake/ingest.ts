@@ -536,8 +536,11 @@ class DocumentRun {
     return undefined;
   }
 
-  private writeContext() {
-    return { transactionPk: null, document: `document ${this.id.documentId} (${this.req.fileName.slice(0, 100)})`, actor: this.req.actor, now: this.now };
+  private writeContext(noticeDocument?: string) {
+    const here = `document ${this.id.documentId} (${this.req.fileName.slice(0, 100)})`;
+    // A waiting ship notice names both: the document it came in and the order that freed it.
+    const document = noticeDocument ? `ship notice in document ${noticeDocument}, applied with its order in ${here}` : here;
+    return { transactionPk: null, document, actor: this.req.actor, now: this.now };
   }
 
   /**
@@ -560,7 +563,8 @@ class DocumentRun {
     const pending = order.status === 'GW-OR-4120';
     if (order.error && !pending) return { error: order.error };
     if (delivery?.error) return { error: delivery.error };
-    await persistChanges(trx, this.supplier, world, changes, this.writeContext());
+    const noticeDocument = documentPk === this.documentPk ? undefined : (await findDocumentByPk(trx, documentPk))?.document_id;
+    await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
     const refused: DeviceResultRow[] = [];
     for (const d of delivery?.devices ?? []) {
       if (d.status === 'COMPLETE') continue;

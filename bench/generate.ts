@@ -1,0 +1,150 @@
+// Data generators for the intake benchmark: a ship-notice CSV in Brightline's layout
+// (mappings/brightline-csv.json) and an X12 850 + 856 pair in Apple's
+// (mappings/apple-x12-850.json, apple-x12-856.json). A thousand devices per order,
+// orders spread over the benchmark's organisations. Written as streams: the generator
+// never holds a file in memory.
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+
+export const DEVICES_PER_ORDER = 1000;
+export const ORGANISATIONS = 50;
+
+export function orgId(i: number): string {
+  return `BENCH${String(i).padStart(3, '0')}`;
+}
+export function appleCustomerNumber(i: number): string {
+  return `9${String(i).padStart(5, '0')}`;
+}
+export function serial(i: number): string {
+  return `C${String(i).padStart(11, '0')}`;
+}
+export function orderNumber(o: number): string {
+  return `BN${String(o).padStart(7, '0')}`;
+}
+
+/** organisations.json and suppliers.json for `seed`: every organisation has added reseller 16FCE4A0. */
+export function writeSeed(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const organisations = Array.from({ length: ORGANISATIONS }, (_, i) => ({
+    orgId: orgId(i),
+    name: `Benchmark Organisation ${i}`,
+    country: 'US',
+    appleCustomerNumbers: [appleCustomerNumber(i)],
+    defaultServers: { iPad: 'Bench MDM' },
+    resellers: ['16FCE4A0'],
+  }));
+  writeFileSync(join(dir, 'organisations.json'), JSON.stringify({ organisations }));
+  writeFileSync(
+    join(dir, 'suppliers.json'),
+    JSON.stringify({
+      suppliers: [
+        { supplierId: 'APPLE', kind: 'apple', name: 'Apple', shipTos: [], apiKeys: [] },
+        { supplierId: '16FCE4A0', kind: 'reseller', name: 'Brightline Resellers', shipTos: ['0000052010'], apiKeys: [] },
+      ],
+    }),
+  );
+}
+
+/** Buffers lines and writes in large pieces, waiting for the stream when it is full. */
+class LineWriter {
+  private parts: string[] = [];
+  private size = 0;
+  private readonly out;
+  constructor(path: string) {
+    this.out = createWriteStream(path);
+  }
+  async line(text: string): Promise<void> {
+    this.parts.push(text);
+    this.size += text.length;
+    if (this.size > 1 << 20) await this.flush();
+  }
+  private async flush(): Promise<void> {
+    const chunk = this.parts.join('');
+    this.parts = [];
+    this.size = 0;
+    if (!this.out.write(chunk)) await once(this.out, 'drain');
+  }
+  async close(): Promise<void> {
+    await this.flush();
+    this.out.end();
+    await once(this.out, 'finish');
+  }
+}
+
+export async function writeShipNoticeCsv(path: string, serials: number): Promise<void> {
+  const w = new LineWriter(path);
+  await w.line('order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n');
+  for (let i = 0; i < serials; i++) {
+    const o = Math.floor(i / DEVICES_PER_ORDER);
+    await w.line(`${orderNumber(o)},OR,2026-11-02,${orgId(o % ORGANISATIONS)},PO-${o},DL${o},2026-11-03,${serial(i)},,MW6F3LL/A\n`);
+  }
+  await w.close();
+}
+
+/** The reference's input: the same serials, one column per field, for `sqlite3 .import`. */
+export const REFERENCE_TABLE_SQL =
+  'CREATE TABLE shipped (order_number TEXT, order_type TEXT, order_date TEXT, org_id TEXT, po_number TEXT, delivery_number TEXT, ship_date TEXT, serial TEXT PRIMARY KEY, asset_tag TEXT, part_number TEXT);';
+
+function envelope(kind: 'PO' | 'SH', control: number): { isa: string; gs: string; ge: (sets: number) => string; iea: string } {
+  const isaControl = String(control).padStart(9, '0');
+  return {
+    isa: `ISA*00*          *00*          *ZZ*APPLE          *ZZ*ABMEDIGATEWAY  *261103*1400*U*00401*${isaControl}*0*P*>~\n`,
+    gs: `GS*${kind}*APPLE*ABMEDIGATEWAY*20261103*1400*${control}*X*004010~\n`,
+    ge: (sets) => `GE*${sets}*${control}~\n`,
+    iea: `IEA*1*${isaControl}~\n`,
+  };
+}
+
+/** One 850 per order: the orders the 856 ships, each for 1,000 iPads. */
+export async function writePurchaseOrders850(path: string, serials: number): Promise<void> {
+  const w = new LineWriter(path);
+  const orders = Math.ceil(serials / DEVICES_PER_ORDER);
+  const env = envelope('PO', 7001);
+  await w.line(env.isa + env.gs);
+  for (let o = 0; o < orders; o++) {
+    const st = String(o + 1).padStart(4, '0');
+    const quantity = Math.min(DEVICES_PER_ORDER, serials - o * DEVICES_PER_ORDER);
+    const segments = [
+      `ST*850*${st}`,
+      `BEG*00*SA*${orderNumber(o)}**20261102`,
+      `CUR*BY*USD`,
+      `N1*BY*Benchmark Organisation*91*${appleCustomerNumber(o % ORGANISATIONS)}`,
+      `PO1*1*${quantity}*EA*329.00**VP*MW6F3LL/A`,
+      `CTT*1`,
+    ];
+    await w.line(segments.map((s) => `${s}~\n`).join('') + `SE*${segments.length + 1}*${st}~\n`);
+  }
+  await w.line(env.ge(orders) + env.iea);
+  await w.close();
+}
+
+/** One 856 transaction set per order (S, O, I levels), its serials in REF*SE segments. */
+export async function writeShipNotices856(path: string, serials: number): Promise<void> {
+  const w = new LineWriter(path);
+  const orders = Math.ceil(serials / DEVICES_PER_ORDER);
+  const env = envelope('SH', 7002);
+  await w.line(env.isa + env.gs);
+  for (let o = 0; o < orders; o++) {
+    const st = String(o + 1).padStart(4, '0');
+    const first = o * DEVICES_PER_ORDER;
+    const count = Math.min(DEVICES_PER_ORDER, serials - first);
+    const head = [
+      `ST*856*${st}`,
+      `BSN*00*DL${o}*20261103*1400`,
+      `HL*1**S`,
+      `DTM*011*20261103`,
+      `HL*2*1*O`,
+      `PRF*${orderNumber(o)}`,
+      `HL*3*2*I`,
+      `LIN**VP*MW6F3LL/A`,
+      `SN1**${count}*EA`,
+    ];
+    let text = head.map((s) => `${s}~\n`).join('');
+    for (let i = first; i < first + count; i++) text += `REF*SE*${serial(i)}~\n`;
+    text += `CTT*3~\nSE*${head.length + count + 2}*${st}~\n`;
+    await w.line(text);
+  }
+  await w.line(env.ge(orders) + env.iea);
+  await w.close();
+}
