@@ -194,6 +194,8 @@ class DocumentRun {
   private readonly interchanges: X12InterchangeInfo[] = [];
   private unitBuffer: { seq: number; item: DocItem }[] = [];
   private seq = 0;
+  /** Items applied (or on file, or waiting): none with errors means the document is refused whole. */
+  private itemsTaken = 0;
   private readonly read = emptySummary();
   private readonly now = new Date().toISOString();
   private documentPk = 0;
@@ -292,7 +294,7 @@ class DocumentRun {
             if (error) {
               this.addError(error);
               this.fileFailed = true;
-            }
+            } else this.itemsTaken++;
           }
         }
       }
@@ -304,6 +306,9 @@ class DocumentRun {
       this.addError({ code: 'GW-DOC-6007' });
       throw new Rejected();
     }
+    // Every unit refused (X12 sets): nothing applied, so the document is rejected, and its
+    // interchange control number stays free for the corrected file.
+    if (this.itemsTaken === 0 && this.errorCount > 0) throw new Rejected();
     for (const ic of this.interchanges) {
       const seen = await findInterchange(trx, this.supplier.pk, ic.controlNumber);
       if (!seen) await insertInterchange(trx, this.supplier.pk, ic.controlNumber, this.documentPk);
@@ -413,6 +418,7 @@ class DocumentRun {
           }
         }
       });
+      this.itemsTaken += buffered.length;
     } catch (err) {
       if (!(err instanceof UnitRefused)) throw err;
       this.addError(refusal!);
@@ -537,9 +543,10 @@ class DocumentRun {
   }
 
   private writeContext(noticeDocument?: string) {
-    const here = `document ${this.id.documentId} (${this.req.fileName.slice(0, 100)})`;
-    // A waiting ship notice names both: the document it came in and the order that freed it.
-    const document = noticeDocument ? `ship notice in document ${noticeDocument}, applied with its order in ${here}` : here;
+    // The document id leads to the file, partner and channel. A waiting ship notice names
+    // both: the document it came in and the one whose order freed it (device_events.document
+    // holds 120 characters).
+    const document = noticeDocument ? `document ${noticeDocument} with order in ${this.id.documentId}` : `document ${this.id.documentId}`;
     return { transactionPk: null, document, actor: this.req.actor, now: this.now };
   }
 

@@ -310,7 +310,7 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteCo
       supplier_pk: e.supplierPk,
       order_number: e.orderNumber,
       transaction_pk: ctx.transactionPk,
-      document: ctx.document,
+      document: ctx.document.slice(0, 120),
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
     })),
