@@ -2,6 +2,7 @@
 // invalid byte is refused (GW-DOC-6001) with the line it is on, instead of becoming a
 // replacement character inside a serial number.
 import type { DocumentError } from './types.js';
+import { invalidUtf8Offset } from './utf8-offset.js';
 
 export class InvalidUtf8 extends Error {
   constructor(readonly error: DocumentError) {
@@ -45,23 +46,9 @@ function countNewlines(text: string): number {
 function invalidAt(chunk: Buffer, chunkOffset: number, linesBefore: number, fileName: string): InvalidUtf8 {
   // Only on the error path: find the first bad byte of the chunk to name its line.
   // (A character split across the previous chunk boundary is counted from this chunk.)
-  const bad = firstInvalidByte(chunk);
+  const found = invalidUtf8Offset(chunk);
+  const bad = found < 0 ? Math.max(0, chunk.length - 1) : Math.min(found, chunk.length - 1);
   let line = linesBefore;
   for (let i = 0; i < bad; i++) if (chunk[i] === 0x0a) line++;
   return new InvalidUtf8({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${line}, byte ${chunkOffset + bad + 1}` } });
-}
-
-function firstInvalidByte(buf: Buffer): number {
-  let i = 0;
-  while (i < buf.length) {
-    const b = buf[i]!;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (need < 0) return i;
-    for (let k = 1; k <= need; k++) {
-      if (i + k >= buf.length) return i;
-      if ((buf[i + k]! & 0xc0) !== 0x80) return i;
-    }
-    i += need + 1;
-  }
-  return Math.max(0, buf.length - 1);
 }
