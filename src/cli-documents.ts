@@ -10,7 +10,8 @@ import { documentAck, documentAcks } from './intake/acks.js';
 import { ingestFile, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/ingest.js';
 import { writeContentToFile } from './intake/spool.js';
 import type { IngestResult } from './intake/types.js';
-import { findDocument, itemsOf, listDocuments } from './store/documents.js';
+import { findDocument, listDocuments } from './store/documents.js';
+export { documentView as showDocument } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
@@ -94,40 +95,6 @@ export async function ingestSamples(deps: IntakeDeps, samplesDir: string, actor:
     results.push(result);
   }
   return results;
-}
-
-export async function showDocument(db: Knex, documentId: string) {
-  const doc = await findDocument(db, documentId);
-  if (!doc) return undefined;
-  const items = await itemsOf(db, doc.id);
-  return {
-    documentId: doc.document_id,
-    status: doc.status,
-    channel: doc.channel,
-    fileName: doc.file_name,
-    format: doc.format,
-    mappingId: doc.mapping_id,
-    sha256: doc.sha256,
-    sizeBytes: Number(doc.size_bytes),
-    actor: doc.actor,
-    receivedAt: doc.received_at,
-    processedAt: doc.processed_at,
-    replays: doc.replays,
-    summary: JSON.parse(doc.summary_json),
-    errors: JSON.parse(doc.errors_json),
-    items: items.map((i) => ({
-      item: i.seq,
-      kind: i.kind,
-      unit: i.unit,
-      orderNumber: i.order_number,
-      deliveryNumber: i.delivery_number,
-      at: i.at,
-      status: i.status,
-      devices: i.device_count,
-      devicesRefused: i.refused_count,
-      outcome: i.outcome_json ? JSON.parse(i.outcome_json) : null,
-    })),
-  };
 }
 
 export async function listDocumentsCommand(db: Knex, partnerId: string | undefined, status: string | undefined, limit: number) {

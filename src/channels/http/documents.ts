@@ -19,7 +19,8 @@ import { renderMessage } from '../../model/messages.js';
 import { documentAck, type Ack } from '../../intake/acks.js';
 import { IntakeError, ingestFile, replayDocument, ReplayRefused, type IntakeDeps } from '../../intake/ingest.js';
 import { writeContentToFile } from '../../intake/spool.js';
-import { findDocument, itemsOf, type DocumentRow } from '../../store/documents.js';
+import { findDocument, type DocumentRow } from '../../store/documents.js';
+import { documentView } from '../../intake/view.js';
 import type { IngestResult } from '../../intake/types.js';
 import { authenticate, type AuthSettings } from './auth.js';
 
@@ -120,37 +121,8 @@ export function documentsApi(deps: IntakeDeps, settings: DocumentsSettings, logg
     if (!supplier) return;
     const doc = await ownDocument(req, res, supplier);
     if (!doc) return;
-    const items = await itemsOf(db, doc.id);
-    res.json({
-      documentId: doc.document_id,
-      status: doc.status,
-      channel: doc.channel,
-      fileName: doc.file_name,
-      format: doc.format,
-      mappingId: doc.mapping_id,
-      sha256: doc.sha256,
-      sizeBytes: Number(doc.size_bytes),
-      receivedAt: doc.received_at,
-      processedAt: doc.processed_at,
-      replays: doc.replays,
-      summary: JSON.parse(doc.summary_json),
-      errors: JSON.parse(doc.errors_json),
-      items: items.slice(0, settings.maxItemsListed).map((i) => ({
-        item: i.seq,
-        kind: i.kind,
-        unit: i.unit,
-        orderNumber: i.order_number,
-        deliveryNumber: i.delivery_number,
-        at: i.at,
-        status: i.status,
-        devices: i.device_count,
-        devicesRefused: i.refused_count,
-        outcome: i.outcome_json ? JSON.parse(i.outcome_json) : null,
-      })),
-      itemsListed: Math.min(items.length, settings.maxItemsListed),
-      itemsTotal: items.length,
-      links: links(doc.document_id),
-    });
+    const view = await documentView(db, doc.document_id, settings.maxItemsListed);
+    res.json({ ...view, links: links(doc.document_id) });
   });
 
   router.get('/documents/:id/ack', async (req, res) => {
