@@ -44,6 +44,7 @@ import {
   showDocument,
 } from './cli-documents.js';
 import { IntakeError } from './intake/ingest.js';
+import { startMailboxes } from './channels/sftp/index.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
@@ -330,6 +331,8 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
   const running = await startServer(createApp(db, config, logger), config);
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
   process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\n`);
+  const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir });
+  if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);
   if (trial) {
     const base = `${running.url}${RESELLER_API_BASE}`;
     process.stderr.write(
@@ -348,7 +351,12 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
   await new Promise<void>((resolveStop) => {
     const stop = (signal: string) => {
       process.stderr.write(`${signal}: finishing in-flight requests, then stopping\n`);
-      void running.close().then(() => db.destroy()).then(() => resolveStop());
+      // Mailboxes first: the file in hand is finished and committed before the database closes.
+      void mailboxes
+        .stop()
+        .then(() => running.close())
+        .then(() => db.destroy())
+        .then(() => resolveStop());
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
