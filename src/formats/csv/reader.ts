@@ -61,42 +61,53 @@ export const readCsv: DocumentReader = async function* (input, ctx) {
     skip_empty_lines: true,
     max_record_size: ctx.limits.maxLineBytes,
   });
-  // Feed the parser from the strict decoder; an invalid byte ends the parse.
+  // Feed the parser from the strict decoder. The feeder stops as soon as reading stops
+  // (a parse error, too many errors, a bad header), and never waits on a parser that
+  // will not drain again. An invalid byte stops the parse, and its error wins over
+  // what the parser says about the row it cut short.
   let decodeError: DocumentError | undefined;
+  let stopFeeding = false;
   const feeding = (async () => {
     try {
       for await (const text of decodeUtf8(input, ctx.fileName)) {
-        if (!parser.write(text)) await new Promise((r) => parser.once('drain', r));
+        if (stopFeeding) return;
+        if (!parser.write(text)) await drainedOrGone(parser);
+        if (stopFeeding) return;
       }
+      parser.end();
     } catch (e) {
       if (e instanceof InvalidUtf8) decodeError = e.error;
       else decodeError = { code: 'GW-DOC-6006', params: { at: ctx.fileName, detail: (e as Error).message } };
-    } finally {
-      parser.end();
+      parser.destroy();
     }
   })();
 
   const state = new CsvState(ctx, section);
+  let parseError: DocumentError | undefined;
   try {
     for await (const entry of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (decodeError) break;
       yield* state.row(entry.record, entry.info.lines);
       if (state.stopped) break;
     }
   } catch (e) {
-    const csvError = e as CsvError;
-    const line = (csvError as { lines?: number }).lines;
-    yield err({
-      code: 'GW-CSV-6101',
-      params: { at: `${ctx.fileName}${line ? `, line ${line}` : ''}`, detail: csvError.message.replace(/^Invalid (Record|Opening|Closing)[^:]*:\s*/, '') },
-    });
+    const csvError = e as CsvError & { lines?: number };
+    if ((csvError.code as string) !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      parseError = {
+        code: 'GW-CSV-6101',
+        params: { at: `${ctx.fileName}${csvError.lines ? `, line ${csvError.lines}` : ''}`, detail: csvError.message.replace(/^Invalid (Record|Opening|Closing)[^:]*:\s*/, '') },
+      };
+    }
+  } finally {
+    stopFeeding = true;
     parser.destroy();
     await feeding;
-    return;
   }
-  await feeding;
   if (decodeError) {
     yield err(decodeError);
+    return;
+  }
+  if (parseError) {
+    yield err(parseError);
     return;
   }
   if (state.stopped) return;
@@ -106,6 +117,22 @@ export const readCsv: DocumentReader = async function* (input, ctx) {
   }
   yield* state.flush();
 };
+
+/** Resolves when the parser can take more, or will never again (ended, failed, destroyed). */
+function drainedOrGone(parser: ReturnType<typeof parse>): Promise<void> {
+  if (parser.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      parser.off('drain', done);
+      parser.off('close', done);
+      parser.off('error', done);
+      resolve();
+    };
+    parser.on('drain', done);
+    parser.on('close', done);
+    parser.on('error', done);
+  });
+}
 
 function err(error: DocumentError): ReadItem {
   return { type: 'error', error };

@@ -1,0 +1,192 @@
+// Document upload over real HTTP against a real database (SQLite, or PostgreSQL when
+// DATABASE_URL is set), loaded with samples/: a partner posts a file's raw bytes and
+// reads back the status, the items and the acknowledgement of its own documents only.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import { addOrganisation, linkSupplier } from '../../src/admin/operations.js';
+import type { RunningServer } from '../../src/channels/http/server.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
+import { KEY_A, KEY_B, startGateway } from '../support/http.js';
+import { SAMPLE_CSV, tempDir } from '../intake/support.js';
+
+interface Reply {
+  status: number;
+  contentType: string;
+  headers: Headers;
+  text: string;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
+
+describe(`document upload API (${databaseKind()})`, function () {
+  this.timeout(20000);
+  let t: TestDb;
+  let gw: RunningServer;
+  let spool: ReturnType<typeof tempDir>;
+  const sample = readFileSync(SAMPLE_CSV);
+
+  before(async function () {
+    t = await sampleDatabase();
+    spool = tempDir('gw-api-spool');
+    gw = await startGateway(t.db, { intake: { ...DEFAULT_CONFIG.intake, spoolDir: join(spool.dir, 'spool') } });
+  });
+  after(async function () {
+    await gw?.close();
+    await t?.close();
+    spool?.remove();
+  });
+
+  async function request(method: 'GET' | 'POST', path: string, opts: { key?: string | null; body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Reply> {
+    const headers: Record<string, string> = { ...opts.headers };
+    const key = opts.key === undefined ? KEY_A : opts.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : new Uint8Array(opts.body);
+    const res = await fetch(`${gw.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON (a CSV ack): tests read `text` */
+    }
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', headers: res.headers, text, body: parsed };
+  }
+
+  const upload = (bytes: Buffer | string, fileName: string, opts: { key?: string | null; headers?: Record<string, string> } = {}) =>
+    request('POST', '/v1/documents', { ...opts, body: bytes, headers: { 'content-type': 'text/csv', 'x-file-name': fileName, ...opts.headers } });
+
+  /** An answer that says what went wrong with a code, and never leaks a stack trace. */
+  function expectCodedError(r: Reply, status: number, code: string): void {
+    expect(r.status, r.text).to.equal(status);
+    expect(r.contentType).to.match(/^application\/json/);
+    expect(r.body.error.code, r.text).to.equal(code);
+    expect(r.body.error.message).to.be.a('string').that.is.not.empty;
+    expect(r.text).to.not.match(/\n\s+at\s/);
+  }
+
+  let firstId: string;
+
+  it('POST /v1/documents with the CSV sample: 201, its document id and status applied', async function () {
+    const r = await upload(sample, 'brightline-ship-notice.csv');
+    expect(r.status, r.text).to.equal(201);
+    expect(r.body.documentId).to.match(/^doc_[0-9a-f-]{36}$/);
+    expect(r.body).to.include({ status: 'applied', format: 'csv', mappingId: 'brightline-csv' });
+    expect(r.body.summary).to.deep.equal({ purchaseOrders: 2, shipNotices: 2, devices: 6, devicesEnrolled: 6, devicesRefused: 0, devicesAwaiting: 0 });
+    expect(r.body.errors).to.deep.equal([]);
+    expect(r.body.links).to.deep.equal({ self: `/v1/documents/${r.body.documentId}`, ack: `/v1/documents/${r.body.documentId}/ack` });
+    firstId = r.body.documentId;
+  });
+
+  it('GET /v1/documents/:id: status, summary and items', async function () {
+    const r = await request('GET', `/v1/documents/${firstId}`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body).to.include({ documentId: firstId, status: 'applied', channel: 'http', fileName: 'brightline-ship-notice.csv', format: 'csv', mappingId: 'brightline-csv', sizeBytes: sample.length, replays: 0 });
+    expect(r.body.summary).to.deep.equal({ purchaseOrders: 2, shipNotices: 2, devices: 6, devicesEnrolled: 6, devicesRefused: 0, devicesAwaiting: 0 });
+    expect(r.body.errors).to.deep.equal([]);
+    expect(r.body.items.map((i: any) => [i.item, i.kind, i.orderNumber, i.deliveryNumber, i.status, i.devices, i.devicesRefused])).to.deep.equal([
+      [1, 'purchaseOrder', 'BL-CSV-2001', null, 'open', 0, 0],
+      [2, 'shipNotice', 'BL-CSV-2001', 'BL-D-2001-1', 'applied', 4, 0],
+      [3, 'purchaseOrder', 'BL-CSV-2002', null, 'open', 0, 0],
+      [4, 'shipNotice', 'BL-CSV-2002', 'BL-D-2002-1', 'applied', 2, 0],
+    ]);
+    expect(r.body).to.include({ itemsListed: 4, itemsTotal: 4 });
+  });
+
+  it('GET /v1/documents/:id/ack: the CSV ack, a row per device', async function () {
+    const r = await request('GET', `/v1/documents/${firstId}/ack`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.contentType).to.match(/^text\/csv/);
+    expect(r.headers.get('content-disposition')).to.equal('attachment; filename="brightline-ship-notice.ack.csv"');
+    const rows = parse(r.text, { columns: true }) as Record<string, string>[];
+    const devices = rows.filter((row) => row.serial !== '');
+    expect(devices.map((d) => [d.serial, d.status, d.code, d.at])).to.deep.equal([
+      ['BLC0NWIPAD01', 'ENROLLED', '', 'line 2'],
+      ['BLC0NWIPAD02', 'ENROLLED', '', 'line 3'],
+      ['BLC0NWIPAD03', 'ENROLLED', '', 'line 4'],
+      ['BLC0NWMAC001', 'ENROLLED', '', 'line 5'],
+      ['BLC0FABIPH01', 'ENROLLED', '', 'line 6'],
+      ['BLC0FABIPH02', 'ENROLLED', '', 'line 7'],
+    ]);
+    expect(rows.every((row) => row.document_id === firstId && row.document_status === 'applied')).to.equal(true);
+  });
+
+  it('the same upload again: 409 duplicate, naming the first document', async function () {
+    const r = await upload(sample, 'again.csv');
+    expect(r.status, r.text).to.equal(409);
+    expect(r.body).to.include({ status: 'duplicate', duplicateOf: firstId, documentId: firstId });
+    expect(r.body.errors.map((e: any) => e.code)).to.deep.equal(['GW-DOC-6003']);
+  });
+
+  it('a broken CSV: 422 with coded errors naming the line', async function () {
+    const csv = `${HEADER}\nAPI-BRK-1,OR,2026-11-02,19827,PO-1,D-1,2026-11-03,APIBRK00001,,MW6F3LL/A\nAPI-BRK-1,OR,2026-11-02,19827,PO-1,D-1,tomorrow,APIBRK00002,,MW6F3LL/A\n`;
+    const r = await upload(csv, 'broken.csv');
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.status).to.equal('rejected');
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-MAP-6202', 'broken.csv, line 3']]);
+    expect(r.body.errors[0].message).to.include('tomorrow').and.to.include('line 3');
+    const shown = await request('GET', `/v1/documents/${r.body.documentId}`);
+    expect(shown.body).to.include({ status: 'rejected' });
+    expect(shown.body.items).to.deep.equal([]);
+    expect(shown.body.errors.map((e: any) => e.code)).to.deep.equal(['GW-MAP-6202']);
+    // The ack of a rejected document: a row per error.
+    const ack = await request('GET', `/v1/documents/${r.body.documentId}/ack`);
+    const rows = parse(ack.text, { columns: true }) as Record<string, string>[];
+    expect(rows.map((row) => [row.status, row.code, row.at])).to.deep.equal([['REJECTED', 'GW-MAP-6202', 'broken.csv, line 3']]);
+  });
+
+  it('no key: 401 with a coded JSON error', async function () {
+    expectCodedError(await upload(sample, 'nokey.csv', { key: null }), 401, 'GRX-50001');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: null }), 401, 'GRX-50001');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: 'gwk_not_a_key' }), 401, 'GRX-50001');
+  });
+
+  it("another reseller's key: 404 exactly as for a document that does not exist (existence is not revealed)", async function () {
+    const theirs = await request('GET', `/v1/documents/${firstId}`, { key: KEY_B });
+    expectCodedError(theirs, 404, 'GW-DOC-6012');
+    expect(theirs.text).to.not.include('applied');
+    const missingId = 'doc_00000000-0000-0000-0000-000000000000';
+    const missing = await request('GET', `/v1/documents/${missingId}`, { key: KEY_B });
+    expectCodedError(missing, 404, 'GW-DOC-6012');
+    expect(theirs.text.replace(firstId, 'ID')).to.equal(missing.text.replace(missingId, 'ID'));
+    expectCodedError(await request('GET', `/v1/documents/${firstId}/ack`, { key: KEY_B }), 404, 'GW-DOC-6012');
+    expectCodedError(await request('POST', `/v1/documents/${firstId}/replay`, { key: KEY_B }), 404, 'GW-DOC-6012');
+  });
+
+  it('X-Gateway-Mapping naming an unknown mapping: 422 with GW-DOC-6005', async function () {
+    const csv = `${HEADER}\nAPI-MAP-1,OR,2026-11-02,19827,PO-1,D-1,2026-11-03,APIMAP00001,,MW6F3LL/A\n`;
+    const r = await upload(csv, 'mapped.csv', { headers: { 'x-gateway-mapping': 'no-such-mapping' } });
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.status).to.equal('rejected');
+    expect(r.body.errors.map((e: any) => e.code)).to.deep.equal(['GW-DOC-6005']);
+    expect(r.body.errors[0].message).to.include('no-such-mapping');
+  });
+
+  it('an unsafe X-File-Name: 400, nothing received', async function () {
+    const r = await upload(sample, '../../etc/passwd');
+    expectCodedError(r, 400, 'GW-DOC-6009');
+  });
+
+  it('POST /v1/documents/:id/replay on an applied document: 409 with GW-DOC-6011', async function () {
+    const r = await request('POST', `/v1/documents/${firstId}/replay`);
+    expectCodedError(r, 409, 'GW-DOC-6011');
+    expect(r.body.error.message).to.include(firstId).and.to.include('applied');
+  });
+
+  it('POST /v1/documents/:id/replay on a rejected document, once corrected: 200 applied', async function () {
+    const csv = `${HEADER}\nAPI-RPL-1,OR,2026-11-02,66666,PO-1,D-1,2026-11-03,APIRPL00001,,MW6F3LL/A\n`;
+    const first = await upload(csv, 'replay.csv');
+    expect(first.status, first.text).to.equal(422);
+    expect(first.body.errors.map((e: any) => e.code)).to.deep.equal(['DEP-ERR-OR-4102']);
+    await addOrganisation(t.db, TEST_ACTOR, { orgId: '66666', name: 'API Replay Org', country: 'GB' });
+    await linkSupplier(t.db, TEST_ACTOR, '66666', '16FCE4A0');
+    const r = await request('POST', `/v1/documents/${first.body.documentId}/replay`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body).to.include({ documentId: first.body.documentId, status: 'applied' });
+    const shown = await request('GET', `/v1/documents/${first.body.documentId}`);
+    expect(shown.body).to.include({ status: 'applied', replays: 1 });
+  });
+});

@@ -1,0 +1,116 @@
+// The JSON reader alone (no database): documents in the reseller API's bulk-enroll shape.
+// Each order is a PurchaseOrder (header only), each delivery a ShipNotice; a broken
+// document is refused with the code and the JSON path of what is wrong.
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { readJson } from '../../../src/formats/json/reader.js';
+import type { ReadItem } from '../../../src/formats/types.js';
+import { loadMappings } from '../../../src/mapping/mapping.js';
+import { documentsOf, errorsOf, readAll, SAMPLE_JSON } from '../../intake/support.js';
+
+const mapping = loadMappings().get('reseller-api-json')!;
+const SAMPLE = readFileSync(SAMPLE_JSON);
+
+const read = (bytes: Buffer | string, opts: Parameters<typeof readAll>[3] = {}) => readAll(readJson, mapping, bytes, { fileName: 'doc.json', ...opts });
+
+const SAMPLE_ITEMS: ReadItem[] = [
+  {
+    type: 'purchaseOrder',
+    at: 'harbour-orders.json, /orders/0',
+    doc: { orderNumber: 'HB-JSON-0007', orderType: 'OR', orderDate: '2026-11-02T09:00:00Z', customerId: '30411', poNumber: 'FAB-PO-0007', lines: [] },
+  },
+  {
+    type: 'shipNotice',
+    at: 'harbour-orders.json, /orders/0/deliveries/0',
+    doc: {
+      orderNumber: 'HB-JSON-0007',
+      deliveryNumber: 'HB-JSON-D-0007',
+      shipDate: '2026-11-03T15:30:00Z',
+      devices: [
+        { serial: 'HBJSONMAC001', assetTag: 'FAB-M-001', deviceFamily: 'Mac', at: '/orders/0/deliveries/0/devices/0' },
+        { serial: 'HBJSONMAC002', assetTag: 'FAB-M-002', deviceFamily: 'Mac', at: '/orders/0/deliveries/0/devices/1' },
+      ],
+    },
+  },
+];
+
+/** The sample, changed by `edit` (on a parsed copy). */
+function sampleWith(edit: (body: any) => void): string {
+  const body = JSON.parse(SAMPLE.toString('utf8'));
+  edit(body);
+  return JSON.stringify(body, null, 2);
+}
+
+function expectRefused(items: ReadItem[], expected: { code: string; at: string | null }[]): void {
+  expect(documentsOf(items), JSON.stringify(items)).to.have.length(0);
+  expect(errorsOf(items).map((e) => [e.code, e.params?.at ?? null])).to.deep.equal(expected.map((e) => [e.code, e.at]));
+}
+
+describe('JSON reader', function () {
+  it('the Harbour sample: one PurchaseOrder and its ShipNotice, with exact fields', async function () {
+    expect(await read(SAMPLE, { fileName: 'harbour-orders.json' })).to.deep.equal(SAMPLE_ITEMS);
+  });
+
+  it('the same items however the bytes arrive (1-byte and random chunks)', async function () {
+    expect(await read(SAMPLE, { fileName: 'harbour-orders.json', cut: 1 })).to.deep.equal(SAMPLE_ITEMS);
+    expect(await read(SAMPLE, { fileName: 'harbour-orders.json', cut: { seed: 9, maxSize: 50 } })).to.deep.equal(SAMPLE_ITEMS);
+  });
+
+  it('a date without a time is midnight UTC; a part number gives no family when the mapping names none', async function () {
+    const json = sampleWith((b) => {
+      b.orders[0].orderDate = '2026-11-02';
+      b.orders[0].deliveries[0].devices = [{ deviceId: 'HBJSONIPAD01', partNumber: 'MW6F3LL/A' }];
+    });
+    const items = await read(json);
+    expect(errorsOf(items)).to.deep.equal([]);
+    expect((items[0] as Extract<ReadItem, { type: 'purchaseOrder' }>).doc.orderDate).to.equal('2026-11-02T00:00:00Z');
+    expect((items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices).to.deep.equal([
+      { serial: 'HBJSONIPAD01', partNumber: 'MW6F3LL/A', at: '/orders/0/deliveries/0/devices/0' },
+    ]);
+  });
+
+  it('broken JSON: GW-DOC-6006, nothing yielded but the error', async function () {
+    const items = await read(SAMPLE.toString('utf8').replace('"orders": [', '"orders": [,'));
+    expectRefused(items, [{ code: 'GW-DOC-6006', at: 'doc.json' }]);
+    expect(String(errorsOf(items)[0]!.params?.detail)).to.match(/^not valid JSON/);
+  });
+
+  it('a truncated document: GW-DOC-6006', async function () {
+    expectRefused(await read(SAMPLE.subarray(0, SAMPLE.length - 20)), [{ code: 'GW-DOC-6006', at: 'doc.json' }]);
+  });
+
+  it('a device without deviceId: GW-MAP-6201 naming its JSON path; the other device is not yielded either', async function () {
+    const items = await read(sampleWith((b) => delete b.orders[0].deliveries[0].devices[1].deviceId));
+    expectRefused(items, [{ code: 'GW-MAP-6201', at: 'doc.json, /orders/0/deliveries/0/devices/1' }]);
+    expect(errorsOf(items)[0]!.params?.field).to.equal('deviceId');
+  });
+
+  it('a bad date: GW-MAP-6202 naming the field, the value and its path', async function () {
+    const items = await read(sampleWith((b) => (b.orders[0].deliveries[0].shipDate = '03/11/2026')));
+    expectRefused(items, [{ code: 'GW-MAP-6202', at: 'doc.json, /orders/0/deliveries/0/shipDate' }]);
+    expect(errorsOf(items)[0]!.params).to.include({ field: 'shipDate', value: '03/11/2026' });
+  });
+
+  it('an impossible date, 2026-02-30: GW-MAP-6202', async function () {
+    const items = await read(sampleWith((b) => (b.orders[0].orderDate = '2026-02-30T10:00:00Z')));
+    expectRefused(items, [{ code: 'GW-MAP-6202', at: 'doc.json, /orders/0/orderDate' }]);
+  });
+
+  it('an unknown device family: GW-MAP-6205', async function () {
+    const items = await read(sampleWith((b) => (b.orders[0].deliveries[0].devices[0].deviceFamily = 'Toaster')));
+    expectRefused(items, [{ code: 'GW-MAP-6205', at: 'doc.json, /orders/0/deliveries/0/devices/0' }]);
+  });
+
+  it('no orders: GW-MAP-6201 at /orders', async function () {
+    expectRefused(await read('{"transactionId":"X","orders":[]}'), [{ code: 'GW-MAP-6201', at: 'doc.json, /orders' }]);
+  });
+
+  it('an empty document: GW-DOC-6007; invalid UTF-8: GW-DOC-6001', async function () {
+    expectRefused(await read('  \n'), [{ code: 'GW-DOC-6007', at: null }]);
+    const bad = Buffer.concat([Buffer.from('{\n"orders": [\n{"orderNumber": "A'), Buffer.from([0xc3, 0x28]), Buffer.from('"}]}')]);
+    const items = await read(bad);
+    expect(documentsOf(items)).to.have.length(0);
+    expect(errorsOf(items).map((e) => e.code)).to.deep.equal(['GW-DOC-6001']);
+    expect(String(errorsOf(items)[0]!.params?.at)).to.match(/^doc\.json, line 3\b/);
+  });
+});
