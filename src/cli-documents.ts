@@ -121,9 +121,9 @@ export async function ackCommand(deps: IntakeDeps, documentId: string, kind: str
   return ack.body;
 }
 
-export async function replayCommand(deps: IntakeDeps, documentId: string, actor: string, spoolDir: string): Promise<IngestResult> {
+export async function replayCommand(deps: IntakeDeps, documentId: string, actor: string, spoolDir: string, mappingId?: string): Promise<IngestResult> {
   try {
-    return await replayDocument(deps, documentId, actor, (sha) => writeContentToFile(deps.db, sha, spoolDir));
+    return await replayDocument(deps, documentId, actor, (sha) => writeContentToFile(deps.db, sha, spoolDir), mappingId);
   } catch (err) {
     if (err instanceof ReplayRefused) throw new IntakeError(`${err.error.code}: ${err.message}`);
     throw err;

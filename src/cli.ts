@@ -134,10 +134,10 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'document replay': {
-    usage: 'document replay ID            run a rejected document again, after the data it lacked is corrected',
-    options: { json: { type: 'boolean' } },
+    usage: 'document replay ID [--mapping ID]   run a rejected document again, after the data it lacked is corrected',
+    options: { json: { type: 'boolean' }, mapping: S },
     async run({ config, positionals, values, db, actor }) {
-      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, config.intake.spoolDir);
+      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, config.intake.spoolDir, values.mapping as string | undefined);
       if (values.json) print(result);
       else process.stdout.write(describeResult(result) + '\n');
       if (result.status === 'rejected') process.exitCode = 3;

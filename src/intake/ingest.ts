@@ -111,7 +111,14 @@ export async function ingestFile(deps: IntakeDeps, req: IngestRequest): Promise<
 }
 
 /** Runs a rejected document through the pipeline again, as the same document, audited. */
-export async function replayDocument(deps: IntakeDeps, documentId: string, actor: string, writeTemp: (sha256: string) => Promise<string>): Promise<IngestResult> {
+export async function replayDocument(
+  deps: IntakeDeps,
+  documentId: string,
+  actor: string,
+  writeTemp: (sha256: string) => Promise<string>,
+  /** A mapping to read it with this time (when it was rejected for want of one). */
+  mappingId?: string,
+): Promise<IngestResult> {
   const doc = (await deps.db('documents').where({ document_id: documentId }).first()) as DocumentRow | undefined;
   if (!doc) throw new ReplayRefused({ code: 'GW-DOC-6012', params: { documentId } });
   if (doc.status !== 'rejected') throw new ReplayRefused({ code: 'GW-DOC-6011', params: { documentId, status: doc.status } });
@@ -123,7 +130,7 @@ export async function replayDocument(deps: IntakeDeps, documentId: string, actor
     fileName: doc.file_name,
     path,
     actor,
-    ...(doc.mapping_id ? { mappingId: doc.mapping_id } : {}),
+    ...(mappingId ? { mappingId } : doc.mapping_id ? { mappingId: doc.mapping_id } : {}),
   };
   const sup = (await findSupplier(deps.db, req.partnerId))!;
   try {

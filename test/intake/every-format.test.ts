@@ -2,15 +2,16 @@
 // each format are refused with a coded error that says where, keep their bytes, and
 // change nothing. X12 ship notices before their 850s wait, then apply.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { documentAcks } from '../../src/intake/acks.js';
-import { ingestFile, type IntakeDeps } from '../../src/intake/ingest.js';
+import { ingestFile, replayDocument, type IntakeDeps } from '../../src/intake/ingest.js';
+import { writeContentToFile } from '../../src/intake/spool.js';
 import type { IngestResult } from '../../src/intake/types.js';
-import { loadMappings } from '../../src/mapping/mapping.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../src/mapping/mapping.js';
 import { readContent } from '../../src/store/documents.js';
 import { sampleDatabase, type TestDb } from '../support/db.js';
 
@@ -251,5 +252,26 @@ describe('intake: every format end to end', () => {
     expect(order.status).to.equal('applied');
     const waiting = (await t.db('documents').where({ document_id: notice.documentId }).first('status')) as { status: string };
     expect(waiting.status).to.equal('applied');
+  });
+
+  it('a file two mappings could read is rejected asking for one, and replays with the one named', async () => {
+    const extra = join(dir, 'mappings');
+    const own = JSON.parse(readFileSync(join(BUILTIN_MAPPINGS_DIR, 'brightline-csv.json'), 'utf8')) as { id: string };
+    own.id = 'brightline-csv-copy';
+    rmSync(extra, { recursive: true, force: true });
+    mkdirSync(extra, { recursive: true });
+    writeFileSync(join(extra, 'copy.json'), JSON.stringify(own));
+    const twoMappings: IntakeDeps = { ...deps, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, extra]) };
+    const bytes = sample('brightline-ship-notice.csv').toString('utf8').replace(/BLC0/g, 'BLC9');
+    const path = join(dir, 'ambiguous.csv');
+    writeFileSync(path, bytes);
+    const first = await ingestFile(twoMappings, { partnerId: '16FCE4A0', channel: 'cli', fileName: 'ambiguous.csv', path, actor: 'test' });
+    expect(first.status).to.equal('rejected');
+    expect(first.errors[0]!.code).to.equal('GW-DOC-6005');
+    expect(first.errors[0]!.message).to.contain('brightline-csv-copy');
+    const replayed = await replayDocument(twoMappings, first.documentId, 'test', (sha) => writeContentToFile(t.db, sha, dir), 'brightline-csv');
+    expect(replayed.status).to.equal('applied');
+    expect(replayed.mappingId).to.equal('brightline-csv');
+    expect(await deviceState('BLC9NWIPAD01')).to.equal('enrolled');
   });
 });

@@ -146,7 +146,8 @@ export function documentsApi(deps: IntakeDeps, settings: DocumentsSettings, logg
     const doc = await ownDocument(req, res, supplier);
     if (!doc) return;
     try {
-      const result = await replayDocument(deps, doc.document_id, `reseller:${supplier.supplierId}`, (sha) => writeContentToFile(db, sha, settings.spoolDir));
+      const mappingId = req.get('x-gateway-mapping') ?? undefined;
+      const result = await replayDocument(deps, doc.document_id, `reseller:${supplier.supplierId}`, (sha) => writeContentToFile(db, sha, settings.spoolDir), mappingId);
       logger.log('info', 'document replayed', { requestId: res.locals.requestId, documentId: result.documentId, status: result.status });
       res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
     } catch (err) {
