@@ -17,6 +17,19 @@ export const DOCUMENT_LIMITS = {
   lineNumberChars: 20,
 } as const;
 
+/** Most characters of each canonical text field, whatever format it came in. */
+export const MAX_FIELD_CHARS = {
+  orderNumber: FIELD_LIMITS.orderNumberChars,
+  customerId: FIELD_LIMITS.customerIdChars,
+  poNumber: FIELD_LIMITS.poNumberChars,
+  deliveryNumber: FIELD_LIMITS.deliveryNumberChars,
+  serial: FIELD_LIMITS.deviceIdChars,
+  assetTag: FIELD_LIMITS.assetTagChars,
+  partNumber: DOCUMENT_LIMITS.partNumberChars,
+  lineNumber: DOCUMENT_LIMITS.lineNumberChars,
+  currency: 3,
+} as const;
+
 export interface DeviceLine {
   type: 'device';
   lineNumber: string;

@@ -8,9 +8,8 @@
 //    PurchaseOrder.
 // A CSV file is applied whole or not at all: its errors carry no unit.
 import { parse, type CsvError } from 'csv-parse';
-import { DOCUMENT_LIMITS, describeSchemaError, validatePurchaseOrder, validateShipNotice } from '../../model/documents.js';
+import { DOCUMENT_LIMITS, MAX_FIELD_CHARS, describeSchemaError, validatePurchaseOrder, validateShipNotice } from '../../model/documents.js';
 import type { PurchaseOrder, PurchaseOrderLine, ShipNotice, ShippedDevice } from '../../model/documents.js';
-import { FIELD_LIMITS } from '../../domain/order-fields.js';
 import { isDeviceFamily } from '../../model/device-family.js';
 import type { CsvField, CsvMappingSection, Mapping } from '../../mapping/mapping.js';
 import { familyForPart, isCreditPart, parseDate, parseDecimal, parseQuantity } from '../../mapping/values.js';
@@ -23,16 +22,7 @@ const REQUIRED: Record<CsvMappingSection['rows'], CsvField[]> = {
   purchaseOrder: ['orderNumber', 'orderType', 'orderDate', 'customerId', 'partNumber', 'quantity'],
 };
 
-const MAX_CHARS: Partial<Record<CsvField, number>> = {
-  orderNumber: FIELD_LIMITS.orderNumberChars,
-  customerId: FIELD_LIMITS.customerIdChars,
-  poNumber: FIELD_LIMITS.poNumberChars,
-  deliveryNumber: FIELD_LIMITS.deliveryNumberChars,
-  serial: FIELD_LIMITS.deviceIdChars,
-  assetTag: FIELD_LIMITS.assetTagChars,
-  partNumber: DOCUMENT_LIMITS.partNumberChars,
-  lineNumber: DOCUMENT_LIMITS.lineNumberChars,
-};
+const MAX_CHARS: Partial<Record<CsvField, number>> = MAX_FIELD_CHARS;
 
 type Row = Partial<Record<CsvField, string>>;
 

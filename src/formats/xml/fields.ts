@@ -2,8 +2,7 @@
 // canonical value, or records a coded error that names the file, line, column and path.
 // A mapper collects every problem of a document element before it gives up on it, so
 // a partner learns about all of them at once.
-import { FIELD_LIMITS } from '../../domain/order-fields.js';
-import { DOCUMENT_LIMITS } from '../../model/documents.js';
+import { DOCUMENT_LIMITS, MAX_FIELD_CHARS } from '../../model/documents.js';
 import { isDeviceFamily, type DeviceFamily } from '../../model/device-family.js';
 import { ORDER_TYPES, type OrderType } from '../../domain/state.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
@@ -12,18 +11,7 @@ import { parseDate, parseDecimal, parseQuantity } from '../../mapping/values.js'
 import type { DocumentError } from '../types.js';
 import { elementAt, type XmlElement } from './element.js';
 
-/** Most characters each canonical text field may have. */
-export const MAX_FIELD_CHARS = {
-  orderNumber: FIELD_LIMITS.orderNumberChars,
-  customerId: FIELD_LIMITS.customerIdChars,
-  poNumber: FIELD_LIMITS.poNumberChars,
-  deliveryNumber: FIELD_LIMITS.deliveryNumberChars,
-  serial: FIELD_LIMITS.deviceIdChars,
-  assetTag: FIELD_LIMITS.assetTagChars,
-  partNumber: DOCUMENT_LIMITS.partNumberChars,
-  lineNumber: DOCUMENT_LIMITS.lineNumberChars,
-  currency: 3,
-} as const;
+export { MAX_FIELD_CHARS };
 export type TextField = keyof typeof MAX_FIELD_CHARS;
 
 /** A format's own date notation, tried before the mapping's dateFormats. */
