@@ -104,7 +104,7 @@ export async function ingestFile(deps: IntakeDeps, req: IngestRequest): Promise<
   return withRetry(async () => {
     // Checked again on every attempt: a racing gateway may have taken the same bytes.
     const first = await findDocumentByHash(deps.db, supplier.pk, sha256);
-    if (first) return recordDuplicate(deps, req, supplier, first, sha256, size);
+    if (first) return recordDuplicate(deps, req, first, sha256);
     const run = new DocumentRun(deps, req, supplier, { sha256, size, documentId: newDocumentId(), existingPk: null });
     return run.execute();
   });
@@ -148,14 +148,7 @@ export class ReplayRefused extends Error {
   }
 }
 
-async function recordDuplicate(
-  deps: IntakeDeps,
-  req: IngestRequest,
-  supplier: Supplier,
-  first: DocumentRow,
-  sha256: string,
-  size: number,
-): Promise<IngestResult> {
+async function recordDuplicate(deps: IntakeDeps, req: IngestRequest, first: DocumentRow, sha256: string): Promise<IngestResult> {
   const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
   // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
   // still commits, so an SFTP claim of the duplicate is closed.
@@ -170,8 +163,6 @@ async function recordDuplicate(
     summary: { ...emptySummary() },
     errors: [error],
   };
-  void supplier;
-  void size;
 }
 
 /** Thrown inside the document's transaction to roll it back; the errors are kept. */

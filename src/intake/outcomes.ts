@@ -9,7 +9,7 @@ import type { CodedError } from '../model/error-codes.js';
 import { isErrorCode } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
 import { deviceResultsOf, itemsOf, readContent, type DocumentRow, type ItemRow } from '../store/documents.js';
-import { describeError, type ErrorWithMessage } from './ingest.js';
+import type { ErrorWithMessage } from './ingest.js';
 
 export type LineStatus = 'ENROLLED' | 'PENDING' | 'REFUSED' | 'AWAITING_ORDER' | 'OPEN' | 'APPLIED' | 'REJECTED';
 
@@ -96,4 +96,3 @@ export async function* outcomeRows(db: Knex, doc: DocumentRow, mapping: Mapping)
   }
 }
 
-export { describeError };

@@ -10,6 +10,8 @@ import type { DocumentReader, ReadItem } from '../../src/formats/types.js';
 import type { IntakeDeps } from '../../src/intake/ingest.js';
 import { ingestFile } from '../../src/intake/ingest.js';
 import type { IngestResult } from '../../src/intake/types.js';
+import { documentsOf, errorsOf, random } from '../support/read-items.js';
+export { documentsOf, errorsOf, random };
 
 export const TEST_LIMITS = { maxDocumentBytes: 64 * 1024 * 1024, maxJsonDocumentBytes: 8 * 1024 * 1024, maxErrorsPerDocument: 100 };
 
@@ -88,17 +90,6 @@ export async function devicesBySerial(db: Knex, serials: string[]): Promise<Map<
 
 export type Cut = 'whole' | number | { seed: number; maxSize: number };
 
-/** A small deterministic generator (mulberry32), so a failing random cut can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function* cutInto(bytes: Buffer, cut: Cut): AsyncIterable<Buffer> {
   if (cut === 'whole') {
@@ -147,14 +138,6 @@ export async function readAll(
     clearTimeout(timer);
   }
   return items;
-}
-
-export function errorsOf(items: ReadItem[]) {
-  return items.flatMap((i) => (i.type === 'error' ? [i.error] : []));
-}
-
-export function documentsOf(items: ReadItem[]) {
-  return items.filter((i) => i.type === 'purchaseOrder' || i.type === 'shipNotice');
 }
 
 /** Resolves what `promise` resolves, or fails after `ms` naming `what` (a hung pipeline fails fast). */

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Mapping } from '../../../src/mapping/mapping.js';
-import type { DocumentError, DocumentReader, ReadItem } from '../../../src/formats/types.js';
+import type { DocumentReader, ReadItem } from '../../../src/formats/types.js';
+import { documentsOf, errorsOf, random } from '../../support/read-items.js';
+export { documentsOf, errorsOf, random };
 
 export function mapping(name: string): Mapping {
   return JSON.parse(readFileSync(join(process.cwd(), 'mappings', `${name}.json`), 'utf8')) as Mapping;
@@ -25,17 +27,6 @@ export async function* chunks(bytes: Buffer, size: number): AsyncIterable<Buffer
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
 }
 
-/** A small deterministic generator (mulberry32), so a failing random cut can be replayed. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function* randomChunks(bytes: Buffer, seed: number, maxSize = 64): AsyncIterable<Buffer> {
   const next = random(seed);
@@ -69,10 +60,3 @@ export function withXml(name: string, change: Partial<NonNullable<Mapping['xml']
   return m;
 }
 
-export function errorsOf(items: ReadItem[]): DocumentError[] {
-  return items.flatMap((i) => (i.type === 'error' ? [i.error] : []));
-}
-
-export function documentsOf(items: ReadItem[]): ReadItem[] {
-  return items.filter((i) => i.type !== 'error');
-}
