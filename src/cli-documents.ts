@@ -13,9 +13,10 @@ import type { IngestResult } from './intake/types.js';
 import { findDocument, listDocuments } from './store/documents.js';
 export { documentView as showDocument } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
+import { creditSettingsFrom } from './credit/defaults.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
-  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake };
+  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit) };
 }
 
 /** Below this, a progress bar would only flicker. */

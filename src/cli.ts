@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { migrate, openDatabase, type Db } from './store/db.js';
 import { createApp, RESELLER_API_BASE } from './channels/http/app.js';
@@ -45,33 +45,11 @@ import {
 } from './cli-documents.js';
 import { IntakeError } from './intake/ingest.js';
 import { startMailboxes } from './channels/sftp/index.js';
+import { MULTI, S, UsageError, print, required, type Command, type Values } from './cli-support.js';
+import { CREDIT_COMMANDS } from './cli-credit.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-interface Command {
-  usage: string;
-  options: Options;
-  run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: () => Promise<Db> }): Promise<void>;
-}
-
-class UsageError extends Error {}
-
-function required(values: Values, name: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
-  return v;
-}
-
-function print(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
-}
-
-const S = { type: 'string' } as const;
-const MULTI = { type: 'string', multiple: true } as const;
 
 const COMMANDS: Record<string, Command> = {
   serve: {
@@ -318,6 +296,7 @@ const COMMANDS: Record<string, Command> = {
       print(report);
     },
   },
+  ...CREDIT_COMMANDS,
 };
 
 function withListenOverrides(config: GatewayConfig, values: Values): GatewayConfig {

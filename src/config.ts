@@ -4,6 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
+import { checkLimitTable } from './domain/credit.js';
+import { DEFAULT_CREDIT_CONFIG } from './credit/defaults.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -45,6 +47,27 @@ export interface GatewayConfig {
   };
   /** SFTP mailboxes polled by `serve` (one per partner and server). */
   mailboxes: MailboxSettings[];
+  credit: CreditConfig;
+}
+
+/** Volume (VPP) credit: where it is sold, in what currencies, up to what amounts. */
+export interface CreditConfig {
+  /** ISO 3166-1 alpha-2 countries where volume credit is sold; an order for an organisation elsewhere is refused (GW-CR-7007). */
+  countries: string[];
+  /** Currencies an organisation accepts besides its country's own, by organisation id. */
+  acceptedCurrencies: Record<string, string[]>;
+  limits: {
+    /** Most credit one purchase order may carry, per currency, as a decimal string. */
+    perOrder: Record<string, string>;
+    /** Most credit an organisation may hold (ordered less refunded, voided and spent), per currency. */
+    perOrganisation: Record<string, string>;
+  };
+  /** Days an issued code can be downloaded; afterwards it is re-issued on request. */
+  codeDownloadDays: number;
+  /** File holding the key that seals codes (made on first use); GATEWAY_CREDIT_CODE_KEY wins. */
+  codeKeyFile: string;
+  /** Rows one purchase-history CSV may hold. */
+  maxPurchaseRows: number;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {
@@ -69,6 +92,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
     spoolDir: './data/spool',
   },
   mailboxes: [],
+  credit: DEFAULT_CREDIT_CONFIG,
 };
 
 const positiveInt = { type: 'integer', minimum: 1 } as const;
@@ -76,7 +100,7 @@ const positiveInt = { type: 'integer', minimum: 1 } as const;
 const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog', 'mappingDirs', 'intake', 'mailboxes'],
+  required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog', 'mappingDirs', 'intake', 'mailboxes', 'credit'],
   properties: {
     databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://' },
     pgSchema: { type: ['string', 'null'], pattern: '^[a-z_][a-z0-9_]{0,62}$' },
@@ -124,6 +148,31 @@ const CONFIG_SCHEMA = {
       },
     },
     mailboxes: { type: 'array', maxItems: 200, items: MAILBOX_SCHEMA },
+    credit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['countries', 'acceptedCurrencies', 'limits', 'codeDownloadDays', 'codeKeyFile', 'maxPurchaseRows'],
+      properties: {
+        countries: { type: 'array', maxItems: 300, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z]{2}$' } },
+        acceptedCurrencies: {
+          type: 'object',
+          maxProperties: 100000,
+          additionalProperties: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[A-Z]{3}$' } },
+        },
+        limits: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['perOrder', 'perOrganisation'],
+          properties: {
+            perOrder: { type: 'object', propertyNames: { pattern: '^[A-Z]{3}$' }, additionalProperties: { type: 'string' } },
+            perOrganisation: { type: 'object', propertyNames: { pattern: '^[A-Z]{3}$' }, additionalProperties: { type: 'string' } },
+          },
+        },
+        codeDownloadDays: { type: 'integer', minimum: 1, maximum: 3650 },
+        codeKeyFile: { type: 'string', minLength: 1 },
+        maxPurchaseRows: { type: 'integer', minimum: 1, maximum: 1000000 },
+      },
+    },
   },
 } as const;
 
@@ -147,6 +196,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
   }
   const limits = { ...DEFAULT_CONFIG.limits, ...fromFile.limits };
+  const credit: CreditConfig = {
+    ...DEFAULT_CONFIG.credit,
+    ...fromFile.credit,
+    limits: { ...DEFAULT_CONFIG.credit.limits, ...fromFile.credit?.limits },
+  };
+  if (env.GATEWAY_CREDIT_CODE_KEY_FILE) credit.codeKeyFile = env.GATEWAY_CREDIT_CODE_KEY_FILE;
   const intake = { ...DEFAULT_CONFIG.intake, ...fromFile.intake };
   if (env.GATEWAY_SPOOL_DIR) intake.spoolDir = env.GATEWAY_SPOOL_DIR;
   const mappingDirs = env.GATEWAY_MAPPING_DIRS ? env.GATEWAY_MAPPING_DIRS.split(':').filter(Boolean) : fromFile.mappingDirs ?? [];
@@ -181,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     limits,
     intake,
     mappingDirs,
+    credit,
     ...overrides,
   };
   const ajv = new Ajv({ allErrors: true });
@@ -189,5 +245,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
+  const limitProblems = [
+    ...checkLimitTable(config.credit.limits.perOrder, 'credit.limits.perOrder'),
+    ...checkLimitTable(config.credit.limits.perOrganisation, 'credit.limits.perOrganisation'),
+  ];
+  if (limitProblems.length > 0) throw new ConfigError(`invalid configuration: ${limitProblems.join('; ')}`);
   return config;
 }

@@ -28,7 +28,9 @@ import { renderMessage } from '../model/messages.js';
 import { withRetry } from '../store/db.js';
 import {
   awaitingNotices,
+  creditOrderOnFile,
   emptySummary,
+  enrollmentOrderOnFile,
   findDocumentByHash,
   findDocumentByPk,
   findInterchange,
@@ -48,6 +50,8 @@ import {
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
 import { loadOrganisations } from '../store/organisations.js';
 import { findSupplier } from '../store/suppliers.js';
+import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
+import { creditLinesOf } from '../domain/credit.js';
 import { chooseMapping, readHead } from './detect.js';
 import type { DocumentStatus, DocumentSummary, IngestRequest, IngestResult } from './types.js';
 
@@ -61,6 +65,8 @@ export interface IntakeDeps {
   db: Knex;
   mappings: Map<string, Mapping>;
   limits: IntakeLimits;
+  /** Volume credit: where it is sold, its limits, and the key that seals redemption codes. */
+  credit: CreditSettings;
 }
 
 /** A channel's mistake (unknown partner, missing file), not the document's: no record is made. */
@@ -467,6 +473,14 @@ class DocumentRun {
   private async applyPurchaseOrder(trx: Knex, seq: number, item: DocItem, po: PurchaseOrder): Promise<DocumentError | undefined> {
     const check = checkPurchaseOrder(await this.organisationsFor(trx, po.customerId), this.supplier, po);
     if (!check.ok) return at(check.error, item.at, item.unit);
+    const credit = await this.applyCredit(trx, po, check.org);
+    if (!credit.ok) return at(credit.error, item.at, item.unit);
+    // A return or void of credit alone is a ledger movement against the credit order on
+    // file: the order's header stays as it is (its ship notices still apply under it).
+    if (credit.takeBackOnly) {
+      await insertItem(trx, this.itemRow(seq, item, 'applied', { outcome_json: JSON.stringify({ credit: credit.outcome }) }));
+      return undefined;
+    }
     await upsertPurchaseOrder(trx, {
       supplier_pk: this.supplier.pk,
       order_number: po.orderNumber,
@@ -489,7 +503,10 @@ class DocumentRun {
       await insertItem(trx, this.itemRow(seq, item, 'applied', { outcome_json: JSON.stringify({ orderStatus: order.status }) }));
       return undefined;
     }
-    await insertItem(trx, this.itemRow(seq, item, 'open', { outcome_json: JSON.stringify({ lines: po.lines.length }) }));
+    await insertItem(
+      trx,
+      this.itemRow(seq, item, 'open', { outcome_json: JSON.stringify({ lines: po.lines.length, ...(credit.outcome ? { credit: credit.outcome } : {}) }) }),
+    );
     // Ship notices that came first apply now, under this order's header.
     const header: OrderHeaderOnFile = {
       orderNumber: po.orderNumber,
@@ -520,6 +537,34 @@ class DocumentRun {
       });
     }
     return undefined;
+  }
+
+  /**
+   * The order's volume credit: issued with an OR or OV, taken back by an RE or VD. A VD of
+   * an order that had only credit on file has no enrollment order to void.
+   */
+  private async applyCredit(
+    trx: Knex,
+    po: PurchaseOrder,
+    org: Organisation,
+  ): Promise<{ ok: true; outcome?: OrderCreditOutcome; takeBackOnly: boolean } | { ok: false; error: CodedError }> {
+    const hasCreditLines = creditLinesOf(po).length > 0;
+    const hasDeviceLines = po.lines.some((l) => l.type === 'device');
+    const takeBack = po.orderType === 'RE' || po.orderType === 'VD';
+    const creditOnFile = takeBack && (await creditOrderOnFile(trx, this.supplier.pk, po.orderNumber));
+    if (!hasCreditLines && !creditOnFile) return { ok: true, takeBackOnly: false };
+    const result = await applyOrderCredit(trx, this.deps.credit, {
+      supplier: this.supplier,
+      org,
+      po,
+      documentPk: this.documentPk,
+      actor: this.req.actor,
+      now: this.now,
+    });
+    if (!result.ok) return result;
+    const enrollmentOrder = po.orderType === 'VD' && (await enrollmentOrderOnFile(trx, this.supplier.pk, po.orderNumber));
+    const takeBackOnly = takeBack && !hasDeviceLines && !enrollmentOrder;
+    return { ok: true, outcome: result.value, takeBackOnly };
   }
 
   private async applyShipNotice(trx: Knex, seq: number, item: DocItem, notice: ShipNotice): Promise<DocumentError | undefined> {

@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import * as core from './migrations/001-core.js';
 import * as intake from './migrations/002-intake.js';
 import * as sftp from './migrations/003-sftp.js';
+import * as credit from './migrations/004-credit.js';
 
 export type Db = Knex;
 
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '001-core': core,
   '002-intake': intake,
   '003-sftp': sftp,
+  '004-credit': credit,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

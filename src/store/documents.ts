@@ -210,3 +210,13 @@ export async function listDocuments(db: Knex, filter: DocumentListFilter): Promi
   if (filter.beforePk !== undefined) q.where('id', '<', filter.beforePk);
   return (await q) as DocumentRow[];
 }
+
+/** Whether the supplier's order number has volume credit lines on file. */
+export async function creditOrderOnFile(db: Knex, supplierPk: number, orderNumber: string): Promise<boolean> {
+  return (await db('credit_order_lines').where({ supplier_pk: supplierPk, order_number: orderNumber }).first('id')) !== undefined;
+}
+
+/** Whether the supplier's order number is an enrollment order (devices shipped under it). */
+export async function enrollmentOrderOnFile(db: Knex, supplierPk: number, orderNumber: string): Promise<boolean> {
+  return (await db('orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first('id')) !== undefined;
+}

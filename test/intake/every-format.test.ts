@@ -14,6 +14,7 @@ import type { IngestResult } from '../../src/intake/types.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../src/mapping/mapping.js';
 import { readContent } from '../../src/store/documents.js';
 import { sampleDatabase, type TestDb } from '../support/db.js';
+import { testCreditSettings } from '../support/credit.js';
 
 const SAMPLES = join(process.cwd(), 'samples', 'documents');
 const sample = (name: string) => readFileSync(join(SAMPLES, name));
@@ -41,7 +42,7 @@ describe('intake: every format end to end', () => {
 
   before(async () => {
     t = await sampleDatabase();
-    deps = { db: t.db, mappings: loadMappings(), limits: { maxDocumentBytes: 16 * 1024 * 1024, maxJsonDocumentBytes: 1024 * 1024, maxErrorsPerDocument: 50 } };
+    deps = { db: t.db, mappings: loadMappings(), limits: { maxDocumentBytes: 16 * 1024 * 1024, maxJsonDocumentBytes: 1024 * 1024, maxErrorsPerDocument: 50 }, credit: testCreditSettings() };
     dir = mkdtempSync(join(tmpdir(), 'gw-every-format-'));
   });
   after(async () => {

@@ -11,6 +11,7 @@ import type { IntakeDeps } from '../../src/intake/ingest.js';
 import { ingestFile } from '../../src/intake/ingest.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import { documentsOf, errorsOf, random } from '../support/read-items.js';
+import { testCreditSettings } from '../support/credit.js';
 export { documentsOf, errorsOf, random };
 
 export const TEST_LIMITS = { maxDocumentBytes: 64 * 1024 * 1024, maxJsonDocumentBytes: 8 * 1024 * 1024, maxErrorsPerDocument: 100 };
@@ -37,7 +38,7 @@ export function mappingsWith(extra: object[]): Map<string, Mapping> {
 }
 
 export function intakeDeps(db: Knex, mappings: Map<string, Mapping> = loadMappings()): IntakeDeps {
-  return { db, mappings, limits: { ...TEST_LIMITS } };
+  return { db, mappings, limits: { ...TEST_LIMITS }, credit: testCreditSettings() };
 }
 
 export function sha256(bytes: Buffer): string {

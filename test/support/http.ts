@@ -5,6 +5,7 @@ import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import { createApp } from '../../src/channels/http/app.js';
 import { startServer, type RunningServer } from '../../src/channels/http/server.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { testCreditSettings } from './credit.js';
 
 export const KEY_A = 'gwk_sample_brightline_local_trial_only'; // reseller 16FCE4A0
 export const KEY_B = 'gwk_sample_harbour_local_trial_only'; // reseller 2B7D9C10
@@ -15,7 +16,7 @@ export const SHIP_TO_B = '0000061200';
 
 export async function startGateway(db: Db, overrides: Partial<GatewayConfig> = {}): Promise<RunningServer> {
   const config: GatewayConfig = { ...DEFAULT_CONFIG, port: 0, requestLog: false, ...overrides };
-  return startServer(createApp(db, config, silentLogger), config);
+  return startServer(createApp(db, config, silentLogger, testCreditSettings()), config);
 }
 
 /**

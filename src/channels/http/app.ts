@@ -9,10 +9,17 @@ import { resellerApi } from './reseller-api.js';
 import { documentsApi } from './documents.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
+import { creditSettingsFrom } from '../../credit/defaults.js';
+import type { CreditSettings } from '../../credit/ledger.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
 
-export function createApp(db: Knex, config: GatewayConfig, logger: Logger): express.Express {
+export function createApp(
+  db: Knex,
+  config: GatewayConfig,
+  logger: Logger,
+  credit: CreditSettings = creditSettingsFrom(config.credit),
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -60,7 +67,7 @@ export function createApp(db: Knex, config: GatewayConfig, logger: Logger): expr
   app.use(
     '/v1',
     documentsApi(
-      { db, mappings, limits: config.intake },
+      { db, mappings, limits: config.intake, credit },
       {
         tls: config.tls !== null,
         requireClientCertificate: config.tls?.requireClientCertificate ?? false,

@@ -10,6 +10,7 @@ import type { Logger, LogLevel } from '../../../src/log/logger.js';
 import { loadMappings } from '../../../src/mapping/mapping.js';
 import { resolveMailbox, type MailboxSettings, type ResolvedMailbox } from '../../../src/channels/sftp/settings.js';
 import type { Sshd } from '../../support/sshd.js';
+import { testCreditSettings } from '../../support/credit.js';
 
 export const PARTNER = '16FCE4A0';
 export const ORG = '19827';
@@ -59,7 +60,7 @@ export function testMailbox(sshd: Sshd, root: string, name: string, overrides: P
 
 export function intakeDeps(db: Knex): IntakeDeps {
   const { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument } = DEFAULT_CONFIG.intake;
-  return { db, mappings: loadMappings(), limits: { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument } };
+  return { db, mappings: loadMappings(), limits: { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument }, credit: testCreditSettings() };
 }
 
 /**

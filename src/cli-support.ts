@@ -1,0 +1,31 @@
+// What every command-line command is made of: its usage line, its options, and a run
+// function given the configuration, the parsed arguments, the actor and the database.
+import type { ParseArgsConfig } from 'node:util';
+import type { Actor } from './admin/operations.js';
+import type { GatewayConfig } from './config.js';
+import type { Db } from './store/db.js';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
+
+export interface Command {
+  usage: string;
+  options: Options;
+  run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: () => Promise<Db> }): Promise<void>;
+}
+
+/** A mistake in the command line itself: answered with the command's usage and exit code 2. */
+export class UsageError extends Error {}
+
+export function required(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export const S = { type: 'string' } as const;
+export const MULTI = { type: 'string', multiple: true } as const;

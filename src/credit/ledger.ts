@@ -1,0 +1,657 @@
+// The credit operations: each one checks with the rules (src/domain/credit.ts), then writes
+// its entries and the balances or code states they move, in one database transaction.
+//   order      credit lines of a purchase order: issue (OR, OV), refund (RE), void (VD)
+//   redeem     a code into a location's account
+//   spend      a content purchase out of an account
+//   reverse    a correcting entry for a spend (a purchase refunded by the store)
+// Writes that come from a person or a program carry an idempotency key: the same key with
+// the same request answers the first result, with another request it is refused.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import {
+  checkCreditLines,
+  checkIdempotencyKey,
+  checkIdempotentReplay,
+  checkLocation,
+  checkRedemption,
+  checkReversal,
+  compareWithLineOnFile,
+  creditLinesOf,
+  formatMinor,
+  minorUnitOf,
+  planTakeBack,
+  purchaseAmount,
+  checkItemId,
+  checkPurchaseDate,
+  requestHash,
+  type Checked,
+  type CheckedCreditLine,
+  type CreditPolicy,
+} from '../domain/credit.js';
+import type { Organisation, Supplier } from '../domain/state.js';
+import type { PurchaseOrder } from '../model/documents.js';
+import type { CodedError } from '../model/error-codes.js';
+import { audit } from '../store/audit.js';
+import { ConcurrentChange, withRetry } from '../store/db.js';
+import {
+  codesOfLine,
+  creditAccount,
+  debitAccount,
+  findAccount,
+  findCodeByHash,
+  findCodeById,
+  findEntryById,
+  findEntryByKey,
+  findOrCreateAccount,
+  findOrderLine,
+  findRetiredCode,
+  findReversalOf,
+  heldByOrganisation,
+  insertCodes,
+  insertEntries,
+  insertEntry,
+  insertOrderLine,
+  minorParam,
+  orderLinesOfOrder,
+  settleCodes,
+  toMinor,
+  type CreditCodeRow,
+  type CreditEntryRow,
+  type NewEntry,
+} from '../store/credit.js';
+import { codeHash, codeHint, newRedemptionCode, normaliseCode, type CodeSealer } from './codes.js';
+
+export interface CreditSettings {
+  policy: CreditPolicy;
+  sealer: CodeSealer;
+  /** Days an issued code can be downloaded; after that it is re-issued on request. */
+  codeDownloadDays: number;
+}
+
+export interface Actor {
+  name: string;
+  origin: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function refused<T>(error: CodedError): Checked<T> {
+  return { ok: false, error };
+}
+
+// ---------------------------------------------------------------------------------------
+// Purchase orders
+
+export interface OrderCreditOutcome {
+  /** Codes issued by this order (0 when its lines were on file already). */
+  issued: number;
+  refunded: number;
+  voided: number;
+  /** Per currency, what moved, as decimal strings. */
+  amounts: Record<string, string>;
+}
+
+/**
+ * The credit lines of one purchase order, inside the document's transaction. OR and OV
+ * issue one code per unit of each new line; a line on file already must be identical.
+ * RE takes back unredeemed codes line by line; VD takes back every code of the order.
+ */
+export async function applyOrderCredit(
+  trx: Knex,
+  settings: CreditSettings,
+  input: { supplier: Supplier; org: Organisation; po: PurchaseOrder; documentPk: number | null; actor: string; now: string },
+): Promise<Checked<OrderCreditOutcome>> {
+  const { supplier, org, po, now } = input;
+  const outcome: OrderCreditOutcome = { issued: 0, refunded: 0, voided: 0, amounts: {} };
+  const currencies = [...new Set(creditLinesOf(po).map((l) => l.currency))];
+  const held = new Map<string, bigint>();
+  for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
+  const checked = checkCreditLines(po, org, settings.policy, (c) => held.get(c) ?? 0n);
+  if (!checked.ok) return checked;
+  const add = (currency: string, minor: bigint) => {
+    const before = outcome.amounts[currency];
+    const sum = (before === undefined ? 0n : BigInt(before.replace('.', ''))) + minor;
+    outcome.amounts[currency] = formatMinor(sum, currency);
+  };
+
+  if (po.orderType === 'VD') {
+    for (const line of await orderLinesOfOrder(trx, supplier.pk, po.orderNumber)) {
+      const units = (await codesOfLine(trx, line.id)).map(unitOf);
+      const plan = planTakeBack('VD', po.orderNumber, { lineNumber: line.line_number, currency: line.currency, quantity: null, amountMinor: null }, units);
+      if (!plan.ok) return plan;
+      const moved = await takeBack(trx, 'voided', plan.value, { supplier, org, line, input });
+      outcome.voided += plan.value.length;
+      add(line.currency, moved);
+    }
+    return { ok: true, value: outcome };
+  }
+
+  for (const line of checked.value) {
+    const onFile = await findOrderLine(trx, supplier.pk, po.orderNumber, line.lineNumber);
+    if (po.orderType === 'RE') {
+      if (!onFile) return refused({ code: 'GW-CR-7017', params: { orderNumber: po.orderNumber, line: line.lineNumber } });
+      if (onFile.currency !== line.currency) {
+        return refused({ code: 'GW-CR-7018', params: { orderNumber: po.orderNumber, line: line.lineNumber, currency: line.currency, lineCurrency: onFile.currency } });
+      }
+      const units = (await codesOfLine(trx, onFile.id)).map(unitOf);
+      const plan = planTakeBack('RE', po.orderNumber, { lineNumber: line.lineNumber, currency: line.currency, quantity: line.quantity, amountMinor: line.amountMinor }, units);
+      if (!plan.ok) return plan;
+      const moved = await takeBack(trx, 'refunded', plan.value, { supplier, org, line: onFile, input });
+      outcome.refunded += plan.value.length;
+      add(line.currency, moved);
+      continue;
+    }
+    if (onFile) {
+      const difference = compareWithLineOnFile(po.orderNumber, line, {
+        lineNumber: onFile.line_number,
+        partNumber: onFile.part_number,
+        currency: onFile.currency,
+        amountMinor: toMinor(onFile.amount_minor),
+        quantity: onFile.quantity,
+      });
+      if (difference) return refused(difference);
+      continue;
+    }
+    await issueLine(trx, settings, { supplier, org, po, line, documentPk: input.documentPk, actor: input.actor, now });
+    outcome.issued += line.quantity;
+    add(line.currency, line.amountMinor);
+  }
+  return { ok: true, value: outcome };
+}
+
+function unitOf(c: CreditCodeRow) {
+  return { codePk: c.id, unitIndex: c.unit_index, state: c.state, amountMinor: toMinor(c.amount_minor) };
+}
+
+async function issueLine(
+  trx: Knex,
+  settings: CreditSettings,
+  x: { supplier: Supplier; org: Organisation; po: PurchaseOrder; line: CheckedCreditLine; documentPk: number | null; actor: string; now: string },
+): Promise<void> {
+  const { line } = x;
+  const linePk = await insertOrderLine(trx, {
+    supplier_pk: x.supplier.pk,
+    order_number: x.po.orderNumber,
+    line_number: line.lineNumber,
+    org_pk: x.org.pk,
+    part_number: line.partNumber,
+    currency: line.currency,
+    amount_minor: minorParam(line.amountMinor),
+    quantity: line.quantity,
+    unit_minor: minorParam(line.unitMinor),
+    document_pk: x.documentPk,
+    order_date: x.po.orderDate,
+    ordered_at: x.now,
+  });
+  const downloadUntil = new Date(Date.parse(x.now) + settings.codeDownloadDays * DAY_MS).toISOString();
+  const codes = [];
+  for (let unit = 1; unit <= line.quantity; unit++) {
+    const canonical = normaliseCode(newRedemptionCode())!;
+    const codeId = `crc_${randomUUID()}`;
+    codes.push({
+      code_id: codeId,
+      order_line_pk: linePk,
+      unit_index: unit,
+      org_pk: x.org.pk,
+      supplier_pk: x.supplier.pk,
+      currency: line.currency,
+      amount_minor: minorParam(line.unitMinor),
+      code_hash: codeHash(canonical),
+      code_hint: codeHint(canonical),
+      code_sealed: settings.sealer.seal(canonical, codeId),
+      issued_at: x.now,
+      download_until: downloadUntil,
+      state: 'issued' as const,
+      account_pk: null,
+      settled_at: null,
+      reissues: 0,
+    });
+  }
+  const pks = await insertCodes(trx, codes);
+  const hash = requestHash({ op: 'issue', currency: line.currency, amountMinor: line.amountMinor, quantity: line.quantity, partNumber: line.partNumber });
+  const entries: NewEntry[] = codes.map((c) => ({
+    kind: 'issued',
+    orgPk: x.org.pk,
+    supplierPk: x.supplier.pk,
+    currency: line.currency,
+    amountMinor: line.unitMinor,
+    codePk: pks.get(c.unit_index)!,
+    orderLinePk: linePk,
+    idempotencyKey: `issued:${x.supplier.pk}:${x.po.orderNumber}:${line.lineNumber}:${c.unit_index}`,
+    requestHash: hash,
+    at: x.now,
+    actor: x.actor,
+    documentPk: x.documentPk,
+    detail: { orderNumber: x.po.orderNumber, line: line.lineNumber, unit: c.unit_index, codeId: c.code_id },
+  }));
+  await insertEntries(trx, entries);
+}
+
+async function takeBack(
+  trx: Knex,
+  kind: 'refunded' | 'voided',
+  codePks: number[],
+  x: { supplier: Supplier; org: Organisation; line: { id: number; currency: string; order_number: string; line_number: string }; input: { documentPk: number | null; actor: string; now: string } },
+): Promise<bigint> {
+  if (codePks.length === 0) return 0n;
+  const moved = await settleCodes(trx, codePks, kind, x.input.now);
+  if (moved !== codePks.length) throw new ConcurrentChange(`codes of order ${x.line.order_number} line ${x.line.line_number}`);
+  const codes = (await trx('credit_codes').whereIn('id', codePks).select('id', 'amount_minor', 'code_id')) as { id: number; amount_minor: unknown; code_id: string }[];
+  let total = 0n;
+  const entries: NewEntry[] = codes.map((c) => {
+    const amount = toMinor(c.amount_minor);
+    total += amount;
+    return {
+      kind,
+      orgPk: x.org.pk,
+      supplierPk: x.supplier.pk,
+      currency: x.line.currency,
+      amountMinor: amount,
+      codePk: c.id,
+      orderLinePk: x.line.id,
+      // A code is taken back once: the key is the code's.
+      idempotencyKey: `${kind}:${c.id}`,
+      requestHash: requestHash({ op: kind, code: c.code_id }),
+      at: x.input.now,
+      actor: x.input.actor,
+      documentPk: x.input.documentPk,
+      detail: { orderNumber: x.line.order_number, line: x.line.line_number, codeId: c.code_id },
+    };
+  });
+  await insertEntries(trx, entries);
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------
+// Redemption, spending, reversal
+
+export interface EntryResult {
+  entryId: string;
+  kind: string;
+  orgId: string;
+  location: string;
+  currency: string;
+  amount: string;
+  /** The account's balance just after this entry. */
+  balance: string;
+  at: string;
+  /** True when this is the first result of an earlier request with the same key. */
+  replayed: boolean;
+  codeId?: string;
+  reverses?: string;
+  itemId?: string;
+  quantity?: number;
+  unitPrice?: string;
+  date?: string;
+}
+
+export interface OrgRef {
+  pk: number;
+  orgId: string;
+}
+
+function replayOf(entry: CreditEntryRow): EntryResult {
+  const detail = JSON.parse(entry.detail_json) as { result: Omit<EntryResult, 'replayed'> };
+  return { ...detail.result, replayed: true };
+}
+
+/** Runs a keyed write: the first result again for the same key and request, a refusal for another request. */
+async function keyed(
+  db: Knex,
+  key: string,
+  hash: string,
+  shownKey: string,
+  work: (trx: Knex) => Promise<Checked<EntryResult>>,
+  outer?: Knex,
+): Promise<Checked<EntryResult>> {
+  const run = async (trx: Knex): Promise<Checked<EntryResult>> => {
+    const first = await findEntryByKey(trx, key);
+    if (first) {
+      const differs = checkIdempotentReplay(first.request_hash, hash, shownKey);
+      return differs ? refused(differs) : { ok: true, value: replayOf(first) };
+    }
+    return work(trx);
+  };
+  if (outer) return run(outer);
+  return withRetry(() => db.transaction(run));
+}
+
+export interface RedeemRequest {
+  org: OrgRef;
+  location: unknown;
+  currency: unknown;
+  code: unknown;
+  idempotencyKey: unknown;
+  actor: Actor;
+}
+
+export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<EntryResult>> {
+  const key = checkIdempotencyKey(req.idempotencyKey);
+  if (!key.ok) return key;
+  const location = checkLocation(req.location);
+  if (!location.ok) return location;
+  const currency = String(req.currency);
+  const unit = minorUnitOf(currency);
+  if (!unit.ok) return unit;
+  const canonical = normaliseCode(req.code);
+  if (!canonical) return refused({ code: 'GW-CR-7020' });
+  const hash = codeHash(canonical);
+  // The code is in the request's fingerprint only as its hash: keys are stored, codes never.
+  const fingerprint = requestHash({ op: 'redeem', location: location.value, currency, code: hash });
+  return keyed(db, `redeem:${req.org.pk}:${key.value}`, fingerprint, key.value, async (trx) => {
+    const now = new Date().toISOString();
+    const code = await findCodeByHash(trx, hash);
+    if (!code) {
+      const retired = await findRetiredCode(trx, hash);
+      return refused(retired ? { code: 'GW-CR-7025', params: { at: retired.retired_at } } : { code: 'GW-CR-7020' });
+    }
+    const refusal = checkRedemption({ orgPk: code.org_pk, currency: code.currency, state: code.state, settledAt: code.settled_at }, { orgPk: req.org.pk, currency });
+    if (refusal) return refused(refusal);
+    const account = await findOrCreateAccount(trx, req.org.pk, location.value, currency, now);
+    if ((await settleCodes(trx, [code.id], 'redeemed', now, account.id)) !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
+    const amount = toMinor(code.amount_minor);
+    if (!(await creditAccount(trx, account.id, amount, now))) {
+      return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(toMinor(account.balance_minor) + amount, currency), currency } });
+    }
+    const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
+    const result: Omit<EntryResult, 'replayed' | 'entryId'> = {
+      kind: 'redeemed',
+      orgId: req.org.orgId,
+      location: location.value,
+      currency,
+      amount: formatMinor(amount, currency),
+      balance: formatMinor(balance, currency),
+      at: now,
+      codeId: code.code_id,
+    };
+    const entry = await insertEntry(trx, {
+      kind: 'redeemed',
+      orgPk: req.org.pk,
+      supplierPk: code.supplier_pk,
+      currency,
+      amountMinor: amount,
+      codePk: code.id,
+      accountPk: account.id,
+      orderLinePk: code.order_line_pk,
+      idempotencyKey: `redeem:${req.org.pk}:${key.value}`,
+      requestHash: fingerprint,
+      at: now,
+      actor: req.actor.name,
+      detail: { result: { ...result, entryId: '' } },
+    });
+    return { ok: true, value: await withEntryId(trx, entry, result) };
+  });
+}
+
+/** The entry id is made on insert; the stored result names it, so a replay answers it too. */
+async function withEntryId(trx: Knex, entry: CreditEntryRow, result: Omit<EntryResult, 'replayed' | 'entryId'>): Promise<EntryResult> {
+  void trx;
+  return { ...result, entryId: entry.entry_id, replayed: false };
+}
+
+export interface SpendRequest {
+  org: OrgRef;
+  location: unknown;
+  currency: unknown;
+  date: unknown;
+  itemId: unknown;
+  quantity: unknown;
+  unitPrice: unknown;
+  idempotencyKey: unknown;
+  actor: Actor;
+}
+
+export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Promise<Checked<EntryResult>> {
+  const key = checkIdempotencyKey(req.idempotencyKey);
+  if (!key.ok) return key;
+  const location = checkLocation(req.location);
+  if (!location.ok) return location;
+  const currency = String(req.currency);
+  const unit = minorUnitOf(currency);
+  if (!unit.ok) return unit;
+  const date = checkPurchaseDate(req.date);
+  if (!date.ok) return date;
+  const itemId = checkItemId(req.itemId);
+  if (!itemId.ok) return itemId;
+  const amount = purchaseAmount(req.unitPrice, req.quantity, currency);
+  if (!amount.ok) return amount;
+  const unitPrice = formatMinor(amount.value.unitMinor, currency);
+  const fingerprint = requestHash({ op: 'spend', location: location.value, currency, date: date.value, itemId: itemId.value, quantity: amount.value.quantity, unitPrice });
+  const fullKey = `spend:${req.org.pk}:${key.value}`;
+  return keyed(
+    db,
+    fullKey,
+    fingerprint,
+    key.value,
+    async (trx) => {
+      const now = new Date().toISOString();
+      const account = await findAccount(trx, req.org.pk, location.value, currency);
+      if (!account) return refused({ code: 'GW-CR-7029', params: { orgId: req.org.orgId, currency, location: location.value } });
+      if (!(await debitAccount(trx, account.id, amount.value.amountMinor, now))) {
+        const current = (await findAccount(trx, req.org.pk, location.value, currency))!;
+        return refused({
+          code: 'GW-CR-7028',
+          params: { location: location.value, currency, balance: formatMinor(toMinor(current.balance_minor), currency), amount: formatMinor(amount.value.amountMinor, currency) },
+        });
+      }
+      const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
+      const result = {
+        kind: 'spent',
+        orgId: req.org.orgId,
+        location: location.value,
+        currency,
+        amount: formatMinor(amount.value.amountMinor, currency),
+        balance: formatMinor(balance, currency),
+        at: now,
+        itemId: itemId.value,
+        quantity: amount.value.quantity,
+        unitPrice,
+        date: date.value,
+      };
+      const entry = await insertEntry(trx, {
+        kind: 'spent',
+        orgPk: req.org.pk,
+        supplierPk: null,
+        currency,
+        amountMinor: amount.value.amountMinor,
+        accountPk: account.id,
+        idempotencyKey: fullKey,
+        requestHash: fingerprint,
+        at: now,
+        actor: req.actor.name,
+        detail: { result },
+      });
+      return { ok: true, value: await withEntryId(trx, entry, result) };
+    },
+    outer,
+  );
+}
+
+export interface ReverseRequest {
+  org: OrgRef;
+  entryId: string;
+  idempotencyKey: unknown;
+  actor: Actor;
+}
+
+/** A content purchase refunded: a spent entry of the opposite sign, the balance restored. */
+export async function reverseSpend(db: Knex, req: ReverseRequest): Promise<Checked<EntryResult>> {
+  const key = checkIdempotencyKey(req.idempotencyKey);
+  if (!key.ok) return key;
+  const fullKey = `reverse:${req.org.pk}:${key.value}`;
+  const fingerprint = requestHash({ op: 'reverse', entryId: req.entryId });
+  return keyed(db, fullKey, fingerprint, key.value, async (trx) => {
+    const now = new Date().toISOString();
+    const entry = await findEntryById(trx, req.entryId);
+    if (!entry || entry.org_pk !== req.org.pk) return refused({ code: 'GW-CR-7033', params: { what: 'entry', id: req.entryId.slice(0, 60) } });
+    const refusal = checkReversal(
+      { kind: entry.kind, amountMinor: toMinor(entry.amount_minor), reversesEntry: entry.reverses_entry_pk !== null, reversedAlready: (await findReversalOf(trx, entry.id)) !== undefined },
+      entry.entry_id,
+    );
+    if (refusal) return refused(refusal);
+    const amount = toMinor(entry.amount_minor);
+    if (!(await creditAccount(trx, entry.account_pk!, amount, now))) {
+      return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(amount, entry.currency), currency: entry.currency } });
+    }
+    const account = (await trx('credit_accounts').where({ id: entry.account_pk }).first()) as { location: string; balance_minor: unknown };
+    const original = (JSON.parse(entry.detail_json) as { result: EntryResult }).result;
+    const result = {
+      kind: 'spent',
+      orgId: req.org.orgId,
+      location: account.location,
+      currency: entry.currency,
+      amount: formatMinor(-amount, entry.currency),
+      balance: formatMinor(toMinor(account.balance_minor), entry.currency),
+      at: now,
+      reverses: entry.entry_id,
+      ...(original.itemId ? { itemId: original.itemId } : {}),
+    };
+    const reversal = await insertEntry(trx, {
+      kind: 'spent',
+      orgPk: req.org.pk,
+      supplierPk: null,
+      currency: entry.currency,
+      amountMinor: -amount,
+      accountPk: entry.account_pk,
+      reversesEntryPk: entry.id,
+      idempotencyKey: fullKey,
+      requestHash: fingerprint,
+      at: now,
+      actor: req.actor.name,
+      detail: { result },
+    });
+    return { ok: true, value: await withEntryId(trx, reversal, result) };
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Codes: download and re-issue
+
+export interface CodeListing {
+  codeId: string;
+  /** The code itself while its download window is open and it is unredeemed; null otherwise. */
+  code: string | null;
+  hint: string;
+  supplierId: string;
+  orderNumber: string;
+  line: string;
+  unit: number;
+  amount: string;
+  currency: string;
+  state: string;
+  issuedAt: string;
+  downloadUntil: string;
+  settledAt: string | null;
+}
+
+/** An organisation's codes; opening them is audited (who, how many, which). */
+export async function listCodes(
+  db: Knex,
+  settings: CreditSettings,
+  req: { org: OrgRef; orderNumber?: string; state?: string; actor: Actor; limit: number },
+): Promise<CodeListing[]> {
+  const now = new Date().toISOString();
+  let q = db('credit_codes as c')
+    .join('credit_order_lines as l', 'l.id', 'c.order_line_pk')
+    .join('suppliers as s', 's.id', 'c.supplier_pk')
+    .where('c.org_pk', req.org.pk)
+    .select('c.*', 'l.order_number', 'l.line_number', 's.supplier_id')
+    .orderBy('c.id')
+    .limit(req.limit);
+  if (req.orderNumber) q = q.andWhere('l.order_number', req.orderNumber);
+  if (req.state) q = q.andWhere('c.state', req.state);
+  const rows = (await q) as (CreditCodeRow & { order_number: string; line_number: string; supplier_id: string })[];
+  const listing = rows.map((r) => {
+    const open = r.state === 'issued' && r.download_until > now;
+    return {
+      codeId: r.code_id,
+      code: open ? formatCode(settings.sealer.open(r.code_sealed, r.code_id)) : null,
+      hint: r.code_hint,
+      supplierId: r.supplier_id,
+      orderNumber: r.order_number,
+      line: r.line_number,
+      unit: r.unit_index,
+      amount: formatMinor(toMinor(r.amount_minor), r.currency),
+      currency: r.currency,
+      state: r.state,
+      issuedAt: r.issued_at,
+      downloadUntil: r.download_until,
+      settledAt: r.settled_at,
+    };
+  });
+  const shown = listing.filter((c) => c.code !== null).map((c) => c.codeId);
+  await audit(db, { actor: req.actor.name, origin: req.actor.origin, action: 'credit.codes.download', detail: { orgId: req.org.orgId, listed: listing.length, revealed: shown.length, codeIds: shown.slice(0, 1000) } }, now);
+  return listing;
+}
+
+function formatCode(canonical: string): string {
+  return `${canonical.slice(0, 5)}-${canonical.slice(5, 10)}-${canonical.slice(10, 15)}-${canonical.slice(15)}`;
+}
+
+/**
+ * A new code for an unredeemed unit (its window passed, or the code was lost or exposed).
+ * The old code stops working at once; its holder is told it was replaced. Audited.
+ */
+export async function reissueCode(db: Knex, settings: CreditSettings, req: { org: OrgRef; codeId: string; actor: Actor }): Promise<Checked<CodeListing>> {
+  return withRetry(() =>
+    db.transaction(async (trx): Promise<Checked<CodeListing>> => {
+      const now = new Date().toISOString();
+      const code = await findCodeById(trx, req.codeId);
+      if (!code || code.org_pk !== req.org.pk) return refused({ code: 'GW-CR-7033', params: { what: 'code', id: req.codeId.slice(0, 60) } });
+      if (code.state !== 'issued') return refused({ code: 'GW-CR-7032', params: { codeId: code.code_id, state: code.state } });
+      const canonical = normaliseCode(newRedemptionCode())!;
+      const downloadUntil = new Date(Date.parse(now) + settings.codeDownloadDays * DAY_MS).toISOString();
+      await trx('credit_retired_codes').insert({ code_hash: code.code_hash, code_pk: code.id, retired_at: now });
+      const n = await trx('credit_codes')
+        .where({ id: code.id, code_hash: code.code_hash, state: 'issued' })
+        .update({
+          code_hash: codeHash(canonical),
+          code_hint: codeHint(canonical),
+          code_sealed: settings.sealer.seal(canonical, code.code_id),
+          download_until: downloadUntil,
+          reissues: code.reissues + 1,
+        });
+      if (n !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
+      await audit(trx, { actor: req.actor.name, origin: req.actor.origin, action: 'credit.code.reissue', detail: { orgId: req.org.orgId, codeId: code.code_id, previousHint: code.code_hint, reissues: code.reissues + 1 } }, now);
+      const line = (await trx('credit_order_lines').where({ id: code.order_line_pk }).first()) as { order_number: string; line_number: string };
+      const supplier = (await trx('suppliers').where({ id: code.supplier_pk }).first()) as { supplier_id: string };
+      return {
+        ok: true,
+        value: {
+          codeId: code.code_id,
+          code: formatCode(canonical),
+          hint: codeHint(canonical),
+          supplierId: supplier.supplier_id,
+          orderNumber: line.order_number,
+          line: line.line_number,
+          unit: code.unit_index,
+          amount: formatMinor(toMinor(code.amount_minor), code.currency),
+          currency: code.currency,
+          state: code.state,
+          issuedAt: code.issued_at,
+          downloadUntil,
+          settledAt: null,
+        },
+      };
+    }),
+  );
+}
+
+export interface AccountView {
+  accountId: string;
+  location: string;
+  currency: string;
+  balance: string;
+  updatedAt: string;
+}
+
+export async function listAccounts(db: Knex, org: OrgRef): Promise<AccountView[]> {
+  const rows = (await db('credit_accounts').where({ org_pk: org.pk }).orderBy(['currency', 'location'])) as {
+    account_id: string;
+    location: string;
+    currency: string;
+    balance_minor: unknown;
+    updated_at: string;
+  }[];
+  return rows.map((r) => ({ accountId: r.account_id, location: r.location, currency: r.currency, balance: formatMinor(toMinor(r.balance_minor), r.currency), updatedAt: r.updated_at }));
+}
