@@ -7,6 +7,7 @@ import * as core from './migrations/001-core.js';
 import * as intake from './migrations/002-intake.js';
 import * as sftp from './migrations/003-sftp.js';
 import * as credit from './migrations/004-credit.js';
+import * as principalKeys from './migrations/005-principal-keys.js';
 
 export type Db = Knex;
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '002-intake': intake,
   '003-sftp': sftp,
   '004-credit': credit,
+  '005-principal-keys': principalKeys,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -106,6 +106,27 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['account_pk']);
     t.index(['code_pk']);
   });
+  // A purchase-history CSV, as received: its bytes are kept (document_content, by sha256)
+  // whatever happened to it, with its outcome and errors.
+  await knex.schema.createTable('credit_imports', (t) => {
+    t.increments('id');
+    t.string('import_id', 40).notNullable().unique();
+    t.integer('org_pk').notNullable().references('organisations.id');
+    t.string('location', 64).notNullable();
+    t.string('file_name', 255).notNullable();
+    t.string('sha256', 64).notNullable();
+    t.bigInteger('size_bytes').notNullable();
+    // applied | rejected
+    t.string('status', 10).notNullable();
+    t.integer('rows').notNullable();
+    t.integer('recorded').notNullable();
+    t.integer('already_recorded').notNullable();
+    t.text('errors_json').notNullable();
+    t.text('result_json').notNullable();
+    t.string('actor', 120).notNullable();
+    t.string('received_at', 30).notNullable();
+    t.index(['org_pk', 'received_at']);
+  });
   if (knex.client.config.client === 'pg') {
     await knex.raw(`CREATE OR REPLACE FUNCTION credit_entries_immutable() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'credit entries are immutable: add a reversing entry instead'; END; $$ LANGUAGE plpgsql`);
@@ -120,7 +141,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const table of ['credit_entries', 'credit_retired_codes', 'credit_codes', 'credit_accounts', 'credit_order_lines']) {
+  for (const table of ['credit_imports', 'credit_entries', 'credit_retired_codes', 'credit_codes', 'credit_accounts', 'credit_order_lines']) {
     await knex.schema.dropTableIfExists(table);
   }
   if (knex.client.config.client === 'pg') await knex.raw('DROP FUNCTION IF EXISTS credit_entries_immutable()');
