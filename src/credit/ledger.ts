@@ -52,6 +52,7 @@ import {
   insertEntry,
   insertOrderLine,
   minorParam,
+  newEntryId,
   orderLinesOfOrder,
   settleCodes,
   toMinor,
@@ -354,7 +355,8 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
       return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(toMinor(account.balance_minor) + amount, currency), currency } });
     }
     const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
-    const result: Omit<EntryResult, 'replayed' | 'entryId'> = {
+    const result: Omit<EntryResult, 'replayed'> = {
+      entryId: newEntryId(),
       kind: 'redeemed',
       orgId: req.org.orgId,
       location: location.value,
@@ -364,7 +366,8 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
       at: now,
       codeId: code.code_id,
     };
-    const entry = await insertEntry(trx, {
+    await insertEntry(trx, {
+      entryId: result.entryId,
       kind: 'redeemed',
       orgPk: req.org.pk,
       supplierPk: code.supplier_pk,
@@ -377,16 +380,10 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
       requestHash: fingerprint,
       at: now,
       actor: req.actor.name,
-      detail: { result: { ...result, entryId: '' } },
+      detail: { result },
     });
-    return { ok: true, value: await withEntryId(trx, entry, result) };
+    return { ok: true, value: { ...result, replayed: false } };
   });
-}
-
-/** The entry id is made on insert; the stored result names it, so a replay answers it too. */
-async function withEntryId(trx: Knex, entry: CreditEntryRow, result: Omit<EntryResult, 'replayed' | 'entryId'>): Promise<EntryResult> {
-  void trx;
-  return { ...result, entryId: entry.entry_id, replayed: false };
 }
 
 export interface SpendRequest {
@@ -436,6 +433,7 @@ export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Pr
       }
       const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
       const result = {
+        entryId: newEntryId(),
         kind: 'spent',
         orgId: req.org.orgId,
         location: location.value,
@@ -448,7 +446,8 @@ export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Pr
         unitPrice,
         date: date.value,
       };
-      const entry = await insertEntry(trx, {
+      await insertEntry(trx, {
+        entryId: result.entryId,
         kind: 'spent',
         orgPk: req.org.pk,
         supplierPk: null,
@@ -461,7 +460,7 @@ export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Pr
         actor: req.actor.name,
         detail: { result },
       });
-      return { ok: true, value: await withEntryId(trx, entry, result) };
+      return { ok: true, value: { ...result, replayed: false } };
     },
     outer,
   );
@@ -496,6 +495,7 @@ export async function reverseSpend(db: Knex, req: ReverseRequest): Promise<Check
     const account = (await trx('credit_accounts').where({ id: entry.account_pk }).first()) as { location: string; balance_minor: unknown };
     const original = (JSON.parse(entry.detail_json) as { result: EntryResult }).result;
     const result = {
+      entryId: newEntryId(),
       kind: 'spent',
       orgId: req.org.orgId,
       location: account.location,
@@ -506,7 +506,8 @@ export async function reverseSpend(db: Knex, req: ReverseRequest): Promise<Check
       reverses: entry.entry_id,
       ...(original.itemId ? { itemId: original.itemId } : {}),
     };
-    const reversal = await insertEntry(trx, {
+    await insertEntry(trx, {
+      entryId: result.entryId,
       kind: 'spent',
       orgPk: req.org.pk,
       supplierPk: null,
@@ -520,7 +521,7 @@ export async function reverseSpend(db: Knex, req: ReverseRequest): Promise<Check
       actor: req.actor.name,
       detail: { result },
     });
-    return { ok: true, value: await withEntryId(trx, reversal, result) };
+    return { ok: true, value: { ...result, replayed: false } };
   });
 }
 

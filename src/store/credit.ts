@@ -92,6 +92,8 @@ export interface CreditEntryRow {
 }
 
 export interface NewEntry {
+  /** Made by the caller when its stored result must name the entry; otherwise made here. */
+  entryId?: string;
   kind: EntryKind;
   orgPk: number;
   supplierPk: number | null;
@@ -109,9 +111,13 @@ export interface NewEntry {
   detail: Record<string, unknown>;
 }
 
+export function newEntryId(): string {
+  return `cre_${randomUUID()}`;
+}
+
 function entryRow(e: NewEntry) {
   return {
-    entry_id: `cre_${randomUUID()}`,
+    entry_id: e.entryId ?? newEntryId(),
     kind: e.kind,
     org_pk: e.orgPk,
     supplier_pk: e.supplierPk,

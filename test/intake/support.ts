@@ -63,7 +63,20 @@ export async function ingestText(
 /** Rows of the tables a document can change, to show that a refused one changed nothing. */
 export async function tableCounts(db: Knex): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const table of ['devices', 'orders', 'deliveries', 'order_lines', 'device_events', 'purchase_orders', 'document_items', 'document_device_results']) {
+  for (const table of [
+    'devices',
+    'orders',
+    'deliveries',
+    'order_lines',
+    'device_events',
+    'purchase_orders',
+    'document_items',
+    'document_device_results',
+    'credit_order_lines',
+    'credit_codes',
+    'credit_entries',
+    'credit_accounts',
+  ]) {
     const row = (await db(table).count({ n: '*' }).first()) as { n: number | string };
     out[table] = Number(row.n);
   }

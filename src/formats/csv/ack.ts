@@ -4,15 +4,9 @@ import type { Knex } from 'knex';
 import type { Mapping } from '../../mapping/mapping.js';
 import type { DocumentRow } from '../../store/documents.js';
 import { errorRows, outcomeRows, type OutcomeRow } from '../../intake/outcomes.js';
+import { csvField } from '../../reports/csv.js';
 
 const HEADER = ['document_id', 'document_status', 'item', 'at', 'order_number', 'delivery_number', 'serial', 'status', 'code', 'message'];
-
-/** RFC 4180 quoting, and a leading quote mark on text a spreadsheet would run as a formula. */
-export function csvField(value: string | number): string {
-  let s = String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 function line(doc: DocumentRow, r: OutcomeRow): string {
   return [doc.document_id, doc.status, r.item, r.at, r.orderNumber, r.deliveryNumber, r.serial, r.status, r.code, r.message].map(csvField).join(',');
