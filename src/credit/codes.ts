@@ -13,6 +13,8 @@ import { dirname } from 'node:path';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const CODE_CHARS = 20;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
 
 export function newRedemptionCode(): string {
   // 13 random bytes = 104 bits; the first 100 make the 20 characters.
@@ -83,8 +85,8 @@ export class CodeSealer {
 
   /** `codePk`-bound ciphertext: a sealed code copied onto another row does not open. */
   seal(code: string, binding: string): string {
-    const nonce = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(binding));
     const body = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
     return `v1.${nonce.toString('base64url')}.${body.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
@@ -93,9 +95,13 @@ export class CodeSealer {
   open(sealed: string, binding: string): string {
     const [version, nonce, body, tag] = sealed.split('.');
     if (version !== 'v1' || !nonce || !body || !tag) throw new Error('sealed code is malformed');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(nonce, 'base64url'));
+    const nonceBytes = Buffer.from(nonce, 'base64url');
+    const tagBytes = Buffer.from(tag, 'base64url');
+    // GCM would accept a shortened tag, which makes a forgery far cheaper: only the full one opens.
+    if (nonceBytes.length !== NONCE_BYTES || tagBytes.length !== TAG_BYTES) throw new Error('sealed code is malformed');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, nonceBytes, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(binding));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
   }
 }

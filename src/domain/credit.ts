@@ -179,7 +179,7 @@ export function checkCreditLines(
     if (!accepted.includes(line.currency)) {
       return refuse('GW-CR-7008', { line: line.lineNumber, currency: line.currency, orgId: org.orgId, accepted: accepted.join(', ') || 'none' });
     }
-    if (line.quantity < 1 || line.quantity > CREDIT_LIMITS.maxUnitsPerLine) {
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > CREDIT_LIMITS.maxUnitsPerLine) {
       return refuse('GW-CR-7005', { field: `line ${line.lineNumber} quantity`, value: line.quantity, max: CREDIT_LIMITS.maxUnitsPerLine });
     }
     const quantity = BigInt(line.quantity);
