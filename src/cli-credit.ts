@@ -1,5 +1,183 @@
-// Command-line commands for volume credit: codes, redemption, spending, accounts, and
-// the finance reconciliation report.
-import type { Command } from './cli-support.js';
+// Command-line commands for volume credit, for the operator: an organisation's codes and
+// accounts, redemption, spending and its corrections, purchase-history imports, and the
+// finance reconciliation report. Every write goes through the same operations as the
+// HTTP API (src/credit/), with the same rules, idempotency keys and audit.
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Knex } from 'knex';
+import { AdminError } from './admin/operations.js';
+import { S, UsageError, print, required, type Command, type Values } from './cli-support.js';
+import type { GatewayConfig } from './config.js';
+import { creditSettingsFrom } from './credit/defaults.js';
+import { listAccounts, listCodes, recordSpend, redeemCode, reissueCode, reverseSpend, type CodeListing, type OrgRef } from './credit/ledger.js';
+import { importPurchases } from './credit/purchases-csv.js';
+import type { Checked } from './domain/credit.js';
+import { renderMessage } from './model/messages.js';
+import { creditMismatchesCsv, creditReportCsv } from './reports/credit-csv.js';
+import { creditReport } from './reports/credit.js';
+import { toCsv } from './reports/csv.js';
 
-export const CREDIT_COMMANDS: Record<string, Command> = {};
+async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
+  const row = (await db('organisations').where({ org_id: orgId }).first('id', 'org_id')) as { id: number; org_id: string } | undefined;
+  if (!row) throw new AdminError('GW-CR-7033', renderMessage({ code: 'GW-CR-7033', params: { what: 'organisation', id: orgId } }));
+  return { pk: row.id, orgId: row.org_id };
+}
+
+function valueOf<T>(result: Checked<T>): T {
+  if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
+  return result.value;
+}
+
+/** The key the operator gave, or a new one: a CLI retry of the same command then is a new request. */
+function keyOf(values: Values): string {
+  return (values.key as string | undefined) ?? `cli-${randomUUID()}`;
+}
+
+const CODE_COLUMNS = ['code_id', 'code', 'hint', 'supplier_id', 'order_number', 'line', 'unit', 'amount', 'currency', 'state', 'issued_at', 'download_until', 'settled_at'];
+
+export function codesCsv(codes: CodeListing[]): string {
+  return toCsv(
+    CODE_COLUMNS,
+    codes.map((c) => [c.codeId, c.code ?? '', c.hint, c.supplierId, c.orderNumber, c.line, String(c.unit), c.amount, c.currency, c.state, c.issuedAt, c.downloadUntil, c.settledAt ?? '']),
+  );
+}
+
+function writeOut(text: string, out: string | undefined): void {
+  if (out) {
+    // Codes are bearer value: the file is readable by its owner only.
+    writeFileSync(out, text, { mode: 0o600 });
+    process.stderr.write(`written to ${out}\n`);
+  } else process.stdout.write(text);
+}
+
+const settingsOf = (config: GatewayConfig) => creditSettingsFrom(config.credit);
+
+export const CREDIT_COMMANDS: Record<string, Command> = {
+  'credit codes': {
+    usage: 'credit codes --org-id ID [--order N] [--state issued|redeemed|refunded|voided] [--out FILE.csv] [--json]   download codes (audited)',
+    options: { 'org-id': S, order: S, state: S, out: S, json: { type: 'boolean' } },
+    async run({ config, values, db, actor }) {
+      const database = await db();
+      const codes = await listCodes(database, settingsOf(config), {
+        org: await orgRef(database, required(values, 'org-id')),
+        ...(values.order ? { orderNumber: values.order as string } : {}),
+        ...(values.state ? { state: values.state as string } : {}),
+        actor,
+        limit: 100_000,
+      });
+      if (values.json) print(codes);
+      else writeOut(codesCsv(codes), values.out as string | undefined);
+    },
+  },
+  'credit reissue': {
+    usage: 'credit reissue --org-id ID --code-id ID   a new code for an unredeemed unit; the old one stops working (audited)',
+    options: { 'org-id': S, 'code-id': S },
+    async run({ config, values, db, actor }) {
+      const database = await db();
+      print(valueOf(await reissueCode(database, settingsOf(config), { org: await orgRef(database, required(values, 'org-id')), codeId: required(values, 'code-id'), actor })));
+    },
+  },
+  'credit redeem': {
+    usage: 'credit redeem --org-id ID --location L --currency CUR --code CODE [--key K]   into the location\'s account',
+    options: { 'org-id': S, location: S, currency: S, code: S, key: S },
+    async run({ values, db, actor }) {
+      const database = await db();
+      const org = await orgRef(database, required(values, 'org-id'));
+      print(
+        valueOf(
+          await redeemCode(database, { org, location: required(values, 'location'), currency: required(values, 'currency'), code: required(values, 'code'), idempotencyKey: keyOf(values), actor }),
+        ),
+      );
+    },
+  },
+  'credit spend': {
+    usage: 'credit spend --org-id ID --location L --currency CUR --date YYYY-MM-DD --item ID --quantity N --unit-price P [--key K]',
+    options: { 'org-id': S, location: S, currency: S, date: S, item: S, quantity: S, 'unit-price': S, key: S },
+    async run({ values, db, actor }) {
+      const database = await db();
+      const org = await orgRef(database, required(values, 'org-id'));
+      print(
+        valueOf(
+          await recordSpend(database, {
+            org,
+            location: required(values, 'location'),
+            currency: required(values, 'currency'),
+            date: required(values, 'date'),
+            itemId: required(values, 'item'),
+            quantity: required(values, 'quantity'),
+            unitPrice: required(values, 'unit-price'),
+            idempotencyKey: keyOf(values),
+            actor,
+          }),
+        ),
+      );
+    },
+  },
+  'credit reverse': {
+    usage: 'credit reverse --org-id ID --entry-id ID [--key K]   a refunded purchase: a reversing entry restores the balance',
+    options: { 'org-id': S, 'entry-id': S, key: S },
+    async run({ values, db, actor }) {
+      const database = await db();
+      const org = await orgRef(database, required(values, 'org-id'));
+      print(valueOf(await reverseSpend(database, { org, entryId: required(values, 'entry-id'), idempotencyKey: keyOf(values), actor })));
+    },
+  },
+  'credit import': {
+    usage: 'credit import FILE.csv --org-id ID --location L   a purchase history (date,item_id,quantity,unit_price,currency[,purchase_id]); all rows or none',
+    options: { 'org-id': S, location: S },
+    async run({ config, values, positionals, db, actor }) {
+      const file = positionals[0];
+      if (!file) throw new UsageError('FILE is required');
+      const database = await db();
+      const result = await importPurchases(database, {
+        org: await orgRef(database, required(values, 'org-id')),
+        location: required(values, 'location'),
+        path: file,
+        fileName: basename(file),
+        actor,
+        maxRows: config.credit.maxPurchaseRows,
+      });
+      print(result);
+      if (result.status === 'rejected') process.exitCode = 3;
+    },
+  },
+  'credit accounts': {
+    usage: 'credit accounts --org-id ID   balances per location and currency',
+    options: { 'org-id': S },
+    async run({ values, db }) {
+      const database = await db();
+      print(await listAccounts(database, await orgRef(database, required(values, 'org-id'))));
+    },
+  },
+  'report credit': {
+    usage: 'report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches] [--out FILE]',
+    options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, out: S },
+    async run({ values, db }) {
+      const format = (values.format as string | undefined) ?? 'csv';
+      if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
+      const result = await creditReport(await db(), {
+        from: required(values, 'from'),
+        to: required(values, 'to'),
+        ...(values.currency ? { currency: values.currency as string } : {}),
+        ...(values.org ? { orgId: values.org as string } : {}),
+      });
+      if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
+      const text =
+        format === 'json' ? `${JSON.stringify(result.report, null, 2)}\n` : values.mismatches ? creditMismatchesCsv(result.report) : creditReportCsv(result.report);
+      writeOut(text, values.out as string | undefined);
+      const flagged = Object.values(result.report.mismatchCounts).reduce((a, b) => a + b, 0);
+      if (flagged > 0) process.stderr.write(`${flagged} mismatch(es) flagged: see --mismatches\n`);
+    },
+  },
+};
+
+/** The demo's last word: this year's credit report, so the trial shows what finance sees. */
+export async function printSampleCreditReport(db: Knex, now = new Date()): Promise<void> {
+  const today = now.toISOString().slice(0, 10);
+  const from = `${today.slice(0, 4)}-01-01`;
+  const result = await creditReport(db, { from, to: today }, now);
+  if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
+  process.stderr.write(`\nVolume credit reconciliation, ${from} to ${today} (report credit --from ${from} --to ${today}):\n`);
+  process.stderr.write(creditReportCsv(result.report));
+}

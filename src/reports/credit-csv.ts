@@ -1,0 +1,87 @@
+// The credit reconciliation report (src/reports/credit.ts) as CSV for a spreadsheet:
+// the figures, and the mismatches. RFC 4180: fields quoted when they hold a comma, a
+// quote or a line break; lines end with CRLF. Amounts are the report's decimal strings,
+// as they are ("-12.50"), never reformatted.
+//
+// Names, locations and ids come from partners and admins: src/reports/csv.ts defuses a
+// field a spreadsheet would run as a formula (OWASP's advice on CSV injection), and
+// leaves plain numbers, negative amounts included, as they are.
+import type { CreditReport, Mismatch } from './credit.js';
+import { csvLine as line } from './csv.js';
+
+const csvLine = (fields: readonly (string | number)[]): string => `${line([...fields])}\r\n`;
+
+export const CREDIT_REPORT_CSV_HEADER = [
+  'level',
+  'currency',
+  'org_id',
+  'org_name',
+  'supplier_id',
+  'supplier_name',
+  'ordered',
+  'issued',
+  'redeemed',
+  'spent',
+  'refunded',
+  'voided',
+  'outstanding',
+  'balance',
+] as const;
+
+export const CREDIT_MISMATCHES_CSV_HEADER = [
+  'kind',
+  'currency',
+  'org_id',
+  'supplier_id',
+  'order_number',
+  'line',
+  'code_id',
+  'account_id',
+  'location',
+  'expected',
+  'actual',
+  'message',
+] as const;
+
+/**
+ * The figures: per currency, each organisation's supplier rows (spent and balance empty:
+ * they belong to the organisation's accounts), then the organisation's row; then the
+ * currency's total row.
+ */
+export function creditReportCsv(report: CreditReport): string {
+  let out = csvLine(CREDIT_REPORT_CSV_HEADER);
+  for (const section of report.currencies) {
+    for (const org of section.organisations) {
+      for (const s of org.suppliers) {
+        out += csvLine(['supplier', section.currency, org.orgId, org.name, s.supplierId, s.name, s.ordered, s.issued, s.redeemed, '', s.refunded, s.voided, s.outstanding, '']);
+      }
+      out += csvLine(['organisation', section.currency, org.orgId, org.name, '', '', org.ordered, org.issued, org.redeemed, org.spent, org.refunded, org.voided, org.outstanding, org.balance]);
+    }
+    const t = section.totals;
+    out += csvLine(['currency', section.currency, '', '', '', '', t.ordered, t.issued, t.redeemed, t.spent, t.refunded, t.voided, t.outstanding, t.balance]);
+  }
+  return out;
+}
+
+/**
+ * The mismatches listed in the report, one a line. expected and actual are the two
+ * figures that disagree: an order line's ordered and issued amounts, an account's entries
+ * (what the ledger says) and its stored balance. An unredeemed code has no such pair: its
+ * amount and window are in the message.
+ */
+export function creditMismatchesCsv(report: CreditReport): string {
+  let out = csvLine(CREDIT_MISMATCHES_CSV_HEADER);
+  for (const m of report.mismatches) out += csvLine(mismatchFields(m));
+  return out;
+}
+
+function mismatchFields(m: Mismatch): (string | number)[] {
+  switch (m.kind) {
+    case 'ordered_not_issued':
+      return [m.kind, m.currency, m.orgId, m.supplierId, m.orderNumber, m.line, '', '', '', m.ordered, m.issued, m.message];
+    case 'code_unredeemed_past_window':
+      return [m.kind, m.currency, m.orgId, m.supplierId, m.orderNumber, m.line, m.codeId, '', '', '', '', m.message];
+    case 'balance_mismatch':
+      return [m.kind, m.currency, m.orgId, '', '', '', '', m.accountId, m.location, m.entries, m.balance, m.message];
+  }
+}

@@ -1,0 +1,586 @@
+// The finance reconciliation report of volume (VPP) credit: what was ordered, issued,
+// redeemed, spent and taken back over a period, what is still outstanding and held in
+// accounts at its end, and the places where the ledger disagrees with itself.
+//
+// Period: `from` and `to` are calendar dates (YYYY-MM-DD, UTC), both inclusive: the
+// period is [from 00:00Z, the day after `to` 00:00Z). At most REPORT_LIMITS.maxPeriodDays
+// days long.
+//
+// Flows, over the period:
+//   ordered    sum of credit_order_lines.amount_minor, by ordered_at
+//   issued, redeemed, refunded, voided   sums of the entries of that kind, by `at`
+//   spent      signed sum of spent entries: a reversal (negative) nets out its purchase,
+//              so spent may be negative when a purchase before the period was reversed in it
+// Positions, as at the end of the period (every entry before it, whenever it was made):
+//   outstanding = issued - redeemed - refunded - voided
+//   balance     = redeemed - spent (the accounts' credit)
+//
+// Grouping: per currency (amounts in different currencies are NEVER added together),
+// within a currency per organisation, within an organisation per supplier. Supplier rows
+// carry ordered, issued, redeemed, refunded, voided and outstanding; spent and balance
+// belong to the organisation's accounts, which pool credit from every supplier, so only
+// organisation rows and currency totals carry them. Every total is the exact sum of the
+// rows under it: an organisation's six supplier columns are the sums of its supplier rows,
+// a currency's totals the sums of its organisation rows, and a currency's supplier list
+// sums each supplier's rows across organisations. A row whose figures are all zero is
+// left out (it adds nothing to any total).
+//
+// Mismatches are the ledger's state now (not limited to the period; the currency and
+// organisation filters apply): an order line whose issued entries fall short of its
+// quantity or amount (ordered_not_issued), a code still unredeemed after its download
+// window (code_unredeemed_past_window), an account whose stored balance differs from
+// the signed sum of its entries (balance_mismatch). Each kind is counted in full
+// (mismatchCounts) and listed up to REPORT_LIMITS.maxMismatchesListed.
+//
+// Every sum is done by the database with GROUP BY (the ledger may hold millions of
+// entries; none is loaded into memory), selected as text so that it stays exact on both
+// drivers, and combined here in bigint. All queries run in one transaction, on
+// PostgreSQL a read-only REPEATABLE READ one, so that every figure comes from the same
+// snapshot of the ledger. Amounts leave as decimal strings of their currency (formatMinor).
+import type { Knex } from 'knex';
+import { formatMinor, minorUnitOf } from '../domain/credit.js';
+import type { CodedError } from '../model/error-codes.js';
+import { chunks } from '../store/chunks.js';
+import { toMinor } from '../store/credit.js';
+import { isPostgres } from '../store/db.js';
+
+export const REPORT_LIMITS = {
+  /** Longest period, in days (both ends included): ten years and a few leap days. */
+  maxPeriodDays: 3660,
+  /** Mismatches listed per kind; mismatchCounts has the full counts. */
+  maxMismatchesListed: 1000,
+} as const;
+
+export interface ReportRequest {
+  /** Calendar dates YYYY-MM-DD, both inclusive, UTC. */
+  from: string;
+  to: string;
+  currency?: string;
+  orgId?: string;
+}
+
+export interface SupplierFigures {
+  ordered: string;
+  issued: string;
+  redeemed: string;
+  refunded: string;
+  voided: string;
+  outstanding: string;
+}
+
+export interface Figures {
+  ordered: string;
+  issued: string;
+  redeemed: string;
+  spent: string;
+  refunded: string;
+  voided: string;
+  outstanding: string;
+  balance: string;
+}
+
+export interface SupplierRow extends SupplierFigures {
+  supplierId: string;
+  name: string;
+}
+
+export interface OrganisationRow extends Figures {
+  orgId: string;
+  name: string;
+  suppliers: SupplierRow[];
+}
+
+export interface CurrencySection {
+  currency: string;
+  minorUnit: number;
+  totals: Figures;
+  /** Each supplier's rows summed across the organisations. */
+  suppliers: SupplierRow[];
+  organisations: OrganisationRow[];
+}
+
+export interface OrderedNotIssued {
+  kind: 'ordered_not_issued';
+  supplierId: string;
+  orderNumber: string;
+  line: string;
+  orgId: string;
+  currency: string;
+  quantity: number;
+  issuedUnits: number;
+  ordered: string;
+  issued: string;
+  message: string;
+}
+
+export interface CodeUnredeemedPastWindow {
+  kind: 'code_unredeemed_past_window';
+  codeId: string;
+  orgId: string;
+  supplierId: string;
+  orderNumber: string;
+  line: string;
+  amount: string;
+  currency: string;
+  downloadUntil: string;
+  message: string;
+}
+
+export interface BalanceMismatch {
+  kind: 'balance_mismatch';
+  accountId: string;
+  orgId: string;
+  location: string;
+  currency: string;
+  /** credit_accounts.balance_minor, as stored. */
+  balance: string;
+  /** The signed sum of the account's entries (redeemed +, spent -). */
+  entries: string;
+  message: string;
+}
+
+export type Mismatch = OrderedNotIssued | CodeUnredeemedPastWindow | BalanceMismatch;
+export type MismatchKind = Mismatch['kind'];
+
+export interface CreditReport {
+  period: { from: string; to: string };
+  filters: { currency: string | null; orgId: string | null };
+  generatedAt: string;
+  currencies: CurrencySection[];
+  /** At most REPORT_LIMITS.maxMismatchesListed of each kind. */
+  mismatches: Mismatch[];
+  /** Every mismatch of each kind, listed or not. */
+  mismatchCounts: Record<MismatchKind, number>;
+}
+
+export type PeriodResult = { ok: true; fromAt: string; toAt: string } | { ok: false; error: CodedError };
+export type ReportResult = { ok: true; report: CreditReport } | { ok: false; error: CodedError };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function periodError(detail: string): PeriodResult {
+  return { ok: false, error: { code: 'GW-CR-7035', params: { detail } } };
+}
+
+/** Midnight UTC of a calendar date, or undefined when it is not one (2026-02-30). */
+function midnightOf(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !DATE.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00.000Z`);
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) return undefined;
+  return ms;
+}
+
+/**
+ * The period as timestamps to compare the stored ones with: fromAt inclusive, toAt (the
+ * day after `to`) exclusive. Stored timestamps are ISO 8601 UTC strings, so they compare
+ * as text; these end in ".000Z", which also places a stored "...T00:00:00Z" correctly.
+ */
+export function parseReportPeriod(req: ReportRequest): PeriodResult {
+  const fromMs = midnightOf(req.from);
+  if (fromMs === undefined) return periodError(`from ${JSON.stringify(String(req.from).slice(0, 40))} is not a calendar date YYYY-MM-DD`);
+  const toMs = midnightOf(req.to);
+  if (toMs === undefined) return periodError(`to ${JSON.stringify(String(req.to).slice(0, 40))} is not a calendar date YYYY-MM-DD`);
+  if (fromMs > toMs) return periodError(`from ${req.from} is after to ${req.to}`);
+  const days = (toMs - fromMs) / DAY_MS + 1;
+  if (days > REPORT_LIMITS.maxPeriodDays) return periodError(`${days} days from ${req.from} to ${req.to}; at most ${REPORT_LIMITS.maxPeriodDays}`);
+  const endMs = toMs + DAY_MS;
+  // A five-digit year would not compare as text with the stored four-digit ones.
+  if (new Date(endMs).getUTCFullYear() > 9999) return periodError(`to ${req.to} is past the last reportable day, 9999-12-30`);
+  if (req.currency !== undefined) {
+    const unit = minorUnitOf(req.currency);
+    if (!unit.ok) return unit;
+  }
+  return { ok: true, fromAt: new Date(fromMs).toISOString(), toAt: new Date(endMs).toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------
+// Accumulation, in bigint
+
+interface SupplierSums {
+  ordered: bigint;
+  issued: bigint;
+  redeemed: bigint;
+  refunded: bigint;
+  voided: bigint;
+  outstanding: bigint;
+}
+
+interface OrgSums {
+  /** By supplier pk; null for an entry with no supplier that should have one (never written by the ledger). */
+  suppliers: Map<number | null, SupplierSums>;
+  spent: bigint;
+  /** redeemed - spent over every entry before the end. */
+  balance: bigint;
+}
+
+const SUPPLIER_COLUMNS = ['ordered', 'issued', 'redeemed', 'refunded', 'voided', 'outstanding'] as const;
+const ALL_COLUMNS = ['ordered', 'issued', 'redeemed', 'spent', 'refunded', 'voided', 'outstanding', 'balance'] as const;
+
+const zeroSupplier = (): SupplierSums => ({ ordered: 0n, issued: 0n, redeemed: 0n, refunded: 0n, voided: 0n, outstanding: 0n });
+type AllSums = Record<(typeof ALL_COLUMNS)[number], bigint>;
+const zeroAll = (): AllSums => ({ ordered: 0n, issued: 0n, redeemed: 0n, spent: 0n, refunded: 0n, voided: 0n, outstanding: 0n, balance: 0n });
+
+class Accumulator {
+  readonly byCurrency = new Map<string, Map<number, OrgSums>>();
+
+  org(currency: string, orgPk: number): OrgSums {
+    let orgs = this.byCurrency.get(currency);
+    if (!orgs) this.byCurrency.set(currency, (orgs = new Map()));
+    let org = orgs.get(orgPk);
+    if (!org) orgs.set(orgPk, (org = { suppliers: new Map(), spent: 0n, balance: 0n }));
+    return org;
+  }
+
+  supplier(currency: string, orgPk: number, supplierPk: number | null): SupplierSums {
+    const org = this.org(currency, orgPk);
+    let s = org.suppliers.get(supplierPk);
+    if (!s) org.suppliers.set(supplierPk, (s = zeroSupplier()));
+    return s;
+  }
+}
+
+/** A database id as a number: pg answers integer columns as numbers, counts as strings. */
+function pkOf(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new Error(`unexpected id ${String(value)}`);
+  return n;
+}
+
+/** The report's filters, as the columns hold them. */
+interface Scope {
+  currency: string | null;
+  orgPk: number | null;
+}
+
+function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, currencyColumn: string, orgColumn: string): T {
+  if (scope.currency !== null) q.where(currencyColumn, scope.currency);
+  if (scope.orgPk !== null) q.where(orgColumn, scope.orgPk);
+  return q;
+}
+
+interface EntrySumRow {
+  currency: string;
+  org_pk: unknown;
+  supplier_pk: unknown;
+  kind: string;
+  flow: unknown;
+  position: unknown;
+}
+
+async function sumFlowsAndPositions(trx: Knex, scope: Scope, fromAt: string, toAt: string, acc: Accumulator): Promise<void> {
+  const ordered = (await scoped(trx('credit_order_lines'), scope, 'currency', 'org_pk')
+    .where('ordered_at', '>=', fromAt)
+    .andWhere('ordered_at', '<', toAt)
+    .groupBy('currency', 'org_pk', 'supplier_pk')
+    .select('currency', 'org_pk', 'supplier_pk', trx.raw('CAST(COALESCE(SUM(amount_minor), 0) AS TEXT) AS total'))) as {
+    currency: string;
+    org_pk: unknown;
+    supplier_pk: unknown;
+    total: unknown;
+  }[];
+  for (const r of ordered) acc.supplier(r.currency, pkOf(r.org_pk), pkOf(r.supplier_pk)).ordered += toMinor(r.total);
+
+  // One pass over the entries before the end: the flow is the part at or after the start.
+  const entries = (await scoped(trx('credit_entries'), scope, 'currency', 'org_pk')
+    .where('at', '<', toAt)
+    .groupBy('currency', 'org_pk', 'supplier_pk', 'kind')
+    .select(
+      'currency',
+      'org_pk',
+      'supplier_pk',
+      'kind',
+      trx.raw('CAST(COALESCE(SUM(CASE WHEN ?? >= ? THEN amount_minor ELSE 0 END), 0) AS TEXT) AS flow', ['at', fromAt]),
+      trx.raw('CAST(COALESCE(SUM(amount_minor), 0) AS TEXT) AS position'),
+    )) as EntrySumRow[];
+  for (const r of entries) {
+    const orgPk = pkOf(r.org_pk);
+    const flow = toMinor(r.flow);
+    const position = toMinor(r.position);
+    const org = acc.org(r.currency, orgPk);
+    if (r.kind === 'spent') {
+      org.spent += flow;
+      org.balance -= position;
+      continue;
+    }
+    const s = acc.supplier(r.currency, orgPk, r.supplier_pk === null || r.supplier_pk === undefined ? null : pkOf(r.supplier_pk));
+    switch (r.kind) {
+      case 'issued':
+        s.issued += flow;
+        s.outstanding += position;
+        break;
+      case 'redeemed':
+        s.redeemed += flow;
+        s.outstanding -= position;
+        org.balance += position;
+        break;
+      case 'refunded':
+        s.refunded += flow;
+        s.outstanding -= position;
+        break;
+      case 'voided':
+        s.voided += flow;
+        s.outstanding -= position;
+        break;
+      default:
+        throw new Error(`credit entry of unknown kind ${JSON.stringify(r.kind)}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Mismatches
+
+async function countOf(trx: Knex, q: Knex.QueryBuilder): Promise<number> {
+  const row = (await trx.from(q.clone().as('m')).count({ n: '*' }).first()) as { n: unknown } | undefined;
+  return Number(row?.n ?? 0);
+}
+
+async function orderedNotIssued(trx: Knex, scope: Scope): Promise<{ listed: OrderedNotIssued[]; count: number }> {
+  // Through the codes: credit_entries is indexed by code_pk, not by order line.
+  const q = scoped(trx('credit_order_lines as l'), scope, 'l.currency', 'l.org_pk')
+    .join('organisations as o', 'o.id', 'l.org_pk')
+    .join('suppliers as s', 's.id', 'l.supplier_pk')
+    .leftJoin('credit_codes as c', 'c.order_line_pk', 'l.id')
+    .leftJoin('credit_entries as e', (j) => j.on('e.code_pk', '=', 'c.id').andOnVal('e.kind', '=', 'issued'))
+    .groupBy('l.id', 'l.currency', 'l.amount_minor', 'l.quantity', 'l.order_number', 'l.line_number', 'o.org_id', 's.supplier_id')
+    .havingRaw('COUNT(e.id) < l.quantity OR COALESCE(SUM(e.amount_minor), 0) < l.amount_minor')
+    .select(
+      'l.id',
+      'l.currency',
+      'l.amount_minor',
+      'l.quantity',
+      'l.order_number',
+      'l.line_number',
+      'o.org_id',
+      's.supplier_id',
+      trx.raw('COUNT(e.id) AS issued_units'),
+      trx.raw('CAST(COALESCE(SUM(e.amount_minor), 0) AS TEXT) AS issued_total'),
+    );
+  const count = await countOf(trx, q);
+  const rows = (await q.clone().orderBy('l.id').limit(REPORT_LIMITS.maxMismatchesListed)) as {
+    currency: string;
+    amount_minor: unknown;
+    quantity: number;
+    order_number: string;
+    line_number: string;
+    org_id: string;
+    supplier_id: string;
+    issued_units: unknown;
+    issued_total: unknown;
+  }[];
+  const listed = rows.map((r): OrderedNotIssued => {
+    const ordered = formatMinor(toMinor(r.amount_minor), r.currency);
+    const issued = formatMinor(toMinor(r.issued_total), r.currency);
+    const issuedUnits = Number(r.issued_units);
+    return {
+      kind: 'ordered_not_issued',
+      supplierId: r.supplier_id,
+      orderNumber: r.order_number,
+      line: r.line_number,
+      orgId: r.org_id,
+      currency: r.currency,
+      quantity: Number(r.quantity),
+      issuedUnits,
+      ordered,
+      issued,
+      message:
+        `Order ${r.order_number} line ${r.line_number} of supplier ${r.supplier_id} for organisation ${r.org_id} ordered ` +
+        `${r.quantity} units worth ${ordered} ${r.currency}, but ${issuedUnits} codes worth ${issued} ${r.currency} were issued.`,
+    };
+  });
+  return { listed, count };
+}
+
+async function codesPastWindow(trx: Knex, scope: Scope, nowAt: string): Promise<{ listed: CodeUnredeemedPastWindow[]; count: number }> {
+  const q = scoped(trx('credit_codes as c'), scope, 'c.currency', 'c.org_pk')
+    .join('credit_order_lines as l', 'l.id', 'c.order_line_pk')
+    .join('organisations as o', 'o.id', 'c.org_pk')
+    .join('suppliers as s', 's.id', 'c.supplier_pk')
+    .where('c.state', 'issued')
+    .andWhere('c.download_until', '<', nowAt)
+    .select('c.id', 'c.code_id', 'c.currency', 'c.amount_minor', 'c.download_until', 'l.order_number', 'l.line_number', 'o.org_id', 's.supplier_id');
+  const count = await countOf(trx, q);
+  const rows = (await q.clone().orderBy([{ column: 'c.download_until' }, { column: 'c.id' }]).limit(REPORT_LIMITS.maxMismatchesListed)) as {
+    code_id: string;
+    currency: string;
+    amount_minor: unknown;
+    download_until: string;
+    order_number: string;
+    line_number: string;
+    org_id: string;
+    supplier_id: string;
+  }[];
+  const listed = rows.map((r): CodeUnredeemedPastWindow => {
+    const amount = formatMinor(toMinor(r.amount_minor), r.currency);
+    return {
+      kind: 'code_unredeemed_past_window',
+      codeId: r.code_id,
+      orgId: r.org_id,
+      supplierId: r.supplier_id,
+      orderNumber: r.order_number,
+      line: r.line_number,
+      amount,
+      currency: r.currency,
+      downloadUntil: r.download_until,
+      message:
+        `Code ${r.code_id} (${amount} ${r.currency}, order ${r.order_number} line ${r.line_number} of supplier ${r.supplier_id}, ` +
+        `organisation ${r.org_id}) is unredeemed and its download window closed at ${r.download_until}: re-issue it or take it back.`,
+    };
+  });
+  return { listed, count };
+}
+
+const SIGNED_ENTRIES = "COALESCE(SUM(CASE WHEN e.kind = 'redeemed' THEN e.amount_minor WHEN e.kind = 'spent' THEN -e.amount_minor ELSE 0 END), 0)";
+
+async function balanceMismatches(trx: Knex, scope: Scope): Promise<{ listed: BalanceMismatch[]; count: number }> {
+  const q = scoped(trx('credit_accounts as a'), scope, 'a.currency', 'a.org_pk')
+    .join('organisations as o', 'o.id', 'a.org_pk')
+    .leftJoin('credit_entries as e', 'e.account_pk', 'a.id')
+    .groupBy('a.id', 'a.account_id', 'a.location', 'a.currency', 'a.balance_minor', 'o.org_id')
+    .havingRaw(`a.balance_minor <> ${SIGNED_ENTRIES}`)
+    .select('a.id', 'a.account_id', 'a.location', 'a.currency', 'a.balance_minor', 'o.org_id', trx.raw(`CAST(${SIGNED_ENTRIES} AS TEXT) AS entries_total`));
+  const count = await countOf(trx, q);
+  const rows = (await q.clone().orderBy('a.id').limit(REPORT_LIMITS.maxMismatchesListed)) as {
+    account_id: string;
+    location: string;
+    currency: string;
+    balance_minor: unknown;
+    org_id: string;
+    entries_total: unknown;
+  }[];
+  const listed = rows.map((r): BalanceMismatch => {
+    const balance = formatMinor(toMinor(r.balance_minor), r.currency);
+    const entries = formatMinor(toMinor(r.entries_total), r.currency);
+    return {
+      kind: 'balance_mismatch',
+      accountId: r.account_id,
+      orgId: r.org_id,
+      location: r.location,
+      currency: r.currency,
+      balance,
+      entries,
+      message: `Account ${r.account_id} (organisation ${r.org_id}, location ${r.location}) holds ${balance} ${r.currency}, but its entries sum to ${entries} ${r.currency}.`,
+    };
+  });
+  return { listed, count };
+}
+
+// ---------------------------------------------------------------------------------------
+// The report
+
+async function namesOf(trx: Knex, table: 'organisations' | 'suppliers', idColumn: 'org_id' | 'supplier_id', pks: number[]): Promise<Map<number, { id: string; name: string }>> {
+  const out = new Map<number, { id: string; name: string }>();
+  for (const part of chunks(pks)) {
+    const rows = (await trx(table).whereIn('id', part).select('id', `${idColumn} as ident`, 'name')) as { id: unknown; ident: string; name: string }[];
+    for (const r of rows) out.set(pkOf(r.id), { id: r.ident, name: r.name });
+  }
+  return out;
+}
+
+const byText = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+const anyNonZero = (sums: object): boolean => Object.values(sums).some((v) => v !== 0n);
+
+function formatted<K extends string>(sums: Record<K, bigint>, columns: readonly K[], currency: string): Record<K, string> {
+  const out = {} as Record<K, string>;
+  for (const c of columns) out[c] = formatMinor(sums[c], currency);
+  return out;
+}
+
+const NO_SUPPLIER = { id: '(none)', name: '(no supplier)' };
+
+function buildSections(
+  acc: Accumulator,
+  orgNames: Map<number, { id: string; name: string }>,
+  supplierNames: Map<number, { id: string; name: string }>,
+): CurrencySection[] {
+  const sections: CurrencySection[] = [];
+  for (const currency of [...acc.byCurrency.keys()].sort()) {
+    const unit = minorUnitOf(currency);
+    // The ledger writes only credit currencies; anything else is a corrupted row.
+    if (!unit.ok) throw new Error(`credit ledger holds currency ${currency}, which is not a credit currency`);
+    const supplierName = (pk: number | null) => (pk === null ? NO_SUPPLIER : supplierNames.get(pk) ?? { id: `#${pk}`, name: '' });
+    const totals = zeroAll();
+    const supplierTotals = new Map<number | null, SupplierSums>();
+    const organisations: OrganisationRow[] = [];
+    for (const [orgPk, org] of acc.byCurrency.get(currency)!) {
+      const orgSums = zeroAll();
+      orgSums.spent = org.spent;
+      orgSums.balance = org.balance;
+      const supplierRows: SupplierRow[] = [];
+      for (const [supplierPk, s] of org.suppliers) {
+        for (const c of SUPPLIER_COLUMNS) orgSums[c] += s[c];
+        if (!anyNonZero(s)) continue;
+        let total = supplierTotals.get(supplierPk);
+        if (!total) supplierTotals.set(supplierPk, (total = zeroSupplier()));
+        for (const c of SUPPLIER_COLUMNS) total[c] += s[c];
+        const name = supplierName(supplierPk);
+        supplierRows.push({ supplierId: name.id, name: name.name, ...formatted(s, SUPPLIER_COLUMNS, currency) });
+      }
+      if (!anyNonZero(orgSums)) continue;
+      for (const c of ALL_COLUMNS) totals[c] += orgSums[c];
+      const name = orgNames.get(orgPk) ?? { id: `#${orgPk}`, name: '' };
+      organisations.push({ orgId: name.id, name: name.name, ...formatted(orgSums, ALL_COLUMNS, currency), suppliers: supplierRows.sort(byText((r) => r.supplierId)) });
+    }
+    if (organisations.length === 0) continue;
+    const suppliers: SupplierRow[] = [...supplierTotals].filter(([, s]) => anyNonZero(s)).map(([supplierPk, s]) => {
+      const name = supplierName(supplierPk);
+      return { supplierId: name.id, name: name.name, ...formatted(s, SUPPLIER_COLUMNS, currency) };
+    });
+    sections.push({
+      currency,
+      minorUnit: unit.value,
+      totals: formatted(totals, ALL_COLUMNS, currency),
+      suppliers: suppliers.sort(byText((r) => r.supplierId)),
+      organisations: organisations.sort(byText((r) => r.orgId)),
+    });
+  }
+  return sections;
+}
+
+export async function creditReport(db: Knex, req: ReportRequest, now: Date = new Date()): Promise<ReportResult> {
+  const period = parseReportPeriod(req);
+  if (!period.ok) return period;
+  const run = async (trx: Knex): Promise<ReportResult> => {
+    let orgPk: number | null = null;
+    if (req.orgId !== undefined) {
+      const org = (await trx('organisations').where({ org_id: req.orgId }).first('id')) as { id: unknown } | undefined;
+      if (!org) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
+      orgPk = pkOf(org.id);
+    }
+    const scope: Scope = { currency: req.currency ?? null, orgPk };
+    const acc = new Accumulator();
+    await sumFlowsAndPositions(trx, scope, period.fromAt, period.toAt, acc);
+    const orgPks = new Set<number>();
+    const supplierPks = new Set<number>();
+    for (const orgs of acc.byCurrency.values()) {
+      for (const [pk, org] of orgs) {
+        orgPks.add(pk);
+        for (const s of org.suppliers.keys()) if (s !== null) supplierPks.add(s);
+      }
+    }
+    const orgNames = await namesOf(trx, 'organisations', 'org_id', [...orgPks]);
+    const supplierNames = await namesOf(trx, 'suppliers', 'supplier_id', [...supplierPks]);
+    const notIssued = await orderedNotIssued(trx, scope);
+    const pastWindow = await codesPastWindow(trx, scope, now.toISOString());
+    const balances = await balanceMismatches(trx, scope);
+    return {
+      ok: true,
+      report: {
+        period: { from: req.from, to: req.to },
+        filters: { currency: req.currency ?? null, orgId: req.orgId ?? null },
+        generatedAt: now.toISOString(),
+        currencies: buildSections(acc, orgNames, supplierNames),
+        mismatches: [...notIssued.listed, ...pastWindow.listed, ...balances.listed],
+        mismatchCounts: {
+          ordered_not_issued: notIssued.count,
+          code_unredeemed_past_window: pastWindow.count,
+          balance_mismatch: balances.count,
+        },
+      },
+    };
+  };
+  // One snapshot for every figure. SQLite transactions are serialisable already (and
+  // knex warns on an isolation level there).
+  return isPostgres(db) ? db.transaction(run, { isolationLevel: 'repeatable read', readOnly: true }) : db.transaction(run);
+}
