@@ -15,6 +15,7 @@ import { jsonLogger } from './log/logger.js';
 import { renderMessage } from './model/messages.js';
 import { listOrganisations } from './store/organisations.js';
 import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
+import type { PrincipalRole } from './store/principal-keys.js';
 import {
   AdminError,
   addAppleCustomerNumber,
@@ -23,6 +24,9 @@ import {
   addShipTo,
   addSupplier,
   createApiKey,
+  createPrincipalKey,
+  listPrincipalKeys,
+  revokePrincipalKey,
   linkSupplier,
   releaseDeviceFromOrg,
   revokeCredentialById,
@@ -46,7 +50,8 @@ import {
 import { IntakeError } from './intake/ingest.js';
 import { startMailboxes } from './channels/sftp/index.js';
 import { MULTI, S, UsageError, print, required, type Command, type Values } from './cli-support.js';
-import { CREDIT_COMMANDS } from './cli-credit.js';
+import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
+import { loadSampleCredit } from './credit/samples.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
@@ -68,7 +73,11 @@ const COMMANDS: Record<string, Command> = {
       const database = await db();
       const report = await seedFromFolder(database, SAMPLES_DIR, actor);
       process.stderr.write(`samples loaded: ${JSON.stringify(report)}\n\nSample documents, through the intake pipeline:\n`);
-      await ingestSamples(intakeDeps(database, cfg), SAMPLES_DIR, actor.name, (line) => process.stderr.write(line));
+      const deps = intakeDeps(database, cfg);
+      await ingestSamples(deps, SAMPLES_DIR, actor.name, (line) => process.stderr.write(line));
+      process.stderr.write('\nSample volume credit: codes redeemed, purchases recorded:\n');
+      await loadSampleCredit(database, deps.credit, SAMPLES_DIR, actor, (line) => process.stderr.write(line));
+      await printSampleCreditReport(database);
       if (values['no-serve']) return;
       await serve(cfg, database, true);
     },
@@ -215,28 +224,55 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'key create': {
-    usage: 'key create --reseller-id ID [--label TEXT]   prints the new key once; it is stored only as a hash',
-    options: { 'reseller-id': S, label: S },
+    usage:
+      'key create (--reseller-id ID | --role org-admin --org-id ID | --role finance) [--label TEXT]   prints the new key once; it is stored only as a hash',
+    options: { 'reseller-id': S, role: S, 'org-id': S, label: S },
     async run({ db, values, actor }) {
-      const { id, key } = await createApiKey(await db(), actor, required(values, 'reseller-id'), (values.label as string) ?? 'api key');
-      process.stdout.write(`credential ${id}\n${key}\n`);
+      const role = keyRole(values);
+      const label = values.label as string | undefined;
+      if (role === 'reseller') {
+        if (values['org-id'] !== undefined) throw new UsageError('--org-id is for --role org-admin; a reseller key takes --reseller-id');
+        const { id, key } = await createApiKey(await db(), actor, required(values, 'reseller-id'), label ?? 'api key');
+        process.stdout.write(`credential ${id}\n${key}\n`);
+      } else {
+        if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
+        if (role === 'org_admin') required(values, 'org-id');
+        const orgId = values['org-id'] as string | undefined;
+        const created = await createPrincipalKey(await db(), actor, { role, ...(orgId !== undefined ? { orgId } : {}), ...(label !== undefined ? { label } : {}) });
+        process.stdout.write(`key ${created.keyId}\n${created.key}\n`);
+      }
       process.stderr.write('Store this key now: the gateway keeps only its hash and cannot show it again.\n');
     },
   },
   'key list': {
-    usage: 'key list --reseller-id ID',
-    options: { 'reseller-id': S },
+    usage: 'key list (--reseller-id ID | --role org-admin [--org-id ID] | --role finance)   ids, labels, dates; never the keys',
+    options: { 'reseller-id': S, role: S, 'org-id': S },
     async run({ db, values }) {
+      const role = keyRole(values);
       const database = await db();
-      const supplier = await findSupplier(database, required(values, 'reseller-id'));
-      if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${String(values['reseller-id'])}`);
-      print(await listCredentials(database, supplier.pk));
+      if (role === 'reseller') {
+        const supplier = await findSupplier(database, required(values, 'reseller-id'));
+        if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${String(values['reseller-id'])}`);
+        print(await listCredentials(database, supplier.pk));
+        return;
+      }
+      if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
+      if (role === 'finance' && values['org-id'] !== undefined) throw new UsageError('finance keys belong to no organisation: give no --org-id');
+      const orgId = values['org-id'] as string | undefined;
+      print(await listPrincipalKeys(database, { role, ...(orgId !== undefined ? { orgId } : {}) }));
     },
   },
   'key revoke': {
-    usage: 'key revoke --id N             revokes an API key or certificate; it stops working at once',
-    options: { id: S },
+    usage: 'key revoke (--id N | --key-id pkey_...)   revokes a reseller credential (--id) or an org-admin/finance key; it stops working at once',
+    options: { id: S, 'key-id': S },
     async run({ db, values, actor }) {
+      if ((values.id === undefined) === (values['key-id'] === undefined)) throw new UsageError('give exactly one of --id (reseller credential) or --key-id (org-admin or finance key)');
+      if (values['key-id'] !== undefined) {
+        const keyId = required(values, 'key-id');
+        await revokePrincipalKey(await db(), actor, keyId);
+        process.stdout.write(`key ${keyId} revoked\n`);
+        return;
+      }
       const id = Number(required(values, 'id'));
       if (!Number.isInteger(id)) throw new UsageError('--id must be a number');
       await revokeCredentialById(await db(), actor, id);
@@ -298,6 +334,15 @@ const COMMANDS: Record<string, Command> = {
   },
   ...CREDIT_COMMANDS,
 };
+
+/** Whose key a `key` command is about: --role, or a reseller's when only --reseller-id is given. */
+function keyRole(values: Values): 'reseller' | PrincipalRole {
+  const role = values.role as string | undefined;
+  if (role === undefined || role === 'reseller') return 'reseller';
+  if (role === 'org-admin') return 'org_admin';
+  if (role === 'finance') return 'finance';
+  throw new UsageError(`--role must be reseller, org-admin or finance, not ${role}`);
+}
 
 function withListenOverrides(config: GatewayConfig, values: Values): GatewayConfig {
   const port = values.port === undefined ? config.port : Number(values.port);

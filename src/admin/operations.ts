@@ -26,6 +26,17 @@ import {
   revokeCredential,
   setShipToActive,
 } from '../store/suppliers.js';
+import {
+  findPrincipalKey,
+  insertPrincipalKey,
+  listPrincipalKeys as listPrincipalKeyRows,
+  newPrincipalKey,
+  newPrincipalKeyId,
+  PRINCIPAL_KEY_ID,
+  revokePrincipalKey as revokePrincipalKeyRow,
+  type PrincipalKeyView,
+  type PrincipalRole,
+} from '../store/principal-keys.js';
 
 export interface Actor {
   /** Who: e.g. "cli:alice", "reseller:16FCE4A0". */
@@ -175,6 +186,49 @@ export async function createApiKey(db: Knex, actor: Actor, supplierId: string, l
     const id = await insertApiKey(trx, supplier.pk, key, label.slice(0, 100), now());
     await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.api-key.create', detail: { supplierId, id, label } }, now());
     return { id, key };
+  });
+}
+
+/**
+ * Creates an organisation admin key (`orgId` required: the key opens that organisation's
+ * credit only) or a finance key (no organisation: reports on every one). Returns the key:
+ * the only time it is ever shown; the database keeps its SHA-256.
+ */
+export async function createPrincipalKey(
+  db: Knex,
+  actor: Actor,
+  req: { role: PrincipalRole; orgId?: string; label?: string },
+  key = newPrincipalKey(req.role),
+): Promise<{ keyId: string; key: string; role: PrincipalRole; orgId: string | null }> {
+  if (req.role === 'org_admin' && !req.orgId) throw new AdminError('GW-ADM-INVALID', 'an organisation admin key needs the organisation it is for (--org-id)');
+  if (req.role === 'finance' && req.orgId) throw new AdminError('GW-ADM-INVALID', 'a finance key is for every organisation: give no --org-id');
+  const label = (req.label ?? (req.role === 'finance' ? 'finance key' : 'organisation admin key')).slice(0, 100);
+  return db.transaction(async (trx) => {
+    const org = req.role === 'org_admin' ? await requireOrganisation(trx, req.orgId!) : null;
+    const keyId = newPrincipalKeyId();
+    const at = now();
+    await insertPrincipalKey(trx, { keyId, role: req.role, orgPk: org?.pk ?? null, key, label }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, label } }, at);
+    return { keyId, key, role: req.role, orgId: org?.orgId ?? null };
+  });
+}
+
+/** Organisation admin and finance keys, optionally of one role or organisation; never their digests. */
+export async function listPrincipalKeys(db: Knex, filter: { role?: PrincipalRole; orgId?: string } = {}): Promise<PrincipalKeyView[]> {
+  const org = filter.orgId === undefined ? undefined : await requireOrganisation(db, filter.orgId);
+  return listPrincipalKeyRows(db, { ...(filter.role ? { role: filter.role } : {}), ...(org ? { orgPk: org.pk } : {}) });
+}
+
+/** Revokes an organisation admin or finance key; it stops working at the next request. */
+export async function revokePrincipalKey(db: Knex, actor: Actor, keyId: string): Promise<void> {
+  requireMatch(keyId, PRINCIPAL_KEY_ID, 'key id');
+  await db.transaction(async (trx) => {
+    const at = now();
+    if (!(await revokePrincipalKeyRow(trx, keyId, at))) {
+      const row = await findPrincipalKey(trx, keyId);
+      throw new AdminError('GW-ADM-NOT-FOUND', row ? `key ${keyId} was already revoked on ${row.revoked_at ?? ''}` : `no key ${keyId}`);
+    }
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.revoke', detail: { keyId } }, at);
   });
 }
 

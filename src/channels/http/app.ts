@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../../config.js';
 import type { Logger } from '../../log/logger.js';
 import { resellerApi } from './reseller-api.js';
 import { documentsApi } from './documents.js';
+import { creditApi } from './credit.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
 import { creditSettingsFrom } from '../../credit/defaults.js';
@@ -39,6 +40,8 @@ export function createApp(
         status: res.statusCode,
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         reseller: res.locals.reseller,
+        // A name and a key id (org-admin:30411:pkey_...), never a key.
+        principal: res.locals.principal,
         enrollmentId: res.locals.enrollmentId,
       });
     });
@@ -74,6 +77,15 @@ export function createApp(
         spoolDir: config.intake.spoolDir,
         maxItemsListed: 1000,
       },
+      logger,
+    ),
+  );
+
+  app.use(
+    '/v1',
+    creditApi(
+      { db, credit, spoolDir: config.intake.spoolDir, maxPurchaseRows: config.credit.maxPurchaseRows },
+      { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false },
       logger,
     ),
   );

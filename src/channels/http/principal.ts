@@ -1,0 +1,101 @@
+// Who is calling the credit and report routes, and may they: an organisation admin (its
+// own organisation's credit), finance (reports on every organisation), or a reseller
+// (known, but none of these routes are theirs). Principal keys are tried first, then the
+// reseller credentials of auth.ts, so a reseller is told "wrong role" rather than
+// "unknown key".
+//
+// These refusals are HTTP-level, not the reseller protocol's or the ledger's: they are
+// answered as {error:{code, message}} with codes of their own, GW-AUTH-401 and GW-AUTH-403.
+import type { Request, Response } from 'express';
+import type { Knex } from 'knex';
+import type { Supplier } from '../../domain/state.js';
+import type { Actor, OrgRef } from '../../credit/ledger.js';
+import { findPrincipalByDigest } from '../../store/principal-keys.js';
+import { sha256Hex } from '../../store/suppliers.js';
+import { renderMessage } from '../../model/messages.js';
+import { authenticate, type AuthSettings } from './auth.js';
+
+export type Principal =
+  | { role: 'reseller'; supplier: Supplier }
+  | { role: 'org_admin'; keyId: string; org: OrgRef }
+  | { role: 'finance'; keyId: string };
+
+export type Role = Principal['role'];
+
+export interface AuthRefusal {
+  status: 401 | 403;
+  code: 'GW-AUTH-401' | 'GW-AUTH-403';
+  message: string;
+}
+
+/** Longest bearer token looked up; anything longer is no key of ours. */
+const MAX_KEY_CHARS = 200;
+
+const ROLE_NAMES: Record<Role, string> = {
+  reseller: 'a reseller key',
+  org_admin: 'an organisation admin key',
+  finance: 'a finance key',
+};
+
+export function sendHttpError(res: Response, status: number, code: string, message: string): void {
+  res.status(status).json({ error: { code, message } });
+}
+
+export async function authenticatePrincipal(db: Knex, req: Request, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
+  const header = req.get('authorization');
+  const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (bearer !== undefined && bearer.length <= MAX_KEY_CHARS) {
+    const found = await findPrincipalByDigest(db, sha256Hex(bearer));
+    if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
+    if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId };
+  }
+  const reseller = await authenticate(db, req, settings);
+  // The reseller check's own reason: no credentials, not "Bearer <key>", an unknown or
+  // revoked key, a certificate not accepted.
+  if ('error' in reseller) return { error: { status: 401, code: 'GW-AUTH-401', message: renderMessage(reseller.error) } };
+  return { role: 'reseller', supplier: reseller.supplier };
+}
+
+/** A refusal when `principal` is not one of `roles`, naming the roles that may. */
+export function checkRole(principal: Principal, roles: readonly Role[], what: string): AuthRefusal | undefined {
+  if (roles.includes(principal.role)) return undefined;
+  const needed = roles.map((r) => ROLE_NAMES[r]).join(' or ');
+  return { status: 403, code: 'GW-AUTH-403', message: `${what} needs ${needed}; this is ${ROLE_NAMES[principal.role]}.` };
+}
+
+/**
+ * The caller, if it is one of `roles`; otherwise the 401 or 403 is answered and the result
+ * is undefined. Sets res.locals.principal for the request log (a name, never a key).
+ */
+export async function requirePrincipal(
+  db: Knex,
+  req: Request,
+  res: Response,
+  settings: AuthSettings,
+  roles: readonly Role[],
+  what: string,
+): Promise<Principal | undefined> {
+  const principal = await authenticatePrincipal(db, req, settings);
+  if ('error' in principal) {
+    sendHttpError(res, principal.error.status, principal.error.code, principal.error.message);
+    return undefined;
+  }
+  res.locals.principal = principalName(principal);
+  const refusal = checkRole(principal, roles, what);
+  if (refusal) {
+    sendHttpError(res, refusal.status, refusal.code, refusal.message);
+    return undefined;
+  }
+  return principal;
+}
+
+/** How the principal appears in logs, audit entries and ledger entries. */
+export function principalName(p: Principal): string {
+  if (p.role === 'reseller') return `reseller:${p.supplier.supplierId}`;
+  if (p.role === 'org_admin') return `org-admin:${p.org.orgId}:${p.keyId}`;
+  return `finance:${p.keyId}`;
+}
+
+export function actorOf(p: Principal, req: Request): Actor {
+  return { name: principalName(p), origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}` };
+}
