@@ -107,7 +107,15 @@ export async function applyOrderCredit(
   const currencies = [...new Set(creditLinesOf(po).map((l) => l.currency))];
   const held = new Map<string, bigint>();
   for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
-  const checked = checkCreditLines(po, org, settings.policy, (c) => held.get(c) ?? 0n);
+  // The order's lines on file must be this organisation's: an order number belongs to one.
+  const onFile = await orderLinesOfOrder(trx, supplier.pk, po.orderNumber);
+  const otherOrg = onFile.find((l) => l.org_pk !== org.pk);
+  if (otherOrg) {
+    const owner = (await trx('organisations').where({ id: otherOrg.org_pk }).first('org_id')) as { org_id: string } | undefined;
+    return refused({ code: 'GW-CR-7019', params: { orderNumber: po.orderNumber, onFileOrgId: owner?.org_id ?? '', orgId: org.orgId } });
+  }
+  const onFileNumbers = new Set(onFile.map((l) => l.line_number));
+  const checked = checkCreditLines(po, org, settings.policy, (c) => held.get(c) ?? 0n, (n) => !onFileNumbers.has(n));
   if (!checked.ok) return checked;
   const add = (currency: string, minor: bigint) => {
     const before = outcome.amounts[currency];
@@ -116,7 +124,7 @@ export async function applyOrderCredit(
   };
 
   if (po.orderType === 'VD') {
-    for (const line of await orderLinesOfOrder(trx, supplier.pk, po.orderNumber)) {
+    for (const line of onFile) {
       const units = (await codesOfLine(trx, line.id)).map(unitOf);
       const plan = planTakeBack('VD', po.orderNumber, { lineNumber: line.line_number, currency: line.currency, quantity: null, amountMinor: null }, units);
       if (!plan.ok) return plan;
@@ -349,11 +357,13 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
     const refusal = checkRedemption({ orgPk: code.org_pk, currency: code.currency, state: code.state, settledAt: code.settled_at }, { orgPk: req.org.pk, currency });
     if (refusal) return refused(refusal);
     const account = await findOrCreateAccount(trx, req.org.pk, location.value, currency, now);
-    if ((await settleCodes(trx, [code.id], 'redeemed', now, account.id)) !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
     const amount = toMinor(code.amount_minor);
+    // The balance first: a refusal here has written nothing; a lost race on the code after
+    // it throws, and the whole transaction (balance included) rolls back and runs again.
     if (!(await creditAccount(trx, account.id, amount, now))) {
       return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(toMinor(account.balance_minor) + amount, currency), currency } });
     }
+    if ((await settleCodes(trx, [code.id], 'redeemed', now, account.id)) !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
     const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
     const result: Omit<EntryResult, 'replayed'> = {
       entryId: newEntryId(),

@@ -166,6 +166,8 @@ export function checkCreditLines(
   org: Pick<Organisation, 'orgId' | 'country'>,
   policy: CreditPolicy,
   heldMinor: (currency: string) => bigint,
+  /** Lines already on file (a resent order) are held already: only new ones count again. */
+  isNewLine: (lineNumber: string) => boolean = () => true,
 ): Checked<CheckedCreditLine[]> {
   const lines = creditLinesOf(po);
   if (lines.length === 0) return ok([]);
@@ -173,6 +175,7 @@ export function checkCreditLines(
   const accepted = currenciesFor(org, policy);
   const checked: CheckedCreditLine[] = [];
   const perCurrency = new Map<string, bigint>();
+  const newPerCurrency = new Map<string, bigint>();
   for (const line of lines) {
     const amount = parseAmount(line.amount, line.currency);
     if (!amount.ok) return refuse(amount.error.code, { ...amount.error.params, line: line.lineNumber });
@@ -187,6 +190,7 @@ export function checkCreditLines(
       return refuse('GW-CR-7009', { line: line.lineNumber, amount: line.amount, currency: line.currency, quantity: line.quantity });
     }
     perCurrency.set(line.currency, (perCurrency.get(line.currency) ?? 0n) + amount.value);
+    if (isNewLine(line.lineNumber)) newPerCurrency.set(line.currency, (newPerCurrency.get(line.currency) ?? 0n) + amount.value);
     checked.push({
       lineNumber: line.lineNumber,
       partNumber: line.partNumber,
@@ -206,11 +210,12 @@ export function checkCreditLines(
     const orgLimit = limitIn(policy.perOrganisationLimit, currency);
     if (orgLimit === undefined) return refuse('GW-CR-7011', { currency, which: 'per-organisation' });
     const held = heldMinor(currency);
-    if (held + total > orgLimit) {
+    const added = newPerCurrency.get(currency) ?? 0n;
+    if (added > 0n && held + added > orgLimit) {
       return refuse('GW-CR-7013', {
         orgId: org.orgId,
         held: formatMinor(held, currency),
-        total: formatMinor(total, currency),
+        total: formatMinor(added, currency),
         limit: formatMinor(orgLimit, currency),
         currency,
       });

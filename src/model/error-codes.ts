@@ -140,6 +140,7 @@ export const ERROR_CODES = {
     'Order {orderNumber} line {line}: cannot take back {wanted} codes: {redeemedUnits} are redeemed ({redeemed} of {issued} {currency} issued) and {left} are left to take back.',
   'GW-CR-7017': 'No credit order {orderNumber} line {line} on file from this supplier to take back from.',
   'GW-CR-7018': 'Order {orderNumber} line {line}: the take-back is in {currency}, but the line was sold in {lineCurrency}.',
+  'GW-CR-7019': 'Order {orderNumber} is on file for organisation {onFileOrgId}, not {orgId}: an order number belongs to one organisation.',
   'GW-CR-7020': 'Unknown redemption code.',
   'GW-CR-7021': 'This code was already redeemed, on {at}.',
   'GW-CR-7022': 'This code belongs to another organisation.',
