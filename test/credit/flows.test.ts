@@ -9,24 +9,11 @@ import { DEFAULT_CREDIT_CONFIG } from '../../src/credit/defaults.js';
 import type { CreditPolicy } from '../../src/domain/credit.js';
 import { toMinor } from '../../src/store/credit.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
-import { testCreditSettings } from '../support/credit.js';
+import { creditOrderXml, testCreditSettings } from '../support/credit.js';
 import { ingestText, intakeDeps, tableCounts, tempDir } from '../intake/support.js';
 
 const HARBOUR = '2B7D9C10';
 const LOCATION = 'Tokyo HQ';
-
-function creditOrder(orderNumber: string, type: string, lines: { line: string; quantity: number; amount: string; currency: string }[]): string {
-  const body = lines
-    .map((l) => `    <Line lineNumber="${l.line}" partNumber="D6701Z/A" quantity="${l.quantity}" amount="${l.amount}" currency="${l.currency}"/>`)
-    .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<GatewayDocuments xmlns="urn:abm-edi-gateway:documents:1">
-  <PurchaseOrder orderNumber="${orderNumber}" orderType="${type}" orderDate="2026-11-02" customerId="30411" poNumber="FAB-PO-1">
-${body}
-  </PurchaseOrder>
-</GatewayDocuments>
-`;
-}
 
 describe(`volume credit flows through intake (${databaseKind()})`, function () {
   this.timeout(30000);
@@ -65,7 +52,7 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
   });
 
   it('issue -> redeem -> spend -> purchase refund -> return (RE) of what is left; refusal says how much is redeemed', async () => {
-    const ordered = await ingest(creditOrder('HB-CR-1', 'OR', [{ line: '1', quantity: 4, amount: '4000', currency: 'JPY' }]));
+    const ordered = await ingest(creditOrderXml('HB-CR-1', 'OR', [{ line: '1', quantity: 4, amount: '4000', currency: 'JPY' }]));
     expect(ordered.status, JSON.stringify(ordered.errors)).to.equal('applied');
     const codes = await codesOf('HB-CR-1');
     expect(codes).to.have.length(4);
@@ -91,13 +78,13 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
     expect(again.ok ? null : again.error.code).to.equal('GW-CR-7027');
 
     const before = await tableCounts(t.db);
-    const tooMuch = await ingest(creditOrder('HB-CR-1', 'RE', [{ line: '1', quantity: 3, amount: '3000', currency: 'JPY' }]));
+    const tooMuch = await ingest(creditOrderXml('HB-CR-1', 'RE', [{ line: '1', quantity: 3, amount: '3000', currency: 'JPY' }]));
     expect(tooMuch.status).to.equal('rejected');
     expect(tooMuch.errors[0]!.code).to.equal('GW-CR-7016');
     expect(tooMuch.errors[0]!.message).to.contain('2 are redeemed (2000 of 4000 JPY issued)');
     expect(await tableCounts(t.db)).to.deep.equal({ ...before, document_items: before.document_items });
 
-    const returned = await ingest(creditOrder('HB-CR-1', 'RE', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]));
+    const returned = await ingest(creditOrderXml('HB-CR-1', 'RE', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]));
     expect(returned.status, JSON.stringify(returned.errors)).to.equal('applied');
     const after = await codesOf('HB-CR-1');
     expect(after.map((c) => c.state).sort()).to.deep.equal(['redeemed', 'redeemed', 'refunded', 'refunded']);
@@ -112,7 +99,7 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
   });
 
   it('VD of a partly redeemed order is refused, saying how much is redeemed; VD of an untouched order voids every code', async () => {
-    const a = await ingest(creditOrder('HB-CR-2', 'OR', [{ line: '1', quantity: 4, amount: '100.00', currency: 'USD' }]));
+    const a = await ingest(creditOrderXml('HB-CR-2', 'OR', [{ line: '1', quantity: 4, amount: '100.00', currency: 'USD' }]));
     expect(a.status, JSON.stringify(a.errors)).to.equal('applied');
     const codes = await codesOf('HB-CR-2');
     expect(codes.map((c) => c.amount)).to.deep.equal(['25.00', '25.00', '25.00', '25.00']);
@@ -120,16 +107,16 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
     expect(r.ok).to.equal(true);
 
     const before = await tableCounts(t.db);
-    const vd = await ingest(creditOrder('HB-CR-2', 'VD', []).replace('orderType="VD"', 'orderType="VD"'));
+    const vd = await ingest(creditOrderXml('HB-CR-2', 'VD', []).replace('orderType="VD"', 'orderType="VD"'));
     expect(vd.status).to.equal('rejected');
     expect(vd.errors[0]!.code).to.equal('GW-CR-7016');
     expect(vd.errors[0]!.message).to.contain('1 are redeemed (25.00 of 100.00 USD issued)');
     expect(await tableCounts(t.db)).to.deep.equal(before);
     expect((await codesOf('HB-CR-2')).filter((c) => c.state === 'issued')).to.have.length(3);
 
-    const b = await ingest(creditOrder('HB-CR-3', 'OR', [{ line: '1', quantity: 2, amount: '3000', currency: 'JPY' }]));
+    const b = await ingest(creditOrderXml('HB-CR-3', 'OR', [{ line: '1', quantity: 2, amount: '3000', currency: 'JPY' }]));
     expect(b.status).to.equal('applied');
-    const vd2 = await ingest(creditOrder('HB-CR-3', 'VD', []));
+    const vd2 = await ingest(creditOrderXml('HB-CR-3', 'VD', []));
     expect(vd2.status, JSON.stringify(vd2.errors)).to.equal('applied');
     expect((await codesOf('HB-CR-3')).map((c) => c.state)).to.deep.equal(['voided', 'voided']);
     expect(await entrySum('voided', 'JPY')).to.equal(3000n);
@@ -139,20 +126,20 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
   });
 
   it('an order sent again unchanged issues nothing more; changed, it is refused (GW-CR-7014)', async () => {
-    const xml = creditOrder('HB-CR-4', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]);
+    const xml = creditOrderXml('HB-CR-4', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]);
     expect((await ingest(xml)).status).to.equal('applied');
     const resent = await ingest(xml.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?>\n'));
     expect(resent.status).to.equal('applied');
     expect(await codesOf('HB-CR-4')).to.have.length(2);
     expect(await entrySum('issued', 'JPY')).to.equal(2000n);
-    const changed = await ingest(creditOrder('HB-CR-4', 'OR', [{ line: '1', quantity: 2, amount: '4000', currency: 'JPY' }]));
+    const changed = await ingest(creditOrderXml('HB-CR-4', 'OR', [{ line: '1', quantity: 2, amount: '4000', currency: 'JPY' }]));
     expect(changed.status).to.equal('rejected');
     expect(changed.errors[0]!.code).to.equal('GW-CR-7014');
     expect(changed.errors[0]!.message).to.contain('2 x 1000 JPY');
   });
 
   it('idempotent writes: same key and request answer the first result; same key, other request is refused', async () => {
-    await ingest(creditOrder('HB-CR-5', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]));
+    await ingest(creditOrderXml('HB-CR-5', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]));
     const [c1, c2] = await codesOf('HB-CR-5');
     const first = await redeemCode(t.db, { org, location: LOCATION, currency: 'JPY', code: c1!.code, idempotencyKey: 'redeem-1', actor: TEST_ACTOR });
     const retry = await redeemCode(t.db, { org, location: LOCATION, currency: 'JPY', code: c1!.code!.toLowerCase(), idempotencyKey: 'redeem-1', actor: TEST_ACTOR });
@@ -177,7 +164,7 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
   });
 
   it('refusals: another organisation, another currency, twice, unknown code, overdraw, floats and too many decimals', async () => {
-    await ingest(creditOrder('HB-CR-6', 'OR', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]));
+    await ingest(creditOrderXml('HB-CR-6', 'OR', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]));
     const [c] = await codesOf('HB-CR-6');
     const other = (await t.db('organisations').where({ org_id: '19827' }).first('id')) as { id: number };
     const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
@@ -198,17 +185,17 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
 
   it('a credit line that breaks a rule rejects its document, names the rule, and changes nothing', async () => {
     const cases: { xml: string; policy?: Partial<CreditPolicy>; code: string; says: string }[] = [
-      { xml: creditOrder('HB-X-1', 'OR', [{ line: '1', quantity: 1, amount: '100.5', currency: 'JPY' }]), code: 'GW-CR-7004', says: 'more decimals than JPY has (0)' },
-      { xml: creditOrder('HB-X-2', 'OR', [{ line: '1', quantity: 1, amount: '10.125', currency: 'USD' }]), code: 'GW-CR-7004', says: 'USD has (2)' },
-      { xml: creditOrder('HB-X-3', 'OR', [{ line: '1', quantity: 1, amount: '100.00', currency: 'EUR' }]), code: 'GW-CR-7008', says: 'accepts JPY, USD' },
-      { xml: creditOrder('HB-X-4', 'OR', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), policy: { countries: ['US'] }, code: 'GW-CR-7007', says: 'not sold to organisations in JP' },
-      { xml: creditOrder('HB-X-5', 'OR', [{ line: '1', quantity: 3, amount: '1000', currency: 'JPY' }]), code: 'GW-CR-7009', says: 'does not divide into 3' },
+      { xml: creditOrderXml('HB-X-1', 'OR', [{ line: '1', quantity: 1, amount: '100.5', currency: 'JPY' }]), code: 'GW-CR-7004', says: 'more decimals than JPY has (0)' },
+      { xml: creditOrderXml('HB-X-2', 'OR', [{ line: '1', quantity: 1, amount: '10.125', currency: 'USD' }]), code: 'GW-CR-7004', says: 'USD has (2)' },
+      { xml: creditOrderXml('HB-X-3', 'OR', [{ line: '1', quantity: 1, amount: '100.00', currency: 'EUR' }]), code: 'GW-CR-7008', says: 'accepts JPY, USD' },
+      { xml: creditOrderXml('HB-X-4', 'OR', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), policy: { countries: ['US'] }, code: 'GW-CR-7007', says: 'not sold to organisations in JP' },
+      { xml: creditOrderXml('HB-X-5', 'OR', [{ line: '1', quantity: 3, amount: '1000', currency: 'JPY' }]), code: 'GW-CR-7009', says: 'does not divide into 3' },
       {
-        xml: creditOrder('HB-X-6', 'OR', [{ line: '1', quantity: 1, amount: '15000001', currency: 'JPY' }]),
+        xml: creditOrderXml('HB-X-6', 'OR', [{ line: '1', quantity: 1, amount: '15000001', currency: 'JPY' }]),
         code: 'GW-CR-7012',
         says: `per-order limit of ${DEFAULT_CREDIT_CONFIG.limits.perOrder.JPY} JPY`,
       },
-      { xml: creditOrder('HB-X-7', 'RE', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), code: 'GW-CR-7017', says: 'No credit order HB-X-7 line 1' },
+      { xml: creditOrderXml('HB-X-7', 'RE', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), code: 'GW-CR-7017', says: 'No credit order HB-X-7 line 1' },
     ];
     for (const c of cases) {
       const before = await tableCounts(t.db);
@@ -223,12 +210,12 @@ describe(`volume credit flows through intake (${databaseKind()})`, function () {
 
   it('the per-organisation limit counts what the organisation holds: ordered less refunded, voided and spent', async () => {
     const policy = { perOrganisationLimit: { ...settings.policy.perOrganisationLimit, JPY: '5000' } };
-    expect((await ingest(creditOrder('HB-L-1', 'OR', [{ line: '1', quantity: 4, amount: '4000', currency: 'JPY' }]), policy)).status).to.equal('applied');
-    const over = await ingest(creditOrder('HB-L-2', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]), policy);
+    expect((await ingest(creditOrderXml('HB-L-1', 'OR', [{ line: '1', quantity: 4, amount: '4000', currency: 'JPY' }]), policy)).status).to.equal('applied');
+    const over = await ingest(creditOrderXml('HB-L-2', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]), policy);
     expect(over.errors[0]?.code).to.equal('GW-CR-7013');
     expect(over.errors[0]!.message).to.contain('holds 4000 JPY');
-    expect((await ingest(creditOrder('HB-L-1', 'RE', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), policy)).status).to.equal('applied');
+    expect((await ingest(creditOrderXml('HB-L-1', 'RE', [{ line: '1', quantity: 1, amount: '1000', currency: 'JPY' }]), policy)).status).to.equal('applied');
     // (the refused file itself would be a duplicate now: a new order number)
-    expect((await ingest(creditOrder('HB-L-3', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]), policy)).status).to.equal('applied');
+    expect((await ingest(creditOrderXml('HB-L-3', 'OR', [{ line: '1', quantity: 2, amount: '2000', currency: 'JPY' }]), policy)).status).to.equal('applied');
   });
 });

@@ -24,7 +24,7 @@ import {
 import { creditMismatchesCsv, creditReportCsv } from '../../src/reports/credit-csv.js';
 import { csvField } from '../../src/reports/csv.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
-import { testCreditSettings } from '../support/credit.js';
+import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
 import { ingestText, intakeDeps, tempDir } from '../intake/support.js';
 
 const HARBOUR = '2B7D9C10';
@@ -37,25 +37,7 @@ const dayAfterToday = () => new Date(Date.now() + DAY_MS).toISOString().slice(0,
 // (and so redeemed); 30411 (Japan) may also be sold dollars.
 const settings: CreditSettings = testCreditSettings({ acceptedCurrencies: { '30411': ['USD'] } }, 3650);
 
-interface LineSpec {
-  line: string;
-  quantity: number;
-  amount: string;
-  currency: string;
-}
-
-function creditXml(orderNumber: string, type: string, lines: LineSpec[]): string {
-  const body = lines
-    .map((l) => `    <Line lineNumber="${l.line}" partNumber="D6701Z/A" quantity="${l.quantity}" amount="${l.amount}" currency="${l.currency}"/>`)
-    .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<GatewayDocuments xmlns="urn:abm-edi-gateway:documents:1">
-  <PurchaseOrder orderNumber="${orderNumber}" orderType="${type}" orderDate="2026-11-02" customerId="30411" poNumber="FAB-PO-1">
-${body}
-  </PurchaseOrder>
-</GatewayDocuments>
-`;
-}
+type LineSpec = CreditLineSpec;
 
 /** A purchase order's credit applied as at `at` (the time its entries and order lines carry). */
 async function orderAt(db: Knex, x: { supplierId: string; orgId: string; orderNumber: string; type: PurchaseOrder['orderType']; lines: LineSpec[]; at: string }): Promise<void> {
@@ -189,13 +171,13 @@ describe(`credit report (${databaseKind()})`, function () {
         const r = await ingestText(deps, tmp.dir, 'order.xml', xml, HARBOUR);
         expect(r.status, JSON.stringify(r.errors)).to.equal('applied');
       };
-      await ingest(creditXml('HB-CR-1', 'OR', [{ line: '1', quantity: 5, amount: '50000', currency: 'JPY' }]));
-      await ingest(creditXml('HB-CR-2', 'OR', [{ line: '1', quantity: 2, amount: '6000', currency: 'JPY' }]));
+      await ingest(creditOrderXml('HB-CR-1', 'OR', [{ line: '1', quantity: 5, amount: '50000', currency: 'JPY' }]));
+      await ingest(creditOrderXml('HB-CR-2', 'OR', [{ line: '1', quantity: 2, amount: '6000', currency: 'JPY' }]));
       await redeem(db, fabrikam, 'HB-CR-1', 2, 'Tokyo HQ', 'JPY');
       await spend(db, fabrikam, 'Tokyo HQ', 'JPY', '1200', 3);
       await reverse(db, fabrikam, await spend(db, fabrikam, 'Tokyo HQ', 'JPY', '500', 1));
-      await ingest(creditXml('HB-CR-1', 'RE', [{ line: '1', quantity: 1, amount: '10000', currency: 'JPY' }]));
-      await ingest(creditXml('HB-CR-2', 'VD', []));
+      await ingest(creditOrderXml('HB-CR-1', 'RE', [{ line: '1', quantity: 1, amount: '10000', currency: 'JPY' }]));
+      await ingest(creditOrderXml('HB-CR-2', 'VD', []));
 
       // Back-dated orders, around the period 2025-01-01 .. 2025-06-30.
       await orderAt(db, { supplierId: APPLE, orgId: '19827', orderNumber: 'AP-CR-0', type: 'OR', lines: [{ line: '1', quantity: 1, amount: '0.99', currency: 'USD' }], at: '2024-12-31T23:59:59.999Z' });
@@ -374,7 +356,7 @@ describe(`credit report (${databaseKind()})`, function () {
       t = await sampleDatabase();
       tmp = tempDir('gw-credit-report');
       fabrikam = await orgRef(t.db, '30411');
-      const r = await ingestText({ ...intakeDeps(t.db), credit: settings }, tmp.dir, 'order.xml', creditXml('HB-MM-1', 'OR', [{ line: '1', quantity: 3, amount: '3000', currency: 'JPY' }]), HARBOUR);
+      const r = await ingestText({ ...intakeDeps(t.db), credit: settings }, tmp.dir, 'order.xml', creditOrderXml('HB-MM-1', 'OR', [{ line: '1', quantity: 3, amount: '3000', currency: 'JPY' }]), HARBOUR);
       expect(r.status, JSON.stringify(r.errors)).to.equal('applied');
       await redeem(t.db, fabrikam, 'HB-MM-1', 1, 'Tokyo HQ', 'JPY');
       await spend(t.db, fabrikam, 'Tokyo HQ', 'JPY', '100', 1);

@@ -20,3 +20,24 @@ export function testCreditSettings(policy: Partial<CreditPolicy> = {}, codeDownl
     codeDownloadDays,
   };
 }
+
+export interface CreditLineSpec {
+  line: string;
+  quantity: number;
+  amount: string;
+  currency: string;
+}
+
+/** A gateway-XML purchase order with credit lines only, for organisation 30411 (Fabrikam Retail, Japan). */
+export function creditOrderXml(orderNumber: string, type: string, lines: CreditLineSpec[]): string {
+  const body = lines
+    .map((l) => `    <Line lineNumber="${l.line}" partNumber="D6701Z/A" quantity="${l.quantity}" amount="${l.amount}" currency="${l.currency}"/>`)
+    .join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<GatewayDocuments xmlns="urn:abm-edi-gateway:documents:1">
+  <PurchaseOrder orderNumber="${orderNumber}" orderType="${type}" orderDate="2026-11-02" customerId="30411" poNumber="FAB-PO-1">
+${body}
+  </PurchaseOrder>
+</GatewayDocuments>
+`;
+}
