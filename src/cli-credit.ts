@@ -14,14 +14,15 @@ import { listAccounts, listCodes, recordSpend, redeemCode, reissueCode, reverseS
 import { importPurchases } from './credit/purchases-csv.js';
 import type { Checked } from './domain/credit.js';
 import { renderMessage } from './model/messages.js';
+import { findOrgRef } from './store/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from './reports/credit-csv.js';
 import { creditReport } from './reports/credit.js';
 import { toCsv } from './reports/csv.js';
 
 async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
-  const row = (await db('organisations').where({ org_id: orgId }).first('id', 'org_id')) as { id: number; org_id: string } | undefined;
-  if (!row) throw new AdminError('GW-CR-7033', renderMessage({ code: 'GW-CR-7033', params: { what: 'organisation', id: orgId } }));
-  return { pk: row.id, orgId: row.org_id };
+  const org = await findOrgRef(db, orgId);
+  if (!org) throw new AdminError('GW-CR-7033', renderMessage({ code: 'GW-CR-7033', params: { what: 'organisation', id: orgId } }));
+  return org;
 }
 
 function valueOf<T>(result: Checked<T>): T {

@@ -27,7 +27,12 @@ export function newRedemptionCode(): string {
     out = ALPHABET[Number(bits & 31n)]! + out;
     bits >>= 5n;
   }
-  return `${out.slice(0, 5)}-${out.slice(5, 10)}-${out.slice(10, 15)}-${out.slice(15)}`;
+  return formatCode(out);
+}
+
+/** A canonical code as shown to people: four groups of five. */
+export function formatCode(canonical: string): string {
+  return `${canonical.slice(0, 5)}-${canonical.slice(5, 10)}-${canonical.slice(10, 15)}-${canonical.slice(15)}`;
 }
 
 /** The code as typed, in canonical form, or undefined if it cannot be a code. */

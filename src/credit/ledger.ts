@@ -60,7 +60,7 @@ import {
   type CreditEntryRow,
   type NewEntry,
 } from '../store/credit.js';
-import { codeHash, codeHint, newRedemptionCode, normaliseCode, type CodeSealer } from './codes.js';
+import { codeHash, codeHint, formatCode, newRedemptionCode, normaliseCode, type CodeSealer } from './codes.js';
 
 export interface CreditSettings {
   policy: CreditPolicy;
@@ -106,7 +106,9 @@ export async function applyOrderCredit(
   const outcome: OrderCreditOutcome = { issued: 0, refunded: 0, voided: 0, amounts: {} };
   const currencies = [...new Set(creditLinesOf(po).map((l) => l.currency))];
   const held = new Map<string, bigint>();
-  for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
+  // Only a sale adds to what the organisation holds; a return or void is not limited.
+  const sells = po.orderType !== 'RE' && po.orderType !== 'VD';
+  if (sells) for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
   // The order's lines on file must be this organisation's: an order number belongs to one.
   const onFile = await orderLinesOfOrder(trx, supplier.pk, po.orderNumber);
   const otherOrg = onFile.find((l) => l.org_pk !== org.pk);
@@ -117,10 +119,11 @@ export async function applyOrderCredit(
   const onFileNumbers = new Set(onFile.map((l) => l.line_number));
   const checked = checkCreditLines(po, org, settings.policy, (c) => held.get(c) ?? 0n, (n) => !onFileNumbers.has(n));
   if (!checked.ok) return checked;
-  const add = (currency: string, minor: bigint) => {
-    const before = outcome.amounts[currency];
-    const sum = (before === undefined ? 0n : BigInt(before.replace('.', ''))) + minor;
-    outcome.amounts[currency] = formatMinor(sum, currency);
+  const moved = new Map<string, bigint>();
+  const add = (currency: string, minor: bigint) => moved.set(currency, (moved.get(currency) ?? 0n) + minor);
+  const done = (): Checked<OrderCreditOutcome> => {
+    for (const [currency, minor] of moved) outcome.amounts[currency] = formatMinor(minor, currency);
+    return { ok: true, value: outcome };
   };
 
   if (po.orderType === 'VD') {
@@ -128,11 +131,10 @@ export async function applyOrderCredit(
       const units = (await codesOfLine(trx, line.id)).map(unitOf);
       const plan = planTakeBack('VD', po.orderNumber, { lineNumber: line.line_number, currency: line.currency, quantity: null, amountMinor: null }, units);
       if (!plan.ok) return plan;
-      const moved = await takeBack(trx, 'voided', plan.value, { supplier, org, line, input });
+      add(line.currency, await takeBack(trx, 'voided', plan.value, { supplier, org, line, input }));
       outcome.voided += plan.value.length;
-      add(line.currency, moved);
     }
-    return { ok: true, value: outcome };
+    return done();
   }
 
   for (const line of checked.value) {
@@ -145,9 +147,8 @@ export async function applyOrderCredit(
       const units = (await codesOfLine(trx, onFile.id)).map(unitOf);
       const plan = planTakeBack('RE', po.orderNumber, { lineNumber: line.lineNumber, currency: line.currency, quantity: line.quantity, amountMinor: line.amountMinor }, units);
       if (!plan.ok) return plan;
-      const moved = await takeBack(trx, 'refunded', plan.value, { supplier, org, line: onFile, input });
+      add(line.currency, await takeBack(trx, 'refunded', plan.value, { supplier, org, line: onFile, input }));
       outcome.refunded += plan.value.length;
-      add(line.currency, moved);
       continue;
     }
     if (onFile) {
@@ -165,7 +166,7 @@ export async function applyOrderCredit(
     outcome.issued += line.quantity;
     add(line.currency, line.amountMinor);
   }
-  return { ok: true, value: outcome };
+  return done();
 }
 
 function unitOf(c: CreditCodeRow) {
@@ -325,6 +326,18 @@ async function keyed(
   return withRetry(() => db.transaction(run));
 }
 
+/** What every account write names: its idempotency key, location and currency. */
+function checkAccountWrite(req: { idempotencyKey: unknown; location: unknown; currency: unknown }): Checked<{ key: string; location: string; currency: string }> {
+  const key = checkIdempotencyKey(req.idempotencyKey);
+  if (!key.ok) return key;
+  const location = checkLocation(req.location);
+  if (!location.ok) return location;
+  const currency = String(req.currency);
+  const unit = minorUnitOf(currency);
+  if (!unit.ok) return unit;
+  return { ok: true, value: { key: key.value, location: location.value, currency } };
+}
+
 export interface RedeemRequest {
   org: OrgRef;
   location: unknown;
@@ -335,19 +348,15 @@ export interface RedeemRequest {
 }
 
 export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<EntryResult>> {
-  const key = checkIdempotencyKey(req.idempotencyKey);
-  if (!key.ok) return key;
-  const location = checkLocation(req.location);
-  if (!location.ok) return location;
-  const currency = String(req.currency);
-  const unit = minorUnitOf(currency);
-  if (!unit.ok) return unit;
+  const target = checkAccountWrite(req);
+  if (!target.ok) return target;
+  const { key, location, currency } = target.value;
   const canonical = normaliseCode(req.code);
   if (!canonical) return refused({ code: 'GW-CR-7020' });
   const hash = codeHash(canonical);
   // The code is in the request's fingerprint only as its hash: keys are stored, codes never.
-  const fingerprint = requestHash({ op: 'redeem', location: location.value, currency, code: hash });
-  return keyed(db, `redeem:${req.org.pk}:${key.value}`, fingerprint, key.value, async (trx) => {
+  const fingerprint = requestHash({ op: 'redeem', location: location, currency, code: hash });
+  return keyed(db, `redeem:${req.org.pk}:${key}`, fingerprint, key, async (trx) => {
     const now = new Date().toISOString();
     const code = await findCodeByHash(trx, hash);
     if (!code) {
@@ -356,7 +365,7 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
     }
     const refusal = checkRedemption({ orgPk: code.org_pk, currency: code.currency, state: code.state, settledAt: code.settled_at }, { orgPk: req.org.pk, currency });
     if (refusal) return refused(refusal);
-    const account = await findOrCreateAccount(trx, req.org.pk, location.value, currency, now);
+    const account = await findOrCreateAccount(trx, req.org.pk, location, currency, now);
     const amount = toMinor(code.amount_minor);
     // The balance first: a refusal here has written nothing; a lost race on the code after
     // it throws, and the whole transaction (balance included) rolls back and runs again.
@@ -364,12 +373,12 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
       return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(toMinor(account.balance_minor) + amount, currency), currency } });
     }
     if ((await settleCodes(trx, [code.id], 'redeemed', now, account.id)) !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
-    const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
+    const balance = toMinor((await findAccount(trx, req.org.pk, location, currency))!.balance_minor);
     const result: Omit<EntryResult, 'replayed'> = {
       entryId: newEntryId(),
       kind: 'redeemed',
       orgId: req.org.orgId,
-      location: location.value,
+      location: location,
       currency,
       amount: formatMinor(amount, currency),
       balance: formatMinor(balance, currency),
@@ -386,7 +395,7 @@ export async function redeemCode(db: Knex, req: RedeemRequest): Promise<Checked<
       codePk: code.id,
       accountPk: account.id,
       orderLinePk: code.order_line_pk,
-      idempotencyKey: `redeem:${req.org.pk}:${key.value}`,
+      idempotencyKey: `redeem:${req.org.pk}:${key}`,
       requestHash: fingerprint,
       at: now,
       actor: req.actor.name,
@@ -409,13 +418,9 @@ export interface SpendRequest {
 }
 
 export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Promise<Checked<EntryResult>> {
-  const key = checkIdempotencyKey(req.idempotencyKey);
-  if (!key.ok) return key;
-  const location = checkLocation(req.location);
-  if (!location.ok) return location;
-  const currency = String(req.currency);
-  const unit = minorUnitOf(currency);
-  if (!unit.ok) return unit;
+  const target = checkAccountWrite(req);
+  if (!target.ok) return target;
+  const { key, location, currency } = target.value;
   const date = checkPurchaseDate(req.date);
   if (!date.ok) return date;
   const itemId = checkItemId(req.itemId);
@@ -423,30 +428,30 @@ export async function recordSpend(db: Knex, req: SpendRequest, outer?: Knex): Pr
   const amount = purchaseAmount(req.unitPrice, req.quantity, currency);
   if (!amount.ok) return amount;
   const unitPrice = formatMinor(amount.value.unitMinor, currency);
-  const fingerprint = requestHash({ op: 'spend', location: location.value, currency, date: date.value, itemId: itemId.value, quantity: amount.value.quantity, unitPrice });
-  const fullKey = `spend:${req.org.pk}:${key.value}`;
+  const fingerprint = requestHash({ op: 'spend', location: location, currency, date: date.value, itemId: itemId.value, quantity: amount.value.quantity, unitPrice });
+  const fullKey = `spend:${req.org.pk}:${key}`;
   return keyed(
     db,
     fullKey,
     fingerprint,
-    key.value,
+    key,
     async (trx) => {
       const now = new Date().toISOString();
-      const account = await findAccount(trx, req.org.pk, location.value, currency);
-      if (!account) return refused({ code: 'GW-CR-7029', params: { orgId: req.org.orgId, currency, location: location.value } });
+      const account = await findAccount(trx, req.org.pk, location, currency);
+      if (!account) return refused({ code: 'GW-CR-7029', params: { orgId: req.org.orgId, currency, location: location } });
       if (!(await debitAccount(trx, account.id, amount.value.amountMinor, now))) {
-        const current = (await findAccount(trx, req.org.pk, location.value, currency))!;
+        const current = (await findAccount(trx, req.org.pk, location, currency))!;
         return refused({
           code: 'GW-CR-7028',
-          params: { location: location.value, currency, balance: formatMinor(toMinor(current.balance_minor), currency), amount: formatMinor(amount.value.amountMinor, currency) },
+          params: { location: location, currency, balance: formatMinor(toMinor(current.balance_minor), currency), amount: formatMinor(amount.value.amountMinor, currency) },
         });
       }
-      const balance = toMinor((await findAccount(trx, req.org.pk, location.value, currency))!.balance_minor);
+      const balance = toMinor((await findAccount(trx, req.org.pk, location, currency))!.balance_minor);
       const result = {
         entryId: newEntryId(),
         kind: 'spent',
         orgId: req.org.orgId,
-        location: location.value,
+        location: location,
         currency,
         amount: formatMinor(amount.value.amountMinor, currency),
         balance: formatMinor(balance, currency),
@@ -595,9 +600,6 @@ export async function listCodes(
   return listing;
 }
 
-function formatCode(canonical: string): string {
-  return `${canonical.slice(0, 5)}-${canonical.slice(5, 10)}-${canonical.slice(10, 15)}-${canonical.slice(15)}`;
-}
 
 /**
  * A new code for an unredeemed unit (its window passed, or the code was lost or exposed).

@@ -270,3 +270,9 @@ export async function heldByOrganisation(db: Knex, orgPk: number, currency: stri
     .first()) as { total: unknown };
   return toMinor(ordered.total) - toMinor(gone.total);
 }
+
+/** An organisation by its id, as the credit operations name it, or undefined. */
+export async function findOrgRef(db: Knex, orgId: string): Promise<{ pk: number; orgId: string } | undefined> {
+  const row = (await db('organisations').where({ org_id: orgId }).first('id', 'org_id')) as { id: number; org_id: string } | undefined;
+  return row ? { pk: row.id, orgId: row.org_id } : undefined;
+}
