@@ -225,8 +225,8 @@ const COMMANDS: Record<string, Command> = {
   },
   'key create': {
     usage:
-      'key create (--reseller-id ID | --role org-admin --org-id ID | --role finance) [--label TEXT]   prints the new key once; it is stored only as a hash',
-    options: { 'reseller-id': S, role: S, 'org-id': S, label: S },
+      'key create (--reseller-id ID | --role operator | --role org-admin --org-id ID | --role finance [--orgs A,B] | --role metrics) [--label TEXT]   prints the new key once; it is stored only as a hash',
+    options: { 'reseller-id': S, role: S, 'org-id': S, orgs: S, label: S },
     async run({ db, values, actor }) {
       const role = keyRole(values);
       const label = values.label as string | undefined;
@@ -237,15 +237,23 @@ const COMMANDS: Record<string, Command> = {
       } else {
         if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
         if (role === 'org_admin') required(values, 'org-id');
+        if (values.orgs !== undefined && role !== 'finance') throw new UsageError('--orgs limits a finance key; other roles take none');
         const orgId = values['org-id'] as string | undefined;
-        const created = await createPrincipalKey(await db(), actor, { role, ...(orgId !== undefined ? { orgId } : {}), ...(label !== undefined ? { label } : {}) });
+        const scopeOrgIds = values.orgs === undefined ? undefined : String(values.orgs).split(',').map((o) => o.trim()).filter((o) => o !== '');
+        if (scopeOrgIds !== undefined && scopeOrgIds.length === 0) throw new UsageError('--orgs needs at least one organisation id (A,B,...)');
+        const created = await createPrincipalKey(await db(), actor, {
+          role,
+          ...(orgId !== undefined ? { orgId } : {}),
+          ...(scopeOrgIds !== undefined ? { scopeOrgIds } : {}),
+          ...(label !== undefined ? { label } : {}),
+        });
         process.stdout.write(`key ${created.keyId}\n${created.key}\n`);
       }
       process.stderr.write('Store this key now: the gateway keeps only its hash and cannot show it again.\n');
     },
   },
   'key list': {
-    usage: 'key list (--reseller-id ID | --role org-admin [--org-id ID] | --role finance)   ids, labels, dates; never the keys',
+    usage: 'key list (--reseller-id ID | --role operator | --role org-admin [--org-id ID] | --role finance | --role metrics)   ids, labels, dates; never the keys',
     options: { 'reseller-id': S, role: S, 'org-id': S },
     async run({ db, values }) {
       const role = keyRole(values);
@@ -257,16 +265,16 @@ const COMMANDS: Record<string, Command> = {
         return;
       }
       if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
-      if (role === 'finance' && values['org-id'] !== undefined) throw new UsageError('finance keys belong to no organisation: give no --org-id');
+      if (role !== 'org_admin' && values['org-id'] !== undefined) throw new UsageError(`${String(values.role)} keys belong to no organisation: give no --org-id`);
       const orgId = values['org-id'] as string | undefined;
       print(await listPrincipalKeys(database, { role, ...(orgId !== undefined ? { orgId } : {}) }));
     },
   },
   'key revoke': {
-    usage: 'key revoke (--id N | --key-id pkey_...)   revokes a reseller credential (--id) or an org-admin/finance key; it stops working at once',
+    usage: 'key revoke (--id N | --key-id pkey_...)   revokes a reseller credential (--id) or an operator, org-admin, finance or metrics key; it stops working at once',
     options: { id: S, 'key-id': S },
     async run({ db, values, actor }) {
-      if ((values.id === undefined) === (values['key-id'] === undefined)) throw new UsageError('give exactly one of --id (reseller credential) or --key-id (org-admin or finance key)');
+      if ((values.id === undefined) === (values['key-id'] === undefined)) throw new UsageError('give exactly one of --id (reseller credential) or --key-id (operator, org-admin, finance or metrics key)');
       if (values['key-id'] !== undefined) {
         const keyId = required(values, 'key-id');
         await revokePrincipalKey(await db(), actor, keyId);
@@ -340,8 +348,8 @@ function keyRole(values: Values): 'reseller' | PrincipalRole {
   const role = values.role as string | undefined;
   if (role === undefined || role === 'reseller') return 'reseller';
   if (role === 'org-admin') return 'org_admin';
-  if (role === 'finance') return 'finance';
-  throw new UsageError(`--role must be reseller, org-admin or finance, not ${role}`);
+  if (role === 'operator' || role === 'finance' || role === 'metrics') return role;
+  throw new UsageError(`--role must be reseller, operator, org-admin, finance or metrics, not ${role}`);
 }
 
 function withListenOverrides(config: GatewayConfig, values: Values): GatewayConfig {

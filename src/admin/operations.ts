@@ -32,6 +32,7 @@ import {
   listPrincipalKeys as listPrincipalKeyRows,
   newPrincipalKey,
   newPrincipalKeyId,
+  MAX_FINANCE_SCOPE_ORGS,
   PRINCIPAL_KEY_ID,
   revokePrincipalKey as revokePrincipalKeyRow,
   type PrincipalKeyView,
@@ -190,36 +191,54 @@ export async function createApiKey(db: Knex, actor: Actor, supplierId: string, l
 }
 
 /**
- * Creates an organisation admin key (`orgId` required: the key opens that organisation's
- * credit only) or a finance key (no organisation: reports on every one). Returns the key:
- * the only time it is ever shown; the database keeps its SHA-256.
+ * Creates a key for a role that is not a reseller:
+ * - operator: everything, every organisation (no organisation given);
+ * - org_admin: one organisation (`orgId` required);
+ * - finance: credit reports on every organisation, or only on `scopeOrgIds` when given;
+ * - metrics: the /metrics scrape only.
+ * Returns the key: the only time it is ever shown; the database keeps its SHA-256.
  */
 export async function createPrincipalKey(
   db: Knex,
   actor: Actor,
-  req: { role: PrincipalRole; orgId?: string; label?: string },
+  req: { role: PrincipalRole; orgId?: string; scopeOrgIds?: string[]; label?: string },
   key = newPrincipalKey(req.role),
-): Promise<{ keyId: string; key: string; role: PrincipalRole; orgId: string | null }> {
+): Promise<{ keyId: string; key: string; role: PrincipalRole; orgId: string | null; scopeOrgIds?: string[] }> {
   if (req.role === 'org_admin' && !req.orgId) throw new AdminError('GW-ADM-INVALID', 'an organisation admin key needs the organisation it is for (--org-id)');
-  if (req.role === 'finance' && req.orgId) throw new AdminError('GW-ADM-INVALID', 'a finance key is for every organisation: give no --org-id');
-  const label = (req.label ?? (req.role === 'finance' ? 'finance key' : 'organisation admin key')).slice(0, 100);
+  if (req.role !== 'org_admin' && req.orgId) {
+    throw new AdminError('GW-ADM-INVALID', req.role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${req.role} key belongs to no organisation: give no --org-id`);
+  }
+  const scopeIds = [...new Set(req.scopeOrgIds ?? [])];
+  if (scopeIds.length > 0 && req.role !== 'finance') throw new AdminError('GW-ADM-INVALID', 'only a finance key is limited to a set of organisations (--orgs)');
+  if (scopeIds.length > MAX_FINANCE_SCOPE_ORGS) throw new AdminError('GW-ADM-INVALID', `a finance key may be limited to at most ${MAX_FINANCE_SCOPE_ORGS} organisations, not ${scopeIds.length}`);
+  const label = (req.label ?? DEFAULT_KEY_LABEL[req.role]).slice(0, 100);
   return db.transaction(async (trx) => {
     const org = req.role === 'org_admin' ? await requireOrganisation(trx, req.orgId!) : null;
+    const scope: Organisation[] = [];
+    for (const id of scopeIds) scope.push(await requireOrganisation(trx, id));
     const keyId = newPrincipalKeyId();
     const at = now();
-    await insertPrincipalKey(trx, { keyId, role: req.role, orgPk: org?.pk ?? null, key, label }, at);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, label } }, at);
-    return { keyId, key, role: req.role, orgId: org?.orgId ?? null };
+    await insertPrincipalKey(trx, { keyId, role: req.role, orgPk: org?.pk ?? null, scopeOrgPks: scope.map((o) => o.pk), key, label }, at);
+    const scopeOrgIds = scope.length > 0 ? { scopeOrgIds: scope.map((o) => o.orgId) } : {};
+    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
+    return { keyId, key, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds };
   });
 }
 
-/** Organisation admin and finance keys, optionally of one role or organisation; never their digests. */
+const DEFAULT_KEY_LABEL: Record<PrincipalRole, string> = {
+  operator: 'operator key',
+  org_admin: 'organisation admin key',
+  finance: 'finance key',
+  metrics: 'metrics scrape key',
+};
+
+/** Operator, organisation admin, finance and metrics keys, optionally of one role or organisation; never their digests. */
 export async function listPrincipalKeys(db: Knex, filter: { role?: PrincipalRole; orgId?: string } = {}): Promise<PrincipalKeyView[]> {
   const org = filter.orgId === undefined ? undefined : await requireOrganisation(db, filter.orgId);
   return listPrincipalKeyRows(db, { ...(filter.role ? { role: filter.role } : {}), ...(org ? { orgPk: org.pk } : {}) });
 }
 
-/** Revokes an organisation admin or finance key; it stops working at the next request. */
+/** Revokes a non-reseller key; it stops working at the next request. */
 export async function revokePrincipalKey(db: Knex, actor: Actor, keyId: string): Promise<void> {
   requireMatch(keyId, PRINCIPAL_KEY_ID, 'key id');
   await db.transaction(async (trx) => {

@@ -6,6 +6,8 @@ export interface AuditEntry {
   origin: string;
   action: string;
   detail: Record<string, unknown>;
+  /** The HTTP request that made the change, when one did (its X-Request-Id). */
+  requestId?: string;
 }
 
 export async function audit(db: Knex, entry: AuditEntry, now: string): Promise<void> {
@@ -15,5 +17,6 @@ export async function audit(db: Knex, entry: AuditEntry, now: string): Promise<v
     origin: entry.origin.slice(0, 120),
     action: entry.action,
     detail_json: JSON.stringify(entry.detail),
+    ...(entry.requestId ? { request_id: entry.requestId.slice(0, 40) } : {}),
   });
 }

@@ -8,6 +8,7 @@ import * as intake from './migrations/002-intake.js';
 import * as sftp from './migrations/003-sftp.js';
 import * as credit from './migrations/004-credit.js';
 import * as principalKeys from './migrations/005-principal-keys.js';
+import * as roles from './migrations/006-roles-and-queries.js';
 
 export type Db = Knex;
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '003-sftp': sftp,
   '004-credit': credit,
   '005-principal-keys': principalKeys,
+  '006-roles-and-queries': roles,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -1,4 +1,5 @@
-// API keys of organisation admins and finance (table principal_keys, migration 005).
+// API keys of operators, organisation admins, finance and metrics scrapers (table
+// principal_keys, migrations 005 and 006); resellers' keys are their credentials.
 // Like reseller keys, a key is stored only as its SHA-256 digest: a copy of the database
 // gives no usable key. A key is never deleted, only revoked, so the audit log's key ids
 // keep meaning something.
@@ -6,14 +7,17 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { sha256Hex } from './suppliers.js';
 
-export const PRINCIPAL_ROLES = ['org_admin', 'finance'] as const;
+export const PRINCIPAL_ROLES = ['operator', 'org_admin', 'finance', 'metrics'] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
 /**
  * Prefixes that make a leaked key recognisable (in logs, in secret scanners) and tell at
  * a glance whose it is; reseller keys are plain `gwk_`.
  */
-const KEY_PREFIX: Record<PrincipalRole, string> = { org_admin: 'gwk_org_', finance: 'gwk_fin_' };
+const KEY_PREFIX: Record<PrincipalRole, string> = { operator: 'gwk_op_', org_admin: 'gwk_org_', finance: 'gwk_fin_', metrics: 'gwk_met_' };
+
+/** Organisations one finance key may be limited to. */
+export const MAX_FINANCE_SCOPE_ORGS = 1000;
 
 /** 24 random bytes (192 bits), 32 base64url characters after the prefix. */
 export function newPrincipalKey(role: PrincipalRole): string {
@@ -42,8 +46,10 @@ interface PrincipalKeyRow {
 export interface PrincipalOnFile {
   keyId: string;
   role: PrincipalRole;
-  /** The organisation of an org_admin key; null for finance. */
+  /** The organisation of an org_admin key; null for every other role. */
   org: { pk: number; orgId: string } | null;
+  /** A finance key limited to these organisations; null when it sees every one (and for other roles). */
+  scope: { pk: number; orgId: string }[] | null;
 }
 
 /** A key as listed: never its digest. */
@@ -51,6 +57,8 @@ export interface PrincipalKeyView {
   keyId: string;
   role: PrincipalRole;
   orgId: string | null;
+  /** A finance key's organisations, when it is limited to some. */
+  scopeOrgIds?: string[];
   label: string;
   createdAt: string;
   revokedAt: string | null;
@@ -58,7 +66,7 @@ export interface PrincipalKeyView {
 
 export async function insertPrincipalKey(
   db: Knex,
-  k: { keyId: string; role: PrincipalRole; orgPk: number | null; key: string; label: string },
+  k: { keyId: string; role: PrincipalRole; orgPk: number | null; scopeOrgPks?: number[]; key: string; label: string },
   now: string,
 ): Promise<void> {
   await db('principal_keys').insert({
@@ -70,6 +78,21 @@ export async function insertPrincipalKey(
     created_at: now,
     revoked_at: null,
   });
+  const scope = [...new Set(k.scopeOrgPks ?? [])];
+  if (scope.length > 0) {
+    const row = (await db('principal_keys').where({ key_id: k.keyId }).first('id')) as { id: number };
+    for (let i = 0; i < scope.length; i += 200) {
+      await db('principal_key_orgs').insert(scope.slice(i, i + 200).map((orgPk) => ({ key_pk: row.id, org_pk: orgPk })));
+    }
+  }
+}
+
+async function scopeOf(db: Knex, keyPk: number): Promise<{ pk: number; orgId: string }[]> {
+  const rows = (await db('principal_key_orgs as s').join('organisations as o', 'o.id', 's.org_pk').where('s.key_pk', keyPk).orderBy('o.org_id').select('o.id', 'o.org_id')) as {
+    id: number;
+    org_id: string;
+  }[];
+  return rows.map((r) => ({ pk: Number(r.id), orgId: r.org_id }));
 }
 
 /** The unrevoked key with this digest, with its organisation. */
@@ -78,26 +101,43 @@ export async function findPrincipalByDigest(db: Knex, digest: string): Promise<P
     .leftJoin('organisations as o', 'o.id', 'k.org_pk')
     .where('k.digest', digest)
     .whereNull('k.revoked_at')
-    .first('k.key_id', 'k.role', 'k.org_pk', 'o.org_id')) as { key_id: string; role: string; org_pk: number | null; org_id: string | null } | undefined;
+    .first('k.id', 'k.key_id', 'k.role', 'k.org_pk', 'o.org_id')) as { id: number; key_id: string; role: string; org_pk: number | null; org_id: string | null } | undefined;
   if (!row) return undefined;
   if (row.role === 'org_admin') {
     // An org_admin key without its organisation is a broken row: it opens nothing.
     if (row.org_pk === null || row.org_id === null) return undefined;
-    return { keyId: row.key_id, role: 'org_admin', org: { pk: row.org_pk, orgId: row.org_id } };
+    return { keyId: row.key_id, role: 'org_admin', org: { pk: Number(row.org_pk), orgId: row.org_id }, scope: null };
   }
-  if (row.role === 'finance') return { keyId: row.key_id, role: 'finance', org: null };
+  if (row.role === 'finance') {
+    const scope = await scopeOf(db, row.id);
+    return { keyId: row.key_id, role: 'finance', org: null, scope: scope.length > 0 ? scope : null };
+  }
+  if (row.role === 'operator' || row.role === 'metrics') return { keyId: row.key_id, role: row.role, org: null, scope: null };
   return undefined;
 }
 
 export async function listPrincipalKeys(db: Knex, filter: { role?: PrincipalRole; orgPk?: number }): Promise<PrincipalKeyView[]> {
   let q = db('principal_keys as k')
     .leftJoin('organisations as o', 'o.id', 'k.org_pk')
-    .select('k.key_id', 'k.role', 'o.org_id', 'k.label', 'k.created_at', 'k.revoked_at')
+    .select('k.id', 'k.key_id', 'k.role', 'o.org_id', 'k.label', 'k.created_at', 'k.revoked_at')
     .orderBy('k.id');
   if (filter.role) q = q.where('k.role', filter.role);
   if (filter.orgPk !== undefined) q = q.where('k.org_pk', filter.orgPk);
-  const rows = (await q) as { key_id: string; role: PrincipalRole; org_id: string | null; label: string; created_at: string; revoked_at: string | null }[];
-  return rows.map((r) => ({ keyId: r.key_id, role: r.role, orgId: r.org_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  const rows = (await q) as { id: number; key_id: string; role: PrincipalRole; org_id: string | null; label: string; created_at: string; revoked_at: string | null }[];
+  const views: PrincipalKeyView[] = [];
+  for (const r of rows) {
+    const scope = r.role === 'finance' ? await scopeOf(db, r.id) : [];
+    views.push({
+      keyId: r.key_id,
+      role: r.role,
+      orgId: r.org_id,
+      ...(scope.length > 0 ? { scopeOrgIds: scope.map((o) => o.orgId) } : {}),
+      label: r.label,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+    });
+  }
+  return views;
 }
 
 export async function findPrincipalKey(db: Knex, keyId: string): Promise<Omit<PrincipalKeyRow, 'digest'> | undefined> {

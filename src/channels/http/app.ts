@@ -1,5 +1,12 @@
-// The HTTP application: routes, request ids and logs, and the last-resort error answer
-// (a coded envelope with a reference, never a stack trace).
+// The HTTP application: routes, request ids and logs, the audit of every write, metrics,
+// the OpenAPI document, and the last-resort error answer (a coded envelope with a
+// reference, never a stack trace).
+//
+// Mounted:
+//   /healthz, /metrics, /openapi.json         operations (routes declared in operations below)
+//   /enroll-service/1.0/...                   the reseller API (the protocol's own envelope)
+//   /v1/...                                   documents, credit, and the query API, with one
+//                                             error schema: {error:{code,message,requestId}}
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
@@ -12,6 +19,18 @@ import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
 import { creditSettingsFrom } from '../../credit/defaults.js';
 import type { CreditSettings } from '../../credit/ledger.js';
+import { audit } from '../../store/audit.js';
+import { gatewayMetrics } from '../../metrics/metrics.js';
+import { ApiRouter } from './api/route.js';
+import type { ApiDeps } from './api/deps.js';
+import { buildOpenApi, type MountedRoutes } from './api/openapi.js';
+import { sendHttpError } from './principal.js';
+import { ordersRoutes } from './routes/orders.js';
+import { devicesRoutes } from './routes/devices.js';
+import { exportsRoutes } from './routes/exports.js';
+import { resellerDataRoutes } from './routes/reseller-data.js';
+import { operatorRoutes } from './routes/operator.js';
+import { operationsRoutes } from './routes/operations.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
 
@@ -31,6 +50,9 @@ export function createApp(
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
     res.on('finish', () => {
+      const route = routePattern(req, res);
+      gatewayMetrics.observeRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+      auditWrite(req, res, route);
       if (!config.requestLog) return;
       logger.log('info', 'request', {
         requestId,
@@ -48,14 +70,62 @@ export function createApp(
     next();
   });
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await db.raw('select 1');
-      res.json({ status: 'ok' });
-    } catch {
-      res.status(503).json({ status: 'unavailable', detail: 'database unreachable' });
-    }
-  });
+  /**
+   * Every write (POST, PUT, PATCH, DELETE) by a known caller goes on the audit log when
+   * it is answered, refused or not: who, what (method, route, status), when, from where,
+   * and the request id. Operations that change data also leave their own audit entry, in
+   * their own transaction, with what they changed.
+   */
+  const pendingAudits = new Set<Promise<void>>();
+  function auditWrite(req: Request, res: Response, route: string): void {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    const who = typeof res.locals.principal === 'string' ? res.locals.principal : typeof res.locals.reseller === 'string' ? `reseller:${res.locals.reseller}` : undefined;
+    if (who === undefined) return;
+    const requestId = String(res.locals.requestId ?? '');
+    const written = audit(
+      db,
+      {
+        actor: who,
+        origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`,
+        action: `http.${req.method.toLowerCase()}`,
+        detail: { route, path: req.originalUrl.split('?')[0]!.slice(0, 300), status: res.statusCode },
+        requestId,
+      },
+      new Date().toISOString(),
+    )
+      .catch((err: unknown) => logger.log('error', 'audit entry not written', { requestId, error: (err as Error).message }))
+      .finally(() => pendingAudits.delete(written));
+    pendingAudits.add(written);
+  }
+  app.locals.flushAudits = async (): Promise<void> => {
+    while (pendingAudits.size > 0) await Promise.all([...pendingAudits]);
+  };
+
+  const deps: ApiDeps = { db, config, credit, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), logger };
+  const auth = { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false };
+
+  const top = new ApiRouter(db, auth, logger);
+  const v1 = new ApiRouter(db, auth, logger);
+  ordersRoutes(v1, deps);
+  devicesRoutes(v1, deps);
+  exportsRoutes(v1, deps);
+  resellerDataRoutes(v1, deps);
+  operatorRoutes(v1, deps);
+  const mounted: MountedRoutes[] = [
+    { base: '', routes: top.routes },
+    { base: '/v1', routes: v1.routes },
+  ];
+  const openApi = () =>
+    buildOpenApi(
+      {
+        title: 'abm-edi-gateway',
+        version: '1',
+        description: 'Purchasing and enrollment gateway for Apple device fleets: documents, orders, devices, exports, volume credit, and the reseller API.',
+      },
+      mounted,
+    );
+  operationsRoutes(top, deps, openApi);
+  app.use(top.router);
 
   app.use(
     RESELLER_API_BASE,
@@ -66,11 +136,10 @@ export function createApp(
     }),
   );
 
-  const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
   app.use(
     '/v1',
     documentsApi(
-      { db, mappings, limits: config.intake, credit },
+      { db, mappings: deps.mappings, limits: config.intake, credit },
       {
         tls: config.tls !== null,
         requireClientCertificate: config.tls?.requireClientCertificate ?? false,
@@ -90,6 +159,11 @@ export function createApp(
     ),
   );
 
+  app.use('/v1', v1.router);
+  app.use('/v1', (req: Request, res: Response) => {
+    sendHttpError(res, 404, 'GW-API-4041', `No such route: ${req.method} ${req.originalUrl.split('?')[0]!.slice(0, 200)}. The routes are listed in /openapi.json.`);
+  });
+
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ errorCode: 'GW-HTTP-404', errorMessage: 'No such route.' });
   });
@@ -105,6 +179,10 @@ export function createApp(
       return sendFlatError(res, { code: 'GRX-1000', params: { detail: 'the body could not be read' } }, 'en');
     }
     const reference = String(res.locals.requestId ?? randomUUID());
+    if (req.originalUrl.startsWith('/v1/') && !res.headersSent) {
+      logger.log('error', 'unhandled error', { requestId: reference, path: req.path, error: (err as Error)?.message, stack: (err as Error)?.stack });
+      return sendHttpError(res, 500, 'GW-API-5000', `Internal error; reference ${reference}.`);
+    }
     logger.log('error', 'unhandled error', {
       requestId: reference,
       path: req.path,
@@ -114,4 +192,14 @@ export function createApp(
     sendFlatError(res, { code: 'GRX-16001', params: { reference } }, 'en');
   });
   return app;
+}
+
+/**
+ * The route's declared pattern for metrics and the audit log ("/v1/orders/:supplierId"),
+ * never the raw path: one series per route, not one per order number.
+ */
+function routePattern(req: Request, res: Response): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  if (route && typeof route.path === 'string') return `${req.baseUrl}${route.path}`;
+  return res.statusCode === 404 ? 'unmatched' : 'other';
 }

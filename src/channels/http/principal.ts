@@ -1,11 +1,15 @@
-// Who is calling the credit and report routes, and may they: an organisation admin (its
-// own organisation's credit), finance (reports on every organisation), or a reseller
-// (known, but none of these routes are theirs). Principal keys are tried first, then the
-// reseller credentials of auth.ts, so a reseller is told "wrong role" rather than
-// "unknown key".
+// Who is calling, and may they. One principal model for every /v1 route:
+// - operator: everything, every organisation; manages organisations, suppliers and links;
+// - reseller: its own documents, transactions and orders (its API key or client certificate);
+// - org_admin: one organisation's orders, devices, releases, servers, credit codes and balances;
+// - finance: credit reports, for every organisation or the set its key was limited to;
+// - metrics: the /metrics scrape, nothing else.
+// Principal keys are tried first, then the reseller credentials of auth.ts, so a reseller
+// is told "wrong role" rather than "unknown key".
 //
 // These refusals are HTTP-level, not the reseller protocol's or the ledger's: they are
-// answered as {error:{code, message}} with codes of their own, GW-AUTH-401 and GW-AUTH-403.
+// answered as {error:{code, message, requestId}} with codes of their own, GW-AUTH-401 and
+// GW-AUTH-403.
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { Supplier } from '../../domain/state.js';
@@ -16,9 +20,12 @@ import { renderMessage } from '../../model/messages.js';
 import { authenticate, type AuthSettings } from './auth.js';
 
 export type Principal =
+  | { role: 'operator'; keyId: string }
   | { role: 'reseller'; supplier: Supplier }
   | { role: 'org_admin'; keyId: string; org: OrgRef }
-  | { role: 'finance'; keyId: string };
+  /** `orgs` null: every organisation; otherwise only these. */
+  | { role: 'finance'; keyId: string; orgs: OrgRef[] | null }
+  | { role: 'metrics'; keyId: string };
 
 export type Role = Principal['role'];
 
@@ -32,13 +39,28 @@ export interface AuthRefusal {
 const MAX_KEY_CHARS = 200;
 
 const ROLE_NAMES: Record<Role, string> = {
+  operator: 'an operator key',
   reseller: 'a reseller key',
   org_admin: 'an organisation admin key',
   finance: 'a finance key',
+  metrics: 'a metrics key',
 };
 
-export function sendHttpError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+/** One detail of a refused request: where (a parameter, a body path) and what is wrong. */
+export interface ErrorDetail {
+  in: 'path' | 'query' | 'body' | 'header';
+  path: string;
+  message: string;
+}
+
+/**
+ * The one error answer of every /v1 route: {error: {code, message, requestId, details?}}.
+ * The request id is the answer's X-Request-Id and the request log's, so a caller's report
+ * leads to the log line.
+ */
+export function sendHttpError(res: Response, status: number, code: string, message: string, details?: ErrorDetail[]): void {
+  const requestId = typeof res.locals.requestId === 'string' ? res.locals.requestId : undefined;
+  res.status(status).json({ error: { code, message, ...(requestId ? { requestId } : {}), ...(details && details.length > 0 ? { details } : {}) } });
 }
 
 export async function authenticatePrincipal(db: Knex, req: Request, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
@@ -47,7 +69,9 @@ export async function authenticatePrincipal(db: Knex, req: Request, settings: Au
   if (bearer !== undefined && bearer.length <= MAX_KEY_CHARS) {
     const found = await findPrincipalByDigest(db, sha256Hex(bearer));
     if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
-    if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId };
+    if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId, orgs: found.scope };
+    if (found?.role === 'operator') return { role: 'operator', keyId: found.keyId };
+    if (found?.role === 'metrics') return { role: 'metrics', keyId: found.keyId };
   }
   const reseller = await authenticate(db, req, settings);
   // The reseller check's own reason: no credentials, not "Bearer <key>", an unknown or
@@ -93,7 +117,14 @@ export async function requirePrincipal(
 export function principalName(p: Principal): string {
   if (p.role === 'reseller') return `reseller:${p.supplier.supplierId}`;
   if (p.role === 'org_admin') return `org-admin:${p.org.orgId}:${p.keyId}`;
-  return `finance:${p.keyId}`;
+  return `${p.role}:${p.keyId}`;
+}
+
+/** The organisations a principal's data is limited to: null means every one. */
+export function orgScopeOf(p: Principal): OrgRef[] | null {
+  if (p.role === 'org_admin') return [p.org];
+  if (p.role === 'finance') return p.orgs;
+  return null;
 }
 
 export function actorOf(p: Principal, req: Request): Actor {

@@ -1,0 +1,63 @@
+// Keyset pagination: a page ends with a cursor naming the last row's sort key, and the
+// next page starts after it, so page 1000 costs what page 1 does and rows written
+// meanwhile neither repeat nor vanish. The cursor is opaque to callers (base64url JSON)
+// and carries a digest of the query's filters: reusing it with other filters is refused
+// rather than silently answering a different list.
+import { createHash } from 'node:crypto';
+import { API_LIMITS, type JsonSchema } from './route.js';
+
+/** Longest cursor accepted (a few keys in base64url). */
+export const MAX_CURSOR_CHARS = 400;
+
+export type CursorKey = (string | number)[];
+
+function filterDigest(kind: string, filters: Record<string, unknown>): string {
+  const canonical = JSON.stringify([kind, Object.keys(filters).sort().map((k) => [k, filters[k] ?? null])]);
+  return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
+}
+
+export function encodeCursor(kind: string, filters: Record<string, unknown>, key: CursorKey): string {
+  return Buffer.from(JSON.stringify({ v: 1, f: filterDigest(kind, filters), k: key })).toString('base64url');
+}
+
+/**
+ * The key a cursor carries, undefined for no cursor, or 'invalid' when it is not one of
+ * ours, or was made for another kind of list or other filters.
+ */
+export function decodeCursor(kind: string, filters: Record<string, unknown>, cursor: unknown, keyLength: number): CursorKey | undefined | 'invalid' {
+  if (cursor === undefined) return undefined;
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS) return 'invalid';
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; f?: unknown; k?: unknown };
+    if (parsed.v !== 1 || parsed.f !== filterDigest(kind, filters) || !Array.isArray(parsed.k) || parsed.k.length !== keyLength) return 'invalid';
+    if (!parsed.k.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isSafeInteger(x)))) return 'invalid';
+    return parsed.k as CursorKey;
+  } catch {
+    return 'invalid';
+  }
+}
+
+/** The query parameters of every list: limit and cursor. */
+export const PAGE_PARAMS: Record<string, JsonSchema> = {
+  limit: { type: 'integer', minimum: 1, maximum: API_LIMITS.maxPageSize, default: API_LIMITS.defaultPageSize, description: `Rows per page, 1 to ${API_LIMITS.maxPageSize}.` },
+  cursor: { type: 'string', maxLength: MAX_CURSOR_CHARS, description: 'The nextCursor of the previous page, with the same filters.' },
+};
+
+/** A page of `item`: {items, nextCursor}; nextCursor is null on the last page. */
+export function pageSchema(item: JsonSchema): JsonSchema {
+  return {
+    type: 'object',
+    required: ['items', 'nextCursor'],
+    additionalProperties: false,
+    properties: {
+      items: { type: 'array', items: item },
+      nextCursor: { type: ['string', 'null'], description: 'Pass as cursor for the next page; null on the last page.' },
+    },
+  };
+}
+
+export const CURSOR_REFUSAL = {
+  status: 400,
+  code: 'GW-API-4002',
+  message: 'The cursor is not valid for this list: it was changed, or made with other filters. Start again without it.',
+} as const;

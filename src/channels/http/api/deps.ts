@@ -1,0 +1,14 @@
+// What the query API's routes are given: the database, the settings, the logger.
+import type { Knex } from 'knex';
+import type { GatewayConfig } from '../../../config.js';
+import type { CreditSettings } from '../../../credit/ledger.js';
+import type { Logger } from '../../../log/logger.js';
+import type { Mapping } from '../../../mapping/mapping.js';
+
+export interface ApiDeps {
+  db: Knex;
+  config: GatewayConfig;
+  credit: CreditSettings;
+  mappings: Map<string, Mapping>;
+  logger: Logger;
+}

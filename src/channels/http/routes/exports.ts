@@ -1,0 +1,5 @@
+// (Placeholder: the exports routes of the query API.)
+import type { ApiRouter } from '../api/route.js';
+import type { ApiDeps } from '../api/deps.js';
+
+export function exportsRoutes(_api: ApiRouter, _deps: ApiDeps): void {}
