@@ -12,6 +12,7 @@ import { migrate, openDatabase, type Db } from './store/db.js';
 import { createApp, RESELLER_API_BASE } from './channels/http/app.js';
 import { startServer } from './channels/http/server.js';
 import { jsonLogger } from './log/logger.js';
+import { gatewayMetrics } from './metrics/metrics.js';
 import { renderMessage } from './model/messages.js';
 import { listOrganisations } from './store/organisations.js';
 import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
@@ -358,11 +359,25 @@ function withListenOverrides(config: GatewayConfig, values: Values): GatewayConf
   return { ...config, host: (values.host as string | undefined) ?? config.host, port };
 }
 
+/**
+ * How long a graceful stop may take: in-flight requests (an upload being ingested), the
+ * SFTP file in hand, and the audit entries still being written. Past it, what is left is
+ * cut off (logged by request id and mailbox): an interrupted document rolls back whole
+ * and is received again (an SFTP claim's lease runs out; an HTTP client gets no answer
+ * and retries). Orchestrators wait about this long before a SIGKILL (Kubernetes: 30 s).
+ */
+const SHUTDOWN_TIMEOUT_MS = 25_000;
+/** After the database is closed, the longest the process may linger (a socket left open) before it is ended. */
+const EXIT_GRACE_MS = 2_000;
+
 async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
   const logger = jsonLogger();
-  const running = await startServer(createApp(db, config, logger), config);
+  gatewayMetrics.startProcessMetrics();
+  const app = createApp(db, config, logger);
+  const running = await startServer(app, config, { logger });
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
   process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\n`);
+  logger.log('info', 'gateway listening', { url: running.url, database: config.databaseUrl ? 'postgresql' : 'sqlite', pid: process.pid });
   const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir });
   if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);
   if (trial) {
@@ -380,19 +395,72 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolveStop) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`${signal}: finishing in-flight requests, then stopping\n`);
-      // Mailboxes first: the file in hand is finished and committed before the database closes.
-      void mailboxes
-        .stop()
-        .then(() => running.close())
-        .then(() => db.destroy())
-        .then(() => resolveStop());
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
+    process.once('SIGINT', () => resolveSignal('SIGINT'));
+    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
   });
+  const startedMs = Date.now();
+  // A second signal while draining means "now": nothing more is waited for.
+  const force = (second: NodeJS.Signals) => {
+    logger.log('warn', 'shutdown forced by a second signal', { signal: second, inFlight: running.inFlight() });
+    process.exit(1);
+  };
+  process.once('SIGINT', force);
+  process.once('SIGTERM', force);
+  logger.log('info', 'shutdown started', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS, inFlight: running.inFlight() });
+  process.stderr.write(`${signal}: finishing in-flight requests and files, then stopping\n`);
+
+  const deadlineMs = startedMs + SHUTDOWN_TIMEOUT_MS;
+  const left = () => Math.max(0, deadlineMs - Date.now());
+  let cutOff = false;
+  // HTTP and SFTP drain side by side; each finishes the document it holds.
+  const httpDrained = running.drain(SHUTDOWN_TIMEOUT_MS).then((report) => {
+    for (const r of report.cutOff) logger.log('error', 'shutdown: request cut off by the timeout', { ...r, timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    if (!report.finished) cutOff = true;
+    logger.log(report.finished ? 'info' : 'error', 'shutdown: http server closed', {
+      finished: report.finished,
+      inFlightAtStart: report.inFlightAtStart,
+      refusedWhileDraining: report.refused,
+      cutOff: report.cutOff.length,
+    });
+  });
+  logger.log('info', 'shutdown: stopped accepting connections', { url: running.url });
+  const sftpStopped = withTimeout(
+    mailboxes.stop().catch((err: unknown) => logger.log('error', 'shutdown: sftp mailboxes did not stop cleanly', { error: (err as Error).message })),
+    left(),
+  ).then((done) => {
+    if (done) logger.log('info', 'shutdown: sftp mailboxes stopped', { mailboxes: config.mailboxes.length });
+    else {
+      cutOff = true;
+      // The file in hand rolls back with the database; its claim's lease runs out and it is taken again.
+      logger.log('error', 'shutdown: sftp mailboxes still busy at the timeout; their file in hand is cut off', { mailboxes: config.mailboxes.map((m) => m.name) });
+    }
+  });
+  await Promise.all([httpDrained, sftpStopped]);
+  const flushAudits = app.locals.flushAudits as () => Promise<void>;
+  if (await withTimeout(flushAudits().catch(() => undefined), left())) logger.log('info', 'shutdown: audit entries written');
+  else {
+    cutOff = true;
+    logger.log('error', 'shutdown: audit entries still being written at the timeout; they may be lost');
+  }
+  await db.destroy();
+  logger.log(cutOff ? 'error' : 'info', 'shutdown: database closed; exiting', { elapsedMs: Date.now() - startedMs, cutOff, exitCode: cutOff ? 1 : 0 });
+  if (cutOff) process.exitCode = 1;
+  // Everything is closed; a handle left open (a stuck SFTP socket) must not keep the process up.
+  setTimeout(() => process.exit(cutOff ? 1 : 0), EXIT_GRACE_MS).unref();
+}
+
+/** Whether `work` settled within `ms` (it keeps running either way). */
+async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function usage(): string {

@@ -53,6 +53,7 @@ import { findSupplier } from '../store/suppliers.js';
 import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
 import { creditLinesOf } from '../domain/credit.js';
 import { chooseMapping, readHead } from './detect.js';
+import { gatewayMetrics } from '../metrics/metrics.js';
 import type { DocumentStatus, DocumentSummary, IngestRequest, IngestResult } from './types.js';
 
 export interface IntakeLimits {
@@ -107,13 +108,16 @@ export async function ingestFile(deps: IntakeDeps, req: IngestRequest): Promise<
     throw new IntakeError(`cannot read ${req.path}: ${(err as Error).message}`);
   }
   const sha256 = await hashFile(req.path);
-  return withRetry(async () => {
+  const result = await withRetry(async () => {
     // Checked again on every attempt: a racing gateway may have taken the same bytes.
     const first = await findDocumentByHash(deps.db, supplier.pk, sha256);
     if (first) return recordDuplicate(deps, req, first, sha256);
     const run = new DocumentRun(deps, req, supplier, { sha256, size, documentId: newDocumentId(), existingPk: null });
     return run.execute();
   });
+  // Counted once its outcome is committed (a retried attempt is not a second document).
+  gatewayMetrics.documentReceived(req.channel, result.format, result.status);
+  return result;
 }
 
 /** Runs a rejected document through the pipeline again, as the same document, audited. */
@@ -207,6 +211,8 @@ class DocumentRun {
   private readonly orgCache = new Map<string, Organisation[]>();
   private format = 'unknown';
   private mapping: Mapping | null = null;
+  /** Devices newly enrolled by this run, for the metrics once it commits. */
+  private devicesEnrolled = 0;
 
   constructor(
     private readonly deps: IntakeDeps,
@@ -235,7 +241,9 @@ class DocumentRun {
       return this.recordRejection();
     }
     try {
-      return await this.deps.db.transaction((trx) => this.apply(trx));
+      const result = await this.deps.db.transaction((trx) => this.apply(trx));
+      gatewayMetrics.devicesEnrolled(this.req.channel, this.devicesEnrolled);
+      return result;
     } catch (err) {
       if (!(err instanceof Rejected)) throw err;
       if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf.documentId);
@@ -412,6 +420,7 @@ class DocumentRun {
     if (buffered.length === 0) return;
     const unit = buffered[0]!.item.unit!;
     let refusal: DocumentError | undefined;
+    const enrolledBefore = this.devicesEnrolled;
     try {
       await trx.transaction(async (sp) => {
         for (const { seq, item } of buffered) {
@@ -425,6 +434,7 @@ class DocumentRun {
       this.itemsTaken += buffered.length;
     } catch (err) {
       if (!(err instanceof UnitRefused)) throw err;
+      this.devicesEnrolled = enrolledBefore; // rolled back with the savepoint
       this.addError(refusal!);
       for (const { seq, item } of buffered) {
         await insertItem(trx, this.itemRow(seq, item, 'rejected', { outcome_json: JSON.stringify({ error: describeError(refusal!) }) }));
@@ -615,6 +625,7 @@ class DocumentRun {
     if (delivery?.error) return { error: delivery.error };
     const noticeDocument = documentPk === this.documentPk ? undefined : (await findDocumentByPk(trx, documentPk))?.document_id;
     await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
+    this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
     const refused: DeviceResultRow[] = [];
     for (const d of delivery?.devices ?? []) {
       if (d.status === 'COMPLETE') continue;
