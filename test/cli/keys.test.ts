@@ -1,6 +1,7 @@
-// `key create | list | revoke` for the three kinds of key: reseller (as before),
-// organisation admin and finance. Each command runs in its own process on a fresh
-// database; the database is then read to show what is (and is not) kept.
+// `key create | list | revoke` for every kind of key: reseller (as before), operator,
+// organisation admin, finance (for every organisation or a set of them) and metrics.
+// Each command runs in its own process on a fresh database; the database is then read to
+// show what is (and is not) kept, and what a key opens (the lookup every request makes).
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { sha256Hex } from '../../src/store/suppliers.js';
+import { findPrincipalByDigest } from '../../src/store/principal-keys.js';
 import { databaseKind } from '../support/db.js';
 
 // The CLI compiled beside this test (dist/ or any other outDir).
@@ -116,5 +118,80 @@ describe(`key commands (${databaseKind()})`, function () {
     const revoked = cli('key', 'revoke', '--id', id);
     expect(revoked.code, revoked.stderr).to.equal(0);
     expect(revoked.stdout).to.equal(`credential ${id} revoked\n`);
+  });
+
+  /** The key id and key a successful `key create` printed, with the expected prefix. */
+  function created(r: { code: number | null; stdout: string; stderr: string }, prefix: string): { keyId: string; key: string } {
+    expect(r.code, r.stderr).to.equal(0);
+    const m = new RegExp(`^key (pkey_[0-9a-f]{24})\\n(${prefix}[A-Za-z0-9_-]{32})\\n$`).exec(r.stdout);
+    expect(m, r.stdout).to.not.equal(null);
+    expect(r.stderr).to.match(/cannot show it again/);
+    return { keyId: m![1]!, key: m![2]! };
+  }
+
+  const made = {} as Record<'operator' | 'metrics' | 'finance', { keyId: string; key: string }>;
+
+  it('key create --role operator: a gwk_op_ key for no organisation; it opens as an operator', async function () {
+    made.operator = created(cli('key', 'create', '--role', 'operator', '--label', 'night shift'), 'gwk_op_');
+    const row = (await db!('principal_keys').where({ key_id: made.operator.keyId }).first()) as Record<string, unknown>;
+    expect(row).to.include({ role: 'operator', org_pk: null, digest: sha256Hex(made.operator.key), label: 'night shift', revoked_at: null });
+    expect(await findPrincipalByDigest(db!, sha256Hex(made.operator.key))).to.deep.equal({ keyId: made.operator.keyId, role: 'operator', org: null, scope: null });
+    const listed = JSON.parse(cli('key', 'list', '--role', 'operator').stdout) as Record<string, unknown>[];
+    expect(listed.map((k) => [k.keyId, k.role, k.orgId, k.label])).to.deep.equal([[made.operator.keyId, 'operator', null, 'night shift']]);
+    expect(JSON.stringify(listed)).to.not.include(made.operator.key);
+  });
+
+  it('key create --role metrics: a gwk_met_ key; it opens as metrics', async function () {
+    made.metrics = created(cli('key', 'create', '--role', 'metrics'), 'gwk_met_');
+    expect((await findPrincipalByDigest(db!, sha256Hex(made.metrics.key)))!.role).to.equal('metrics');
+    const listed = JSON.parse(cli('key', 'list', '--role', 'metrics').stdout) as Record<string, unknown>[];
+    expect(listed.map((k) => [k.keyId, k.role, k.label])).to.deep.equal([[made.metrics.keyId, 'metrics', 'metrics scrape key']]);
+  });
+
+  it('key create --role finance --orgs 19827,30411: limited to those organisations, listed as scopeOrgIds', async function () {
+    made.finance = created(cli('key', 'create', '--role', 'finance', '--orgs', '19827,30411'), 'gwk_fin_');
+    const found = await findPrincipalByDigest(db!, sha256Hex(made.finance.key));
+    expect(found!.role).to.equal('finance');
+    expect(found!.scope!.map((o) => o.orgId)).to.deep.equal(['19827', '30411']);
+    const listed = JSON.parse(cli('key', 'list', '--role', 'finance').stdout) as Record<string, unknown>[];
+    const scoped = listed.find((k) => k.keyId === made.finance.keyId)!;
+    expect(scoped).to.deep.include({ role: 'finance', orgId: null, scopeOrgIds: ['19827', '30411'] });
+    // The unlimited finance key made earlier lists no scope.
+    expect(listed.filter((k) => k.keyId !== made.finance.keyId).every((k) => !('scopeOrgIds' in k))).to.equal(true);
+    const audit = (await db!('audit_log').where({ action: 'principal-key.create' })) as { detail_json: string }[];
+    expect(audit.map((a) => JSON.parse(a.detail_json) as Record<string, unknown>).find((d) => d.keyId === made.finance.keyId)).to.deep.include({ role: 'finance', scopeOrgIds: ['19827', '30411'] });
+  });
+
+  it('--orgs refusals: an unknown organisation (nothing made), another role, an empty list', async function () {
+    const count = async () => Number(((await db!('principal_keys').count({ n: '*' })) as { n: number | string }[])[0]!.n);
+    const before = await count();
+    const unknown = cli('key', 'create', '--role', 'finance', '--orgs', '19827,NOPE');
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.match(/GW-ADM-NOT-FOUND.*NOPE/);
+    expect(unknown.stdout).to.equal('');
+    for (const role of ['operator', 'metrics', 'org-admin']) {
+      const r = cli('key', 'create', '--role', role, '--orgs', '19827', ...(role === 'org-admin' ? ['--org-id', '19827'] : []));
+      expect(r.code, role).to.equal(2);
+      expect(r.stderr).to.match(/--orgs limits a finance key/);
+      expect(r.stdout).to.equal('');
+    }
+    const empty = cli('key', 'create', '--role', 'finance', '--orgs', ',');
+    expect(empty.code).to.equal(2);
+    expect(empty.stderr).to.match(/--orgs needs at least one/);
+    expect(cli('key', 'create', '--role', 'operator', '--org-id', '19827').code).to.not.equal(0);
+    expect(await count()).to.equal(before);
+  });
+
+  it('key revoke --key-id works for operator, metrics and finance keys: they stop opening at once', async function () {
+    for (const [role, k] of Object.entries(made)) {
+      const r = cli('key', 'revoke', '--key-id', k.keyId);
+      expect(r.code, `${role}: ${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.equal(`key ${k.keyId} revoked\n`);
+      expect(await findPrincipalByDigest(db!, sha256Hex(k.key)), role).to.equal(undefined);
+      const listed = JSON.parse(cli('key', 'list', '--role', role).stdout) as { keyId: string; revokedAt: string | null }[];
+      expect(listed.find((x) => x.keyId === k.keyId)!.revokedAt, role).to.be.a('string');
+    }
+    const audit = (await db!('audit_log').where({ action: 'principal-key.revoke' })) as { detail_json: string }[];
+    expect(audit.map((a) => (JSON.parse(a.detail_json) as { keyId: string }).keyId)).to.include.members(Object.values(made).map((k) => k.keyId));
   });
 });

@@ -12,10 +12,11 @@ import { renderMessage, toWire } from '../../model/messages.js';
 import { submitTransaction } from '../../intake/reseller-transactions.js';
 import { findOrders } from '../../store/enrollment-store.js';
 import { findShipTo } from '../../store/suppliers.js';
-import { findTransactionByEnrollmentId } from '../../store/transactions.js';
+import { findTransactionByEnrollmentId, type StoredTransaction } from '../../store/transactions.js';
 import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from './reseller-schemas.js';
 import { authenticate, type AuthSettings } from './auth.js';
 import { httpStatusFor, readJsonBody, sendFlatError } from './errors.js';
+import { gatewayMetrics } from '../../metrics/metrics.js';
 
 export interface ResellerApiSettings extends AuthSettings {
   maxBodyBytes: number;
@@ -119,8 +120,26 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
     const transactionId = caller.body.transactionId as string | undefined;
     const orders = protocolFields(caller.body.orders as OrderInput[] | undefined);
     const errors = checkTransaction(transactionId, orders, settings);
-    if (errors.length > 0) return sendEnvelope(res, 'enrollDeviceErrorResponse', errors, caller.langCode);
+    if (errors.length > 0) {
+      gatewayMetrics.documentReceived('reseller-api', 'json', 'rejected');
+      return sendEnvelope(res, 'enrollDeviceErrorResponse', errors, caller.langCode);
+    }
     const result = await submitTransaction(db, caller.supplier, { transactionId: transactionId!, orders: orders! }, `reseller:${caller.supplier.supplierId}`);
+    // A reused id with another body is refused; with the same body it is a duplicate that
+    // applies nothing again; a committed one is counted by its outcome.
+    gatewayMetrics.documentReceived(
+      'reseller-api',
+      'json',
+      result.kind === 'conflict'
+        ? 'rejected'
+        : result.kind === 'repeated'
+          ? 'duplicate'
+          : result.outcome.statusCode === 'COMPLETE'
+            ? 'applied'
+            : result.outcome.statusCode === 'COMPLETE_WITH_ERRORS'
+              ? 'applied_with_errors'
+              : 'rejected',
+    );
     if (result.kind === 'conflict') {
       return sendEnvelope(res, 'enrollDeviceErrorResponse', [{ code: 'GW-TX-3010', params: { transactionId } }], caller.langCode);
     }
@@ -145,13 +164,7 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
     if (!stored || stored.supplierPk !== caller.supplier.pk) {
       return sendEnvelope(res, envelope, [{ code: 'DEP-ERR-4004', params: { id } }], caller.langCode);
     }
-    res.json({
-      deviceEnrollmentTransactionID: stored.enrollmentId,
-      transactionId: stored.transactionId,
-      completedOn: stored.completedAt.replace(/\.\d{3}Z$/, 'Z'),
-      statusCode: stored.outcome.statusCode,
-      orders: stored.outcome.orders.map((o) => wireOrder(o, caller.langCode)),
-    });
+    res.json(transactionStatusAnswer(stored, caller.langCode));
   });
 
   router.post('/show-order-details', raw, async (req, res) => {
@@ -203,6 +216,20 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
   });
 
   return router;
+}
+
+/**
+ * The check-transaction-status answer of a stored transaction, in the caller's language:
+ * what the reseller API answers, and what GET /v1/transactions/{id} shows as its ack.
+ */
+export function transactionStatusAnswer(stored: StoredTransaction, langCode: string) {
+  return {
+    deviceEnrollmentTransactionID: stored.enrollmentId,
+    transactionId: stored.transactionId,
+    completedOn: stored.completedAt.replace(/\.\d{3}Z$/, 'Z'),
+    statusCode: stored.outcome.statusCode,
+    orders: stored.outcome.orders.map((o) => wireOrder(o, langCode)),
+  };
 }
 
 /**
