@@ -1,0 +1,153 @@
+// Assigning an organisation's devices to a device-management server, by serial or by
+// order: one database transaction that reads the devices, asks the rule
+// (src/domain/assignment.ts) and either refuses the whole request or writes every
+// device's server, one device_events row per changed device and one audit entry.
+import type { Knex } from 'knex';
+import {
+  ASSIGNMENT_LIMITS,
+  checkDeviceCount,
+  checkOrders,
+  planAssignment,
+  type AssignmentCandidate,
+  type AssignmentError,
+  type AssignmentRefusal,
+  type OrderForAssignment,
+} from '../domain/assignment.js';
+import { audit } from '../store/audit.js';
+import { chunks } from '../store/chunks.js';
+import { ConcurrentChange, withRetry } from '../store/db.js';
+import { loadDevices, writeEvents } from '../store/enrollment-store.js';
+import { requireOrganisation, type Actor } from './operations.js';
+
+export interface AssignmentRequest {
+  orgId: string;
+  server: string;
+  /** Exactly one of serials and orders. */
+  serials?: string[];
+  orders?: { supplierId: string; orderNumber: string }[];
+}
+
+export type AssignmentResult =
+  | { ok: true; assigned: number; unchanged: number; server: string }
+  /** Nothing changed: `error` is the request's refusal, `refusals` each entry's (or none). */
+  | { ok: false; error: AssignmentError; refusals: AssignmentRefusal[] };
+
+/** Serials listed in the audit entry; beyond this the device_events rows name them. */
+const AUDIT_SERIALS_LISTED = 100;
+
+export async function assignDevicesToServer(db: Knex, actor: Actor, req: AssignmentRequest, requestId?: string): Promise<AssignmentResult> {
+  const bySerials = req.serials !== undefined;
+  if (bySerials === (req.orders !== undefined)) throw new Error('invariant: an assignment names serials or orders, exactly one of them');
+  if ((req.serials?.length ?? 0) > ASSIGNMENT_LIMITS.maxDevices || (req.orders?.length ?? 0) > ASSIGNMENT_LIMITS.maxOrders) {
+    throw new Error('invariant: the request is within ASSIGNMENT_LIMITS, checked by the caller');
+  }
+  return withRetry(() =>
+    db.transaction(async (trx) => {
+      const org = await requireOrganisation(trx, req.orgId);
+      const refusals: AssignmentRefusal[] = [];
+      let candidates: { serial: string; at: string }[];
+      if (req.serials) {
+        candidates = req.serials.map((serial, i) => ({ serial, at: `serials.${i}` }));
+      } else {
+        const { orders, liveTotal } = await ordersOf(trx, org.pk, req.orders!);
+        const tooMany = checkDeviceCount(liveTotal);
+        if (tooMany) return { ok: false as const, error: tooMany, refusals: [] };
+        refusals.push(...checkOrders(org, orders));
+        candidates = orders.flatMap((o) => (o.found && o.found.orgPk === org.pk ? o.found.liveSerials.map((serial) => ({ serial, at: o.at })) : []));
+      }
+      const tooMany = checkDeviceCount(candidates.length);
+      if (tooMany) return { ok: false as const, error: tooMany, refusals: [] };
+
+      const devices = await loadDevices(trx, candidates.map((c) => c.serial));
+      const resellerOf = await supplierIds(trx, [...devices.values()].filter((d) => d.state === 'pending').map((d) => d.supplierPk));
+      const plan = planAssignment(
+        org,
+        req.server,
+        candidates.map((c): AssignmentCandidate => ({ ...c, device: devices.get(c.serial) })),
+        resellerOf,
+      );
+      if ('refusals' in plan || refusals.length > 0) {
+        const all = [...refusals, ...('refusals' in plan ? plan.refusals : [])];
+        const total = req.serials?.length ?? req.orders!.length;
+        return { ok: false as const, error: { code: 'GW-AS-4400' as const, params: { count: all.length, total, server: req.server } }, refusals: all };
+      }
+
+      const at = new Date().toISOString();
+      for (const part of chunks(plan.changed)) {
+        // The rule's premises, checked again by the write: still this organisation's,
+        // still enrolled, not on this server yet. A device changed since it was read
+        // fails them, and the whole assignment runs again on fresh data.
+        const updated = await trx('devices')
+          .whereIn('serial', part.map((d) => d.serial))
+          .where({ org_pk: org.pk, state: 'enrolled' })
+          .where((q) => q.whereNull('server').orWhereNot('server', req.server))
+          .update({ server: req.server, updated_at: at, version: trx.raw('version + 1') });
+        if (updated !== part.length) throw new ConcurrentChange(`devices assigned to ${req.server}`);
+      }
+      await writeEvents(trx, plan.events, {
+        transactionPk: null,
+        document: requestId ? `server assignment ${requestId}` : 'server assignment',
+        actor: actor.name,
+        now: at,
+      });
+      const serials = candidates.length <= AUDIT_SERIALS_LISTED ? { serials: [...new Set(candidates.map((c) => c.serial))] } : {};
+      await audit(
+        trx,
+        {
+          actor: actor.name,
+          origin: actor.origin,
+          action: 'device.server.assign',
+          detail: {
+            orgId: org.orgId,
+            server: req.server,
+            assigned: plan.changed.length,
+            unchanged: plan.unchanged.length,
+            ...(req.orders ? { orders: req.orders } : {}),
+            ...serials,
+          },
+          ...(requestId ? { requestId } : {}),
+        },
+        at,
+      );
+      return { ok: true as const, assigned: plan.changed.length, unchanged: plan.unchanged.length, server: req.server };
+    }),
+  );
+}
+
+/**
+ * Each named order with its organisation and the serials it holds live now. The live
+ * lines of the organisation's orders are counted before they are read: orders holding
+ * more devices than one assignment may reach are refused by their count (`liveTotal`),
+ * not after loading every serial.
+ */
+async function ordersOf(trx: Knex, orgPk: number, refs: { supplierId: string; orderNumber: string }[]): Promise<{ orders: OrderForAssignment[]; liveTotal: number }> {
+  const orders: OrderForAssignment[] = [];
+  let liveTotal = 0;
+  for (const [i, ref] of refs.entries()) {
+    const row = (await trx('orders as o')
+      .join('suppliers as s', 's.id', 'o.supplier_pk')
+      .where({ 's.supplier_id': ref.supplierId, 'o.order_number': ref.orderNumber })
+      .first('o.id', 'o.org_pk')) as { id: number; org_pk: number } | undefined;
+    const at = `orders.${i}`;
+    if (!row || row.org_pk !== orgPk) {
+      // Another organisation's order is not looked into: refused like a missing one.
+      orders.push({ ...ref, at, found: row ? { orgPk: row.org_pk, liveSerials: [] } : undefined });
+      continue;
+    }
+    const counted = (await trx('order_lines').where({ order_pk: row.id, status: 'live' }).count({ n: '*' }).first()) as { n: number | string };
+    liveTotal += Number(counted.n);
+    const liveSerials =
+      liveTotal > ASSIGNMENT_LIMITS.maxDevices ? [] : ((await trx('order_lines').where({ order_pk: row.id, status: 'live' }).orderBy('serial').pluck('serial')) as string[]);
+    orders.push({ ...ref, at, found: { orgPk: row.org_pk, liveSerials } });
+  }
+  return { orders, liveTotal };
+}
+
+async function supplierIds(trx: Knex, pks: (number | null)[]): Promise<Map<number, string>> {
+  const wanted = [...new Set(pks.filter((p): p is number => p !== null))];
+  const out = new Map<number, string>();
+  for (const part of chunks(wanted)) {
+    for (const r of (await trx('suppliers').whereIn('id', part).select('id', 'supplier_id')) as { id: number; supplier_id: string }[]) out.set(r.id, r.supplier_id);
+  }
+  return out;
+}

@@ -1,0 +1,150 @@
+// Assigning devices to a device-management server: which devices an organisation may
+// point at a server, and what changes when it does. Plain functions over plain data, like
+// every rule here; src/admin/assignments.ts loads the devices and writes the result.
+//
+// The rule: a device can be assigned by the organisation it is enrolled to, and only
+// while it is enrolled. A pending device is not in the organisation's account yet (it is
+// enrolled, with the family's default server, when the organisation adds its reseller);
+// a returned, voided or released device has left. An assignment is all or nothing: one
+// device that cannot be assigned refuses the whole request, so a caller never has to work
+// out which half of a list went through.
+import type { Device, DeviceEvent, Organisation } from './state.js';
+
+export const ASSIGNMENT_LIMITS = {
+  /** Serials named in one request, and devices one request may reach through orders. */
+  maxDevices: 10_000,
+  /** Orders named in one request. */
+  maxOrders: 100,
+  /** A server's name, as org_default_servers.server and devices.server hold it. */
+  serverChars: 100,
+  /** Refusals listed in one answer; the count says how many there were in all. */
+  maxRefusalsListed: 1000,
+} as const;
+
+/**
+ * The assignment's own codes and messages. (Candidates for src/model/error-codes.ts; kept
+ * here until they move, with the same {name} templates.)
+ */
+export const ASSIGNMENT_CODES = {
+  'GW-AS-4400': '{count} of {total} request entries cannot be assigned to server {server}; nothing was changed.',
+  'GW-AS-4401': 'Device {serial} is not a device of organisation {orgId}.',
+  'GW-AS-4402': 'Device {serial} is {state}: only an enrolled device can be assigned to a server.',
+  'GW-AS-4403': 'Device {serial} is pending until organisation {orgId} adds reseller {supplierId}; assign it once it is enrolled.',
+  'GW-AS-4404': 'Order {supplierId}/{orderNumber} is not an order of organisation {orgId}.',
+  'GW-AS-4405': 'Order {supplierId}/{orderNumber} holds no device now (its devices were returned, voided, removed or released).',
+  'GW-AS-4406': 'Too many devices in one assignment: {count}, at most {max}.',
+} as const;
+
+export type AssignmentCode = keyof typeof ASSIGNMENT_CODES;
+
+export interface AssignmentError {
+  code: AssignmentCode;
+  params: Record<string, string | number>;
+}
+
+export function renderAssignmentError(e: AssignmentError): string {
+  return ASSIGNMENT_CODES[e.code].replace(/\{(\w+)\}/g, (_, name: string) => (e.params[name] === undefined ? '' : String(e.params[name])));
+}
+
+/** One device the request reaches, with where the request named it (serials.3, orders.0). */
+export interface AssignmentCandidate {
+  serial: string;
+  at: string;
+  /** The stored device, or undefined when the gateway does not know the serial. */
+  device: Device | undefined;
+}
+
+export interface AssignmentRefusal {
+  at: string;
+  serial: string | null;
+  error: AssignmentError;
+}
+
+export interface AssignmentPlan {
+  /** Devices whose server changes, with their new server. */
+  changed: Device[];
+  /** Serials already on this server: nothing to write. */
+  unchanged: string[];
+  events: DeviceEvent[];
+}
+
+/** An order named by the request, as found in the organisation (or not). */
+export interface OrderForAssignment {
+  supplierId: string;
+  orderNumber: string;
+  at: string;
+  /** undefined: no such order, or another organisation's (told apart to no one). */
+  found: { orgPk: number; liveSerials: string[] } | undefined;
+}
+
+/** The orders' refusals; an order that may be assigned contributes its live devices. */
+export function checkOrders(org: Organisation, orders: OrderForAssignment[]): AssignmentRefusal[] {
+  const refusals: AssignmentRefusal[] = [];
+  for (const o of orders) {
+    const params = { supplierId: o.supplierId, orderNumber: o.orderNumber, orgId: org.orgId };
+    if (!o.found || o.found.orgPk !== org.pk) refusals.push({ at: o.at, serial: null, error: { code: 'GW-AS-4404', params } });
+    else if (o.found.liveSerials.length === 0) refusals.push({ at: o.at, serial: null, error: { code: 'GW-AS-4405', params } });
+  }
+  return refusals;
+}
+
+/** The limit on devices reached by one request, checked before any device is loaded. */
+export function checkDeviceCount(count: number): AssignmentError | undefined {
+  if (count > ASSIGNMENT_LIMITS.maxDevices) return { code: 'GW-AS-4406', params: { count, max: ASSIGNMENT_LIMITS.maxDevices } };
+  return undefined;
+}
+
+/**
+ * What assigning `candidates` to `server` for `org` changes, or why it cannot. A device
+ * of another organisation and an unknown serial get the same refusal (GW-AS-4401), so an
+ * organisation cannot learn which serials exist elsewhere. `resellerOf` names the
+ * supplier of a pending device, for its refusal.
+ */
+export function planAssignment(
+  org: Organisation,
+  server: string,
+  candidates: AssignmentCandidate[],
+  resellerOf: ReadonlyMap<number, string>,
+): AssignmentPlan | { refusals: AssignmentRefusal[] } {
+  if (server.trim() === '' || server.length > ASSIGNMENT_LIMITS.serverChars) {
+    throw new Error(`invariant: a server name is 1 to ${ASSIGNMENT_LIMITS.serverChars} characters, checked by the caller`);
+  }
+  const refusals: AssignmentRefusal[] = [];
+  const plan: AssignmentPlan = { changed: [], unchanged: [], events: [] };
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    // A serial named twice (or by a serial and its order) is assigned once.
+    if (seen.has(c.serial)) continue;
+    seen.add(c.serial);
+    const d = c.device;
+    if (!d || d.orgPk !== org.pk) {
+      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4401', params: { serial: c.serial, orgId: org.orgId } } });
+      continue;
+    }
+    if (d.state === 'pending') {
+      const supplierId = d.supplierPk === null ? '' : (resellerOf.get(d.supplierPk) ?? '');
+      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4403', params: { serial: c.serial, orgId: org.orgId, supplierId } } });
+      continue;
+    }
+    if (d.state !== 'enrolled') {
+      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4402', params: { serial: c.serial, state: d.state } } });
+      continue;
+    }
+    if (d.server === server) {
+      plan.unchanged.push(c.serial);
+      continue;
+    }
+    plan.changed.push({ ...d, server });
+    plan.events.push({
+      serial: d.serial,
+      kind: 'server-assigned',
+      fromState: d.state,
+      toState: d.state,
+      orgPk: org.pk,
+      supplierPk: d.supplierPk,
+      orderNumber: d.orderNumber,
+      detail: `server ${d.server === null ? '(none)' : JSON.stringify(d.server)} -> ${JSON.stringify(server)}`,
+    });
+  }
+  return refusals.length > 0 ? { refusals } : plan;
+}
