@@ -1,14 +1,20 @@
-// The intake benchmark (`npm run bench`): generates a ship-notice CSV and an X12 856 of
-// N serials (default 1,000,000; `npm run bench -- --serials 100000` for a quick run),
-// ingests each end to end with the CLI into a fresh SQLite database, and in the same run
-// times the sqlite3 command-line tool importing the same serials (CSV) into one table
-// with the serial as primary key. Prints both times, the ratio and the peak RSS.
+// The benchmarks (`npm run bench`): intake, then exports. `--only intake|export` runs one.
+//
+// Intake: generates a ship-notice CSV and an X12 856 of N serials (default 1,000,000;
+// `npm run bench -- --serials 100000` for a quick run), ingests each end to end with the
+// CLI into a fresh SQLite database, and in the same run times the sqlite3 command-line
+// tool importing the same serials (CSV) into one table with the serial as primary key.
+// Prints both times, the ratio and the peak RSS.
+//
+// Export (bench/export.ts): `--devices N` (default 1,000,000) available devices streamed
+// as CSV over HTTP by a gateway child process, its peak RSS against a 100,000-row export.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runExportBench } from './export.js';
 import { REFERENCE_TABLE_SQL, writePurchaseOrders850, writeSeed, writeShipNotices856, writeShipNoticeCsv } from './generate.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -66,9 +72,20 @@ interface Row {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { serials: { type: 'string' }, keep: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { serials: { type: 'string' }, devices: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' } } });
   const serials = values.serials ? Number(values.serials) : 1_000_000;
   if (!Number.isInteger(serials) || serials < 1000 || serials > 10_000_000) throw new Error('--serials must be 1000..10000000');
+  const devices = values.devices ? Number(values.devices) : 1_000_000;
+  if (!Number.isInteger(devices) || devices < 1000 || devices > 10_000_000) throw new Error('--devices must be 1000..10000000');
+  if (values.only !== undefined && values.only !== 'intake' && values.only !== 'export') throw new Error('--only must be intake or export');
+  if (values.only !== 'export') await intakeBench(serials, values.keep === true);
+  if (values.only !== 'intake') {
+    if (values.only !== 'export') process.stdout.write('\n');
+    await runExportBench({ devices, keep: values.keep === true });
+  }
+}
+
+async function intakeBench(serials: number, keep: boolean): Promise<void> {
   checkSqliteCli();
   const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   const rows: Row[] = [];
@@ -103,7 +120,7 @@ async function main(): Promise<void> {
       rows.push({ label: 'X12 856', serials, fileMb: statSync(x856).size / 1048576, gatewayS: g.seconds, referenceS: reference.seconds, rssMb: g.maxRssMb ?? NaN });
     }
   } finally {
-    if (!values.keep) rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
   process.stdout.write('\n| input | serials | file MiB | gateway s | sqlite3 .import s | ratio (target <= 2.0) | gateway peak RSS MiB (target <= 256) |\n|---|---|---|---|---|---|---|\n');
   for (const r of rows) {
