@@ -25,6 +25,10 @@
 // sums each supplier's rows across organisations. A row whose figures are all zero is
 // left out (it adds nothing to any total).
 //
+// Filters: a currency; an organisation (orgId); a set of organisations (orgIds, the set a
+// finance key covers). Given both, the report covers the organisation only if it is in
+// the set. Every filter is a WHERE clause of every query, never a filter after the fact.
+//
 // Mismatches are the ledger's state now (not limited to the period; the currency and
 // organisation filters apply): an order line whose issued entries fall short of its
 // quantity or amount (ordered_not_issued), a code still unredeemed after its download
@@ -43,12 +47,18 @@ import type { CodedError } from '../model/error-codes.js';
 import { chunks } from '../store/chunks.js';
 import { toMinor } from '../store/credit.js';
 import { isPostgres } from '../store/db.js';
+import { MAX_FINANCE_SCOPE_ORGS } from '../store/principal-keys.js';
 
 export const REPORT_LIMITS = {
   /** Longest period, in days (both ends included): ten years and a few leap days. */
   maxPeriodDays: 3660,
   /** Mismatches listed per kind; mismatchCounts has the full counts. */
   maxMismatchesListed: 1000,
+  /**
+   * Organisations in one orgIds filter: as many as a finance key may cover. They are bound once per query, well under the bound
+   * parameters SQLite (32766) and PostgreSQL (65535) allow.
+   */
+  maxOrgIds: MAX_FINANCE_SCOPE_ORGS,
 } as const;
 
 export interface ReportRequest {
@@ -57,6 +67,8 @@ export interface ReportRequest {
   to: string;
   currency?: string;
   orgId?: string;
+  /** Only these organisations (a limited finance key's set); unknown ids are refused. */
+  orgIds?: readonly string[];
 }
 
 export interface SupplierFigures {
@@ -144,7 +156,8 @@ export type MismatchKind = Mismatch['kind'];
 
 export interface CreditReport {
   period: { from: string; to: string };
-  filters: { currency: string | null; orgId: string | null };
+  /** orgIds: the organisations the report was limited to (sorted), null when it was not. */
+  filters: { currency: string | null; orgId: string | null; orgIds: string[] | null };
   generatedAt: string;
   currencies: CurrencySection[];
   /** At most REPORT_LIMITS.maxMismatchesListed of each kind. */
@@ -251,11 +264,14 @@ function pkOf(value: unknown): number {
 interface Scope {
   currency: string | null;
   orgPk: number | null;
+  /** null: no set given; [] covers nothing. */
+  orgPks: number[] | null;
 }
 
 function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, currencyColumn: string, orgColumn: string): T {
   if (scope.currency !== null) q.where(currencyColumn, scope.currency);
   if (scope.orgPk !== null) q.where(orgColumn, scope.orgPk);
+  if (scope.orgPks !== null) q.whereIn(orgColumn, scope.orgPks);
   return q;
 }
 
@@ -541,6 +557,9 @@ function buildSections(
 export async function creditReport(db: Knex, req: ReportRequest, now: Date = new Date()): Promise<ReportResult> {
   const period = parseReportPeriod(req);
   if (!period.ok) return period;
+  const orgIds = req.orgIds === undefined ? null : [...new Set(req.orgIds)].sort();
+  // A caller's bug, not a request to answer: a finance key never covers more.
+  if (orgIds !== null && orgIds.length > REPORT_LIMITS.maxOrgIds) throw new Error(`creditReport: ${orgIds.length} organisations in orgIds, at most ${REPORT_LIMITS.maxOrgIds}`);
   const run = async (trx: Knex): Promise<ReportResult> => {
     let orgPk: number | null = null;
     if (req.orgId !== undefined) {
@@ -548,7 +567,18 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
       if (!org) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
       orgPk = pkOf(org.id);
     }
-    const scope: Scope = { currency: req.currency ?? null, orgPk };
+    let setPks: number[] | null = null;
+    if (orgIds !== null) {
+      const found = new Map<string, number>();
+      for (const part of chunks(orgIds)) {
+        const rows = (await trx('organisations').whereIn('org_id', part).select('id', 'org_id')) as { id: unknown; org_id: string }[];
+        for (const r of rows) found.set(r.org_id, pkOf(r.id));
+      }
+      const unknown = orgIds.find((id) => !found.has(id));
+      if (unknown !== undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: unknown.slice(0, 60) } } };
+      setPks = orgIds.map((id) => found.get(id)!);
+    }
+    const scope: Scope = { currency: req.currency ?? null, orgPk, orgPks: setPks };
     const acc = new Accumulator();
     await sumFlowsAndPositions(trx, scope, period.fromAt, period.toAt, acc);
     const orgPks = new Set<number>();
@@ -568,7 +598,7 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
       ok: true,
       report: {
         period: { from: req.from, to: req.to },
-        filters: { currency: req.currency ?? null, orgId: req.orgId ?? null },
+        filters: { currency: req.currency ?? null, orgId: req.orgId ?? null, orgIds },
         generatedAt: now.toISOString(),
         currencies: buildSections(acc, orgNames, supplierNames),
         mismatches: [...notIssued.listed, ...pastWindow.listed, ...balances.listed],

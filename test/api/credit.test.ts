@@ -239,7 +239,7 @@ describe(`volume credit API (${databaseKind()})`, function () {
       expectCodedError(await redeem('00000-00000-00000-00000', 'redeem-unknown'), 404, 'GW-CR-7020');
     });
 
-    it('the envelope: unknown keys and non-objects 400, missing fields 422, no Idempotency-Key 400 GW-CR-7030', async function () {
+    it('the envelope: unknown keys and non-objects 400, missing fields 422, no Idempotency-Key 400 GW-CR-7030, too large 413, not JSON 415', async function () {
       expectCodedError(
         await request('POST', '/v1/credit/redemptions', { json: { code: codes[1]!.code, location: 'Tokyo HQ', currency: 'JPY', extra: 1 }, idempotencyKey: 'env-1' }),
         400,
@@ -249,7 +249,9 @@ describe(`volume credit API (${databaseKind()})`, function () {
       expectCodedError(await request('POST', '/v1/credit/redemptions', { body: '{"code":', headers: { 'content-type': 'application/json' }, idempotencyKey: 'env-3' }), 400, 'GW-CR-7006');
       expectCodedError(await request('POST', '/v1/credit/redemptions', { json: { code: codes[1]!.code, location: 'Tokyo HQ' }, idempotencyKey: 'env-4' }), 422, 'GW-CR-7006');
       expectCodedError(await request('POST', '/v1/credit/redemptions', { json: { code: codes[1]!.code, location: 'Tokyo HQ', currency: 'JPY' } }), 400, 'GW-CR-7030');
-      expectCodedError(await request('POST', '/v1/credit/redemptions', { body: 'x'.repeat(70 * 1024), headers: { 'content-type': 'application/json' }, idempotencyKey: 'env-5' }), 413, 'GW-CR-7006');
+      // Size and content type are checked before the body is read, with the /v1 codes.
+      expectCodedError(await request('POST', '/v1/credit/redemptions', { body: 'x'.repeat(70 * 1024), headers: { 'content-type': 'application/json' }, idempotencyKey: 'env-5' }), 413, 'GW-API-4130');
+      expectCodedError(await request('POST', '/v1/credit/redemptions', { body: 'code=x', headers: { 'content-type': 'application/x-www-form-urlencoded' }, idempotencyKey: 'env-6' }), 415, 'GW-API-4150');
     });
   });
 
@@ -347,7 +349,7 @@ describe(`volume credit API (${databaseKind()})`, function () {
       const r = await request('GET', `/v1/reports/credit?from=${from}&to=${to}`, { key: financeKey });
       expect(r.status, r.text).to.equal(200);
       expect(r.body.period).to.deep.equal({ from, to });
-      expect(r.body.filters).to.deep.equal({ currency: null, orgId: null });
+      expect(r.body.filters).to.deep.equal({ currency: null, orgId: null, orgIds: null });
       const jpy = r.body.currencies.find((c: { currency: string }) => c.currency === 'JPY');
       expect(jpy, r.text).to.not.equal(undefined);
       const org = jpy.organisations.find((o: { orgId: string }) => o.orgId === '30411');

@@ -10,6 +10,7 @@ import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { KEY_A, KEY_B, startGateway } from '../support/http.js';
+import { makeKey } from '../support/api.js';
 import { SAMPLE_CSV, tempDir } from '../intake/support.js';
 
 interface Reply {
@@ -139,9 +140,10 @@ describe(`document upload API (${databaseKind()})`, function () {
   });
 
   it('no key: 401 with a coded JSON error', async function () {
-    expectCodedError(await upload(sample, 'nokey.csv', { key: null }), 401, 'GRX-50001');
-    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: null }), 401, 'GRX-50001');
-    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: 'gwk_not_a_key' }), 401, 'GRX-50001');
+    // The /v1 code of every route (the reseller API keeps the protocol's GRX-50001).
+    expectCodedError(await upload(sample, 'nokey.csv', { key: null }), 401, 'GW-AUTH-401');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: null }), 401, 'GW-AUTH-401');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: 'gwk_not_a_key' }), 401, 'GW-AUTH-401');
   });
 
   it("another reseller's key: 404 exactly as for a document that does not exist (existence is not revealed)", async function () {
@@ -151,9 +153,46 @@ describe(`document upload API (${databaseKind()})`, function () {
     const missingId = 'doc_00000000-0000-0000-0000-000000000000';
     const missing = await request('GET', `/v1/documents/${missingId}`, { key: KEY_B });
     expectCodedError(missing, 404, 'GW-DOC-6012');
-    expect(theirs.text.replace(firstId, 'ID')).to.equal(missing.text.replace(missingId, 'ID'));
+    // The same answer but for the id (and the request id each answer carries).
+    const sameness = (r: Reply, id: string) => ({ ...r.body.error, message: r.body.error.message.replace(id, 'ID'), requestId: undefined });
+    expect(sameness(theirs, firstId)).to.deep.equal(sameness(missing, missingId));
+    expect(theirs.body.error.requestId).to.equal(theirs.headers.get('x-request-id'));
     expectCodedError(await request('GET', `/v1/documents/${firstId}/ack`, { key: KEY_B }), 404, 'GW-DOC-6012');
     expectCodedError(await request('POST', `/v1/documents/${firstId}/replay`, { key: KEY_B }), 404, 'GW-DOC-6012');
+  });
+
+  it('an operator reads any document and its ack; it uploads and replays none', async function () {
+    const { key: operator } = await makeKey(t.db, 'operator');
+    const asReseller = await request('GET', `/v1/documents/${firstId}`);
+    const asOperator = await request('GET', `/v1/documents/${firstId}`, { key: operator });
+    expect(asOperator.status, asOperator.text).to.equal(200);
+    expect(asOperator.body).to.deep.equal(asReseller.body);
+    const ack = await request('GET', `/v1/documents/${firstId}/ack?kind=csv`, { key: operator });
+    expect(ack.status, ack.text).to.equal(200);
+    expect(ack.text).to.equal((await request('GET', `/v1/documents/${firstId}/ack`)).text);
+    expectCodedError(await request('GET', '/v1/documents/doc_00000000-0000-0000-0000-000000000000', { key: operator }), 404, 'GW-DOC-6012');
+    const upload403 = await upload(sample, 'operator.csv', { key: operator });
+    expectCodedError(upload403, 403, 'GW-AUTH-403');
+    expect(upload403.body.error.message).to.match(/reseller key.*operator key/);
+    expectCodedError(await request('POST', `/v1/documents/${firstId}/replay`, { key: operator }), 403, 'GW-AUTH-403');
+  });
+
+  it('organisation admin and finance keys read no documents: 403', async function () {
+    const { key: orgAdmin } = await makeKey(t.db, 'org_admin', { orgId: '19827' });
+    const { key: finance } = await makeKey(t.db, 'finance');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}`, { key: orgAdmin }), 403, 'GW-AUTH-403');
+    expectCodedError(await request('GET', `/v1/documents/${firstId}/ack`, { key: finance }), 403, 'GW-AUTH-403');
+  });
+
+  it('parameters are checked: an unknown ack kind or parameter 400 GW-API-4001; a kind the document lacks 404', async function () {
+    const kind = await request('GET', `/v1/documents/${firstId}/ack?kind=pdf`);
+    expectCodedError(kind, 400, 'GW-API-4001');
+    expect(kind.body.error.details).to.deep.equal([{ in: 'query', path: 'kind', message: 'must be equal to one of the allowed values' }]);
+    expectCodedError(await request('GET', `/v1/documents/${firstId}/ack?format=csv`), 400, 'GW-API-4001');
+    expectCodedError(await request('GET', `/v1/documents/${'d'.repeat(49)}`), 400, 'GW-API-4001');
+    const none = await request('GET', `/v1/documents/${firstId}/ack?kind=997`);
+    expectCodedError(none, 404, 'GW-DOC-6012');
+    expect(none.body.error.message).to.include('no 997 acknowledgement');
   });
 
   it('X-Gateway-Mapping naming an unknown mapping: 422 with GW-DOC-6005', async function () {

@@ -204,7 +204,7 @@ describe(`credit report (${databaseKind()})`, function () {
       const to = dayAfterToday();
       const r = await report(t.db, { from: '2025-01-01', to });
       expect(r.period).to.deep.equal({ from: '2025-01-01', to });
-      expect(r.filters).to.deep.equal({ currency: null, orgId: null });
+      expect(r.filters).to.deep.equal({ currency: null, orgId: null, orgIds: null });
       expect(r.currencies.map((c) => c.currency)).to.deep.equal(['JPY', 'USD']);
 
       const jpy = section(r, 'JPY');
@@ -292,12 +292,12 @@ describe(`credit report (${databaseKind()})`, function () {
     it('filters: currency, organisation, both; an organisation in two currencies is never summed across them', async () => {
       const to = dayAfterToday();
       const jpy = await report(t.db, { from: '2025-01-01', to, currency: 'JPY' });
-      expect(jpy.filters).to.deep.equal({ currency: 'JPY', orgId: null });
+      expect(jpy.filters).to.deep.equal({ currency: 'JPY', orgId: null, orgIds: null });
       expect(jpy.currencies.map((c) => c.currency)).to.deep.equal(['JPY']);
       expect(section(jpy, 'JPY').totals.ordered).to.equal('63777');
 
       const fabrikam = await report(t.db, { from: '2025-01-01', to, orgId: '30411' });
-      expect(fabrikam.filters).to.deep.equal({ currency: null, orgId: '30411' });
+      expect(fabrikam.filters).to.deep.equal({ currency: null, orgId: '30411', orgIds: null });
       expect(fabrikam.currencies.map((c) => c.currency)).to.deep.equal(['JPY', 'USD']);
       // 63777 yen and 5 dollars: two sections, each its own currency's, no grand total.
       expect(section(fabrikam, 'JPY').totals.ordered).to.equal('63777');
@@ -320,6 +320,36 @@ describe(`credit report (${databaseKind()})`, function () {
       expect(unknownCurrency.ok ? null : unknownCurrency.error.code).to.equal('GW-CR-7001');
       const badPeriod = await creditReport(t.db, { from: '2025-02-01', to: '2025-01-31' });
       expect(badPeriod.ok ? null : badPeriod.error.code).to.equal('GW-CR-7035');
+    });
+
+    it('orgIds (a finance key\'s set): exactly those organisations, in SQL; with orgId, their intersection', async () => {
+      const to = dayAfterToday();
+      const all = await report(t.db, { from: '2025-01-01', to });
+      const fabrikam = await report(t.db, { from: '2025-01-01', to, orgId: '30411' });
+      const northwind = await report(t.db, { from: '2025-01-01', to, orgId: '19827' });
+
+      const justFabrikam = await report(t.db, { from: '2025-01-01', to, orgIds: ['30411'] });
+      expect(justFabrikam.filters).to.deep.equal({ currency: null, orgId: null, orgIds: ['30411'] });
+      expect(justFabrikam.currencies).to.deep.equal(fabrikam.currencies);
+
+      // Both organisations with credit, named out of order: the whole ledger, the set sorted.
+      const both = await report(t.db, { from: '2025-01-01', to, orgIds: ['30411', '19827', '30411'] });
+      expect(both.filters.orgIds).to.deep.equal(['19827', '30411']);
+      expect(both.currencies).to.deep.equal(all.currencies);
+
+      // 55120 holds no credit: the set adds nothing; 30411's yen and dollars are left out.
+      const withEmpty = await report(t.db, { from: '2025-01-01', to, orgIds: ['55120', '19827'] });
+      expect(withEmpty.currencies.map((c) => c.currency)).to.deep.equal(['USD']);
+      expect(withEmpty.currencies).to.deep.equal(northwind.currencies);
+      expect(section(withEmpty, 'USD').totals.ordered).to.equal('180.03');
+
+      expect((await report(t.db, { from: '2025-01-01', to, orgIds: [] })).currencies).to.deep.equal([]);
+      const inSet = await report(t.db, { from: '2025-01-01', to, orgId: '30411', orgIds: ['19827', '30411'] });
+      expect(inSet.currencies).to.deep.equal(fabrikam.currencies);
+      expect((await report(t.db, { from: '2025-01-01', to, orgId: '30411', orgIds: ['19827'] })).currencies).to.deep.equal([]);
+
+      const unknown = await creditReport(t.db, { from: '2025-01-01', to, orgIds: ['19827', '99999'] });
+      expect(unknown).to.deep.equal({ ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: '99999' } } });
     });
 
     it('CSV of the figures: header, levels in order, amounts with their currency\'s decimals, CRLF', async () => {
@@ -395,6 +425,8 @@ describe(`credit report (${databaseKind()})`, function () {
       // Filters apply to mismatches too.
       expect((await report(t.db, { from: '2025-01-01', to: to(), currency: 'USD' })).mismatchCounts.balance_mismatch).to.equal(0);
       expect((await report(t.db, { from: '2025-01-01', to: to(), orgId: '19827' })).mismatchCounts.balance_mismatch).to.equal(0);
+      expect((await report(t.db, { from: '2025-01-01', to: to(), orgIds: ['19827', '55120'] })).mismatchCounts.balance_mismatch).to.equal(0);
+      expect((await report(t.db, { from: '2025-01-01', to: to(), orgIds: ['19827', '30411'] })).mismatchCounts.balance_mismatch).to.equal(1);
       const csv = creditMismatchesCsv(r).split('\r\n');
       expect(csv[1]).to.equal(
         `balance_mismatch,JPY,30411,,,,,${account.account_id},Tokyo HQ,900,901,"Account ${account.account_id} (organisation 30411, location Tokyo HQ) holds 901 JPY, but its entries sum to 900 JPY."`,
@@ -529,7 +561,7 @@ describe(`credit report (${databaseKind()})`, function () {
       const zeroUsd = fig(['0.00', '0.00', '0.00', '-12.50', '0.00', '0.00', '0.00', '12.50']);
       const r: CreditReport = {
         period: { from: '2026-01-01', to: '2026-01-31' },
-        filters: { currency: null, orgId: null },
+        filters: { currency: null, orgId: null, orgIds: null },
         generatedAt: '2026-02-01T00:00:00.000Z',
         currencies: [{ currency: 'USD', minorUnit: 2, totals: zeroUsd, suppliers: [], organisations: [{ orgId: '19827', name: '-Northwind', ...zeroUsd, suppliers: [] }] }],
         mismatches: [],

@@ -13,8 +13,9 @@ import type { Knex } from 'knex';
 import type { GatewayConfig } from '../../config.js';
 import type { Logger } from '../../log/logger.js';
 import { resellerApi } from './reseller-api.js';
-import { documentsApi } from './documents.js';
-import { creditApi } from './credit.js';
+import { documentRoutes } from './documents.js';
+import { creditRoutes } from './credit.js';
+import { RESELLER_ERROR_SCHEMA, resellerOpenApiRoutes } from './reseller-openapi.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
 import { creditSettingsFrom } from '../../credit/defaults.js';
@@ -106,6 +107,8 @@ export function createApp(
 
   const top = new ApiRouter(db, auth, logger);
   const v1 = new ApiRouter(db, auth, logger);
+  documentRoutes(v1, deps);
+  creditRoutes(v1, deps);
   ordersRoutes(v1, deps);
   devicesRoutes(v1, deps);
   exportsRoutes(v1, deps);
@@ -114,6 +117,8 @@ export function createApp(
   const mounted: MountedRoutes[] = [
     { base: '', routes: top.routes },
     { base: '/v1', routes: v1.routes },
+    // Documentation only: reseller-api.ts answers these, in the protocol's own envelopes.
+    { base: RESELLER_API_BASE, routes: resellerOpenApiRoutes(config.limits), errorSchema: RESELLER_ERROR_SCHEMA },
   ];
   const openApi = () =>
     buildOpenApi(
@@ -134,29 +139,6 @@ export function createApp(
       requireClientCertificate: config.tls?.requireClientCertificate ?? false,
       ...config.limits,
     }),
-  );
-
-  app.use(
-    '/v1',
-    documentsApi(
-      { db, mappings: deps.mappings, limits: config.intake, credit },
-      {
-        tls: config.tls !== null,
-        requireClientCertificate: config.tls?.requireClientCertificate ?? false,
-        spoolDir: config.intake.spoolDir,
-        maxItemsListed: 1000,
-      },
-      logger,
-    ),
-  );
-
-  app.use(
-    '/v1',
-    creditApi(
-      { db, credit, spoolDir: config.intake.spoolDir, maxPurchaseRows: config.credit.maxPurchaseRows },
-      { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false },
-      logger,
-    ),
   );
 
   app.use('/v1', v1.router);

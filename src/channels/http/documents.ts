@@ -1,34 +1,39 @@
 // Document upload over HTTP: a partner posts a file's raw bytes, and reads back the
-// document's status, errors and acknowledgements.
-//   POST /v1/documents                 raw body; X-Gateway-Mapping, X-File-Name optional
-//   GET  /v1/documents/:id             status, summary, items, errors
-//   GET  /v1/documents/:id/ack         the acknowledgement (?kind=csv|json|997|855)
-//   POST /v1/documents/:id/replay      run a rejected document again (after a correction)
-// The partner is the authenticated reseller (API key or client certificate); a partner
-// sees only its own documents.
+// document's status, errors and acknowledgements. Routes on /v1, declared as data
+// (api/route.ts) so that /openapi.json documents them and ajv checks their parameters:
+//   POST /v1/documents                 raw body; X-Gateway-Mapping, X-File-Name optional   reseller
+//   GET  /v1/documents/{id}            status, summary, items, errors                     reseller (own), operator (any)
+//   GET  /v1/documents/{id}/ack        the acknowledgement (?kind=csv|json|997|855)       reseller (own), operator (any)
+//   POST /v1/documents/{id}/replay     run a rejected document again (after a correction) reseller (own)
+// The partner is the authenticated reseller (API key or client certificate). A reseller
+// sees only its own documents: another partner's is answered exactly like a missing one.
+// An operator reads any document, and replays none: a replay acts as the partner.
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
-import type { Knex } from 'knex';
-import type { Supplier } from '../../domain/state.js';
-import type { Logger } from '../../log/logger.js';
+import type { Response } from 'express';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { documentAck, type Ack } from '../../intake/acks.js';
+import { documentAck } from '../../intake/acks.js';
 import { IntakeError, ingestFile, replayDocument, ReplayRefused, type IntakeDeps } from '../../intake/ingest.js';
 import { writeContentToFile } from '../../intake/spool.js';
 import { findDocument, type DocumentRow } from '../../store/documents.js';
 import { documentView } from '../../intake/view.js';
 import type { IngestResult } from '../../intake/types.js';
-import { authenticate, type AuthSettings } from './auth.js';
+import type { ApiRouter, JsonSchema, RouteContext } from './api/route.js';
+import type { ApiDeps } from './api/deps.js';
+import { sendHttpError, type Principal } from './principal.js';
 
-export interface DocumentsSettings extends AuthSettings {
-  spoolDir: string;
-  /** Items listed in GET /v1/documents/:id; the rest are counted in the summary. */
-  maxItemsListed: number;
-}
+export const DOCUMENT_LIMITS = {
+  /** Items listed in GET /v1/documents/{id}; the rest are counted (itemsTotal). */
+  maxItemsListed: 1000,
+  /** A document id is "doc_" and a UUID (40 characters); a little room, no more. */
+  documentIdChars: 48,
+  /** X-File-Name and X-Gateway-Mapping: names, not payloads. */
+  fileNameChars: 200,
+  mappingIdChars: 100,
+} as const;
 
 const STATUS_FOR_RESULT: Record<IngestResult['status'], number> = {
   applied: 201,
@@ -38,125 +43,357 @@ const STATUS_FOR_RESULT: Record<IngestResult['status'], number> = {
   duplicate: 409,
 };
 
-function sendError(res: Response, status: number, error: CodedError): void {
-  res.status(status).json({ error: { code: error.code, message: renderMessage(error) } });
-}
-
 const SAFE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
 
-export function documentsApi(deps: IntakeDeps, settings: DocumentsSettings, logger: Logger): express.Router {
-  const router = express.Router();
-  const db: Knex = deps.db;
+/** Content types a partner's client sends; the format is detected from the bytes, whatever is declared. */
+const UPLOAD_CONTENT_TYPES = ['text/csv', 'application/xml', 'text/xml', 'application/json', 'application/edi-x12', 'text/plain', 'application/octet-stream'];
 
-  async function partner(req: Request, res: Response): Promise<Supplier | undefined> {
-    const auth = await authenticate(db, req, settings);
-    if ('error' in auth) {
-      sendError(res, 401, auth.error);
-      return undefined;
-    }
-    res.locals.reseller = auth.supplier.supplierId;
-    return auth.supplier;
-  }
+function sendCoded(res: Response, status: number, error: CodedError): void {
+  sendHttpError(res, status, error.code, renderMessage(error));
+}
 
-  async function ownDocument(req: Request, res: Response, supplier: Supplier): Promise<DocumentRow | undefined> {
-    const id = String(req.params.id ?? '');
-    const doc = id.length <= 48 ? await findDocument(db, id) : undefined;
-    // Another partner's document is answered exactly like a missing one.
-    if (!doc || doc.supplier_pk !== supplier.pk) {
-      sendError(res, 404, { code: 'GW-DOC-6012', params: { documentId: id.slice(0, 48) } });
+// ---------------------------------------------------------------------------------------
+// Schemas of the answers
+
+const str: JsonSchema = { type: 'string' };
+const nullableStr: JsonSchema = { type: ['string', 'null'] };
+const count: JsonSchema = { type: 'integer', minimum: 0 };
+
+const DOCUMENT_ID: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: DOCUMENT_LIMITS.documentIdChars,
+  description: 'The document id ("doc_" and a UUID) that the upload answered.',
+  examples: ['doc_0b7f3c1e-2d4a-4c8e-9f10-5a6b7c8d9e0f'],
+};
+
+/** A coded error of a document, a line or a device, with its message in words. */
+const DOCUMENT_ERROR: JsonSchema = {
+  type: 'object',
+  required: ['code', 'message'],
+  additionalProperties: false,
+  properties: {
+    code: { type: 'string', description: 'A code of the catalogue: DEP-ERR-*, GW-DOC-*, GW-MAP-*, ...' },
+    message: str,
+    params: { type: 'object', description: 'The values the message was made from (at: where in the file).' },
+    unit: { type: 'string', description: 'The unit of the document the error belongs to (an X12 set, a file).' },
+  },
+};
+
+const SUMMARY: JsonSchema = {
+  type: 'object',
+  required: ['purchaseOrders', 'shipNotices', 'devices'],
+  additionalProperties: false,
+  description: 'What the document held and what became of its devices (the last three once processed).',
+  properties: {
+    purchaseOrders: count,
+    shipNotices: count,
+    devices: count,
+    devicesEnrolled: count,
+    devicesRefused: count,
+    devicesAwaiting: count,
+  },
+};
+
+const LINKS: JsonSchema = {
+  type: 'object',
+  required: ['self', 'ack'],
+  additionalProperties: false,
+  properties: { self: str, ack: str },
+};
+
+const INGEST_STATUS: JsonSchema = { enum: ['applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] };
+
+/** What an upload or a replay answers: the pipeline's result, and where to read more. */
+const INGEST_RESULT: JsonSchema = {
+  type: 'object',
+  required: ['documentId', 'status', 'format', 'mappingId', 'sha256', 'summary', 'errors', 'links'],
+  additionalProperties: false,
+  properties: {
+    documentId: DOCUMENT_ID,
+    status: INGEST_STATUS,
+    duplicateOf: { ...DOCUMENT_ID, description: 'For a duplicate: the document that was received first.' },
+    format: { type: 'string', description: 'csv, xml, x12 or json, as detected.' },
+    mappingId: nullableStr,
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    summary: SUMMARY,
+    errors: { type: 'array', items: DOCUMENT_ERROR },
+    links: LINKS,
+  },
+};
+
+const ITEM: JsonSchema = {
+  type: 'object',
+  required: ['item', 'kind', 'unit', 'orderNumber', 'deliveryNumber', 'at', 'status', 'devices', 'devicesRefused', 'outcome'],
+  additionalProperties: false,
+  properties: {
+    item: { type: 'integer', minimum: 1, description: 'Position in the document, from 1.' },
+    kind: { enum: ['purchaseOrder', 'shipNotice'] },
+    unit: nullableStr,
+    orderNumber: str,
+    deliveryNumber: nullableStr,
+    at: { type: 'string', description: 'Where in the file: "line 3", "ST 0001", ...' },
+    status: { enum: ['open', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected'] },
+    devices: count,
+    devicesRefused: count,
+    outcome: { type: ['object', 'null'], description: 'What applying the item did (order status, credit), or why it was refused.' },
+  },
+};
+
+const DOCUMENT_VIEW: JsonSchema = {
+  type: 'object',
+  required: [
+    'documentId',
+    'status',
+    'channel',
+    'fileName',
+    'format',
+    'mappingId',
+    'sha256',
+    'sizeBytes',
+    'actor',
+    'receivedAt',
+    'processedAt',
+    'replays',
+    'summary',
+    'errors',
+    'items',
+    'itemsListed',
+    'itemsTotal',
+    'links',
+  ],
+  additionalProperties: false,
+  properties: {
+    documentId: DOCUMENT_ID,
+    status: { enum: ['processing', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] },
+    channel: { enum: ['http', 'sftp', 'cli'] },
+    fileName: str,
+    format: str,
+    mappingId: nullableStr,
+    sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+    sizeBytes: count,
+    actor: { type: 'string', description: 'Who sent it: reseller:16FCE4A0, sftp:<mailbox>, cli.' },
+    receivedAt: str,
+    processedAt: nullableStr,
+    replays: count,
+    summary: SUMMARY,
+    errors: { type: 'array', items: DOCUMENT_ERROR },
+    items: { type: 'array', maxItems: DOCUMENT_LIMITS.maxItemsListed, items: ITEM },
+    itemsListed: count,
+    itemsTotal: count,
+    links: LINKS,
+  },
+};
+
+const ID_PARAM = { id: DOCUMENT_ID };
+
+const MAPPING_HEADER = {
+  description: 'The mapping to read the file with (mappings/*.json); absent: the partner\'s one mapping for the detected format. An unknown one rejects the document with GW-DOC-6005.',
+  schema: { type: 'string', minLength: 1, maxLength: DOCUMENT_LIMITS.mappingIdChars },
+};
+
+// ---------------------------------------------------------------------------------------
+// Routes
+
+export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
+  const { db } = deps;
+  const intake: IntakeDeps = { db, mappings: deps.mappings, limits: deps.config.intake, credit: deps.credit };
+  const spoolDir = deps.config.intake.spoolDir;
+  const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
+
+  /**
+   * The document the caller may read: a reseller its own, an operator any. Another
+   * partner's document is answered exactly like a missing one.
+   */
+  async function visibleDocument(ctx: RouteContext): Promise<DocumentRow | undefined> {
+    const id = ctx.params.id ?? '';
+    const doc = await findDocument(db, id);
+    if (!doc || !mayRead(ctx.principal, doc)) {
+      sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: id.slice(0, DOCUMENT_LIMITS.documentIdChars) } });
       return undefined;
     }
     return doc;
   }
 
-  router.post('/documents', async (req, res) => {
-    const supplier = await partner(req, res);
-    if (!supplier) return;
-    const declared = Number(req.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > deps.limits.maxDocumentBytes) {
-      return sendError(res, 413, { code: 'GW-DOC-6002', params: { size: declared, max: deps.limits.maxDocumentBytes } });
-    }
-    const fileName = req.get('x-file-name') ?? `upload-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    if (!SAFE_NAME.test(fileName)) {
-      return sendError(res, 400, { code: 'GW-DOC-6009', params: { at: 'X-File-Name', detail: 'letters, digits, dot, dash and underscore only, at most 200' } });
-    }
-    const mappingId = req.get('x-gateway-mapping') ?? undefined;
-    mkdirSync(settings.spoolDir, { recursive: true });
-    const path = join(settings.spoolDir, `http-${randomUUID()}`);
-    try {
-      // Spool to disk with a running size check: memory stays flat whatever the upload.
-      let received = 0;
-      const limit = deps.limits.maxDocumentBytes;
-      const tooBig = new Error('too big');
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > limit) req.destroy(tooBig);
-      });
+  api.route(
+    {
+      method: 'post',
+      path: '/documents',
+      operationId: 'uploadDocument',
+      summary: 'Uploading a document',
+      description:
+        'A partner file (CSV, XML, X12 or JSON) as raw bytes, spooled to disk and run through intake: 201 applied (refused devices are listed), ' +
+        '202 ship notices waiting for their order, 409 the same bytes were received before, 422 rejected with coded errors naming the line. ' +
+        `Larger than ${maxDocumentBytes} bytes: 413 GW-DOC-6002.`,
+      tag: 'Documents',
+      roles: ['reseller'],
+      headers: {
+        'X-File-Name': {
+          description: 'The name the file is known by in errors and acks: letters, digits, dot, dash and underscore, at most 200 (else 400 GW-DOC-6009). Default upload-<time>.',
+          schema: { type: 'string', pattern: SAFE_NAME.source },
+        },
+        'X-Gateway-Mapping': MAPPING_HEADER,
+      },
+      body: { kind: 'stream', contentTypes: UPLOAD_CONTENT_TYPES, description: 'The file as it is; its format is detected from the bytes.', maxBytes: maxDocumentBytes },
+      responses: {
+        201: { description: 'Applied (status applied or applied_with_errors).', schema: INGEST_RESULT },
+        202: { description: 'Ship notices wait for their order (status awaiting_order); the rest applied.', schema: INGEST_RESULT },
+        409: { description: 'A duplicate: these bytes were received before (duplicateOf); nothing applied.', schema: INGEST_RESULT },
+        422: { description: 'Rejected: nothing applied; errors say why, by line.', schema: INGEST_RESULT },
+      },
+    },
+    async ({ req, res, principal }) => {
+      const supplier = resellerOf(principal);
+      const declared = Number(req.get('content-length') ?? NaN);
+      if (Number.isFinite(declared) && declared > maxDocumentBytes) {
+        return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: declared, max: maxDocumentBytes } });
+      }
+      const fileName = req.get('x-file-name') ?? `upload-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      if (!SAFE_NAME.test(fileName)) {
+        return sendCoded(res, 400, { code: 'GW-DOC-6009', params: { at: 'X-File-Name', detail: 'letters, digits, dot, dash and underscore only, at most 200' } });
+      }
+      const mappingId = req.get('x-gateway-mapping') ?? undefined;
+      mkdirSync(spoolDir, { recursive: true });
+      const path = join(spoolDir, `http-${randomUUID()}`);
       try {
-        await pipeline(req, createWriteStream(path));
+        // Spooled to disk with a running size check: memory stays flat whatever the upload.
+        let received = 0;
+        req.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxDocumentBytes) req.destroy(new Error('too big'));
+        });
+        try {
+          await pipeline(req, createWriteStream(path));
+        } catch (err) {
+          if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
+          throw err;
+        }
+        const result = await ingestFile(intake, {
+          partnerId: supplier.supplierId,
+          channel: 'http',
+          fileName,
+          path,
+          actor: `reseller:${supplier.supplierId}`,
+          ...(mappingId ? { mappingId } : {}),
+        });
+        api.log(res, 'document received', { documentId: result.documentId, partner: supplier.supplierId, status: result.status, format: result.format });
+        res.status(STATUS_FOR_RESULT[result.status]).json(withLinks(result));
       } catch (err) {
-        if (received > limit) return sendError(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: limit } });
+        if (err instanceof IntakeError) return sendCoded(res, 400, { code: 'GW-DOC-6005', params: { detail: err.message } });
+        throw err;
+      } finally {
+        rmSync(path, { force: true });
+      }
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/documents/{id}',
+      operationId: 'getDocument',
+      summary: 'Reading a document',
+      description: `Status, summary, coded errors and items (at most ${DOCUMENT_LIMITS.maxItemsListed} listed; itemsTotal counts them all). A reseller reads its own documents, an operator any; anything else is 404 GW-DOC-6012.`,
+      tag: 'Documents',
+      roles: ['reseller', 'operator'],
+      params: ID_PARAM,
+      responses: { 200: { description: 'The document.', schema: DOCUMENT_VIEW } },
+    },
+    async (ctx) => {
+      const doc = await visibleDocument(ctx);
+      if (!doc) return;
+      const view = await documentView(db, doc.document_id, DOCUMENT_LIMITS.maxItemsListed);
+      // Deleted between the two reads: answered as missing.
+      if (!view) return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: doc.document_id } });
+      ctx.res.json({ ...view, links: links(doc.document_id) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/documents/{id}/ack',
+      operationId: 'getDocumentAck',
+      summary: "Reading a document's acknowledgement",
+      description:
+        'The acknowledgement as a file, in the form its mapping asks for: a CSV ack (text/csv), the JSON report (application/json), or X12 997/855 text. ' +
+        'Without kind, the first the document has. A kind the document has none of: 404 GW-DOC-6012.',
+      tag: 'Documents',
+      roles: ['reseller', 'operator'],
+      params: ID_PARAM,
+      query: { kind: { enum: ['csv', 'json', '997', '855'], description: 'Which acknowledgement: csv, json, 997 or 855.' } },
+      responses: {
+        200: {
+          description: 'The acknowledgement file (Content-Disposition names it).',
+          contentType: 'text/csv',
+          schema: { type: 'string' },
+          alternatives: [
+            { contentType: 'application/json', schema: { type: 'object' } },
+            { contentType: 'application/edi-x12', schema: { type: 'string' } },
+          ],
+          headers: { 'Content-Disposition': { description: 'attachment; filename="<file>.ack.csv" (or .json, .997, .855).', schema: { type: 'string' } } },
+        },
+      },
+    },
+    async (ctx) => {
+      const doc = await visibleDocument(ctx);
+      if (!doc) return;
+      const kind = ctx.query.kind as 'csv' | 'json' | '997' | '855' | undefined;
+      const ack = await documentAck(intake, doc, kind);
+      if (!ack) {
+        return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: `${doc.document_id} (no ${kind ?? ''} acknowledgement)` } });
+      }
+      ctx.res.setHeader('Content-Type', ack.contentType);
+      ctx.res.setHeader('Content-Disposition', `attachment; filename="${ack.fileName}"`);
+      ctx.res.send(ack.body);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/documents/{id}/replay',
+      operationId: 'replayDocument',
+      summary: 'Replaying a rejected document',
+      description:
+        'Runs a rejected document again from its kept bytes (after the organisation, link or mapping was corrected): 200 with the new result, ' +
+        '422 when it is rejected again. A document that is not rejected: 409 GW-DOC-6011.',
+      tag: 'Documents',
+      roles: ['reseller'],
+      params: ID_PARAM,
+      headers: { 'X-Gateway-Mapping': MAPPING_HEADER },
+      responses: {
+        200: { description: 'Replayed; the result.', schema: INGEST_RESULT },
+        422: { description: 'Rejected again; errors say why.', schema: INGEST_RESULT },
+      },
+    },
+    async (ctx) => {
+      const { req, res, principal } = ctx;
+      const supplier = resellerOf(principal);
+      const doc = await visibleDocument(ctx);
+      if (!doc) return;
+      try {
+        const mappingId = req.get('x-gateway-mapping') ?? undefined;
+        const result = await replayDocument(intake, doc.document_id, `reseller:${supplier.supplierId}`, (sha) => writeContentToFile(db, sha, spoolDir), mappingId);
+        api.log(res, 'document replayed', { documentId: result.documentId, status: result.status });
+        res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
+      } catch (err) {
+        if (err instanceof ReplayRefused) return sendCoded(res, 409, err.error);
         throw err;
       }
-      const result = await ingestFile(deps, {
-        partnerId: supplier.supplierId,
-        channel: 'http',
-        fileName,
-        path,
-        actor: `reseller:${supplier.supplierId}`,
-        ...(mappingId ? { mappingId } : {}),
-      });
-      logger.log('info', 'document received', { requestId: res.locals.requestId, documentId: result.documentId, partner: supplier.supplierId, status: result.status, format: result.format });
-      res.status(STATUS_FOR_RESULT[result.status]).json(withLinks(result));
-    } catch (err) {
-      if (err instanceof IntakeError) return sendError(res, 400, { code: 'GW-DOC-6005', params: { detail: err.message } });
-      throw err;
-    } finally {
-      rmSync(path, { force: true });
-    }
-  });
+    },
+  );
+}
 
-  router.get('/documents/:id', async (req, res) => {
-    const supplier = await partner(req, res);
-    if (!supplier) return;
-    const doc = await ownDocument(req, res, supplier);
-    if (!doc) return;
-    const view = await documentView(db, doc.document_id, settings.maxItemsListed);
-    res.json({ ...view, links: links(doc.document_id) });
-  });
+function mayRead(p: Principal, doc: DocumentRow): boolean {
+  if (p.role === 'operator') return true;
+  return p.role === 'reseller' && doc.supplier_pk === p.supplier.pk;
+}
 
-  router.get('/documents/:id/ack', async (req, res) => {
-    const supplier = await partner(req, res);
-    if (!supplier) return;
-    const doc = await ownDocument(req, res, supplier);
-    if (!doc) return;
-    const kind = typeof req.query.kind === 'string' ? (req.query.kind as Ack['kind']) : undefined;
-    const ack = await documentAck(deps, doc, kind);
-    if (!ack) {
-      return sendError(res, 404, { code: 'GW-DOC-6012', params: { documentId: `${doc.document_id} (no ${kind ?? ''} acknowledgement)` } });
-    }
-    res.setHeader('Content-Type', ack.contentType);
-    res.setHeader('Content-Disposition', `attachment; filename="${ack.fileName}"`);
-    res.send(ack.body);
-  });
-
-  router.post('/documents/:id/replay', async (req, res) => {
-    const supplier = await partner(req, res);
-    if (!supplier) return;
-    const doc = await ownDocument(req, res, supplier);
-    if (!doc) return;
-    try {
-      const mappingId = req.get('x-gateway-mapping') ?? undefined;
-      const result = await replayDocument(deps, doc.document_id, `reseller:${supplier.supplierId}`, (sha) => writeContentToFile(db, sha, settings.spoolDir), mappingId);
-      logger.log('info', 'document replayed', { requestId: res.locals.requestId, documentId: result.documentId, status: result.status });
-      res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
-    } catch (err) {
-      if (err instanceof ReplayRefused) return sendError(res, 409, err.error);
-      throw err;
-    }
-  });
-
-  return router;
+/** The uploading partner: the route's roles admit resellers only, so anything else is a wiring bug. */
+function resellerOf(p: Principal): Extract<Principal, { role: 'reseller' }>['supplier'] {
+  if (p.role !== 'reseller') throw new Error(`a document write reached its handler with a ${p.role} key`);
+  return p.supplier;
 }
 
 function links(documentId: string) {

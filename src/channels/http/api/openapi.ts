@@ -53,7 +53,14 @@ function operation(spec: RouteSpec, errorSchema: JsonSchema | undefined): Record
     responses[status] = {
       description: r.description,
       ...(r.headers ? { headers: r.headers } : {}),
-      ...(r.schema || r.contentType ? { content: { [r.contentType ?? 'application/json']: r.schema ? { schema: r.schema } : {} } } : {}),
+      ...(r.schema || r.contentType
+        ? {
+            content: {
+              [r.contentType ?? 'application/json']: r.schema ? { schema: r.schema } : {},
+              ...Object.fromEntries((r.alternatives ?? []).map((a) => [a.contentType, a.schema ? { schema: a.schema } : {}])),
+            },
+          }
+        : {}),
     };
   }
   responses.default = {

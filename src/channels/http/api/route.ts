@@ -22,6 +22,8 @@ export interface ResponseSpec {
   /** Default application/json. */
   contentType?: string;
   schema?: JsonSchema;
+  /** Other forms of the same answer (?format=csv): their content types and schemas. */
+  alternatives?: { contentType: string; schema?: JsonSchema }[];
   headers?: Record<string, { description: string; schema: JsonSchema }>;
 }
 

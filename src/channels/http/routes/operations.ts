@@ -48,7 +48,7 @@ export function operationsRoutes(api: ApiRouter, deps: ApiDeps, openApi: () => R
       summary: 'This OpenAPI 3.1 document',
       tag: 'Operations',
       roles: 'public',
-      responses: { 200: { description: 'The OpenAPI document of every route.', schema: { type: 'object', required: ['openapi', 'paths'] } } },
+      responses: { 200: { description: 'The OpenAPI document of every route.', schema: { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } } } },
     },
     ({ res }) => {
       res.json(openApi());
