@@ -44,6 +44,8 @@ export interface Actor {
   name: string;
   /** From where: e.g. "cli@host", an IP address. */
   origin: string;
+  /** The HTTP request that acts, when one does: its audit entries carry its id. */
+  requestId?: string;
 }
 
 /** A refusal the operator can act on: a code-like name and a sentence. */
@@ -100,7 +102,7 @@ export async function addOrganisation(
     if (await findOrganisation(trx, org.orgId)) throw new AdminError('GW-ADM-EXISTS', `organisation ${org.orgId} already exists`);
     const pk = await insertOrganisation(trx, org, now());
     for (const n of org.appleCustomerNumbers ?? []) await addCustomerNumberTo(trx, pk, org.orgId, n);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.add', detail: org }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'organisation.add', detail: org }, now());
     return (await findOrganisation(trx, org.orgId))!;
   });
 }
@@ -121,7 +123,7 @@ export async function addAppleCustomerNumber(db: Knex, actor: Actor, orgId: stri
   await db.transaction(async (trx) => {
     const org = await requireOrganisation(trx, orgId);
     await addCustomerNumberTo(trx, org.pk, orgId, number);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.customer-number.add', detail: { orgId, number } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'organisation.customer-number.add', detail: { orgId, number } }, now());
   });
 }
 
@@ -134,7 +136,7 @@ export async function setDefaultServer(db: Knex, actor: Actor, orgId: string, fa
   await db.transaction(async (trx) => {
     const org = await requireOrganisation(trx, orgId);
     await upsertDefaultServer(trx, org.pk, family as DeviceFamily, server);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'organisation.default-server.set', detail: { orgId, family, server } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'organisation.default-server.set', detail: { orgId, family, server } }, now());
   });
 }
 
@@ -150,7 +152,7 @@ export async function addSupplier(
     if (await findSupplier(trx, s.supplierId)) throw new AdminError('GW-ADM-EXISTS', `supplier ${s.supplierId} already exists`);
     const supplier = await insertSupplier(trx, s, now());
     for (const shipTo of s.shipTos ?? []) await addShipToFor(trx, supplier, shipTo);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.add', detail: s }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'supplier.add', detail: s }, now());
     return supplier;
   });
 }
@@ -169,14 +171,14 @@ export async function addShipTo(db: Knex, actor: Actor, supplierId: string, ship
   await db.transaction(async (trx) => {
     const supplier = await requireSupplier(trx, supplierId);
     await addShipToFor(trx, supplier, shipTo);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.ship-to.add', detail: { supplierId, shipTo } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'supplier.ship-to.add', detail: { supplierId, shipTo } }, now());
   });
 }
 
 export async function setShipToStatus(db: Knex, actor: Actor, shipTo: string, active: boolean): Promise<void> {
   await db.transaction(async (trx) => {
     if (!(await setShipToActive(trx, shipTo, active))) throw new AdminError('GW-ADM-NOT-FOUND', `no Ship-To ${shipTo}`);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'supplier.ship-to.status', detail: { shipTo, active } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'supplier.ship-to.status', detail: { shipTo, active } }, now());
   });
 }
 
@@ -185,7 +187,7 @@ export async function createApiKey(db: Knex, actor: Actor, supplierId: string, l
   return db.transaction(async (trx) => {
     const supplier = await requireSupplier(trx, supplierId);
     const id = await insertApiKey(trx, supplier.pk, key, label.slice(0, 100), now());
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.api-key.create', detail: { supplierId, id, label } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.api-key.create', detail: { supplierId, id, label } }, now());
     return { id, key };
   });
 }
@@ -220,7 +222,7 @@ export async function createPrincipalKey(
     const at = now();
     await insertPrincipalKey(trx, { keyId, role: req.role, orgPk: org?.pk ?? null, scopeOrgPks: scope.map((o) => o.pk), key, label }, at);
     const scopeOrgIds = scope.length > 0 ? { scopeOrgIds: scope.map((o) => o.orgId) } : {};
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
     return { keyId, key, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds };
   });
 }
@@ -247,7 +249,7 @@ export async function revokePrincipalKey(db: Knex, actor: Actor, keyId: string):
       const row = await findPrincipalKey(trx, keyId);
       throw new AdminError('GW-ADM-NOT-FOUND', row ? `key ${keyId} was already revoked on ${row.revoked_at ?? ''}` : `no key ${keyId}`);
     }
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'principal-key.revoke', detail: { keyId } }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.revoke', detail: { keyId } }, at);
   });
 }
 
@@ -260,7 +262,7 @@ export async function addCertificate(db: Knex, actor: Actor, supplierId: string,
     } catch (err) {
       throw new AdminError('GW-ADM-INVALID', (err as Error).message);
     }
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.certificate.add', detail: { supplierId, id, label } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.certificate.add', detail: { supplierId, id, label } }, now());
     return id;
   });
 }
@@ -270,7 +272,7 @@ export async function revokeCredentialById(db: Knex, actor: Actor, credentialId:
     if (!(await revokeCredential(trx, credentialId, now()))) {
       throw new AdminError('GW-ADM-NOT-FOUND', `no unrevoked credential ${credentialId}`);
     }
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'credential.revoke', detail: { credentialId } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.revoke', detail: { credentialId } }, now());
   });
 }
 
@@ -296,7 +298,7 @@ export async function linkSupplier(db: Knex, actor: Actor, orgId: string, suppli
       const result = enrollPendingOnLink(linked, supplier, [...devices.values()]);
       for (const device of result.devices) await writeDevice(trx, device, orderPkOf.get(device.serial) ?? null, at);
       await writeEvents(trx, result.events, { transactionPk: null, document: `link ${orgId}+${supplierId}`, actor: actor.name, now: at });
-      await audit(trx, { actor: actor.name, origin: actor.origin, action: 'link.add', detail: { orgId, supplierId, enrolled: result.devices.length } }, at);
+      await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'link.add', detail: { orgId, supplierId, enrolled: result.devices.length } }, at);
       return { enrolled: result.devices.length };
     }),
   );
@@ -309,7 +311,7 @@ export async function unlinkSupplier(db: Knex, actor: Actor, orgId: string, supp
     const supplier = await requireSupplier(trx, supplierId);
     const removed = await trx('org_supplier_links').where({ org_pk: org.pk, supplier_pk: supplier.pk }).delete();
     if (removed === 0) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
-    await audit(trx, { actor: actor.name, origin: actor.origin, action: 'link.remove', detail: { orgId, supplierId } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'link.remove', detail: { orgId, supplierId } }, now());
   });
 }
 
@@ -343,7 +345,7 @@ export async function releaseDeviceFromOrg(
         actor: actor.name,
       });
       await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
-      await audit(trx, { actor: actor.name, origin: actor.origin, action: 'device.release', detail: { orgId, serial, reason } }, at);
+      await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'device.release', detail: { orgId, serial, reason } }, at);
       return result.device;
     }),
   );

@@ -72,6 +72,8 @@ export interface CreditSettings {
 export interface Actor {
   name: string;
   origin: string;
+  /** The HTTP request that acts, when one does: its audit entries carry its id. */
+  requestId?: string;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -596,7 +598,7 @@ export async function listCodes(
     };
   });
   const shown = listing.filter((c) => c.code !== null).map((c) => c.codeId);
-  await audit(db, { actor: req.actor.name, origin: req.actor.origin, action: 'credit.codes.download', detail: { orgId: req.org.orgId, listed: listing.length, revealed: shown.length, codeIds: shown.slice(0, 1000) } }, now);
+  await audit(db, { actor: req.actor.name, origin: req.actor.origin, requestId: req.actor.requestId, action: 'credit.codes.download', detail: { orgId: req.org.orgId, listed: listing.length, revealed: shown.length, codeIds: shown.slice(0, 1000) } }, now);
   return listing;
 }
 
@@ -625,7 +627,7 @@ export async function reissueCode(db: Knex, settings: CreditSettings, req: { org
           reissues: code.reissues + 1,
         });
       if (n !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
-      await audit(trx, { actor: req.actor.name, origin: req.actor.origin, action: 'credit.code.reissue', detail: { orgId: req.org.orgId, codeId: code.code_id, previousHint: code.code_hint, reissues: code.reissues + 1 } }, now);
+      await audit(trx, { actor: req.actor.name, origin: req.actor.origin, requestId: req.actor.requestId, action: 'credit.code.reissue', detail: { orgId: req.org.orgId, codeId: code.code_id, previousHint: code.code_hint, reissues: code.reissues + 1 } }, now);
       const line = (await trx('credit_order_lines').where({ id: code.order_line_pk }).first()) as { order_number: string; line_number: string };
       const supplier = (await trx('suppliers').where({ id: code.supplier_pk }).first()) as { supplier_id: string };
       return {

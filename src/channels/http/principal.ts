@@ -127,6 +127,11 @@ export function orgScopeOf(p: Principal): OrgRef[] | null {
   return null;
 }
 
-export function actorOf(p: Principal, req: Request): Actor {
-  return { name: principalName(p), origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}` };
+export function actorOf(p: Principal, req: Request): Actor & { requestId?: string } {
+  const requestId = req.res?.locals.requestId;
+  return {
+    name: principalName(p),
+    origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`,
+    ...(typeof requestId === 'string' ? { requestId } : {}),
+  };
 }
