@@ -1,6 +1,7 @@
 // Answers to "where is my order / device": current state and full history, with the
 // documents and actors behind every change.
 import type { Knex } from 'knex';
+import { pendingReason } from '../domain/pending.js';
 import { findOrders } from '../store/enrollment-store.js';
 import { requireSupplier } from './operations.js';
 
@@ -56,9 +57,7 @@ export async function deviceReport(db: Knex, serial: string): Promise<DeviceRepo
   return {
     serial,
     state: row?.state ?? 'released',
-    ...(row?.state === 'pending'
-      ? { pendingReason: `GW-OR-4120: organisation ${row.org_id} has not added reseller ${row.supplier_id}` }
-      : {}),
+    ...(row?.state === 'pending' ? { pendingReason: pendingReason(row.org_id, row.supplier_id) } : {}),
     organisation: row?.org_id ?? null,
     supplier: row?.supplier_id ?? null,
     orderNumber: row?.order_number ?? null,

@@ -8,6 +8,8 @@
 // a returned, voided or released device has left. An assignment is all or nothing: one
 // device that cannot be assigned refuses the whole request, so a caller never has to work
 // out which half of a list went through.
+import type { ErrorCode } from '../model/error-codes.js';
+import { renderMessage } from '../model/messages.js';
 import type { Device, DeviceEvent, Organisation } from './state.js';
 
 export const ASSIGNMENT_LIMITS = {
@@ -21,21 +23,8 @@ export const ASSIGNMENT_LIMITS = {
   maxRefusalsListed: 1000,
 } as const;
 
-/**
- * The assignment's own codes and messages. (Candidates for src/model/error-codes.ts; kept
- * here until they move, with the same {name} templates.)
- */
-export const ASSIGNMENT_CODES = {
-  'GW-AS-4400': '{count} of {total} request entries cannot be assigned to server {server}; nothing was changed.',
-  'GW-AS-4401': 'Device {serial} is not a device of organisation {orgId}.',
-  'GW-AS-4402': 'Device {serial} is {state}: only an enrolled device can be assigned to a server.',
-  'GW-AS-4403': 'Device {serial} is pending until organisation {orgId} adds reseller {supplierId}; assign it once it is enrolled.',
-  'GW-AS-4404': 'Order {supplierId}/{orderNumber} is not an order of organisation {orgId}.',
-  'GW-AS-4405': 'Order {supplierId}/{orderNumber} holds no device now (its devices were returned, voided, removed or released).',
-  'GW-AS-4406': 'Too many devices in one assignment: {count}, at most {max}.',
-} as const;
-
-export type AssignmentCode = keyof typeof ASSIGNMENT_CODES;
+/** The assignment's own codes (GW-AS-4400..4406); their messages are in the catalogue, src/model/error-codes.ts. */
+export type AssignmentCode = Extract<ErrorCode, `GW-AS-${string}`>;
 
 export interface AssignmentError {
   code: AssignmentCode;
@@ -43,7 +32,7 @@ export interface AssignmentError {
 }
 
 export function renderAssignmentError(e: AssignmentError): string {
-  return ASSIGNMENT_CODES[e.code].replace(/\{(\w+)\}/g, (_, name: string) => (e.params[name] === undefined ? '' : String(e.params[name])));
+  return renderMessage(e);
 }
 
 /** One device the request reaches, with where the request named it (serials.3, orders.0). */

@@ -81,6 +81,23 @@ export const ERROR_CODES = {
   'GW-TX-3010': 'Transaction ID {transactionId} was already used by this reseller with a different body.',
   'GW-TX-3011': 'The request body is too large: at most {max} bytes.',
   'GW-TX-3012': 'Too many order numbers in one request: {count}, at most {max}.',
+  // Query API: orders, devices and organisations that a caller names and cannot see
+  // (another organisation's or reseller's is answered exactly like a missing one)
+  'GW-OR-4140': 'Order {supplierId}/{orderNumber} was not found.',
+  'GW-DE-4320': 'Device {serial} was not found.',
+  'GW-ORG-4040': 'Organisation {orgId} was not found.',
+  // Server assignment (src/domain/assignment.ts): all or nothing, GW-AS-4400 with each refusal
+  'GW-AS-4400': '{count} of {total} request entries cannot be assigned to server {server}; nothing was changed.',
+  'GW-AS-4401': 'Device {serial} is not a device of organisation {orgId}.',
+  'GW-AS-4402': 'Device {serial} is {state}: only an enrolled device can be assigned to a server.',
+  'GW-AS-4403': 'Device {serial} is pending until organisation {orgId} adds reseller {supplierId}; assign it once it is enrolled.',
+  'GW-AS-4404': 'Order {supplierId}/{orderNumber} is not an order of organisation {orgId}.',
+  'GW-AS-4405': 'Order {supplierId}/{orderNumber} holds no device now (its devices were returned, voided, removed or released).',
+  'GW-AS-4406': 'Too many devices in one assignment: {count}, at most {max}.',
+  // Device exports (CSV)
+  'GW-EXP-4041': 'No order {order}.',
+  'GW-EXP-4042': 'No organisation {orgId}.',
+  'GW-EXP-4220': 'The export has more than {max} rows, the limit of one export: export fewer orders, or by order rather than every available device.',
   // Documents (intake): every one names where ({at}: file, line, segment or element).
   'GW-DOC-6001': 'The document is not valid UTF-8 ({at}).',
   'GW-DOC-6002': 'The document is too large: {size} bytes, at most {max}.',

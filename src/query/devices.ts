@@ -7,7 +7,8 @@
 // that came from another organisation does not show that organisation's past.
 import type { Knex } from 'knex';
 import type { DeviceState } from '../domain/state.js';
-import { pendingCount, pendingReason, type Page } from './orders.js';
+import { pendingReason } from '../domain/pending.js';
+import { pendingCount, type Page } from './orders.js';
 import type { Scope } from './scope.js';
 
 export interface DeviceFilters {

@@ -5,7 +5,7 @@
 // The caller's Scope is a WHERE clause of every query here: an order outside it is not
 // found, exactly as a missing one is not.
 import type { Knex } from 'knex';
-import { renderMessage } from '../model/messages.js';
+import { pendingReason } from '../domain/pending.js';
 import type { LineStatus } from '../domain/state.js';
 import type { Scope } from './scope.js';
 
@@ -175,11 +175,6 @@ export function orderDeviceStatus(line: LineStatus, deviceState: string | null, 
   // A live line holds its device: the device's state says enrolled or pending.
   if (heldHere && (deviceState === 'enrolled' || deviceState === 'pending')) return deviceState;
   throw new Error(`invariant: a live order line holds its device live (device state ${deviceState ?? 'missing'})`);
-}
-
-/** Why a pending device waits: its organisation has not added its reseller (GW-OR-4120). */
-export function pendingReason(orgId: string, supplierId: string, pendingCount: number): string {
-  return `GW-OR-4120: ${renderMessage({ code: 'GW-OR-4120', params: { customerId: orgId, depResellerId: supplierId, count: pendingCount } })}`;
 }
 
 /** Devices of the order a page at a time, by serial; the order was found in scope first. */

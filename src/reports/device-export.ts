@@ -21,6 +21,7 @@
 // only moves forward). The scope of the caller is applied when the orders or the
 // organisation are resolved, in SQL, before anything is written.
 import type { Knex } from 'knex';
+import { pendingReason } from '../domain/pending.js';
 import type { Scope } from '../query/scope.js';
 import { csvLine } from './csv.js';
 
@@ -114,10 +115,8 @@ export class ExportLimitError extends Error {
   }
 }
 
-/** Why a pending device waits: the same words as the device lookup's. */
-export function pendingReason(orgId: string | null, supplierId: string | null): string {
-  return `GW-OR-4120: organisation ${orgId ?? ''} has not added reseller ${supplierId ?? ''}`;
-}
+/** Why a pending device waits: the same words as the device lookup's (src/domain/pending.ts). */
+export { pendingReason };
 
 /**
  * The orders of `refs` that `scope` may see, in the order asked, each once; or the first

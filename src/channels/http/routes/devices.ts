@@ -14,9 +14,9 @@
 // Reads are src/query/devices.ts, the assignment rule src/domain/assignment.ts, the writes
 // src/admin/assignments.ts and src/admin/operations.ts (release, default servers).
 //
-// Codes of these routes (candidates for src/model/error-codes.ts):
-//   GW-DE-4320  (404) Device {serial} was not found.
-//   GW-ORG-4040 (404) Organisation {orgId} was not found (an operator naming it).
+// Codes of these routes (messages in src/model/error-codes.ts):
+//   GW-DE-4320  (404) a device that is missing or outside the caller's organisation.
+//   GW-ORG-4040 (404) an organisation an operator names that does not exist.
 //   GW-AS-4400..4406 (422) the assignment's refusals: src/domain/assignment.ts.
 //   GW-DE-4311  (409) a release of a device the organisation has but that is not enrolled.
 import type { Response } from 'express';
@@ -169,7 +169,7 @@ function detailView(d: DeviceDetail) {
 }
 
 function deviceNotFound(res: Response, serial: string): void {
-  sendHttpError(res, 404, 'GW-DE-4320', `Device ${serial} was not found.`);
+  sendHttpError(res, 404, 'GW-DE-4320', renderMessage({ code: 'GW-DE-4320', params: { serial } }));
 }
 
 /**
@@ -192,7 +192,7 @@ async function targetOrg(deps: ApiDeps, res: Response, p: Principal, given: unkn
   }
   const org = await findOrganisation(deps.db, given);
   if (!org) {
-    sendHttpError(res, 404, 'GW-ORG-4040', `Organisation ${given} was not found.`);
+    sendHttpError(res, 404, 'GW-ORG-4040', renderMessage({ code: 'GW-ORG-4040', params: { orgId: given } }));
     return undefined;
   }
   return { pk: org.pk, orgId: org.orgId };

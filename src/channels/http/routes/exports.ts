@@ -12,6 +12,7 @@ import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type Principal } from '../principal.js';
+import { renderMessage } from '../../../model/messages.js';
 import {
   DEVICE_EXPORT_COLUMNS,
   EXPORT_LIMITS,
@@ -131,12 +132,7 @@ export function exportsRoutes(api: ApiRouter, deps: ApiDeps, limits: ExportRoute
       if (!selection) return;
       const count = await countExportRows(deps.db, selection, limits.maxRows);
       if (count > limits.maxRows) {
-        return sendHttpError(
-          res,
-          422,
-          'GW-EXP-4220',
-          `The export has more than ${limits.maxRows} rows, the limit of one export: export fewer orders, or by order rather than every available device.`,
-        );
+        return sendHttpError(res, 422, 'GW-EXP-4220', renderMessage({ code: 'GW-EXP-4220', params: { max: limits.maxRows } }));
       }
       const headers = {
         'Content-Type': EXPORT_CONTENT_TYPE,
@@ -194,7 +190,7 @@ async function select(deps: ApiDeps, res: Response, principal: Principal, query:
     if ('missing' in found) {
       // Another reseller's or organisation's order is answered exactly like a missing one.
       const ref = `${found.missing.supplierId}:${found.missing.orderNumber}`;
-      sendHttpError(res, 404, 'GW-EXP-4041', `No order ${ref}.`, [{ in: 'query', path: 'order', message: `no order ${ref}` }]);
+      sendHttpError(res, 404, 'GW-EXP-4041', renderMessage({ code: 'GW-EXP-4041', params: { order: ref } }), [{ in: 'query', path: 'order', message: `no order ${ref}` }]);
       return undefined;
     }
     return { kind: 'orders', orders: found.orders };
@@ -212,7 +208,7 @@ async function select(deps: ApiDeps, res: Response, principal: Principal, query:
   }
   const org = await resolveExportOrg(deps.db, scope, wanted);
   if (!org) {
-    sendHttpError(res, 404, 'GW-EXP-4042', `No organisation ${wanted}.`, [{ in: 'query', path: 'org', message: `no organisation ${wanted}` }]);
+    sendHttpError(res, 404, 'GW-EXP-4042', renderMessage({ code: 'GW-EXP-4042', params: { orgId: wanted } }), [{ in: 'query', path: 'org', message: `no organisation ${wanted}` }]);
     return undefined;
   }
   return { kind: 'available', org };

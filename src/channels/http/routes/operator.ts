@@ -8,9 +8,10 @@
 //   DELETE /v1/organisations/{orgId}/suppliers/{supplierId}     operator (unlink)
 //   GET    /v1/suppliers, POST /v1/suppliers                    operator
 //   GET    /v1/audit                                            operator
-// Writes go through src/admin/operations.ts, the same functions the CLI calls, so a rule
-// or an audit entry cannot differ between the two. Keys are made and revoked by the CLI
-// only (issue #5): there is no key route.
+// Reads are src/query/organisations.ts and src/query/audit.ts. Writes go through
+// src/admin/operations.ts, the same functions the CLI calls, so a rule or an audit entry
+// cannot differ between the two. Keys are made and revoked by the CLI only (issue #5):
+// there is no key route.
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
@@ -19,10 +20,9 @@ import { PAGE_PARAMS, pageSchema } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { actorOf, principalName, sendHttpError, type Principal, type Role } from '../principal.js';
 import { AdminError, addAppleCustomerNumber, addOrganisation, addSupplier, linkSupplier, unlinkSupplier, type Actor } from '../../../admin/operations.js';
-import type { Scope } from '../../../query/scope.js';
 import { listAudit } from '../../../query/audit.js';
+import { DEVICE_COUNT_STATES, listOrganisations, listSuppliers, organisationName, readOrganisation, readSupplier, type OrganisationDetail } from '../../../query/organisations.js';
 import { isRefusal } from '../../../query/reseller-data.js';
-import { chunks } from '../../../store/chunks.js';
 import { DEVICE_FAMILIES } from '../../../model/device-family.js';
 import { DAY_PARAMS, SUPPLIER_ID_SCHEMA, cursorPk, refuseFilter, sendPage } from './reseller-data.js';
 
@@ -33,7 +33,6 @@ const MAX_SHIP_TOS_PER_REQUEST = 100;
 
 const ORG_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', examples: ['19827'] };
 const CUSTOMER_NUMBER_SCHEMA: JsonSchema = { type: 'string', pattern: '^\\d{1,32}$', description: 'Digits; compared without leading zeros.', examples: ['0000123456'] };
-const DEVICE_STATES = ['enrolled', 'pending', 'returned', 'voided', 'released'] as const;
 
 /**
  * An operation's refusal as an HTTP answer, keeping its code: invalid 422 (the request
@@ -54,70 +53,14 @@ function actorFor(principal: Principal, req: Request, res: Response): Actor {
   return { ...actorOf(principal, req), requestId: String(res.locals.requestId ?? '') } as Actor;
 }
 
-// ---------------------------------------------------------------------------------------
-// Reads of organisations and suppliers (the operator's lists, one organisation's detail)
-
-interface OrgRow {
-  id: number;
-  org_id: string;
-  name: string;
-  country: string;
-  created_at: string;
-}
-
-async function customerNumbersOf(db: Knex, orgPks: number[]): Promise<Map<number, string[]>> {
-  const out = new Map<number, string[]>();
-  for (const part of chunks(orgPks)) {
-    const rows = (await db('apple_customer_numbers').whereIn('org_pk', part).orderBy('number').select('org_pk', 'number')) as { org_pk: number; number: string }[];
-    for (const r of rows) out.set(Number(r.org_pk), [...(out.get(Number(r.org_pk)) ?? []), r.number]);
-  }
-  return out;
-}
-
-async function linkedSuppliersOf(db: Knex, orgPks: number[]): Promise<Map<number, { supplierId: string; name: string; kind: string; linkedAt: string }[]>> {
-  const out = new Map<number, { supplierId: string; name: string; kind: string; linkedAt: string }[]>();
-  for (const part of chunks(orgPks)) {
-    const rows = (await db('org_supplier_links as l')
-      .join('suppliers as s', 's.id', 'l.supplier_pk')
-      .whereIn('l.org_pk', part)
-      .orderBy('s.supplier_id')
-      .select('l.org_pk', 's.supplier_id', 's.name', 's.kind', 'l.created_at')) as { org_pk: number; supplier_id: string; name: string; kind: string; created_at: string }[];
-    for (const r of rows) {
-      const list = out.get(Number(r.org_pk)) ?? [];
-      list.push({ supplierId: r.supplier_id, name: r.name, kind: r.kind, linkedAt: r.created_at });
-      out.set(Number(r.org_pk), list);
-    }
-  }
-  return out;
-}
-
-/** The organisation with this id, if the scope may see it (applied in SQL). */
-async function orgInScope(db: Knex, scope: Scope, orgId: string): Promise<OrgRow | undefined> {
-  const q = db('organisations').where('org_id', orgId).first('id', 'org_id', 'name', 'country', 'created_at');
-  if (scope.kind === 'orgs') q.whereIn('id', scope.orgPks.length > 0 ? scope.orgPks : [-1]);
-  if (scope.kind === 'supplier') q.whereRaw('1 = 0');
-  return (await q) as OrgRow | undefined;
-}
-
-async function organisationDetail(db: Knex, org: OrgRow) {
-  const pk = Number(org.id);
-  const servers = (await db('org_default_servers').where('org_pk', pk).orderBy('family').select('family', 'server')) as { family: string; server: string }[];
-  const counts = (await db('devices').where('org_pk', pk).groupBy('state').select('state').count({ n: '*' })) as { state: string; n: number | string }[];
-  const devices: Record<string, number> = { total: 0, ...Object.fromEntries(DEVICE_STATES.map((s) => [s, 0])) };
-  for (const c of counts) {
-    devices[c.state] = (devices[c.state] ?? 0) + Number(c.n);
-    devices.total! += Number(c.n);
-  }
-  return {
-    orgId: org.org_id,
-    name: org.name,
-    country: org.country,
-    createdAt: org.created_at,
-    appleCustomerNumbers: (await customerNumbersOf(db, [pk])).get(pk) ?? [],
-    suppliers: (await linkedSuppliersOf(db, [pk])).get(pk) ?? [],
-    defaultServers: Object.fromEntries(servers.map((s) => [s.family, s.server])),
-    devices,
-  };
+/**
+ * The organisation as it is after a write that just made or changed it: the write
+ * succeeded, so it is there (its absence is a broken invariant, answered 500).
+ */
+async function organisationAfterWrite(db: Knex, orgId: string): Promise<OrganisationDetail> {
+  const org = await readOrganisation(db, { kind: 'all' }, orgId);
+  if (!org) throw new Error(`invariant: organisation ${orgId} is found after the write that made or changed it`);
+  return org;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -164,8 +107,8 @@ const ORG_DETAIL: JsonSchema = {
       type: 'object',
       description: "The organisation's devices by state.",
       additionalProperties: false,
-      required: ['total', ...DEVICE_STATES],
-      properties: Object.fromEntries(['total', ...DEVICE_STATES].map((s) => [s, { type: 'integer', minimum: 0 }])),
+      required: ['total', ...DEVICE_COUNT_STATES],
+      properties: Object.fromEntries(['total', ...DEVICE_COUNT_STATES].map((s) => [s, { type: 'integer', minimum: 0 }])),
     },
   },
 };
@@ -263,8 +206,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
     async ({ res, principal }) => {
       let organisation: { orgId: string; name: string } | null = null;
       if (principal.role === 'org_admin') {
-        const row = (await db('organisations').where('id', principal.org.pk).first('org_id', 'name')) as { org_id: string; name: string } | undefined;
-        organisation = { orgId: principal.org.orgId, name: row?.name ?? '' };
+        organisation = { orgId: principal.org.orgId, name: (await organisationName(db, principal.org.pk)) ?? '' };
       }
       const financeScope =
         principal.role === 'finance' ? { allOrganisations: principal.orgs === null, orgIds: (principal.orgs ?? []).map((o) => o.orgId) } : null;
@@ -299,19 +241,14 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       const q = query as { limit: number; cursor?: string };
       const before = cursorPk(res, 'organisations', {}, q.cursor);
       if (before === null) return;
-      const sel = db('organisations').select('id', 'org_id', 'name', 'country', 'created_at').orderBy('id', 'desc').limit(q.limit + 1);
-      if (before !== undefined) sel.where('id', '<', before);
-      const rows = ((await sel) as OrgRow[]).map((r) => ({ ...r, pk: Number(r.id) }));
-      const pks = rows.slice(0, q.limit).map((r) => r.pk);
-      const numbers = await customerNumbersOf(db, pks);
-      const links = await linkedSuppliersOf(db, pks);
+      const rows = await listOrganisations(db, { limit: q.limit, ...(before !== undefined ? { beforePk: before } : {}) });
       sendPage(res, rows, q.limit, 'organisations', {}, (r) => ({
-        orgId: r.org_id,
+        orgId: r.orgId,
         name: r.name,
         country: r.country,
-        createdAt: r.created_at,
-        appleCustomerNumbers: numbers.get(r.pk) ?? [],
-        resellers: (links.get(r.pk) ?? []).map((l) => l.supplierId),
+        createdAt: r.createdAt,
+        appleCustomerNumbers: r.appleCustomerNumbers,
+        resellers: r.resellers,
       }));
     },
   );
@@ -352,7 +289,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       } catch (err) {
         return sendAdminError(res, err);
       }
-      res.status(201).json(await organisationDetail(db, (await orgInScope(db, { kind: 'all' }, b.orgId))!));
+      res.status(201).json(await organisationAfterWrite(db, b.orgId));
     },
   );
 
@@ -369,10 +306,10 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       responses: { 200: { description: 'The organisation.', schema: ORG_DETAIL } },
     },
     async ({ res, principal, params }) => {
-      const org = await orgInScope(db, scopeOf(principal), params.orgId!);
+      const org = await readOrganisation(db, scopeOf(principal), params.orgId!);
       // The message is the one for a missing organisation: another one's existence does not leak.
       if (!org) return sendHttpError(res, 404, 'GW-ADM-NOT-FOUND', `No organisation ${params.orgId!}.`);
-      res.json(await organisationDetail(db, org));
+      res.json(org);
     },
   );
 
@@ -395,7 +332,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       } catch (err) {
         return sendAdminError(res, err);
       }
-      res.status(201).json(await organisationDetail(db, (await orgInScope(db, { kind: 'all' }, params.orgId!))!));
+      res.status(201).json(await organisationAfterWrite(db, params.orgId!));
     },
   );
 
@@ -471,15 +408,8 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       const q = query as { limit: number; cursor?: string };
       const before = cursorPk(res, 'suppliers', {}, q.cursor);
       if (before === null) return;
-      const sel = db('suppliers').select('id', 'supplier_id', 'kind', 'name', 'created_at').orderBy('id', 'desc').limit(q.limit + 1);
-      if (before !== undefined) sel.where('id', '<', before);
-      const rows = ((await sel) as { id: number; supplier_id: string; kind: string; name: string; created_at: string }[]).map((r) => ({ ...r, pk: Number(r.id) }));
-      const shipTos = new Map<number, { shipTo: string; active: boolean }[]>();
-      for (const part of chunks(rows.slice(0, q.limit).map((r) => r.pk))) {
-        const found = (await db('ship_tos').whereIn('supplier_pk', part).orderBy('ship_to').select('supplier_pk', 'ship_to', 'active')) as { supplier_pk: number; ship_to: string; active: boolean | number }[];
-        for (const s of found) shipTos.set(Number(s.supplier_pk), [...(shipTos.get(Number(s.supplier_pk)) ?? []), { shipTo: s.ship_to, active: Boolean(s.active) }]);
-      }
-      sendPage(res, rows, q.limit, 'suppliers', {}, (r) => ({ supplierId: r.supplier_id, kind: r.kind, name: r.name, createdAt: r.created_at, shipTos: shipTos.get(r.pk) ?? [] }));
+      const rows = await listSuppliers(db, { limit: q.limit, ...(before !== undefined ? { beforePk: before } : {}) });
+      sendPage(res, rows, q.limit, 'suppliers', {}, (r) => ({ supplierId: r.supplierId, kind: r.kind, name: r.name, createdAt: r.createdAt, shipTos: r.shipTos }));
     },
   );
 
@@ -516,9 +446,9 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       } catch (err) {
         return sendAdminError(res, err);
       }
-      const row = (await db('suppliers').where('id', pk).first('supplier_id', 'kind', 'name', 'created_at')) as { supplier_id: string; kind: string; name: string; created_at: string };
-      const shipTos = (await db('ship_tos').where('supplier_pk', pk).orderBy('ship_to').select('ship_to', 'active')) as { ship_to: string; active: boolean | number }[];
-      res.status(201).json({ supplierId: row.supplier_id, kind: row.kind, name: row.name, createdAt: row.created_at, shipTos: shipTos.map((s) => ({ shipTo: s.ship_to, active: Boolean(s.active) })) });
+      const supplier = await readSupplier(db, pk);
+      if (!supplier) throw new Error(`invariant: supplier ${b.supplierId} is found after the write that made it`);
+      res.status(201).json(supplier);
     },
   );
 

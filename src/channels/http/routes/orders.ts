@@ -6,8 +6,8 @@
 // only narrow the scope: an organisation admin naming another organisation (org=) gets
 // an empty list, and an order outside the scope is 404 exactly as a missing one is.
 //
-// Codes of these routes (candidates for src/model/error-codes.ts):
-//   GW-OR-4140 (404) Order {supplierId}/{orderNumber} was not found.
+// Codes of these routes (messages in src/model/error-codes.ts):
+//   GW-OR-4140 (404) an order that is missing or outside the caller's scope.
 import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
@@ -15,6 +15,7 @@ import { CURSOR_REFUSAL, PAGE_PARAMS, decodeCursor, encodeCursor, pageSchema, ty
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type ErrorDetail } from '../principal.js';
 import { ORDER_TYPES } from '../../../domain/state.js';
+import { renderMessage } from '../../../model/messages.js';
 import { findOrder, listOrders, orderDevices, ORDER_DEVICE_STATUSES, ORDER_QUERY_LIMITS, type OrderFilters, type OrderSummary } from '../../../query/orders.js';
 
 // ---- shared with routes/devices.ts ------------------------------------------------------
@@ -216,7 +217,7 @@ export function ordersRoutes(api: ApiRouter, deps: ApiDeps): void {
       const key = cursorKey('order-devices', filters, query.cursor, ['string']);
       if (key === 'invalid') return refuseCursor(res);
       const order = await findOrder(deps.db, scopeOf(principal), supplierId, orderNumber);
-      if (!order) return sendHttpError(res, 404, 'GW-OR-4140', `Order ${supplierId}/${orderNumber} was not found.`);
+      if (!order) return sendHttpError(res, 404, 'GW-OR-4140', renderMessage({ code: 'GW-OR-4140', params: { supplierId, orderNumber } }));
       const limit = query.limit as number;
       const devices = await orderDevices(deps.db, order, { limit, ...(key ? { afterSerial: key[0] as string } : {}) });
       const last = devices.items[devices.items.length - 1];
