@@ -17,7 +17,8 @@ export interface ResellerTransaction {
 }
 
 export type SubmitResult =
-  | { kind: 'applied' | 'repeated'; enrollmentId: string; outcome: TransactionOutcome }
+  /** devicesEnrolled: devices this transaction enrolled (0 when repeated), for metrics. */
+  | { kind: 'applied' | 'repeated'; enrollmentId: string; outcome: TransactionOutcome; devicesEnrolled: number }
   | { kind: 'conflict'; enrollmentId: string };
 
 /** Canonical JSON (keys sorted) so that key order and spacing do not make a body "different". */
@@ -53,7 +54,7 @@ export async function submitTransaction(
       const previous = await findTransactionByClientId(trx, supplier.pk, tx.transactionId);
       if (previous) {
         if (previous.bodySha256 !== digest) return { kind: 'conflict', enrollmentId: previous.enrollmentId };
-        return { kind: 'repeated', enrollmentId: previous.enrollmentId, outcome: previous.outcome };
+        return { kind: 'repeated', enrollmentId: previous.enrollmentId, outcome: previous.outcome, devicesEnrolled: 0 };
       }
       const nowMs = Date.now();
       const now = new Date(nowMs).toISOString();
@@ -76,7 +77,7 @@ export async function submitTransaction(
         now,
       });
       await completeTransaction(trx, transactionPk, outcome, new Date().toISOString());
-      return { kind: 'applied', enrollmentId, outcome };
+      return { kind: 'applied', enrollmentId, outcome, devicesEnrolled: changes.events.filter((e) => e.kind === 'enrolled').length };
     }),
   );
 }

@@ -5,6 +5,7 @@
 // The caller's Scope is a WHERE clause of every query here: an order outside it is not
 // found, exactly as a missing one is not.
 import type { Knex } from 'knex';
+import { endOfDayBound } from './days.js';
 import { pendingReason } from '../domain/pending.js';
 import type { LineStatus } from '../domain/state.js';
 import type { Scope } from './scope.js';
@@ -78,12 +79,6 @@ function scopeOrders(q: Knex.QueryBuilder, scope: Scope): void {
 }
 
 /** The day after an ISO day, as text: an order date sorts before it when it is on or before `day`. */
-export function nextDay(day: string): string {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  if (!Number.isFinite(t)) throw new Error(`invariant: ${day} is a valid day, checked by the caller`);
-  return new Date(t + 86_400_000).toISOString().slice(0, 10);
-}
-
 function summarySelect(db: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
   return q
     .join('suppliers as s', 's.id', 'o.supplier_pk')
@@ -147,7 +142,7 @@ export async function listOrders(db: Knex, scope: Scope, f: OrderFilters, page: 
   if (f.orgId !== undefined) q.where('g.org_id', f.orgId);
   // Order dates are ISO-8601 text (YYYY-MM-DDThh:mm:ssZ): a day compares as its prefix.
   if (f.fromDate !== undefined) q.where('o.order_date', '>=', f.fromDate);
-  if (f.toDate !== undefined) q.where('o.order_date', '<', nextDay(f.toDate));
+  if (f.toDate !== undefined) q.where('o.order_date', '<', endOfDayBound(f.toDate));
   if (f.status !== undefined) q.where('o.status', f.status);
   if (f.kind !== undefined) q.where('o.kind', f.kind);
   if (page.afterPk !== undefined) q.where('o.id', '<', page.afterPk);

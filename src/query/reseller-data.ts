@@ -7,6 +7,7 @@
 // suppliers, not organisations: an organisation-scoped principal is never given these
 // queries (asserted below), so a route that lets one through fails loudly, not open.
 import type { Knex } from 'knex';
+import { endOfDayBound } from './days.js';
 import type { CodedError } from '../model/error-codes.js';
 import type { TransactionOutcome } from '../domain/enrollment.js';
 import { isPostgres } from '../store/db.js';
@@ -33,12 +34,6 @@ function isCalendarDay(day: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
 }
 
-function nextDay(day: string): string {
-  const d = new Date(`${day}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 /**
  * The bounds of a day range on ISO-8601 UTC timestamps, which sort as text on both
  * databases: at >= from, and at < the day after `to` (so `to` is the whole day).
@@ -51,7 +46,7 @@ export function dayBounds(range: DayRange): { atLeast?: string; before?: string 
   if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
     return { field: 'to', message: `is before from (${range.from})` };
   }
-  return { ...(range.from !== undefined ? { atLeast: range.from } : {}), ...(range.to !== undefined ? { before: nextDay(range.to) } : {}) };
+  return { ...(range.from !== undefined ? { atLeast: range.from } : {}), ...(range.to !== undefined ? { before: endOfDayBound(range.to) } : {}) };
 }
 
 export function isRefusal(x: object): x is FilterRefusal {

@@ -70,6 +70,11 @@ export interface ExportOrder {
   orgId: string;
   poNumber: string | null;
   orderDate: string;
+  /**
+   * Whether rows show the device-management server: the organisation's own setting, so
+   * not to a reseller exporting the order it sold.
+   */
+  showServer: boolean;
 }
 
 export interface ExportOrg {
@@ -143,7 +148,15 @@ export async function resolveExportOrders(db: Knex, scope: Scope, refs: OrderRef
   for (const [key, ref] of unique) {
     const r = found.get(key);
     if (!r) return { missing: ref };
-    orders.push({ pk: Number(r.id), supplierId: r.supplier_id, orderNumber: r.order_number, orgId: r.org_id, poNumber: r.po_number, orderDate: r.order_date });
+    orders.push({
+      pk: Number(r.id),
+      supplierId: r.supplier_id,
+      orderNumber: r.order_number,
+      orgId: r.org_id,
+      poNumber: r.po_number,
+      orderDate: r.order_date,
+      showServer: scope.kind !== 'supplier',
+    });
   }
   return { orders };
 }
@@ -313,7 +326,7 @@ function orderLine(order: ExportOrder, r: OrderLineRow): string {
     state === 'pending' ? pendingReason(order.orgId, order.supplierId) : '',
     text(r.family),
     text(live ? r.asset_tag : r.line_asset_tag),
-    live ? text(r.server) : '',
+    live && order.showServer ? text(r.server) : '',
     order.orgId,
     order.supplierId,
     order.orderNumber,

@@ -148,6 +148,8 @@ describe(`metrics (${databaseKind()})`, function () {
     expect(delta('gateway_documents_failed_total', { channel: 'reseller-api', format: 'json' })).to.equal(1);
     expect(delta('gateway_devices_enrolled_total', { channel: 'http' })).to.equal(2);
     expect(delta('gateway_devices_enrolled_total', { channel: 'cli' })).to.equal(3);
+    // The reseller API's one device, once: the repeated transaction enrolls nothing again.
+    expect(delta('gateway_devices_enrolled_total', { channel: 'reseller-api' })).to.equal(1);
 
     const count = 'gateway_http_request_duration_seconds_count';
     expect(delta(count, { method: 'POST', route: '/v1/documents', status: '201' })).to.equal(1);

@@ -50,10 +50,13 @@ export function createApp(
     const started = process.hrtime.bigint();
     res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
-    res.on('finish', () => {
+    // 'close', not 'finish': a client that hangs up before the answer is sent does not
+    // take the audit entry of a write that committed (nor its log line) with it.
+    res.on('close', () => {
       const route = routePattern(req, res);
+      const answered = res.writableFinished;
       gatewayMetrics.observeRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
-      auditWrite(req, res, route);
+      auditWrite(req, res, route, answered);
       if (!config.requestLog) return;
       logger.log('info', 'request', {
         requestId,
@@ -61,6 +64,7 @@ export function createApp(
         // originalUrl: req.path is relative to the router that answered.
         path: req.originalUrl.split('?')[0],
         status: res.statusCode,
+        ...(answered ? {} : { aborted: true }),
         durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
         reseller: res.locals.reseller,
         // A name and a key id (org-admin:30411:pkey_...), never a key.
@@ -78,8 +82,9 @@ export function createApp(
    * their own transaction, with what they changed.
    */
   const pendingAudits = new Set<Promise<void>>();
-  function auditWrite(req: Request, res: Response, route: string): void {
+  function auditWrite(req: Request, res: Response, route: string, answered: boolean): void {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+    if (READ_ONLY_POSTS.has(route)) return;
     const who = typeof res.locals.principal === 'string' ? res.locals.principal : typeof res.locals.reseller === 'string' ? `reseller:${res.locals.reseller}` : undefined;
     if (who === undefined) return;
     const requestId = String(res.locals.requestId ?? '');
@@ -89,7 +94,7 @@ export function createApp(
         actor: who,
         origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`,
         action: `http.${req.method.toLowerCase()}`,
-        detail: { route, path: req.originalUrl.split('?')[0]!.slice(0, 300), status: res.statusCode },
+        detail: { route, path: req.originalUrl.split('?')[0]!.slice(0, 300), status: res.statusCode, ...(answered ? {} : { aborted: true }) },
         requestId,
       },
       new Date().toISOString(),
@@ -154,6 +159,14 @@ export function createApp(
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
     if (res.headersSent) return;
+    if (req.originalUrl.startsWith('/v1/')) {
+      // The query API's one error schema, whatever failed before a route could answer.
+      if (e.type === 'entity.too.large') return sendHttpError(res, 413, 'GW-API-4130', 'The request body is too large.');
+      if (e.status === 400 || err instanceof URIError) {
+        const detail = err instanceof URIError ? 'the path is not valid percent-encoding' : 'the request could not be read';
+        return sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: ${detail}.`, [{ in: err instanceof URIError ? 'path' : 'body', path: '', message: detail }]);
+      }
+    }
     if (e.type === 'entity.too.large') {
       return sendFlatError(res, { code: 'GW-TX-3011', params: { max: config.limits.maxBodyBytes } }, 'en');
     }
@@ -175,6 +188,9 @@ export function createApp(
   });
   return app;
 }
+
+/** POSTs of the reseller protocol that only read: not writes, so not audited. */
+const READ_ONLY_POSTS = new Set([`${RESELLER_API_BASE}/check-transaction-status`, `${RESELLER_API_BASE}/show-order-details`]);
 
 /**
  * The route's declared pattern for metrics and the audit log ("/v1/orders/:supplierId"),

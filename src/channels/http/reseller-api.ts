@@ -143,6 +143,7 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
     if (result.kind === 'conflict') {
       return sendEnvelope(res, 'enrollDeviceErrorResponse', [{ code: 'GW-TX-3010', params: { transactionId } }], caller.langCode);
     }
+    gatewayMetrics.devicesEnrolled('reseller-api', result.devicesEnrolled);
     res.locals.enrollmentId = result.enrollmentId;
     res.status(200).json({
       deviceEnrollmentTransactionId: result.enrollmentId,

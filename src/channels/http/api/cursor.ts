@@ -24,13 +24,27 @@ export function encodeCursor(kind: string, filters: Record<string, unknown>, key
  * The key a cursor carries, undefined for no cursor, or 'invalid' when it is not one of
  * ours, or was made for another kind of list or other filters.
  */
-export function decodeCursor(kind: string, filters: Record<string, unknown>, cursor: unknown, keyLength: number): CursorKey | undefined | 'invalid' {
+/**
+ * The largest integer a cursor key may hold: tables keyed by `increments` ids are int4 on
+ * PostgreSQL, which refuses a larger bound with an error rather than an empty page. Lists
+ * keyed by a `bigIncrements` id (audit log, device history) pass MAX_BIGINT_KEY.
+ */
+export const MAX_INT_KEY = 2_147_483_647;
+export const MAX_BIGINT_KEY = Number.MAX_SAFE_INTEGER;
+
+export function decodeCursor(
+  kind: string,
+  filters: Record<string, unknown>,
+  cursor: unknown,
+  keyLength: number,
+  maxInteger: number = MAX_INT_KEY,
+): CursorKey | undefined | 'invalid' {
   if (cursor === undefined) return undefined;
   if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS) return 'invalid';
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; f?: unknown; k?: unknown };
     if (parsed.v !== 1 || parsed.f !== filterDigest(kind, filters) || !Array.isArray(parsed.k) || parsed.k.length !== keyLength) return 'invalid';
-    if (!parsed.k.every((x) => typeof x === 'string' || (typeof x === 'number' && Number.isSafeInteger(x)))) return 'invalid';
+    if (!parsed.k.every((x) => (typeof x === 'string' && x.length <= MAX_CURSOR_CHARS && !x.includes('\u0000')) || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= maxInteger))) return 'invalid';
     return parsed.k as CursorKey;
   } catch {
     return 'invalid';

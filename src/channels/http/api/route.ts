@@ -209,9 +209,13 @@ export class ApiRouter {
       if (refusal) return sendHttpError(res, refusal.status, refusal.code, refusal.message);
     }
     const params: Record<string, string> = { ...(req.params as Record<string, string>) };
+    const badParam = controlCharacterIn(params, PARAM_CONTROL);
+    if (badParam !== undefined) return this.refuse(res, spec, 400, { in: 'path', path: badParam, message: 'holds a control character' });
     if (c.params && !c.params(params)) return this.refuse(res, spec, 400, firstDetail('path', c.params.errors));
     // A copy: express 5's req.query is a getter, and ajv coerces in place.
     const query: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
+    const badQuery = controlCharacterIn(query, PARAM_CONTROL);
+    if (badQuery !== undefined) return this.refuse(res, spec, 400, { in: 'query', path: badQuery, message: 'holds a control character' });
     if (c.query && !c.query(query)) return this.refuse(res, spec, 400, firstDetail('query', c.query.errors));
     let body: unknown;
     if (jsonBody && spec.body?.kind === 'json') {
@@ -237,6 +241,8 @@ export class ApiRouter {
         return this.refuse(res, spec, parsed.status, parsed.detail);
       }
       body = parsed.value;
+      const badBody = controlCharacterIn(body, BODY_CONTROL);
+      if (badBody !== undefined) return this.refuse(res, spec, 400, { in: 'body', path: badBody, message: 'holds a NUL character' });
       if (c.body && !c.body(body)) return this.refuse(res, spec, 400, firstDetail('body', c.body.errors));
     }
     await handler({ req, res, principal: principal as Principal, params, query, body });
@@ -246,6 +252,28 @@ export class ApiRouter {
   log(res: Response, msg: string, fields: Record<string, unknown>): void {
     this.logger.log('info', msg, { requestId: res.locals.requestId, ...fields });
   }
+}
+
+/**
+ * Identifiers and filters never hold control characters; free text in a body may hold a
+ * newline or a tab, but never NUL, which PostgreSQL refuses to store (and SQLite would
+ * keep, so the two databases would disagree).
+ */
+const PARAM_CONTROL = /[\u0000-\u001f\u007f]/;
+const BODY_CONTROL = /\u0000/;
+const MAX_WALK_DEPTH = 32;
+
+/** The path (a.b.0) of the first string, or key, in `value` that matches `pattern`. */
+function controlCharacterIn(value: unknown, pattern: RegExp, at = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return pattern.test(value) ? at : undefined;
+  if (value === null || typeof value !== 'object' || depth > MAX_WALK_DEPTH) return undefined;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const path = at === '' ? k : `${at}.${k}`;
+    if (pattern.test(k)) return path;
+    const found = controlCharacterIn(v, pattern, path, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 function parseJson(req: Request, raw: Buffer | undefined, optional: boolean): { value: unknown } | { status: number; detail: ErrorDetail } {

@@ -22,7 +22,7 @@
 import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { PAGE_PARAMS, encodeCursor, pageSchema } from '../api/cursor.js';
+import { MAX_BIGINT_KEY, PAGE_PARAMS, encodeCursor, pageSchema } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { actorOf, sendHttpError, type Principal } from '../principal.js';
 import { ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, cursorKey, givenFilters, orderLink, refuseCursor, refuseParam } from './orders.js';
@@ -268,7 +268,7 @@ export function devicesRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
     async ({ res, principal, params, query }) => {
       const serial = params.serial!;
-      const key = cursorKey('device-history', { serial }, query.cursor, ['number']);
+      const key = cursorKey('device-history', { serial }, query.cursor, ['number'], MAX_BIGINT_KEY);
       if (key === 'invalid') return refuseCursor(res);
       const scope = scopeOf(principal);
       const device = await findDevice(deps.db, scope, serial);

@@ -121,7 +121,7 @@ export function exportsRoutes(api: ApiRouter, deps: ApiDeps, limits: ExportRoute
         },
       },
     },
-    async ({ res, principal, query }) => {
+    async ({ req, res, principal, query }) => {
       const started = process.hrtime.bigint();
       const gone = new AbortController();
       // 'close' follows 'finish' too; only a close before the end is a client gone.
@@ -140,6 +140,11 @@ export function exportsRoutes(api: ApiRouter, deps: ApiDeps, limits: ExportRoute
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
       };
+      // HEAD (express answers it with this GET route): the headers, without reading the rows.
+      if (req.method === 'HEAD') {
+        res.status(200).set(headers).end();
+        return;
+      }
       const progress: ExportResult = { rows: 0, bytes: 0, batches: 0, stopped: false };
       const fields = () => ({
         kind: selection.kind,

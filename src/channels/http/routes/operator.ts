@@ -16,7 +16,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { PAGE_PARAMS, pageSchema } from '../api/cursor.js';
+import { MAX_BIGINT_KEY, PAGE_PARAMS, pageSchema } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { actorOf, principalName, sendHttpError, type Principal, type Role } from '../principal.js';
 import { AdminError, addAppleCustomerNumber, addOrganisation, addSupplier, linkSupplier, unlinkSupplier, type Actor } from '../../../admin/operations.js';
@@ -472,7 +472,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
     async ({ res, query }) => {
       const q = query as { limit: number; cursor?: string; actor?: string; action?: string; from?: string; to?: string };
       const filters = { actor: q.actor ?? null, action: q.action ?? null, from: q.from ?? null, to: q.to ?? null };
-      const before = cursorPk(res, 'audit', filters, q.cursor);
+      const before = cursorPk(res, 'audit', filters, q.cursor, MAX_BIGINT_KEY);
       if (before === null) return;
       const rows = await listAudit(
         db,

@@ -11,7 +11,7 @@
 import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { CURSOR_REFUSAL, PAGE_PARAMS, decodeCursor, encodeCursor, pageSchema, type CursorKey } from '../api/cursor.js';
+import { CURSOR_REFUSAL, PAGE_PARAMS, MAX_INT_KEY, decodeCursor, encodeCursor, pageSchema, type CursorKey } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type ErrorDetail } from '../principal.js';
 import { ORDER_TYPES } from '../../../domain/state.js';
@@ -40,8 +40,14 @@ export function refuseCursor(res: Response): void {
 }
 
 /** The cursor's key when it is one of this list's, with these filters and key types; 'invalid' otherwise. */
-export function cursorKey(kind: string, filters: Record<string, unknown>, cursor: unknown, types: readonly ('string' | 'number')[]): CursorKey | undefined | 'invalid' {
-  const key = decodeCursor(kind, filters, cursor, types.length);
+export function cursorKey(
+  kind: string,
+  filters: Record<string, unknown>,
+  cursor: unknown,
+  types: readonly ('string' | 'number')[],
+  maxInteger = MAX_INT_KEY,
+): CursorKey | undefined | 'invalid' {
+  const key = decodeCursor(kind, filters, cursor, types.length, maxInteger);
   if (key === undefined || key === 'invalid') return key;
   return key.every((k, i) => typeof k === types[i]) ? key : 'invalid';
 }
@@ -221,11 +227,13 @@ export function ordersRoutes(api: ApiRouter, deps: ApiDeps): void {
       const limit = query.limit as number;
       const devices = await orderDevices(deps.db, order, { limit, ...(key ? { afterSerial: key[0] as string } : {}) });
       const last = devices.items[devices.items.length - 1];
+      // The device-management server is the organisation's own setting: not shown to the reseller.
+      const items = principal.role === 'reseller' ? devices.items.map((d) => ({ ...d, server: null })) : devices.items;
       res.json({
         ...summaryView(order),
         deliveries: order.deliveries,
         devices: {
-          items: devices.items,
+          items,
           nextCursor: devices.more && last ? encodeCursor('order-devices', filters, [last.serial]) : null,
         },
       });

@@ -9,7 +9,7 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { CURSOR_REFUSAL, PAGE_PARAMS, decodeCursor, encodeCursor, pageSchema } from '../api/cursor.js';
+import { CURSOR_REFUSAL, PAGE_PARAMS, MAX_INT_KEY, decodeCursor, encodeCursor, pageSchema } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type Principal } from '../principal.js';
 import { transactionStatusAnswer } from '../reseller-api.js';
@@ -49,8 +49,8 @@ export function refuseFilter(res: Response, refusal: FilterRefusal): void {
  * The row a page starts after, from the query's cursor: a number, undefined for the first
  * page, or null when the refusal (400 GW-API-4002) was already answered.
  */
-export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown): number | undefined | null {
-  const key = decodeCursor(kind, filters, cursor, 1);
+export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown, maxInteger = MAX_INT_KEY): number | undefined | null {
+  const key = decodeCursor(kind, filters, cursor, 1, maxInteger);
   if (key === undefined) return undefined;
   if (key === 'invalid' || typeof key[0] !== 'number') {
     sendHttpError(res, CURSOR_REFUSAL.status, CURSOR_REFUSAL.code, CURSOR_REFUSAL.message, [{ in: 'query', path: 'cursor', message: 'is not valid for this list' }]);
