@@ -3,7 +3,8 @@
 // actor, action and day. Entries are never changed, so keyset pages on the row id do
 // not repeat an entry, and entries written after the first page stay out of the walk.
 import type { Knex } from 'knex';
-import { dayBounds, isRefusal, type DayRange, type FilterRefusal, type PageRequest } from './reseller-data.js';
+import { dayBounds, isRefusal, type DayRange, type FilterRefusal } from './days.js';
+import type { PageRequest } from './reseller-data.js';
 
 export interface AuditFilter extends DayRange {
   /** Exact, or a prefix when it ends with `*` ("org-admin:30411:*"). */

@@ -7,51 +7,12 @@
 // suppliers, not organisations: an organisation-scoped principal is never given these
 // queries (asserted below), so a route that lets one through fails loudly, not open.
 import type { Knex } from 'knex';
-import { endOfDayBound } from './days.js';
+import { dayBounds, isRefusal, type DayRange, type FilterRefusal } from './days.js';
 import type { CodedError } from '../model/error-codes.js';
 import type { TransactionOutcome } from '../domain/enrollment.js';
 import { isPostgres } from '../store/db.js';
 import { findTransactionByClientId, type StoredTransaction } from '../store/transactions.js';
 import type { Scope } from './scope.js';
-
-/** Received dates, YYYY-MM-DD, both ends included. */
-export interface DayRange {
-  from?: string;
-  to?: string;
-}
-
-/** A refused filter: which parameter, and why (the route answers 400 naming it). */
-export interface FilterRefusal {
-  field: string;
-  message: string;
-}
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-function isCalendarDay(day: string): boolean {
-  if (!DAY.test(day)) return false;
-  const parsed = new Date(`${day}T00:00:00.000Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day;
-}
-
-/**
- * The bounds of a day range on ISO-8601 UTC timestamps, which sort as text on both
- * databases: at >= from, and at < the day after `to` (so `to` is the whole day).
- */
-export function dayBounds(range: DayRange): { atLeast?: string; before?: string } | FilterRefusal {
-  for (const field of ['from', 'to'] as const) {
-    const v = range[field];
-    if (v !== undefined && !isCalendarDay(v)) return { field, message: `is not a calendar date (YYYY-MM-DD): ${JSON.stringify(v.slice(0, 20))}` };
-  }
-  if (range.from !== undefined && range.to !== undefined && range.from > range.to) {
-    return { field: 'to', message: `is before from (${range.from})` };
-  }
-  return { ...(range.from !== undefined ? { atLeast: range.from } : {}), ...(range.to !== undefined ? { before: endOfDayBound(range.to) } : {}) };
-}
-
-export function isRefusal(x: object): x is FilterRefusal {
-  return 'field' in x && 'message' in x;
-}
 
 /** The supplier a scope limits rows to, or undefined for every supplier. */
 function supplierOfScope(scope: Scope): number | undefined {

@@ -4,6 +4,8 @@
 // and carries a digest of the query's filters: reusing it with other filters is refused
 // rather than silently answering a different list.
 import { createHash } from 'node:crypto';
+import type { Response } from 'express';
+import { sendHttpError } from '../principal.js';
 import { API_LIMITS, type JsonSchema } from './route.js';
 
 /** Longest cursor accepted (a few keys in base64url). */
@@ -75,3 +77,47 @@ export const CURSOR_REFUSAL = {
   code: 'GW-API-4002',
   message: 'The cursor is not valid for this list: it was changed, or made with other filters. Start again without it.',
 } as const;
+
+/** 400 GW-API-4002: the cursor is not one of this list's. */
+export function refuseCursor(res: Response): void {
+  sendHttpError(res, CURSOR_REFUSAL.status, CURSOR_REFUSAL.code, CURSOR_REFUSAL.message, [{ in: 'query', path: 'cursor', message: 'is not valid for this list and these filters' }]);
+}
+
+/** The cursor's key when it is one of this list's, with these filters and key types; 'invalid' otherwise. */
+export function cursorKey(
+  kind: string,
+  filters: Record<string, unknown>,
+  cursor: unknown,
+  types: readonly ('string' | 'number')[],
+  maxInteger = MAX_INT_KEY,
+): CursorKey | undefined | 'invalid' {
+  const key = decodeCursor(kind, filters, cursor, types.length, maxInteger);
+  if (key === undefined || key === 'invalid') return key;
+  return key.every((k, i) => typeof k === types[i]) ? key : 'invalid';
+}
+
+/**
+ * The row id a page starts after, from the query's cursor: a number, undefined for the
+ * first page, or null when the refusal (400 GW-API-4002) was already answered.
+ */
+export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown, maxInteger = MAX_INT_KEY): number | undefined | null {
+  const key = cursorKey(kind, filters, cursor, ['number'], maxInteger);
+  if (key === 'invalid') {
+    refuseCursor(res);
+    return null;
+  }
+  return key === undefined ? undefined : (key[0] as number);
+}
+
+/** Only the filters that were given: the cursor digest of {a: undefined} and {} must agree. */
+export function givenFilters<T extends object>(filters: T): Partial<T> & Record<string, unknown> {
+  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Partial<T> & Record<string, unknown>;
+}
+
+/** Answers a page of rows fetched with limit + 1: the extra row only says "there is more". */
+export function sendPage<R extends { pk: number }>(res: Response, rows: R[], limit: number, kind: string, filters: Record<string, unknown>, view: (row: R) => unknown): void {
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  const nextCursor = rows.length > limit && last ? encodeCursor(kind, filters, [last.pk]) : null;
+  res.json({ items: shown.map(view), nextCursor });
+}

@@ -22,10 +22,11 @@
 import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { MAX_BIGINT_KEY, PAGE_PARAMS, encodeCursor, pageSchema } from '../api/cursor.js';
+import { MAX_BIGINT_KEY, PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { actorOf, sendHttpError, type Principal } from '../principal.js';
-import { ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, cursorKey, givenFilters, orderLink, refuseCursor, refuseParam } from './orders.js';
+import { ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, refuseParam } from '../api/params.js';
+import { orderLink } from './orders.js';
 import { assignDevicesToServer } from '../../../admin/assignments.js';
 import { releaseDeviceFromOrg, setDefaultServer } from '../../../admin/operations.js';
 import { ASSIGNMENT_LIMITS, renderAssignmentError } from '../../../domain/assignment.js';

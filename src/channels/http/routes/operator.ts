@@ -16,15 +16,15 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { MAX_BIGINT_KEY, PAGE_PARAMS, pageSchema } from '../api/cursor.js';
+import { MAX_BIGINT_KEY, PAGE_PARAMS, cursorPk, pageSchema, sendPage } from '../api/cursor.js';
 import { scopeOf } from '../api/scope.js';
 import { actorOf, principalName, sendHttpError, type Principal, type Role } from '../principal.js';
 import { AdminError, addAppleCustomerNumber, addOrganisation, addSupplier, linkSupplier, unlinkSupplier, type Actor } from '../../../admin/operations.js';
 import { listAudit } from '../../../query/audit.js';
 import { DEVICE_COUNT_STATES, listOrganisations, listSuppliers, organisationName, readOrganisation, readSupplier, type OrganisationDetail } from '../../../query/organisations.js';
-import { isRefusal } from '../../../query/reseller-data.js';
+import { isRefusal } from '../../../query/days.js';
 import { DEVICE_FAMILIES } from '../../../model/device-family.js';
-import { DAY_PARAMS, SUPPLIER_ID_SCHEMA, cursorPk, refuseFilter, sendPage } from './reseller-data.js';
+import { DAY_PARAMS, SUPPLIER_ID_SCHEMA, refuseFilter } from '../api/params.js';
 
 /** Apple customer numbers in one POST /organisations; more are added one by one. */
 const MAX_CUSTOMER_NUMBERS_PER_REQUEST = 100;

@@ -8,61 +8,21 @@
 //
 // Codes of these routes (messages in src/model/error-codes.ts):
 //   GW-OR-4140 (404) an order that is missing or outside the caller's scope.
-import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { CURSOR_REFUSAL, PAGE_PARAMS, MAX_INT_KEY, decodeCursor, encodeCursor, pageSchema, type CursorKey } from '../api/cursor.js';
+import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from '../api/cursor.js';
+import { DAY_SCHEMA, ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, refuseParam } from '../api/params.js';
 import { scopeOf } from '../api/scope.js';
-import { sendHttpError, type ErrorDetail } from '../principal.js';
+import { sendHttpError } from '../principal.js';
+import { isCalendarDay } from '../../../query/days.js';
 import { ORDER_TYPES } from '../../../domain/state.js';
 import { renderMessage } from '../../../model/messages.js';
 import { findOrder, listOrders, orderDevices, ORDER_DEVICE_STATUSES, ORDER_QUERY_LIMITS, type OrderFilters, type OrderSummary } from '../../../query/orders.js';
 
-// ---- shared with routes/devices.ts ------------------------------------------------------
-
-export const SUPPLIER_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^[A-Za-z0-9]{1,32}$', description: 'A supplier id: a reseller number, or APPLE.' };
-export const ORG_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'An organisation id.' };
-/** As orders.order_number holds it. */
-export const ORDER_NUMBER_SCHEMA: JsonSchema = { type: 'string', minLength: 1, maxLength: 32 };
 const NULLABLE_STRING: JsonSchema = { type: ['string', 'null'] };
 
 export function orderLink(supplierId: string, orderNumber: string): string {
   return `/v1/orders/${encodeURIComponent(supplierId)}/${encodeURIComponent(orderNumber)}`;
-}
-
-/** 400 GW-API-4001 naming the parameter, as the route's schema check answers. */
-export function refuseParam(res: Response, detail: ErrorDetail): void {
-  sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: ${detail.in} "${detail.path}" ${detail.message}.`, [detail]);
-}
-
-export function refuseCursor(res: Response): void {
-  sendHttpError(res, CURSOR_REFUSAL.status, CURSOR_REFUSAL.code, CURSOR_REFUSAL.message, [{ in: 'query', path: 'cursor', message: 'is not valid for this list and these filters' }]);
-}
-
-/** The cursor's key when it is one of this list's, with these filters and key types; 'invalid' otherwise. */
-export function cursorKey(
-  kind: string,
-  filters: Record<string, unknown>,
-  cursor: unknown,
-  types: readonly ('string' | 'number')[],
-  maxInteger = MAX_INT_KEY,
-): CursorKey | undefined | 'invalid' {
-  const key = decodeCursor(kind, filters, cursor, types.length, maxInteger);
-  if (key === undefined || key === 'invalid') return key;
-  return key.every((k, i) => typeof k === types[i]) ? key : 'invalid';
-}
-
-/** Only the filters that were given: the cursor digest of {a: undefined} and {} must agree. */
-export function givenFilters<T extends object>(filters: T): Partial<T> & Record<string, unknown> {
-  return Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined)) as Partial<T> & Record<string, unknown>;
-}
-
-const DAY_SCHEMA: JsonSchema = { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' };
-
-/** A real calendar day (2026-02-30 is not one). */
-function isCalendarDay(day: string): boolean {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === day;
 }
 
 // ---- schemas ---------------------------------------------------------------------------

@@ -9,7 +9,9 @@ import type { Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
-import { CURSOR_REFUSAL, PAGE_PARAMS, MAX_INT_KEY, decodeCursor, encodeCursor, pageSchema } from '../api/cursor.js';
+import { PAGE_PARAMS, cursorPk, pageSchema, sendPage } from '../api/cursor.js';
+import { DAY_PARAMS, SUPPLIER_ID_SCHEMA, refuseFilter } from '../api/params.js';
+import { isRefusal } from '../../../query/days.js';
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type Principal } from '../principal.js';
 import { transactionStatusAnswer } from '../reseller-api.js';
@@ -18,54 +20,11 @@ import { findSupplier } from '../../../store/suppliers.js';
 import { FIELD_LIMITS } from '../../../domain/order-fields.js';
 import {
   findTransaction,
-  isRefusal,
   listDocuments,
   listTransactions,
   outcomeErrors,
   outcomeOrders,
-  type FilterRefusal,
 } from '../../../query/reseller-data.js';
-
-// ---------------------------------------------------------------------------------------
-// Shared by the list routes of this module and of operator.ts.
-
-/** A supplier id as the schema of suppliers allows it (src/admin/operations.ts). */
-export const SUPPLIER_ID_SCHEMA: JsonSchema = { type: 'string', pattern: '^[A-Za-z0-9]{1,32}$', examples: ['16FCE4A0'] };
-
-/** A day filter; the handler also checks it is a calendar date and that from <= to. */
-export const DAY_SCHEMA: JsonSchema = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', examples: ['2026-01-31'] };
-
-export const DAY_PARAMS: Record<string, JsonSchema> = {
-  from: { ...DAY_SCHEMA, description: 'First day (YYYY-MM-DD, UTC), included.' },
-  to: { ...DAY_SCHEMA, description: 'Last day (YYYY-MM-DD, UTC), included.' },
-};
-
-/** A 400 naming the query parameter a filter refused. */
-export function refuseFilter(res: Response, refusal: FilterRefusal): void {
-  sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: query "${refusal.field}" ${refusal.message}.`, [{ in: 'query', path: refusal.field, message: refusal.message }]);
-}
-
-/**
- * The row a page starts after, from the query's cursor: a number, undefined for the first
- * page, or null when the refusal (400 GW-API-4002) was already answered.
- */
-export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown, maxInteger = MAX_INT_KEY): number | undefined | null {
-  const key = decodeCursor(kind, filters, cursor, 1, maxInteger);
-  if (key === undefined) return undefined;
-  if (key === 'invalid' || typeof key[0] !== 'number') {
-    sendHttpError(res, CURSOR_REFUSAL.status, CURSOR_REFUSAL.code, CURSOR_REFUSAL.message, [{ in: 'query', path: 'cursor', message: 'is not valid for this list' }]);
-    return null;
-  }
-  return key[0];
-}
-
-/** Answers a page of rows fetched with limit + 1: the extra row only says "there is more". */
-export function sendPage<R extends { pk: number }>(res: Response, rows: R[], limit: number, kind: string, filters: Record<string, unknown>, view: (row: R) => unknown): void {
-  const shown = rows.slice(0, limit);
-  const last = shown[shown.length - 1];
-  const nextCursor = rows.length > limit && last ? encodeCursor(kind, filters, [last.pk]) : null;
-  res.json({ items: shown.map(view), nextCursor });
-}
 
 /**
  * The supplier a `supplier` parameter names, for the principal: a reseller may name only
