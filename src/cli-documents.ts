@@ -14,16 +14,16 @@ import { findDocument, listDocuments } from './store/documents.js';
 export { documentView as showDocument } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
 import { creditSettingsFrom } from './credit/defaults.js';
+import { INTAKE_LIMITS } from './model/limits.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
   return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit) };
 }
 
 /** Below this, a progress bar would only flicker. */
-const PROGRESS_MIN_BYTES = 4 * 1024 * 1024;
 
 function progressBar(totalBytes: number): ((bytes: number) => void) | undefined {
-  if (!process.stderr.isTTY || totalBytes < PROGRESS_MIN_BYTES) return undefined;
+  if (!process.stderr.isTTY || totalBytes < INTAKE_LIMITS.progressMinBytes) return undefined;
   const started = Date.now();
   let lastDrawMs = 0;
   return (bytes) => {

@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
 import { checkLimitTable } from './domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from './credit/defaults.js';
+import { INTAKE_LIMITS, RESELLER_API_LIMITS } from './model/limits.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -78,17 +79,17 @@ export const DEFAULT_CONFIG: GatewayConfig = {
   port: 8080,
   tls: null,
   limits: {
-    maxBodyBytes: 5 * 1024 * 1024,
-    maxOrdersPerTransaction: 1000,
-    maxDevicesPerTransaction: 10000,
-    maxOrderNumbersPerShowRequest: 100,
+    maxBodyBytes: RESELLER_API_LIMITS.maxBodyBytes,
+    maxOrdersPerTransaction: RESELLER_API_LIMITS.maxOrdersPerTransaction,
+    maxDevicesPerTransaction: RESELLER_API_LIMITS.maxDevicesPerTransaction,
+    maxOrderNumbersPerShowRequest: RESELLER_API_LIMITS.maxOrderNumbersPerShowRequest,
   },
   requestLog: true,
   mappingDirs: [],
   intake: {
-    maxDocumentBytes: 512 * 1024 * 1024,
-    maxJsonDocumentBytes: 32 * 1024 * 1024,
-    maxErrorsPerDocument: 1000,
+    maxDocumentBytes: INTAKE_LIMITS.maxDocumentBytes,
+    maxJsonDocumentBytes: INTAKE_LIMITS.maxJsonDocumentBytes,
+    maxErrorsPerDocument: INTAKE_LIMITS.maxErrorsPerDocument,
     spoolDir: './data/spool',
   },
   mailboxes: [],

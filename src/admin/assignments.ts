@@ -3,21 +3,13 @@
 // (src/domain/assignment.ts) and either refuses the whole request or writes every
 // device's server, one device_events row per changed device and one audit entry.
 import type { Knex } from 'knex';
-import {
-  ASSIGNMENT_LIMITS,
-  checkDeviceCount,
-  checkOrders,
-  planAssignment,
-  type AssignmentCandidate,
-  type AssignmentError,
-  type AssignmentRefusal,
-  type OrderForAssignment,
-} from '../domain/assignment.js';
+import { checkDeviceCount, checkOrders, planAssignment, type AssignmentCandidate, type AssignmentError, type AssignmentRefusal, type OrderForAssignment } from '../domain/assignment.js';
 import { audit } from '../store/audit.js';
 import { chunks } from '../store/chunks.js';
 import { ConcurrentChange, withRetry } from '../store/db.js';
 import { loadDevices, writeEvents } from '../store/enrollment-store.js';
 import { requireOrganisation, type Actor } from './operations.js';
+import { API_LIMITS, ASSIGNMENT_LIMITS } from '../model/limits.js';
 
 export interface AssignmentRequest {
   orgId: string;
@@ -33,7 +25,6 @@ export type AssignmentResult =
   | { ok: false; error: AssignmentError; refusals: AssignmentRefusal[] };
 
 /** Serials listed in the audit entry; beyond this the device_events rows name them. */
-const AUDIT_SERIALS_LISTED = 100;
 
 export async function assignDevicesToServer(db: Knex, actor: Actor, req: AssignmentRequest, requestId?: string): Promise<AssignmentResult> {
   const bySerials = req.serials !== undefined;
@@ -90,7 +81,7 @@ export async function assignDevicesToServer(db: Knex, actor: Actor, req: Assignm
         actor: actor.name,
         now: at,
       });
-      const serials = candidates.length <= AUDIT_SERIALS_LISTED ? { serials: [...new Set(candidates.map((c) => c.serial))] } : {};
+      const serials = candidates.length <= API_LIMITS.auditSerialsListed ? { serials: [...new Set(candidates.map((c) => c.serial))] } : {};
       await audit(
         trx,
         {

@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { pendingReason } from '../domain/pending.js';
 import { findOrders } from '../store/enrollment-store.js';
 import { requireSupplier } from './operations.js';
+import { API_LIMITS } from '../model/limits.js';
 
 export interface DeviceReport {
   serial: string;
@@ -21,7 +22,6 @@ export interface DeviceReport {
 }
 
 /** Bounds a history answer: a device with more changes than this shows the latest. */
-export const HISTORY_MAX_EVENTS = 1000;
 
 export async function deviceReport(db: Knex, serial: string): Promise<DeviceReport | undefined> {
   const row = (await db('devices as d')
@@ -41,7 +41,7 @@ export async function deviceReport(db: Knex, serial: string): Promise<DeviceRepo
     .leftJoin('suppliers as s', 's.id', 'e.supplier_pk')
     .where('e.serial', serial)
     .orderBy('e.id', 'desc')
-    .limit(HISTORY_MAX_EVENTS)
+    .limit(API_LIMITS.historyEvents)
     .select('e.*', 'g.org_id', 's.supplier_id')) as {
     at: string;
     kind: string;

@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { enrollPendingOnLink } from '../domain/linking.js';
 import { releaseDevice } from '../domain/release.js';
-import type { Device, Organisation, Supplier } from '../domain/state.js';
+import type { Device, Organisation, Supplier } from '../model/state.js';
 import { isDeviceFamily, DEVICE_FAMILIES, type DeviceFamily } from '../model/device-family.js';
 import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';
@@ -32,12 +32,13 @@ import {
   listPrincipalKeys as listPrincipalKeyRows,
   newPrincipalKey,
   newPrincipalKeyId,
-  MAX_FINANCE_SCOPE_ORGS,
   PRINCIPAL_KEY_ID,
   revokePrincipalKey as revokePrincipalKeyRow,
   type PrincipalKeyView,
   type PrincipalRole,
 } from '../store/principal-keys.js';
+import { API_LIMITS, STORE_LIMITS } from '../model/limits.js';
+import { normaliseAppleCustomerNumber } from '../domain/matching.js';
 
 export interface Actor {
   /** Who: e.g. "cli:alice", "reseller:16FCE4A0". */
@@ -64,16 +65,14 @@ const ORG_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const RESELLER_ID = /^[A-Za-z0-9]{1,32}$/;
 const COUNTRY = /^[A-Z]{2}$/;
 const SHIP_TO = /^\d{10}$/;
-const NAME_MAX_CHARS = 200;
-const SERVER_MAX_CHARS = 100;
 
 function requireMatch(value: string, pattern: RegExp, what: string): void {
   if (!pattern.test(value)) throw new AdminError('GW-ADM-INVALID', `${what} "${value}" is not valid (expected ${pattern.source})`);
 }
 
 function requireName(name: string): void {
-  if (name.trim() === '' || name.length > NAME_MAX_CHARS) {
-    throw new AdminError('GW-ADM-INVALID', `name must be 1 to ${NAME_MAX_CHARS} characters`);
+  if (name.trim() === '' || name.length > API_LIMITS.nameChars) {
+    throw new AdminError('GW-ADM-INVALID', `name must be 1 to ${API_LIMITS.nameChars} characters`);
   }
 }
 
@@ -109,7 +108,7 @@ export async function addOrganisation(
 
 async function addCustomerNumberTo(trx: Knex, orgPk: number, orgId: string, number: string): Promise<void> {
   try {
-    await insertAppleCustomerNumber(trx, orgPk, number);
+    await insertAppleCustomerNumber(trx, orgPk, normaliseAppleCustomerNumber(number));
   } catch (err) {
     if (/unique|duplicate/i.test((err as Error).message)) {
       throw new AdminError('GW-ADM-EXISTS', `Apple customer number ${number} already belongs to an organisation (compared without leading zeros); not added to ${orgId}`);
@@ -130,8 +129,8 @@ export async function addAppleCustomerNumber(db: Knex, actor: Actor, orgId: stri
 /** Sets (or with null clears) the server new devices of a family are assigned to. */
 export async function setDefaultServer(db: Knex, actor: Actor, orgId: string, family: string, server: string | null): Promise<void> {
   if (!isDeviceFamily(family)) throw new AdminError('GW-ADM-INVALID', `unknown device family ${family} (one of ${DEVICE_FAMILIES.join(', ')})`);
-  if (server !== null && (server.trim() === '' || server.length > SERVER_MAX_CHARS)) {
-    throw new AdminError('GW-ADM-INVALID', `server name must be 1 to ${SERVER_MAX_CHARS} characters`);
+  if (server !== null && (server.trim() === '' || server.length > API_LIMITS.serverChars)) {
+    throw new AdminError('GW-ADM-INVALID', `server name must be 1 to ${API_LIMITS.serverChars} characters`);
   }
   await db.transaction(async (trx) => {
     const org = await requireOrganisation(trx, orgId);
@@ -212,7 +211,7 @@ export async function createPrincipalKey(
   }
   const scopeIds = [...new Set(req.scopeOrgIds ?? [])];
   if (scopeIds.length > 0 && req.role !== 'finance') throw new AdminError('GW-ADM-INVALID', 'only a finance key is limited to a set of organisations (--orgs)');
-  if (scopeIds.length > MAX_FINANCE_SCOPE_ORGS) throw new AdminError('GW-ADM-INVALID', `a finance key may be limited to at most ${MAX_FINANCE_SCOPE_ORGS} organisations, not ${scopeIds.length}`);
+  if (scopeIds.length > STORE_LIMITS.maxFinanceScopeOrgs) throw new AdminError('GW-ADM-INVALID', `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeIds.length}`);
   const label = (req.label ?? DEFAULT_KEY_LABEL[req.role]).slice(0, 100);
   return db.transaction(async (trx) => {
     const org = req.role === 'org_admin' ? await requireOrganisation(trx, req.orgId!) : null;

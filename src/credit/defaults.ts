@@ -7,6 +7,7 @@
 import type { CreditConfig } from '../config.js';
 import { CodeSealer } from './codes.js';
 import type { CreditSettings } from './ledger.js';
+import { PURCHASE_CSV_LIMITS } from '../model/limits.js';
 
 const PER_ORDER: Record<string, string> = {
   USD: '100000.00',
@@ -50,7 +51,7 @@ export const DEFAULT_CREDIT_CONFIG: CreditConfig = {
   limits: { perOrder: PER_ORDER, perOrganisation: PER_ORGANISATION },
   codeDownloadDays: 90,
   codeKeyFile: './data/credit-code.key',
-  maxPurchaseRows: 100_000,
+  maxPurchaseRows: PURCHASE_CSV_LIMITS.maxRows,
 };
 
 /** The settings the credit operations run with, from the configuration and the environment. */

@@ -28,7 +28,7 @@ import {
   type CheckedCreditLine,
   type CreditPolicy,
 } from '../domain/credit.js';
-import type { Organisation, Supplier } from '../domain/state.js';
+import type { Organisation, Supplier } from '../model/state.js';
 import type { PurchaseOrder } from '../model/documents.js';
 import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';

@@ -23,20 +23,14 @@ import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Knex } from 'knex';
-import { CREDIT_LIMITS, checkItemId, checkPurchaseDate, formatMinor, minorUnitOf, purchaseAmount } from '../domain/credit.js';
+import { checkItemId, checkPurchaseDate, formatMinor, minorUnitOf, purchaseAmount } from '../domain/credit.js';
 import type { CodedError, MessageParams } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
 import { decodeUtf8, InvalidUtf8 } from '../formats/utf8.js';
 import { withRetry } from '../store/db.js';
 import { storeContent } from '../store/documents.js';
 import { recordSpend, type Actor, type OrgRef } from './ledger.js';
-
-export const PURCHASE_CSV_LIMITS = {
-  /** Bytes of one line (its newline not counted): a purchase row is well under 1 KiB. */
-  maxLineBytes: 64 * 1024,
-  /** Errors kept per file; the last slot says that reading stopped there. */
-  maxErrors: 100,
-} as const;
+import { CREDIT_LIMITS, PURCHASE_CSV_LIMITS } from '../model/limits.js';
 
 const PURCHASE_PREFIX = 'purchase:';
 /** A purchase id is the idempotency key after its prefix, so it fits the key's limit. */

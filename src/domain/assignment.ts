@@ -10,18 +10,8 @@
 // out which half of a list went through.
 import type { ErrorCode } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
-import type { Device, DeviceEvent, Organisation } from './state.js';
-
-export const ASSIGNMENT_LIMITS = {
-  /** Serials named in one request, and devices one request may reach through orders. */
-  maxDevices: 10_000,
-  /** Orders named in one request. */
-  maxOrders: 100,
-  /** A server's name, as org_default_servers.server and devices.server hold it. */
-  serverChars: 100,
-  /** Refusals listed in one answer; the count says how many there were in all. */
-  maxRefusalsListed: 1000,
-} as const;
+import type { Device, DeviceEvent, Organisation } from '../model/state.js';
+import { ASSIGNMENT_LIMITS } from '../model/limits.js';
 
 /** The assignment's own codes (GW-AS-4400..4406); their messages are in the catalogue, src/model/error-codes.ts. */
 export type AssignmentCode = Extract<ErrorCode, `GW-AS-${string}`>;

@@ -12,29 +12,9 @@ import type { CodedError } from '../model/error-codes.js';
 import type { CreditLine, PurchaseOrder } from '../model/documents.js';
 import { currencyInfo } from '../model/currencies.js';
 import { localCurrencyOf } from '../model/country-currencies.js';
-import type { Organisation } from './state.js';
-
-export const CREDIT_LIMITS = {
-  /**
-   * Largest amount, balance or total the ledger holds, in minor units: 10^15 (ten trillion
-   * dollars, a quadrillion yen). Below 2^53, so every amount is also an exact JavaScript
-   * number, whichever way a database driver answers a bigint.
-   */
-  maxMinorUnits: 10n ** 15n,
-  /** Redemption codes one credit line may produce (one per unit of its quantity). */
-  maxUnitsPerLine: 10_000,
-  /** Units of one content purchase. */
-  maxPurchaseQuantity: 100_000,
-  locationChars: 64,
-  itemIdChars: 100,
-  idempotencyKeyChars: 150,
-} as const;
-
-export const ENTRY_KINDS = ['issued', 'redeemed', 'spent', 'refunded', 'voided'] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
-
-export const CODE_STATES = ['issued', 'redeemed', 'refunded', 'voided'] as const;
-export type CodeState = (typeof CODE_STATES)[number];
+import type { Organisation } from '../model/state.js';
+import { CREDIT_LIMITS } from '../model/limits.js';
+import type { CodeState, EntryKind } from '../model/credit.js';
 
 /** Where, in what currencies and up to what amounts volume credit is sold. */
 export interface CreditPolicy {

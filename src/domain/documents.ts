@@ -4,18 +4,11 @@
 // alone is checked with the same header and matching rules, and waits as an open order.
 import type { CodedError } from '../model/error-codes.js';
 import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
-import { checkOrderHeader, isCodedError, type OrderInput } from './order-fields.js';
+import { checkOrderHeader, isCodedError } from './order-fields.js';
 import { matchOrganisation } from './matching.js';
-import type { Organisation, Supplier } from './state.js';
-
-/** What a ship notice needs from its order: the header the order arrived with. */
-export interface OrderHeaderOnFile {
-  orderNumber: string;
-  orderType: PurchaseOrder['orderType'];
-  orderDate: string;
-  customerId: string;
-  poNumber: string | null;
-}
+import type { Organisation, Supplier } from '../model/state.js';
+import type { OrderInput } from '../model/commands.js';
+import type { OrderHeaderOnFile } from '../model/commands.js';
 
 export type PurchaseOrderCheck = { ok: true; org: Organisation } | { ok: false; error: CodedError };
 

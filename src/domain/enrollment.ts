@@ -5,17 +5,8 @@
 // applyTransaction is a plain function: it reads a snapshot (World), changes a copy and
 // returns the outcome (per order, delivery and device) with everything that changed.
 // Orders of one transaction apply in sequence, each seeing what the ones before did.
-import type { CodedError, ErrorCode } from '../model/error-codes.js';
-import {
-  checkDelivery,
-  checkDevice,
-  checkOrderHeader,
-  isCodedError,
-  parseProtocolTimestamp,
-  type CheckedDevice,
-  type OrderHeader,
-  type OrderInput,
-} from './order-fields.js';
+import type { CodedError } from '../model/error-codes.js';
+import { checkDelivery, checkDevice, checkOrderHeader, isCodedError, parseProtocolTimestamp, type CheckedDevice } from './order-fields.js';
 import { hasAddedSupplier, matchOrganisation } from './matching.js';
 import {
   LIVE_STATES,
@@ -26,56 +17,10 @@ import {
   type Order,
   type OrderLine,
   type Organisation,
-  type Released,
   type Supplier,
-} from './state.js';
-
-/** What the rules may read. Storage loads every entity the request can touch. */
-export interface World {
-  organisations: Organisation[];
-  /** The supplier's orders named by the request, and the sale orders of its devices. */
-  orders: Map<string, Order>;
-  devices: Map<string, Device>;
-  released: Map<string, Released>;
-}
-
-export type PostStatus = 'COMPLETE' | 'ERROR' | 'POSTED_WITH_ERRORS' | ErrorCode;
-
-export interface DeviceOutcome {
-  deviceId: string;
-  status: 'COMPLETE' | ErrorCode;
-  error?: CodedError;
-}
-export interface DeliveryOutcome {
-  deliveryNumber: string;
-  status: PostStatus;
-  error?: CodedError;
-  devices: DeviceOutcome[];
-}
-export interface OrderOutcome {
-  orderNumber: string;
-  status: PostStatus;
-  error?: CodedError;
-  deliveries: DeliveryOutcome[];
-}
-export type TransactionStatus = 'COMPLETE' | 'COMPLETE_WITH_ERRORS' | 'ERROR';
-export interface TransactionOutcome {
-  statusCode: TransactionStatus;
-  orders: OrderOutcome[];
-}
-
-export interface Changes {
-  orders: Order[];
-  /** Lines changed per order number (the order itself may be unchanged otherwise). */
-  lines: { orderNumber: string; line: OrderLine }[];
-  devices: Device[];
-  events: DeviceEvent[];
-}
-
-export interface EnrollmentResult {
-  outcome: TransactionOutcome;
-  changes: Changes;
-}
+} from '../model/state.js';
+import type { OrderHeader, OrderInput } from '../model/commands.js';
+import type { Changes, DeliveryOutcome, DeviceOutcome, EnrollmentResult, OrderOutcome, PostStatus, TransactionStatus, World } from '../model/enrollment.js';
 
 /** Applies the orders of one transaction from one supplier. */
 export function applyTransaction(world: World, supplier: Supplier, orders: OrderInput[]): EnrollmentResult {

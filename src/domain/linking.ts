@@ -1,6 +1,6 @@
 // When an organisation adds a reseller, the devices that reseller already ordered for it
 // stop being pending and are enrolled, without any resubmission.
-import type { Device, DeviceEvent, Organisation, Supplier } from './state.js';
+import type { Device, DeviceEvent, Organisation, Supplier } from '../model/state.js';
 
 export interface LinkResult {
   devices: Device[];

@@ -1,6 +1,6 @@
 // Which organisation a document is for. Resellers name it by organisation id; Apple's
 // own documents name it by Apple customer number, compared without leading zeros.
-import type { Organisation, Supplier } from './state.js';
+import type { Organisation, Supplier } from '../model/state.js';
 
 export function normaliseAppleCustomerNumber(value: string): string {
   const trimmed = value.trim().replace(/^0+/, '');
@@ -21,6 +21,13 @@ export function matchOrganisation(
   }
   for (const org of organisations) if (org.orgId === customerId) return org;
   return undefined;
+}
+
+/** What to look organisations up by, for the customer ids a supplier's orders name. */
+export function organisationKeys(supplier: Supplier, customerIds: Iterable<string>): { orgIds: string[]; appleCustomerNumbers: string[] } {
+  const ids = [...new Set(customerIds)];
+  if (supplier.kind === 'apple') return { orgIds: [], appleCustomerNumbers: [...new Set(ids.map(normaliseAppleCustomerNumber))] };
+  return { orgIds: ids, appleCustomerNumbers: [] };
 }
 
 /** Apple needs no link: every organisation buys from Apple. A reseller needs adding. */

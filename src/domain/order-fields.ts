@@ -3,39 +3,9 @@
 // code; the first failing rule of a field wins.
 import type { CodedError } from '../model/error-codes.js';
 import { isDeviceFamily, type DeviceFamily } from '../model/device-family.js';
-import { ORDER_TYPES, type OrderType } from './state.js';
-
-export const FIELD_LIMITS = {
-  transactionIdChars: 64,
-  orderNumberChars: 32,
-  customerIdChars: 32,
-  poNumberChars: 100,
-  deliveryNumberChars: 32,
-  deviceIdChars: 20,
-  assetTagChars: 128,
-  enrollmentTransactionIdChars: 64,
-} as const;
-
-/** The wire shapes after JSON type checks: every field may still be missing. */
-export interface DeviceInput {
-  deviceId?: string;
-  assetTag?: string;
-  /** Gateway extension (optional): lets a reseller say which family a device is. */
-  deviceFamily?: string;
-}
-export interface DeliveryInput {
-  deliveryNumber?: string;
-  shipDate?: string;
-  devices?: DeviceInput[];
-}
-export interface OrderInput {
-  orderNumber?: string;
-  orderDate?: string;
-  orderType?: string;
-  customerId?: string;
-  poNumber?: string;
-  deliveries?: DeliveryInput[];
-}
+import { ORDER_TYPES, type OrderType } from '../model/state.js';
+import { FIELD_LIMITS } from '../model/limits.js';
+import type { DeliveryInput, DeviceInput, OrderHeader, OrderInput } from '../model/commands.js';
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
@@ -53,14 +23,6 @@ export function parseProtocolTimestamp(value: string): Date | undefined {
 
 function missing(value: string | undefined): boolean {
   return value === undefined || value.trim() === '';
-}
-
-export interface OrderHeader {
-  orderNumber: string;
-  orderType: OrderType;
-  orderDate: string;
-  customerId: string;
-  poNumber: string | null;
 }
 
 /**

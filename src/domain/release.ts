@@ -1,9 +1,8 @@
 // Release: an organisation lets a device go for good (sold, lost, returned to a
 // non-Apple channel). The serial is then refused by every later order (GW-DE-4310).
 import type { CodedError } from '../model/error-codes.js';
-import type { Device, DeviceEvent, Organisation, Released } from './state.js';
-
-export const RELEASE_REASON_MAX_CHARS = 200;
+import type { Device, DeviceEvent, Organisation, Released } from '../model/state.js';
+import { API_LIMITS } from '../model/limits.js';
 
 export interface ReleaseResult {
   device: Device;
@@ -23,7 +22,7 @@ export function releaseDevice(
     const state = !device ? 'unknown to the gateway' : device.orgPk === org.pk ? device.state : 'not in this organisation';
     return { code: 'GW-DE-4311', params: { serial, orgId: org.orgId, state } };
   }
-  const trimmed = reason.trim().slice(0, RELEASE_REASON_MAX_CHARS);
+  const trimmed = reason.trim().slice(0, API_LIMITS.releaseReasonChars);
   return {
     device: { ...device, state: 'released', server: null },
     released: { serial, orgPk: org.pk, reason: trimmed, releasedAt: now },

@@ -8,6 +8,7 @@
 import type { CodedError } from '../model/error-codes.js';
 import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
 import type { Mapping } from '../mapping/mapping.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
 
 /** A coded error that says where: `params.at` is "line 12", "segment 57 (SN1)", "/cXML/Request/...". */
 export interface DocumentError extends CodedError {
@@ -91,7 +92,7 @@ export interface ReadLimits {
   maxErrors: number;
 }
 
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxLineBytes: 64 * 1024, maxErrors: 1000 };
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: INTAKE_LIMITS.maxErrorsPerDocument };
 
 export interface ReadContext {
   mapping: Mapping;

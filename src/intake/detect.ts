@@ -6,15 +6,13 @@ import type { DocumentError } from '../formats/types.js';
 import { sniffX12 } from '../formats/x12/sniff.js';
 import { x12TransactionSets } from '../formats/x12/mapping-section.js';
 import { sniffXml } from '../formats/xml/index.js';
-
-/** Enough to hold an ISA, a GS and the first ST, or an XML prolog and root element. */
-export const HEAD_BYTES = 64 * 1024;
+import { INTAKE_LIMITS } from '../model/limits.js';
 
 export function readHead(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(fd, buf, 0, HEAD_BYTES, 0);
+    const buf = Buffer.alloc(INTAKE_LIMITS.headBytes);
+    const n = readSync(fd, buf, 0, INTAKE_LIMITS.headBytes, 0);
     // Lenient decode: this only guesses the format; the reader decodes strictly.
     return buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
   } finally {

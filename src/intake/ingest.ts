@@ -10,19 +10,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { applyTransaction } from '../domain/enrollment.js';
-import {
-  appliesOnArrival,
-  checkPurchaseOrder,
-  orderInputForShipNotice,
-  voidOrderInput,
-  type OrderHeaderOnFile,
-} from '../domain/documents.js';
-import { normaliseAppleCustomerNumber } from '../domain/matching.js';
-import type { Organisation, Supplier } from '../domain/state.js';
+import { appliesOnArrival, checkPurchaseOrder, orderInputForShipNotice, voidOrderInput } from '../domain/documents.js';
+import { organisationKeys } from '../domain/matching.js';
+import type { Organisation, Supplier } from '../model/state.js';
 import type { DocumentError, ReadItem, X12InterchangeInfo } from '../formats/types.js';
 import { readerFor } from '../formats/registry.js';
 import type { Mapping } from '../mapping/mapping.js';
-import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
 import { ERROR_CODES, type CodedError } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
 import { withRetry } from '../store/db.js';
@@ -54,7 +47,10 @@ import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '
 import { creditLinesOf } from '../domain/credit.js';
 import { chooseMapping, readHead } from './detect.js';
 import { gatewayMetrics } from '../metrics/metrics.js';
-import type { DocumentStatus, DocumentSummary, IngestRequest, IngestResult } from './types.js';
+import type { IngestRequest, IngestResult } from './types.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
+import type { OrderHeaderOnFile } from '../model/commands.js';
+import type { DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
 
 export interface IntakeLimits {
   maxDocumentBytes: number;
@@ -73,9 +69,6 @@ export interface IntakeDeps {
 /** A channel's mistake (unknown partner, missing file), not the document's: no record is made. */
 export class IntakeError extends Error {}
 
-/** Read buffer: large enough to keep system calls few, small enough to stay flat. */
-const READ_CHUNK_BYTES = 256 * 1024;
-const MAX_LINE_BYTES = 64 * 1024;
 
 export type ErrorWithMessage = DocumentError & { message: string };
 
@@ -89,7 +82,7 @@ export function describeError(error: DocumentError): ErrorWithMessage {
 
 async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>) hash.update(chunk);
+  for await (const chunk of createReadStream(path, { highWaterMark: INTAKE_LIMITS.readChunkBytes }) as AsyncIterable<Buffer>) hash.update(chunk);
   return hash.digest('hex');
 }
 
@@ -256,7 +249,7 @@ class DocumentRun {
     await storeContent(trx, this.id.sha256, this.req.path);
     const reader = readerFor(this.mapping!.format);
     let bytesRead = 0;
-    const stream = createReadStream(this.req.path, { highWaterMark: READ_CHUNK_BYTES });
+    const stream = createReadStream(this.req.path, { highWaterMark: INTAKE_LIMITS.readChunkBytes });
     const onProgress = this.req.onProgress;
     const counted = async function* (): AsyncIterable<Buffer> {
       for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -268,7 +261,7 @@ class DocumentRun {
     const ctx = {
       mapping: this.mapping!,
       fileName: this.req.fileName,
-      limits: { maxLineBytes: MAX_LINE_BYTES, maxErrors: this.deps.limits.maxErrorsPerDocument },
+      limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: this.deps.limits.maxErrorsPerDocument },
     };
     let duplicateOf: { documentId: string; error: DocumentError } | undefined;
     for await (const item of reader(counted(), ctx)) {
@@ -471,10 +464,7 @@ class DocumentRun {
   private async organisationsFor(trx: Knex, customerId: string): Promise<Organisation[]> {
     let orgs = this.orgCache.get(customerId);
     if (!orgs) {
-      orgs = await loadOrganisations(trx, {
-        orgIds: this.supplier.kind === 'reseller' ? [customerId] : [],
-        appleCustomerNumbers: this.supplier.kind === 'apple' ? [normaliseAppleCustomerNumber(customerId)] : [],
-      });
+      orgs = await loadOrganisations(trx, organisationKeys(this.supplier, [customerId]));
       this.orgCache.set(customerId, orgs);
     }
     return orgs;
@@ -505,7 +495,7 @@ class DocumentRun {
     });
     if (appliesOnArrival(po)) {
       const input = voidOrderInput(po);
-      const world = await loadWorld(trx, this.supplier, [input]);
+      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]));
       const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
       const order = outcome.orders[0]!;
       if (order.error) return at(order.error, item.at, item.unit);
@@ -616,7 +606,7 @@ class DocumentRun {
     itemSeq: number,
   ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; outcomeJson: string; refused: number }> {
     const input = orderInputForShipNotice(header, notice);
-    const world = await loadWorld(trx, this.supplier, [input]);
+    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]));
     const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
     const order = outcome.orders[0]!;
     const delivery = order.deliveries[0];

@@ -10,6 +10,7 @@ import { isErrorCode } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
 import { deviceResultsOf, itemsOf, readContent, type DocumentRow, type ItemRow } from '../store/documents.js';
 import type { ErrorWithMessage } from './ingest.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
 
 export type LineStatus = 'ENROLLED' | 'PENDING' | 'REFUSED' | 'AWAITING_ORDER' | 'OPEN' | 'APPLIED' | 'REJECTED';
 
@@ -61,7 +62,7 @@ export async function* outcomeRows(db: Knex, doc: DocumentRow, mapping: Mapping)
     refused.set(`${r.item_seq}\u0000${r.serial}`, { code: r.code, params: r.params_json ? JSON.parse(r.params_json) : null });
   }
   const reader = readerFor(mapping.format);
-  const ctx = { mapping, fileName: doc.file_name, limits: { maxLineBytes: 64 * 1024, maxErrors: 1 } };
+  const ctx = { mapping, fileName: doc.file_name, limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: 1 } };
   let seq = 0;
   for await (const item of reader(readContent(db, doc.sha256), ctx)) {
     if (item.type !== 'purchaseOrder' && item.type !== 'shipNotice') continue;

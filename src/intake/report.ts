@@ -3,8 +3,8 @@
 import type { Knex } from 'knex';
 import type { Mapping } from '../mapping/mapping.js';
 import type { DocumentRow } from '../store/documents.js';
-import type { DocumentSummary } from './types.js';
 import { outcomeRows } from './outcomes.js';
+import type { DocumentSummary } from '../model/documents.js';
 
 interface DeviceReport {
   deviceId: string;

@@ -4,12 +4,14 @@
 // and applies nothing again; with a different body it is refused (GW-TX-3010).
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyTransaction, type TransactionOutcome } from '../domain/enrollment.js';
-import type { OrderInput } from '../domain/order-fields.js';
-import type { Supplier } from '../domain/state.js';
+import { applyTransaction } from '../domain/enrollment.js';
+import type { Supplier } from '../model/state.js';
+import { organisationKeys } from '../domain/matching.js';
 import { withRetry } from '../store/db.js';
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
 import { findTransactionByClientId, insertTransaction, completeTransaction } from '../store/transactions.js';
+import type { TransactionOutcome } from '../model/enrollment.js';
+import type { OrderInput } from '../model/commands.js';
 
 export interface ResellerTransaction {
   transactionId: string;
@@ -68,7 +70,8 @@ export async function submitTransaction(
         requestJson: JSON.stringify(tx),
         receivedAt: now,
       });
-      const world = await loadWorld(trx, supplier, tx.orders);
+      const customerIds = tx.orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string');
+      const world = await loadWorld(trx, supplier, tx.orders, organisationKeys(supplier, customerIds));
       const { outcome, changes } = applyTransaction(world, supplier, tx.orders);
       await persistChanges(trx, supplier, world, changes, {
         transactionPk,

@@ -3,6 +3,7 @@
 // and outcome back. Every channel feeds the same pipeline; none has rules of its own.
 import type { Knex } from 'knex';
 import type { DocumentError } from '../formats/types.js';
+import type { DocumentStatus, DocumentSummary } from '../model/documents.js';
 
 export type IntakeChannel = 'http' | 'sftp' | 'cli';
 
@@ -26,24 +27,6 @@ export interface IngestRequest {
   beforeCommit?: (trx: Knex, documentId: string) => Promise<void>;
   /** Progress of the read, for a terminal progress bar. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
-}
-
-/**
- * applied: everything in it applied (devices may still carry enrollment refusals);
- * applied_with_errors: applied, with refused devices, lines or X12 sets;
- * awaiting_order: ship notices wait for their orders (the rest applied);
- * rejected: nothing applied (format, mapping or validation errors);
- * duplicate: the same bytes (or X12 interchange) were received before; nothing applied.
- */
-export type DocumentStatus = 'applied' | 'applied_with_errors' | 'awaiting_order' | 'rejected' | 'duplicate';
-
-export interface DocumentSummary {
-  purchaseOrders: number;
-  shipNotices: number;
-  devices: number;
-  devicesEnrolled: number;
-  devicesRefused: number;
-  devicesAwaiting: number;
 }
 
 export interface IngestResult {

@@ -10,6 +10,7 @@ import type { Mapping } from '../mapping/mapping.js';
 import { itemsOf, readContent, type DocumentRow } from '../store/documents.js';
 import type { Ack } from './acks.js';
 import type { ErrorWithMessage } from './ingest.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
 
 /** The acks' own control numbers: derived from the document's key, so a re-fetched ack is identical. */
 function controlNumber(doc: DocumentRow, salt: number): string {
@@ -54,7 +55,7 @@ async function purchaseOrderResults(db: Knex, doc: DocumentRow, mapping: Mapping
   const rejectedWhole = doc.status === 'rejected' || doc.status === 'duplicate';
   const out: Ack855Input[] = [];
   let seq = 0;
-  const ctx = { mapping, fileName: doc.file_name, limits: { maxLineBytes: 64 * 1024, maxErrors: 1 } };
+  const ctx = { mapping, fileName: doc.file_name, limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: 1 } };
   for await (const item of readerFor('x12')(readContent(db, doc.sha256), ctx)) {
     if (item.type !== 'purchaseOrder' && item.type !== 'shipNotice') continue;
     seq++;

@@ -16,6 +16,7 @@
 // runs out of memory, and Prometheus with it.
 import type { Knex } from 'knex';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { METRICS_LIMITS } from '../model/limits.js';
 
 export interface GatewayMetrics {
   /** One answered HTTP request: route is the declared pattern (/v1/orders/{supplierId}/{orderNumber}), never the raw path. */
@@ -39,9 +40,7 @@ export const METRIC_DEVICE_STATES = ['enrolled', 'pending', 'returned', 'voided'
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Distinct route labels kept; routes are declared in code, so more means a bug feeding raw paths. */
-export const MAX_ROUTE_LABELS = 500;
 /** Longest route label kept (longer ones are reported as "other"). */
-const MAX_ROUTE_LABEL_CHARS = 200;
 /**
  * Request latency buckets, in seconds: API reads answer in milliseconds; uploads, the
  * reseller API's large transactions and CSV exports take seconds to minutes.
@@ -181,10 +180,10 @@ export class PrometheusGatewayMetrics implements GatewayMetrics {
   }
 
   private routeLabel(route: string): string {
-    if (route.length === 0 || route.length > MAX_ROUTE_LABEL_CHARS) return OTHER;
+    if (route.length === 0 || route.length > METRICS_LIMITS.maxRouteLabelChars) return OTHER;
     const label = openApiPattern(route);
     if (this.routeLabels.has(label)) return label;
-    if (this.routeLabels.size >= MAX_ROUTE_LABELS) return OTHER;
+    if (this.routeLabels.size >= METRICS_LIMITS.maxRouteLabels) return OTHER;
     this.routeLabels.add(label);
     return label;
   }

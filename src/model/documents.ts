@@ -5,30 +5,8 @@
 // strings with their ISO 4217 currency, never JavaScript numbers.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DEVICE_FAMILIES, type DeviceFamily } from './device-family.js';
-import { FIELD_LIMITS } from '../domain/order-fields.js';
-import { ORDER_TYPES, type OrderType } from '../domain/state.js';
-
-/** Upper bounds on one canonical document: a bigger one is refused, never truncated. */
-export const DOCUMENT_LIMITS = {
-  linesPerPurchaseOrder: 10_000,
-  devicesPerShipNotice: 100_000,
-  quantityPerLine: 1_000_000,
-  partNumberChars: 40,
-  lineNumberChars: 20,
-} as const;
-
-/** Most characters of each canonical text field, whatever format it came in. */
-export const MAX_FIELD_CHARS = {
-  orderNumber: FIELD_LIMITS.orderNumberChars,
-  customerId: FIELD_LIMITS.customerIdChars,
-  poNumber: FIELD_LIMITS.poNumberChars,
-  deliveryNumber: FIELD_LIMITS.deliveryNumberChars,
-  serial: FIELD_LIMITS.deviceIdChars,
-  assetTag: FIELD_LIMITS.assetTagChars,
-  partNumber: DOCUMENT_LIMITS.partNumberChars,
-  lineNumber: DOCUMENT_LIMITS.lineNumberChars,
-  currency: 3,
-} as const;
+import { ORDER_TYPES, type OrderType } from './state.js';
+import { DOCUMENT_LIMITS, FIELD_LIMITS } from './limits.js';
 
 export interface DeviceLine {
   type: 'device';
@@ -169,4 +147,22 @@ export function describeSchemaError(validate: ValidateFunction): string {
   const e = validate.errors?.[0];
   if (!e) return 'invalid';
   return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`;
+}
+
+/**
+ * applied: everything in it applied (devices may still carry enrollment refusals);
+ * applied_with_errors: applied, with refused devices, lines or X12 sets;
+ * awaiting_order: ship notices wait for their orders (the rest applied);
+ * rejected: nothing applied (format, mapping or validation errors);
+ * duplicate: the same bytes (or X12 interchange) were received before; nothing applied.
+ */
+export type DocumentStatus = 'applied' | 'applied_with_errors' | 'awaiting_order' | 'rejected' | 'duplicate';
+
+export interface DocumentSummary {
+  purchaseOrders: number;
+  shipNotices: number;
+  devices: number;
+  devicesEnrolled: number;
+  devicesRefused: number;
+  devicesAwaiting: number;
 }

@@ -6,7 +6,7 @@
 // that is in it now or that it released; of the history, only its own events, so a device
 // that came from another organisation does not show that organisation's past.
 import type { Knex } from 'knex';
-import type { DeviceState } from '../domain/state.js';
+import type { DeviceState } from '../model/state.js';
 import { pendingReason } from '../domain/pending.js';
 import { pendingCount, type Page } from './orders.js';
 import type { Scope } from './scope.js';

@@ -7,16 +7,9 @@
 import type { Knex } from 'knex';
 import { endOfDayBound } from './days.js';
 import { pendingReason } from '../domain/pending.js';
-import type { LineStatus } from '../domain/state.js';
+import type { LineStatus } from '../model/state.js';
 import type { Scope } from './scope.js';
-
-export const ORDER_QUERY_LIMITS = {
-  /**
-   * Deliveries listed with one order. A delivery is one ship notice; an order gets a
-   * handful. Beyond this the answer lists the first ones and deliveryCount says how many.
-   */
-  maxDeliveriesListed: 1000,
-} as const;
+import { API_LIMITS } from '../model/limits.js';
 
 export interface OrderFilters {
   orderNumber?: string;
@@ -159,7 +152,7 @@ export async function findOrder(db: Knex, scope: Scope, supplierId: string, orde
   const deliveries = (await db('deliveries')
     .where('order_pk', row.id)
     .orderBy('id')
-    .limit(ORDER_QUERY_LIMITS.maxDeliveriesListed)
+    .limit(API_LIMITS.deliveriesListed)
     .select('delivery_number', 'ship_date')) as { delivery_number: string; ship_date: string }[];
   return { ...toSummary(row), deliveries: deliveries.map((d) => ({ deliveryNumber: d.delivery_number, shipDate: d.ship_date })) };
 }

@@ -9,10 +9,10 @@
 import type { Knex } from 'knex';
 import { dayBounds, isRefusal, type DayRange, type FilterRefusal } from './days.js';
 import type { CodedError } from '../model/error-codes.js';
-import type { TransactionOutcome } from '../domain/enrollment.js';
 import { isPostgres } from '../store/db.js';
 import { findTransactionByClientId, type StoredTransaction } from '../store/transactions.js';
 import type { Scope } from './scope.js';
+import type { TransactionOutcome } from '../model/enrollment.js';
 
 /** The supplier a scope limits rows to, or undefined for every supplier. */
 function supplierOfScope(scope: Scope): number | undefined {

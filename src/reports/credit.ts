@@ -47,19 +47,7 @@ import type { CodedError } from '../model/error-codes.js';
 import { chunks } from '../store/chunks.js';
 import { toMinor } from '../store/credit.js';
 import { isPostgres } from '../store/db.js';
-import { MAX_FINANCE_SCOPE_ORGS } from '../store/principal-keys.js';
-
-export const REPORT_LIMITS = {
-  /** Longest period, in days (both ends included): ten years and a few leap days. */
-  maxPeriodDays: 3660,
-  /** Mismatches listed per kind; mismatchCounts has the full counts. */
-  maxMismatchesListed: 1000,
-  /**
-   * Organisations in one orgIds filter: as many as a finance key may cover. They are bound once per query, well under the bound
-   * parameters SQLite (32766) and PostgreSQL (65535) allow.
-   */
-  maxOrgIds: MAX_FINANCE_SCOPE_ORGS,
-} as const;
+import { REPORT_LIMITS } from '../model/limits.js';
 
 export interface ReportRequest {
   /** Calendar dates YYYY-MM-DD, both inclusive, UTC. */

@@ -24,6 +24,7 @@ import type { Knex } from 'knex';
 import { pendingReason } from '../domain/pending.js';
 import type { Scope } from '../query/scope.js';
 import { csvLine } from './csv.js';
+import { EXPORT_LIMITS } from '../model/limits.js';
 
 export const DEVICE_EXPORT_COLUMNS = [
   'serial',
@@ -40,24 +41,6 @@ export const DEVICE_EXPORT_COLUMNS = [
   'delivery_number',
   'ship_date',
 ] as const;
-
-export const EXPORT_LIMITS = {
-  /**
-   * Rows per keyset query: large enough that per-query overhead is small next to the rows
-   * (a batch is ~300 KB of CSV), small enough that one batch is a short statement and a
-   * small, fixed amount of memory.
-   */
-  batchRows: 2000,
-  /**
-   * Rows in one export: about 650 MB of CSV and, at the benchmark's rate (~130,000 rows/s
-   * on 2 cores), under a minute of streaming; already nearly five times what a spreadsheet
-   * opens (1,048,576 rows). Counted before the first byte; a larger selection is refused
-   * (GW-EXP-4220): export it by order instead.
-   */
-  maxRows: 5_000_000,
-  /** Orders in one order export (the `order` parameter, repeated). */
-  maxOrders: 100,
-} as const;
 
 /** The devices an organisation holds: what "available" means in the portal. */
 const AVAILABLE_STATES = ['enrolled', 'pending'] as const;

@@ -3,7 +3,8 @@
 // and sums as text (cast here), so every read goes through toMinor.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { CREDIT_LIMITS, type CodeState, type EntryKind } from '../domain/credit.js';
+import { CREDIT_LIMITS } from '../model/limits.js';
+import type { CodeState, EntryKind } from '../model/credit.js';
 
 /** A bigint column or sum as read from either driver, exactly. */
 export function toMinor(value: unknown): bigint {

@@ -2,13 +2,11 @@
 // document record and its items, purchase-order headers on file, X12 interchanges seen.
 import { createReadStream } from 'node:fs';
 import type { Knex } from 'knex';
-import type { ShipNotice } from '../model/documents.js';
-import type { OrderHeaderOnFile } from '../domain/documents.js';
-import type { DocumentStatus, DocumentSummary } from '../intake/types.js';
 import { isPostgres } from './db.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
+import type { OrderHeaderOnFile } from '../model/commands.js';
+import type { DocumentStatus, DocumentSummary, ShipNotice } from '../model/documents.js';
 
-/** 1 MiB: big enough to keep row counts low, small enough to never hold a whole file. */
-export const CONTENT_CHUNK_BYTES = 1024 * 1024;
 
 export interface DocumentRow {
   id: number;
@@ -62,7 +60,7 @@ export async function storeContent(trx: Knex, sha256: string, path: string): Pro
   const existing = await trx('document_content').where({ sha256, seq: 0 }).first('seq');
   if (existing) return;
   let seq = 0;
-  const stream = createReadStream(path, { highWaterMark: CONTENT_CHUNK_BYTES });
+  const stream = createReadStream(path, { highWaterMark: INTAKE_LIMITS.contentChunkBytes });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     await trx('document_content').insert({ sha256, seq: seq++, bytes: chunk });
   }

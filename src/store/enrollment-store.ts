@@ -3,14 +3,14 @@
 // the one read (else ConcurrentChange, and the caller retries on fresh data), and the
 // live_serial constraint refuses a second live enrollment of one serial.
 import type { Knex } from 'knex';
-import type { Changes, World } from '../domain/enrollment.js';
-import type { OrderInput } from '../domain/order-fields.js';
-import { normaliseAppleCustomerNumber } from '../domain/matching.js';
-import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '../domain/state.js';
+import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange } from './db.js';
 import { loadOrganisations } from './organisations.js';
+import { STORE_LIMITS } from '../model/limits.js';
+import type { Changes, World } from '../model/enrollment.js';
+import type { OrderInput } from '../model/commands.js';
 
 
 interface OrderRow {
@@ -146,7 +146,13 @@ export async function findOrders(db: Knex, supplierPk: number, numbers: string[]
 }
 
 /** Everything the orders of one transaction can read or change. */
-export async function loadWorld(trx: Knex, supplier: Supplier, orders: OrderInput[]): Promise<World> {
+export async function loadWorld(
+  trx: Knex,
+  supplier: Supplier,
+  orders: OrderInput[],
+  /** The organisations the orders' customer ids can name (domain/matching.ts organisationKeys). */
+  organisationKeys: { orgIds: string[]; appleCustomerNumbers: string[] },
+): Promise<World> {
   const numbers = [...new Set(orders.map((o) => o.orderNumber).filter((n): n is string => typeof n === 'string'))];
   const worldOrders = new Map<string, Order>();
   for (const part of chunks(numbers)) {
@@ -172,14 +178,9 @@ export async function loadWorld(trx: Knex, supplier: Supplier, orders: OrderInpu
     }
   }
   const released = await loadReleased(trx, [...serials]);
-  const customerIds = [...new Set(orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string'))];
   const orgPks = new Set<number>();
   for (const o of worldOrders.values()) orgPks.add(o.orgPk);
-  const organisations = await loadOrganisations(trx, {
-    orgIds: supplier.kind === 'reseller' ? customerIds : [],
-    appleCustomerNumbers: supplier.kind === 'apple' ? customerIds.map(normaliseAppleCustomerNumber) : [],
-    pks: [...orgPks],
-  });
+  const organisations = await loadOrganisations(trx, { ...organisationKeys, pks: [...orgPks] });
   return { organisations, orders: worldOrders, devices, released };
 }
 
@@ -209,7 +210,7 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
     live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
   }));
   lineRows.sort((a, b) => Number(a.live_serial !== null) - Number(b.live_serial !== null));
-  for (const part of chunks(lineRows, WRITE_BATCH_ROWS)) {
+  for (const part of chunks(lineRows, STORE_LIMITS.writeBatchRows)) {
     await trx('order_lines')
       .insert(part)
       .onConflict(['order_pk', 'serial'])
@@ -221,15 +222,13 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   // statement per row would make the database round trip the whole cost); a racing
   // insert of the same serial fails on the primary key and the caller retries.
   const fresh = changes.devices.filter((d) => d.version === 0);
-  for (const part of chunks(fresh, WRITE_BATCH_ROWS)) {
+  for (const part of chunks(fresh, STORE_LIMITS.writeBatchRows)) {
     await trx('devices').insert(part.map((d) => ({ ...deviceRow(d, orderPkOf(d), ctx.now), serial: d.serial, version: 1 })));
   }
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
 }
 
-/** Rows per multi-row insert: within SQLite's and PostgreSQL's bound-parameter limits at 12 columns. */
-const WRITE_BATCH_ROWS = 500;
 
 function deviceRow(device: Device, orderPk: number | null, now: string) {
   return {
@@ -314,6 +313,6 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteCo
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
     })),
-    WRITE_BATCH_ROWS,
+    STORE_LIMITS.writeBatchRows,
   );
 }

@@ -1,9 +1,8 @@
 // Organisations: their ids, Apple customer numbers, default servers and the resellers
 // they have added.
 import type { Knex } from 'knex';
-import type { Organisation } from '../domain/state.js';
+import type { Organisation } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
-import { normaliseAppleCustomerNumber } from '../domain/matching.js';
 import { chunks } from './chunks.js';
 
 interface OrgRow {
@@ -83,8 +82,9 @@ export async function insertOrganisation(
   return row.id;
 }
 
+/** `number` is stored as given: the caller normalises it (domain/matching.ts). */
 export async function insertAppleCustomerNumber(db: Knex, orgPk: number, number: string): Promise<void> {
-  await db('apple_customer_numbers').insert({ org_pk: orgPk, number: normaliseAppleCustomerNumber(number) });
+  await db('apple_customer_numbers').insert({ org_pk: orgPk, number });
 }
 
 export async function upsertDefaultServer(db: Knex, orgPk: number, family: DeviceFamily, server: string | null): Promise<void> {

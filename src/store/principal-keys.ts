@@ -16,8 +16,6 @@ export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
  */
 const KEY_PREFIX: Record<PrincipalRole, string> = { operator: 'gwk_op_', org_admin: 'gwk_org_', finance: 'gwk_fin_', metrics: 'gwk_met_' };
 
-/** Organisations one finance key may be limited to. */
-export const MAX_FINANCE_SCOPE_ORGS = 1000;
 
 /** 24 random bytes (192 bits), 32 base64url characters after the prefix. */
 export function newPrincipalKey(role: PrincipalRole): string {

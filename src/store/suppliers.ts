@@ -2,7 +2,7 @@
 // API keys are stored only as a SHA-256 digest: a copy of the database gives no usable key.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Supplier } from '../domain/state.js';
+import type { Supplier } from '../model/state.js';
 
 interface SupplierRow {
   id: number;

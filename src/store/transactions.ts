@@ -1,6 +1,6 @@
 // Reseller transactions: the request as received and the outcome it had.
 import type { Knex } from 'knex';
-import type { TransactionOutcome } from '../domain/enrollment.js';
+import type { TransactionOutcome } from '../model/enrollment.js';
 
 export interface StoredTransaction {
   pk: number;

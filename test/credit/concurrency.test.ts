@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { applyOrderCredit, listCodes, recordSpend, redeemCode, reverseSpend, type EntryResult, type OrgRef } from '../../src/credit/ledger.js';
 import type { Checked } from '../../src/domain/credit.js';
-import type { Organisation, Supplier } from '../../src/domain/state.js';
+import type { Organisation, Supplier } from '../../src/model/state.js';
 import { toMinor } from '../../src/store/credit.js';
 import { retryStats } from '../../src/store/db.js';
 import { loadOrganisations } from '../../src/store/organisations.js';

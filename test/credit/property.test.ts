@@ -26,7 +26,7 @@ import {
 } from '../../src/credit/ledger.js';
 import { newRedemptionCode } from '../../src/credit/codes.js';
 import type { Checked } from '../../src/domain/credit.js';
-import type { Organisation, Supplier } from '../../src/domain/state.js';
+import type { Organisation, Supplier } from '../../src/model/state.js';
 import type { CreditLine, PurchaseOrder } from '../../src/model/documents.js';
 import { creditReport, type CreditReport } from '../../src/reports/credit.js';
 import { heldByOrganisation, toMinor } from '../../src/store/credit.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { importPurchases, PURCHASE_CSV_LIMITS, type PurchaseImportResult } from '../../src/credit/purchases-csv.js';
+import { importPurchases, type PurchaseImportResult } from '../../src/credit/purchases-csv.js';
 import { applyOrderCredit, listAccounts, listCodes, redeemCode, type OrgRef } from '../../src/credit/ledger.js';
 import type { PurchaseOrder } from '../../src/model/documents.js';
 import { readContent } from '../../src/store/documents.js';
@@ -15,6 +15,7 @@ import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { testCreditSettings } from '../support/credit.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
+import { PURCHASE_CSV_LIMITS } from '../../src/model/limits.js';
 
 const LOCATION = 'Tokyo HQ';
 const SAMPLE = 'samples/credit/purchases-30411.csv';

@@ -1,17 +1,9 @@
 // Unit tests of the server-assignment rule: which devices an organisation may point at a
 // device-management server, and what changes when it does. Pure functions, small data.
 import { expect } from 'chai';
-import {
-  ASSIGNMENT_LIMITS,
-  checkDeviceCount,
-  checkOrders,
-  planAssignment,
-  renderAssignmentError,
-  type AssignmentCandidate,
-  type AssignmentPlan,
-  type AssignmentRefusal,
-} from '../../src/domain/assignment.js';
-import type { Device, DeviceState, Organisation } from '../../src/domain/state.js';
+import { checkDeviceCount, checkOrders, planAssignment, renderAssignmentError, type AssignmentCandidate, type AssignmentPlan, type AssignmentRefusal } from '../../src/domain/assignment.js';
+import type { Device, DeviceState, Organisation } from '../../src/model/state.js';
+import { ASSIGNMENT_LIMITS } from '../../src/model/limits.js';
 
 const ORG: Organisation = {
   pk: 10,

@@ -3,36 +3,14 @@
 // back, redemption, content purchases, ledger effects, idempotency fingerprints, and the
 // coherence of the default limit tables. Pure functions over plain data.
 import { expect } from 'chai';
-import {
-  CREDIT_LIMITS,
-  accountEffect,
-  checkCreditLines,
-  checkIdempotencyKey,
-  checkIdempotentReplay,
-  checkLimitTable,
-  checkLocation,
-  checkPurchaseDate,
-  checkRedemption,
-  checkReversal,
-  formatMinor,
-  minorUnitOf,
-  outstandingEffect,
-  parseAmount,
-  planTakeBack,
-  purchaseAmount,
-  requestHash,
-  type Checked,
-  type CodeOnFile,
-  type CodeState,
-  type CreditPolicy,
-  type EntryKind,
-  type UnitOnFile,
-} from '../../src/domain/credit.js';
+import { accountEffect, checkCreditLines, checkIdempotencyKey, checkIdempotentReplay, checkLimitTable, checkLocation, checkPurchaseDate, checkRedemption, checkReversal, formatMinor, minorUnitOf, outstandingEffect, parseAmount, planTakeBack, purchaseAmount, requestHash, type Checked, type CodeOnFile, type CreditPolicy, type UnitOnFile } from '../../src/domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from '../../src/credit/defaults.js';
 import { localCurrencyOf } from '../../src/model/country-currencies.js';
 import type { CodedError } from '../../src/model/error-codes.js';
 import type { CreditLine, PurchaseOrderLine } from '../../src/model/documents.js';
-import type { OrderType } from '../../src/domain/state.js';
+import type { OrderType } from '../../src/model/state.js';
+import { CREDIT_LIMITS } from '../../src/model/limits.js';
+import type { CodeState, EntryKind } from '../../src/model/credit.js';
 
 // ---- helpers ----------------------------------------------------------------------------
 

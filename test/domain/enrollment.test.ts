@@ -2,25 +2,14 @@
 // pending devices of organisations that have not added their reseller, release, and the
 // field and transaction codes of the reseller protocol. Pure functions over small Worlds.
 import { expect } from 'chai';
-import {
-  applyTransaction,
-  rollUpTransaction,
-  type Changes,
-  type EnrollmentResult,
-  type OrderOutcome,
-  type World,
-} from '../../src/domain/enrollment.js';
-import {
-  checkTransaction,
-  isCodedError,
-  type DeliveryInput,
-  type DeviceInput,
-  type OrderInput,
-} from '../../src/domain/order-fields.js';
+import { applyTransaction, rollUpTransaction } from '../../src/domain/enrollment.js';
+import { checkTransaction, isCodedError } from '../../src/domain/order-fields.js';
 import { matchOrganisation, normaliseAppleCustomerNumber } from '../../src/domain/matching.js';
 import { releaseDevice } from '../../src/domain/release.js';
 import { enrollPendingOnLink } from '../../src/domain/linking.js';
-import type { Device, Organisation, Supplier } from '../../src/domain/state.js';
+import type { Device, Organisation, Supplier } from '../../src/model/state.js';
+import type { Changes, EnrollmentResult, OrderOutcome, World } from '../../src/model/enrollment.js';
+import type { DeliveryInput, DeviceInput, OrderInput } from '../../src/model/commands.js';
 
 // ---- fixtures ---------------------------------------------------------------------------
 

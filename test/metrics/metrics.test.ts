@@ -12,11 +12,12 @@ import { expect } from 'chai';
 import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { ingestCommand, intakeDeps } from '../../src/cli-documents.js';
-import { MAX_ROUTE_LABELS, METRIC_DEVICE_STATES, PrometheusGatewayMetrics } from '../../src/metrics/metrics.js';
+import { METRIC_DEVICE_STATES, PrometheusGatewayMetrics } from '../../src/metrics/metrics.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { bulk, call, KEY_A, order, startGateway } from '../support/http.js';
 import { api, makeKey } from '../support/api.js';
 import { tempDir } from '../intake/support.js';
+import { METRICS_LIMITS } from '../../src/model/limits.js';
 
 const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
 
@@ -220,12 +221,12 @@ describe('metrics labels stay bounded', function () {
     const m = new PrometheusGatewayMetrics();
     m.observeRequest('BREW', '/v1/orders/:supplierId', 999, 0.01);
     m.documentReceived('carrier-pigeon', 'papyrus', 'applied');
-    for (let i = 0; i < MAX_ROUTE_LABELS + 50; i++) m.observeRequest('GET', `/generated/${i}`, 200, 0.001);
+    for (let i = 0; i < METRICS_LIMITS.maxRouteLabels + 50; i++) m.observeRequest('GET', `/generated/${i}`, 200, 0.001);
     const samples = parseExposition(await m.registry.metrics());
     expect(valueOf(samples, 'gateway_http_request_duration_seconds_count', { method: 'other', route: '/v1/orders/{supplierId}', status: 'other' })).to.equal(1);
     expect(valueOf(samples, 'gateway_documents_received_total', { channel: 'other', format: 'other', status: 'applied' })).to.equal(1);
     const routes = new Set(samples.filter((s) => s.name === 'gateway_http_request_duration_seconds_count').map((s) => s.labels.route));
-    expect(routes.size).to.equal(MAX_ROUTE_LABELS + 1); // the cap, and "other" for the rest
+    expect(routes.size).to.equal(METRICS_LIMITS.maxRouteLabels + 1); // the cap, and "other" for the rest
     expect(valueOf(samples, 'gateway_http_request_duration_seconds_count', { method: 'GET', route: 'other', status: '200' })).to.equal(51); // 550 routes: 499 fit beside the first, 51 do not
     expect(() => m.devicesEnrolled('http', -1)).to.throw(/invariant/);
   });

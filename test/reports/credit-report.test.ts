@@ -10,22 +10,13 @@ import { applyOrderCredit, listCodes, recordSpend, redeemCode, reverseSpend, typ
 import type { PurchaseOrder } from '../../src/model/documents.js';
 import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
-import {
-  creditReport,
-  parseReportPeriod,
-  REPORT_LIMITS,
-  type CreditReport,
-  type CurrencySection,
-  type Figures,
-  type OrganisationRow,
-  type ReportRequest,
-  type SupplierRow,
-} from '../../src/reports/credit.js';
+import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from '../../src/reports/credit-csv.js';
 import { csvField } from '../../src/reports/csv.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
 import { ingestText, intakeDeps, tempDir } from '../intake/support.js';
+import { REPORT_LIMITS } from '../../src/model/limits.js';
 
 const HARBOUR = '2B7D9C10';
 const BRIGHTLINE = '16FCE4A0';

@@ -4,10 +4,10 @@
 import { expect } from 'chai';
 import { submitTransaction } from '../../src/intake/reseller-transactions.js';
 import { findSupplier } from '../../src/store/suppliers.js';
-import type { Supplier } from '../../src/domain/state.js';
-import type { OrderInput } from '../../src/domain/order-fields.js';
+import type { Supplier } from '../../src/model/state.js';
 import { retryStats } from '../../src/store/db.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
+import type { OrderInput } from '../../src/model/commands.js';
 
 function orderFor(orderNumber: string, customerId: string, serial: string): OrderInput {
   return {

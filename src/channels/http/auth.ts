@@ -3,9 +3,10 @@
 import type { TLSSocket } from 'node:tls';
 import type { Request } from 'express';
 import type { Knex } from 'knex';
-import type { Supplier } from '../../domain/state.js';
+import type { Supplier } from '../../model/state.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { findSupplierByCredential, normaliseFingerprint, sha256Hex } from '../../store/suppliers.js';
+import { RESELLER_API_LIMITS } from '../../model/limits.js';
 
 export interface AuthSettings {
   tls: boolean;
@@ -14,7 +15,6 @@ export interface AuthSettings {
 
 export type AuthResult = { supplier: Supplier; via: 'certificate' | 'api-key' } | { error: CodedError };
 
-const MAX_KEY_CHARS = 200;
 
 export async function authenticate(db: Knex, req: Request, settings: AuthSettings): Promise<AuthResult> {
   if (settings.tls) {
@@ -34,7 +34,7 @@ export async function authenticate(db: Knex, req: Request, settings: AuthSetting
   const header = req.get('authorization');
   if (!header) return { error: { code: 'GRX-50001', params: { detail: 'no credentials: send a client certificate or Authorization: Bearer <key>' } } };
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match || match[1]!.length > MAX_KEY_CHARS) {
+  if (!match || match[1]!.length > RESELLER_API_LIMITS.maxKeyChars) {
     return { error: { code: 'GRX-50001', params: { detail: 'the Authorization header must be "Bearer <key>"' } } };
   }
   const supplier = await findSupplierByCredential(db, 'api-key', sha256Hex(match[1]!));

@@ -36,30 +36,18 @@ import {
   type OrgRef,
 } from '../../credit/ledger.js';
 import { importPurchases } from '../../credit/purchases-csv.js';
-import { CODE_STATES, CREDIT_LIMITS, checkLocation, type Checked } from '../../domain/credit.js';
+import { checkLocation, type Checked } from '../../domain/credit.js';
 import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { creditReport, REPORT_LIMITS } from '../../reports/credit.js';
+import { creditReport } from '../../reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from '../../reports/credit-csv.js';
 import { toCsv } from '../../reports/csv.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
 import { actorOf, sendHttpError, type ErrorDetail, type Principal } from './principal.js';
-
-export const CREDIT_API_LIMITS = {
-  /** A JSON request here is a handful of short fields. */
-  maxJsonBodyBytes: 64 * 1024,
-  /** A purchase history: about 100,000 rows of ~150 bytes. */
-  maxPurchaseCsvBytes: 16 * 1024 * 1024,
-  defaultCodesListed: 1000,
-  maxCodesListed: 10_000,
-  orderNumberChars: 32,
-  /** Code and entry ids (crc_..., cre_...). */
-  idChars: 60,
-  /** An organisation id (the protocol's customerId). */
-  orgIdChars: 32,
-} as const;
+import { CREDIT_API_LIMITS, CREDIT_LIMITS, REPORT_LIMITS } from '../../model/limits.js';
+import { CODE_STATES } from '../../model/credit.js';
 
 /** The HTTP status of each ledger refusal; any other coded refusal is a validation error (422). */
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {

@@ -24,16 +24,7 @@ import type { IngestResult } from '../../intake/types.js';
 import type { ApiRouter, JsonSchema, RouteContext } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
 import { sendHttpError, type Principal } from './principal.js';
-
-export const DOCUMENT_LIMITS = {
-  /** Items listed in GET /v1/documents/{id}; the rest are counted (itemsTotal). */
-  maxItemsListed: 1000,
-  /** A document id is "doc_" and a UUID (40 characters); a little room, no more. */
-  documentIdChars: 48,
-  /** X-File-Name and X-Gateway-Mapping: names, not payloads. */
-  fileNameChars: 200,
-  mappingIdChars: 100,
-} as const;
+import { DOCUMENT_API_LIMITS } from '../../model/limits.js';
 
 const STATUS_FOR_RESULT: Record<IngestResult['status'], number> = {
   applied: 201,
@@ -62,7 +53,7 @@ const count: JsonSchema = { type: 'integer', minimum: 0 };
 const DOCUMENT_ID: JsonSchema = {
   type: 'string',
   minLength: 1,
-  maxLength: DOCUMENT_LIMITS.documentIdChars,
+  maxLength: DOCUMENT_API_LIMITS.documentIdChars,
   description: 'The document id ("doc_" and a UUID) that the upload answered.',
   examples: ['doc_0b7f3c1e-2d4a-4c8e-9f10-5a6b7c8d9e0f'],
 };
@@ -178,7 +169,7 @@ const DOCUMENT_VIEW: JsonSchema = {
     replays: count,
     summary: SUMMARY,
     errors: { type: 'array', items: DOCUMENT_ERROR },
-    items: { type: 'array', maxItems: DOCUMENT_LIMITS.maxItemsListed, items: ITEM },
+    items: { type: 'array', maxItems: DOCUMENT_API_LIMITS.maxItemsListed, items: ITEM },
     itemsListed: count,
     itemsTotal: count,
     links: LINKS,
@@ -189,7 +180,7 @@ const ID_PARAM = { id: DOCUMENT_ID };
 
 const MAPPING_HEADER = {
   description: 'The mapping to read the file with (mappings/*.json); absent: the partner\'s one mapping for the detected format. An unknown one rejects the document with GW-DOC-6005.',
-  schema: { type: 'string', minLength: 1, maxLength: DOCUMENT_LIMITS.mappingIdChars },
+  schema: { type: 'string', minLength: 1, maxLength: DOCUMENT_API_LIMITS.mappingIdChars },
 };
 
 // ---------------------------------------------------------------------------------------
@@ -209,7 +200,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     const id = ctx.params.id ?? '';
     const doc = await findDocument(db, id);
     if (!doc || !mayRead(ctx.principal, doc)) {
-      sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: id.slice(0, DOCUMENT_LIMITS.documentIdChars) } });
+      sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: id.slice(0, DOCUMENT_API_LIMITS.documentIdChars) } });
       return undefined;
     }
     return doc;
@@ -293,7 +284,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       path: '/documents/{id}',
       operationId: 'getDocument',
       summary: 'Reading a document',
-      description: `Status, summary, coded errors and items (at most ${DOCUMENT_LIMITS.maxItemsListed} listed; itemsTotal counts them all). A reseller reads its own documents, an operator any; anything else is 404 GW-DOC-6012.`,
+      description: `Status, summary, coded errors and items (at most ${DOCUMENT_API_LIMITS.maxItemsListed} listed; itemsTotal counts them all). A reseller reads its own documents, an operator any; anything else is 404 GW-DOC-6012.`,
       tag: 'Documents',
       roles: ['reseller', 'operator'],
       params: ID_PARAM,
@@ -302,7 +293,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     async (ctx) => {
       const doc = await visibleDocument(ctx);
       if (!doc) return;
-      const view = await documentView(db, doc.document_id, DOCUMENT_LIMITS.maxItemsListed);
+      const view = await documentView(db, doc.document_id, DOCUMENT_API_LIMITS.maxItemsListed);
       // Deleted between the two reads: answered as missing.
       if (!view) return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: doc.document_id } });
       ctx.res.json({ ...view, links: links(doc.document_id) });

@@ -12,12 +12,13 @@
 // GW-AUTH-403.
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
-import type { Supplier } from '../../domain/state.js';
+import type { Supplier } from '../../model/state.js';
 import type { Actor, OrgRef } from '../../credit/ledger.js';
 import { findPrincipalByDigest } from '../../store/principal-keys.js';
 import { sha256Hex } from '../../store/suppliers.js';
 import { renderMessage } from '../../model/messages.js';
 import { authenticate, type AuthSettings } from './auth.js';
+import { RESELLER_API_LIMITS } from '../../model/limits.js';
 
 export type Principal =
   | { role: 'operator'; keyId: string }
@@ -36,7 +37,6 @@ export interface AuthRefusal {
 }
 
 /** Longest bearer token looked up; anything longer is no key of ours. */
-const MAX_KEY_CHARS = 200;
 
 const ROLE_NAMES: Record<Role, string> = {
   operator: 'an operator key',
@@ -66,7 +66,7 @@ export function sendHttpError(res: Response, status: number, code: string, messa
 export async function authenticatePrincipal(db: Knex, req: Request, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
   const header = req.get('authorization');
   const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-  if (bearer !== undefined && bearer.length <= MAX_KEY_CHARS) {
+  if (bearer !== undefined && bearer.length <= RESELLER_API_LIMITS.maxKeyChars) {
     const found = await findPrincipalByDigest(db, sha256Hex(bearer));
     if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
     if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId, orgs: found.scope };

@@ -4,9 +4,8 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { Knex } from 'knex';
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { DeliveryOutcome, DeviceOutcome, OrderOutcome, PostStatus } from '../../domain/enrollment.js';
-import { checkTransaction, FIELD_LIMITS, type OrderInput } from '../../domain/order-fields.js';
-import type { Supplier } from '../../domain/state.js';
+import { checkTransaction } from '../../domain/order-fields.js';
+import type { Supplier } from '../../model/state.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage, toWire } from '../../model/messages.js';
 import { submitTransaction } from '../../intake/reseller-transactions.js';
@@ -17,6 +16,9 @@ import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from './re
 import { authenticate, type AuthSettings } from './auth.js';
 import { httpStatusFor, readJsonBody, sendFlatError } from './errors.js';
 import { gatewayMetrics } from '../../metrics/metrics.js';
+import { FIELD_LIMITS } from '../../model/limits.js';
+import type { DeliveryOutcome, DeviceOutcome, OrderOutcome, PostStatus } from '../../model/enrollment.js';
+import type { OrderInput } from '../../model/commands.js';
 
 export interface ResellerApiSettings extends AuthSettings {
   maxBodyBytes: number;

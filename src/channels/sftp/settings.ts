@@ -1,3 +1,4 @@
+import { INTAKE_LIMITS } from '../../model/limits.js';
 // One partner mailbox on an SFTP server, as configured in the GATEWAY_CONFIG file's
 // "mailboxes" list. config.ts validates each entry with MAILBOX_SCHEMA; resolveMailbox
 // fills in the defaults, so the poller only ever sees complete settings with every limit
@@ -74,7 +75,7 @@ export const MAILBOX_DEFAULTS = {
   minFileAgeMs: 60 * SECOND_MS,
   stablePolls: 2,
   claimLeaseMs: 10 * MINUTE_MS,
-  maxFileBytes: 512 * 1024 * 1024,
+  maxFileBytes: INTAKE_LIMITS.maxDocumentBytes,
   maxFilesPerPoll: 100,
   maxListedFiles: 10_000,
   maxAttempts: 5,

@@ -8,13 +8,14 @@
 //    PurchaseOrder.
 // A CSV file is applied whole or not at all: its errors carry no unit.
 import { parse, type CsvError } from 'csv-parse';
-import { DOCUMENT_LIMITS, MAX_FIELD_CHARS, describeSchemaError, validatePurchaseOrder, validateShipNotice } from '../../model/documents.js';
+import { describeSchemaError, validatePurchaseOrder, validateShipNotice } from '../../model/documents.js';
 import type { PurchaseOrder, PurchaseOrderLine, ShipNotice, ShippedDevice } from '../../model/documents.js';
 import { isDeviceFamily } from '../../model/device-family.js';
 import type { CsvField, CsvMappingSection, Mapping } from '../../mapping/mapping.js';
 import { familyForPart, isCreditPart, parseDate, parseDecimal, parseQuantity } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
 import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { DOCUMENT_LIMITS, MAX_FIELD_CHARS } from '../../model/limits.js';
 
 /** Fields a row kind cannot do without (from a column or a default). */
 const REQUIRED: Record<CsvMappingSection['rows'], CsvField[]> = {

@@ -3,7 +3,7 @@
 // ship date; each O level its order number; each item (I) level its devices: one per
 // serial the first matching serial source finds there, with the part number of the same
 // segment (or of the level) and an asset tag when the mapping names a source.
-import { DOCUMENT_LIMITS, validateShipNotice, type ShipNotice, type ShippedDevice } from '../../model/documents.js';
+import { validateShipNotice, type ShipNotice, type ShippedDevice } from '../../model/documents.js';
 import { familyForPart } from '../../mapping/values.js';
 import type { DeviceFamily } from '../../model/device-family.js';
 import { ELEMENT_ERROR } from './grammar.js';
@@ -22,6 +22,7 @@ import {
   type SetMapperContext,
 } from './set-mapper.js';
 import { AllOf, describeSources, FirstOf, matchSource, type Hit } from './sources.js';
+import { DOCUMENT_LIMITS } from '../../model/limits.js';
 
 /** Bound on the part-number -> family memo of one set. */
 const MAX_REMEMBERED_PARTS = 10_000;

@@ -2,7 +2,7 @@
 // transaction sets the partner sends and, per canonical field, where its value sits. A
 // field names a list of sources tried in order; the first one that matches in the
 // field's scope wins. A partner with another layout writes another mapping, not code.
-import type { OrderType } from '../../domain/state.js';
+import type { OrderType } from '../../model/state.js';
 
 /** Transaction sets the reader can map: purchase order and ship notice. */
 export const X12_SET_IDS = ['850', '856'] as const;

@@ -3,9 +3,9 @@
 // line, or volume credit when its part number is a credit part. Credit amounts are
 // PO102 x PO104 in exact decimals, never JavaScript numbers.
 import { Decimal } from 'decimal.js';
-import { DOCUMENT_LIMITS, validatePurchaseOrder, type PurchaseOrder, type PurchaseOrderLine } from '../../model/documents.js';
+import { validatePurchaseOrder, type PurchaseOrder, type PurchaseOrderLine } from '../../model/documents.js';
 import { familyForPart, isCreditPart, parseDecimal, parseQuantity } from '../../mapping/values.js';
-import type { OrderType } from '../../domain/state.js';
+import type { OrderType } from '../../model/state.js';
 import { ELEMENT_ERROR } from './grammar.js';
 import type { X12PurchaseOrderSection } from './mapping-section.js';
 import type { Segment } from './segment.js';
@@ -21,6 +21,7 @@ import {
   type SetMapperContext,
 } from './set-mapper.js';
 import { FirstOf, type Hit } from './sources.js';
+import { DOCUMENT_LIMITS } from '../../model/limits.js';
 
 interface LineDraft {
   ref: SegmentRef & { seg: Segment };

@@ -10,7 +10,6 @@
 import type { DocumentError, DocumentReader, ReadContext, ReadItem, X12GroupResult, X12InterchangeInfo, X12SetResult } from '../types.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
 import { checkElements, isSegmentId } from './grammar.js';
-import { X12_LIMITS } from './limits.js';
 import { DEFAULT_X12_VERSIONS, x12TransactionSets, type X12MappingSection } from './mapping-section.js';
 import { PurchaseOrderSet } from './po850.js';
 import { ShipNoticeSet } from './asn856.js';
@@ -19,6 +18,7 @@ import { SEGMENT_ERROR, SET_ERROR, SetErrors, type SegmentRef } from './set-erro
 import type { SetMapper, SetMapperContext } from './set-mapper.js';
 import { X12Tokenizer } from './tokenizer.js';
 import { incompleteTail, invalidUtf8Offset } from '../utf8-offset.js';
+import { X12_LIMITS } from '../../model/limits.js';
 
 /** GS01 each transaction set belongs under. */
 const FUNCTIONAL_IDS: Record<string, string> = { '850': 'PO', '856': 'SH', '855': 'PR', '997': 'FA', '810': 'IN' };

@@ -3,8 +3,8 @@
 // Both come from the same calls, so the 997 says exactly what the report says.
 import type { DocumentError, X12SegmentError } from '../types.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
-import { X12_LIMITS } from './limits.js';
 import { preview, type Segment } from './segment.js';
+import { X12_LIMITS } from '../../model/limits.js';
 
 /** X12 table 718 (AK502): why a transaction set was rejected. */
 export const SET_ERROR = {

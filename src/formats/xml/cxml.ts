@@ -24,7 +24,6 @@
 // unit price, computed exactly with decimal.js at the unit price's scale.
 // A ShipNoticeItem without serial numbers is not a device (cables, services): it is passed over.
 import DecimalModule from 'decimal.js';
-import { DOCUMENT_LIMITS } from '../../model/documents.js';
 import type { PurchaseOrderLine, ShippedDevice } from '../../model/documents.js';
 import { familyForPart, isCreditPart } from '../../mapping/values.js';
 import type { DocumentReader, ReadContext } from '../types.js';
@@ -35,6 +34,7 @@ import { evaluateLocation, parseLocation, type Location } from './location.js';
 import { DEFAULT_CXML_ORDER_TYPES, type CxmlFieldLocations, type XmlMappingSection } from './mapping-section.js';
 import { readXml, type MappedDocument, type XmlFormat } from './reader.js';
 import type { EnvelopeRole } from './stream.js';
+import { DOCUMENT_LIMITS } from '../../model/limits.js';
 
 export const CXML_ROOT = 'cXML';
 

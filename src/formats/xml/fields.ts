@@ -2,14 +2,14 @@
 // canonical value, or records a coded error that names the file, line, column and path.
 // A mapper collects every problem of a document element before it gives up on it, so
 // a partner learns about all of them at once.
-import { DOCUMENT_LIMITS, MAX_FIELD_CHARS } from '../../model/documents.js';
 import { isDeviceFamily, type DeviceFamily } from '../../model/device-family.js';
-import { ORDER_TYPES, type OrderType } from '../../domain/state.js';
+import { ORDER_TYPES, type OrderType } from '../../model/state.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
 import type { Mapping } from '../../mapping/mapping.js';
 import { parseDate, parseDecimal, parseQuantity } from '../../mapping/values.js';
 import type { DocumentError } from '../types.js';
 import { elementAt, type XmlElement } from './element.js';
+import { DOCUMENT_LIMITS, MAX_FIELD_CHARS } from '../../model/limits.js';
 
 export { MAX_FIELD_CHARS };
 export type TextField = keyof typeof MAX_FIELD_CHARS;

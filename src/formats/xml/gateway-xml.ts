@@ -23,7 +23,6 @@
 //   notation, kept as an exact string) and currency (ISO 4217) instead of a family;
 //   device lines carry neither.
 // - Device: serial is required; assetTag, partNumber and deviceFamily are optional.
-import { DOCUMENT_LIMITS } from '../../model/documents.js';
 import type { PurchaseOrderLine, ShippedDevice } from '../../model/documents.js';
 import { familyForPart, isCreditPart } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadContext } from '../types.js';
@@ -32,6 +31,7 @@ import type { Problems } from './fields.js';
 import type { XmlMappingSection } from './mapping-section.js';
 import { readXml, type MappedDocument, type XmlFormat } from './reader.js';
 import type { ContainerElement, EnvelopeRole } from './stream.js';
+import { DOCUMENT_LIMITS } from '../../model/limits.js';
 
 export const GATEWAY_XML_NAMESPACE = 'urn:abm-edi-gateway:documents:1';
 export const GATEWAY_XML_ROOT = 'GatewayDocuments';

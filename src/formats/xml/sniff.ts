@@ -2,16 +2,16 @@
 // after the XML declaration, comments, processing instructions and a DOCTYPE.
 import { CXML_ROOT } from './cxml.js';
 import { GATEWAY_XML_ROOT } from './gateway-xml.js';
+import { INTAKE_LIMITS } from '../../model/limits.js';
 
 /** The prolog may be long (comments, a licence header); past this the file is not sniffed. */
-const MAX_SNIFF_CHARS = 64 * 1024;
 
 const PROLOG_ITEM = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE\s+([A-Za-z_][\w.:-]*)[^[>]*(?:\[[\s\S]*?\])?\s*>)/;
 const ROOT = /^<([A-Za-z_][\w.:-]*)/;
 
 /** "cxml" for a cXML root (or DOCTYPE), "xml" for the gateway's root, undefined otherwise. */
 export function sniffXml(head: string): 'xml' | 'cxml' | undefined {
-  let rest = head.slice(0, MAX_SNIFF_CHARS).replace(/^\uFEFF/, '');
+  let rest = head.slice(0, INTAKE_LIMITS.headBytes).replace(/^\uFEFF/, '');
   let doctypeName: string | undefined;
   for (;;) {
     const item = PROLOG_ITEM.exec(rest);

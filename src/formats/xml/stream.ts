@@ -1,6 +1,6 @@
 // Streaming XML: splits a byte stream into its document elements, one at a time, with
 // sax (the streaming parser under xml2js). Memory holds one document element's text
-// (bounded by MAX_DOCUMENT_ELEMENT_CHARS), never the file.
+// (bounded by INTAKE_LIMITS.xmlElementChars), never the file.
 //
 // How positions are known: the text is fed to sax in pieces cut before every `<`, so
 // just before a piece that starts markup, sax's line and column are that `<`'s. Every
@@ -25,13 +25,8 @@ import {
   refusedMarkup,
   type DoctypePolicy,
 } from './safety.js';
+import { INTAKE_LIMITS } from '../../model/limits.js';
 
-/** One document element's text at most (64 Mi UTF-16 units, 128 MiB of string memory). */
-export const MAX_DOCUMENT_ELEMENT_CHARS = 64 * 1024 * 1024;
-/** Elements in one document element at most: bounds its outline. */
-export const MAX_ELEMENTS_PER_DOCUMENT = 1_000_000;
-/** Nesting inside one document element at most (cXML needs about 8): bounds recursion over it. */
-export const MAX_DOCUMENT_DEPTH = 64;
 
 export type EnvelopeRole = 'container' | 'document' | 'skip' | 'unexpected';
 
@@ -235,8 +230,8 @@ class XmlSplitter {
     } else {
       this.sinceMarkup.push(piece);
       this.sinceMarkupChars += piece.length;
-      if (this.sinceMarkupChars > MAX_DOCUMENT_ELEMENT_CHARS) {
-        this.fail('GW-DOC-6009', { detail: `markup longer than ${MAX_DOCUMENT_ELEMENT_CHARS} characters` }, this.markupStart);
+      if (this.sinceMarkupChars > INTAKE_LIMITS.xmlElementChars) {
+        this.fail('GW-DOC-6009', { detail: `markup longer than ${INTAKE_LIMITS.xmlElementChars} characters` }, this.markupStart);
         return;
       }
     }
@@ -245,8 +240,8 @@ class XmlSplitter {
       const kept = piece.slice(Math.max(0, doc.startOffset - this.pieceStart));
       doc.parts.push(kept);
       doc.chars += kept.length;
-      if (doc.chars > MAX_DOCUMENT_ELEMENT_CHARS) {
-        this.overflow(doc, `${doc.name} is longer than ${MAX_DOCUMENT_ELEMENT_CHARS} characters`);
+      if (doc.chars > INTAKE_LIMITS.xmlElementChars) {
+        this.overflow(doc, `${doc.name} is longer than ${INTAKE_LIMITS.xmlElementChars} characters`);
       }
     }
   }
@@ -290,10 +285,10 @@ class XmlSplitter {
       doc.outline.names.push(tag.name);
       doc.outline.depths.push(doc.depth - 1);
       doc.outline.positions.push(at.line, at.column);
-      if (doc.outline.names.length > MAX_ELEMENTS_PER_DOCUMENT) {
-        this.overflow(doc, `${doc.name} has more than ${MAX_ELEMENTS_PER_DOCUMENT} elements`);
-      } else if (doc.depth > MAX_DOCUMENT_DEPTH) {
-        this.overflow(doc, `elements in ${doc.name} are nested more than ${MAX_DOCUMENT_DEPTH} deep`);
+      if (doc.outline.names.length > INTAKE_LIMITS.xmlElementsPerDocument) {
+        this.overflow(doc, `${doc.name} has more than ${INTAKE_LIMITS.xmlElementsPerDocument} elements`);
+      } else if (doc.depth > INTAKE_LIMITS.xmlDepth) {
+        this.overflow(doc, `elements in ${doc.name} are nested more than ${INTAKE_LIMITS.xmlDepth} deep`);
       }
       return;
     }

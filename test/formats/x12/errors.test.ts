@@ -2,8 +2,8 @@
 // refuses what it should (the set: with a unit; the file: without), and nothing more.
 import { expect } from 'chai';
 import { DEFAULT_READ_LIMITS, type DocumentError } from '../../../src/formats/types.js';
-import { DOCUMENT_LIMITS } from '../../../src/model/documents.js';
 import { fixture, mappingCopy, read, sample, withCounts, type ReadResult } from './helpers.js';
+import { DOCUMENT_LIMITS } from '../../../src/model/limits.js';
 
 const SET_1 = 'interchange 000000905, group 905, set 0001';
 const SET_2 = 'interchange 000000905, group 905, set 0002';

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { readGatewayXml } from '../../../src/formats/xml/gateway-xml.js';
-import { DOCUMENT_LIMITS, type PurchaseOrder, type ShipNotice } from '../../../src/model/documents.js';
-import { MAX_DOCUMENT_DEPTH } from '../../../src/formats/xml/stream.js';
+import { type PurchaseOrder, type ShipNotice } from '../../../src/model/documents.js';
 import { chunks, documentsOf, errorsOf, fixture, randomChunks, read, sample, withXml } from './support.js';
+import { DOCUMENT_LIMITS, INTAKE_LIMITS } from '../../../src/model/limits.js';
 
 const HARBOUR = 'harbour-xml';
 
@@ -278,11 +278,11 @@ describe('gateway XML reader', () => {
       ]);
     });
 
-    it(`elements nested more than ${MAX_DOCUMENT_DEPTH} deep, and reading goes on`, async () => {
-      const deep = '<a>'.repeat(MAX_DOCUMENT_DEPTH) + '</a>'.repeat(MAX_DOCUMENT_DEPTH);
+    it(`elements nested more than ${INTAKE_LIMITS.xmlDepth} deep, and reading goes on`, async () => {
+      const deep = '<a>'.repeat(INTAKE_LIMITS.xmlDepth) + '</a>'.repeat(INTAKE_LIMITS.xmlDepth);
       const xml = gatewayXml(`  <ShipNotice deliveryNumber="D" shipDate="2026-11-03" orderNumber="O">${deep}</ShipNotice>\n  <Bad/>`);
       expect(errorsOf(await read(readGatewayXml, xml, HARBOUR)).map((e) => [e.code, e.params!.detail])).to.deep.equal([
-        ['GW-DOC-6009', `elements in ShipNotice are nested more than ${MAX_DOCUMENT_DEPTH} deep`],
+        ['GW-DOC-6009', `elements in ShipNotice are nested more than ${INTAKE_LIMITS.xmlDepth} deep`],
         ['GW-XML-6303', 'element <Bad> is not expected in /GatewayDocuments'],
       ]);
     });

@@ -6,10 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Response } from 'express';
 import { sendHttpError } from '../principal.js';
-import { API_LIMITS, type JsonSchema } from './route.js';
-
-/** Longest cursor accepted (a few keys in base64url). */
-export const MAX_CURSOR_CHARS = 400;
+import { type JsonSchema } from './route.js';
+import { API_LIMITS } from '../../../model/limits.js';
 
 export type CursorKey = (string | number)[];
 
@@ -31,7 +29,6 @@ export function encodeCursor(kind: string, filters: Record<string, unknown>, key
  * PostgreSQL, which refuses a larger bound with an error rather than an empty page. Lists
  * keyed by a `bigIncrements` id (audit log, device history) pass MAX_BIGINT_KEY.
  */
-export const MAX_INT_KEY = 2_147_483_647;
 export const MAX_BIGINT_KEY = Number.MAX_SAFE_INTEGER;
 
 export function decodeCursor(
@@ -39,14 +36,14 @@ export function decodeCursor(
   filters: Record<string, unknown>,
   cursor: unknown,
   keyLength: number,
-  maxInteger: number = MAX_INT_KEY,
+  maxInteger: number = API_LIMITS.maxIntegerKey,
 ): CursorKey | undefined | 'invalid' {
   if (cursor === undefined) return undefined;
-  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > MAX_CURSOR_CHARS) return 'invalid';
+  if (typeof cursor !== 'string' || cursor.length === 0 || cursor.length > API_LIMITS.maxCursorChars) return 'invalid';
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; f?: unknown; k?: unknown };
     if (parsed.v !== 1 || parsed.f !== filterDigest(kind, filters) || !Array.isArray(parsed.k) || parsed.k.length !== keyLength) return 'invalid';
-    if (!parsed.k.every((x) => (typeof x === 'string' && x.length <= MAX_CURSOR_CHARS && !x.includes('\u0000')) || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= maxInteger))) return 'invalid';
+    if (!parsed.k.every((x) => (typeof x === 'string' && x.length <= API_LIMITS.maxCursorChars && !x.includes('\u0000')) || (typeof x === 'number' && Number.isSafeInteger(x) && x >= 0 && x <= maxInteger))) return 'invalid';
     return parsed.k as CursorKey;
   } catch {
     return 'invalid';
@@ -56,7 +53,7 @@ export function decodeCursor(
 /** The query parameters of every list: limit and cursor. */
 export const PAGE_PARAMS: Record<string, JsonSchema> = {
   limit: { type: 'integer', minimum: 1, maximum: API_LIMITS.maxPageSize, default: API_LIMITS.defaultPageSize, description: `Rows per page, 1 to ${API_LIMITS.maxPageSize}.` },
-  cursor: { type: 'string', maxLength: MAX_CURSOR_CHARS, description: 'The nextCursor of the previous page, with the same filters.' },
+  cursor: { type: 'string', maxLength: API_LIMITS.maxCursorChars, description: 'The nextCursor of the previous page, with the same filters.' },
 };
 
 /** A page of `item`: {items, nextCursor}; nextCursor is null on the last page. */
@@ -89,7 +86,7 @@ export function cursorKey(
   filters: Record<string, unknown>,
   cursor: unknown,
   types: readonly ('string' | 'number')[],
-  maxInteger = MAX_INT_KEY,
+  maxInteger: number = API_LIMITS.maxIntegerKey,
 ): CursorKey | undefined | 'invalid' {
   const key = decodeCursor(kind, filters, cursor, types.length, maxInteger);
   if (key === undefined || key === 'invalid') return key;
@@ -100,7 +97,7 @@ export function cursorKey(
  * The row id a page starts after, from the query's cursor: a number, undefined for the
  * first page, or null when the refusal (400 GW-API-4002) was already answered.
  */
-export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown, maxInteger = MAX_INT_KEY): number | undefined | null {
+export function cursorPk(res: Response, kind: string, filters: Record<string, unknown>, cursor: unknown, maxInteger: number = API_LIMITS.maxIntegerKey): number | undefined | null {
   const key = cursorKey(kind, filters, cursor, ['number'], maxInteger);
   if (key === 'invalid') {
     refuseCursor(res);

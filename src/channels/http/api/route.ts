@@ -13,6 +13,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Logger } from '../../../log/logger.js';
 import type { AuthSettings } from '../auth.js';
 import { checkRole, authenticatePrincipal, principalName, sendHttpError, type ErrorDetail, type Principal, type Role } from '../principal.js';
+import { API_LIMITS } from '../../../model/limits.js';
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1). */
 export type JsonSchema = Record<string, unknown>;
@@ -83,14 +84,6 @@ export interface RouteContext<P extends Principal | undefined = Principal> {
 }
 
 export type Handler = (ctx: RouteContext) => Promise<void> | void;
-
-export const API_LIMITS = {
-  /** A JSON request to the query API is a handful of fields or a list of serials. */
-  maxJsonBodyBytes: 1024 * 1024,
-  /** Rows per page of any list; the default when limit is not given. */
-  maxPageSize: 1000,
-  defaultPageSize: 100,
-} as const;
 
 /** The shared error answer, in the document's components and in every route's default answer. */
 export const ERROR_SCHEMA: JsonSchema = {
@@ -261,12 +254,11 @@ export class ApiRouter {
  */
 const PARAM_CONTROL = /[\u0000-\u001f\u007f]/;
 const BODY_CONTROL = /\u0000/;
-const MAX_WALK_DEPTH = 32;
 
 /** The path (a.b.0) of the first string, or key, in `value` that matches `pattern`. */
 function controlCharacterIn(value: unknown, pattern: RegExp, at = '', depth = 0): string | undefined {
   if (typeof value === 'string') return pattern.test(value) ? at : undefined;
-  if (value === null || typeof value !== 'object' || depth > MAX_WALK_DEPTH) return undefined;
+  if (value === null || typeof value !== 'object' || depth > API_LIMITS.maxBodyWalkDepth) return undefined;
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
     const path = at === '' ? k : `${at}.${k}`;
     if (pattern.test(k)) return path;

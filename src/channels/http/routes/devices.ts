@@ -29,13 +29,13 @@ import { ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, refuseParam } f
 import { orderLink } from './orders.js';
 import { assignDevicesToServer } from '../../../admin/assignments.js';
 import { releaseDeviceFromOrg, setDefaultServer } from '../../../admin/operations.js';
-import { ASSIGNMENT_LIMITS, renderAssignmentError } from '../../../domain/assignment.js';
-import { RELEASE_REASON_MAX_CHARS } from '../../../domain/release.js';
-import type { DeviceState } from '../../../domain/state.js';
+import { renderAssignmentError } from '../../../domain/assignment.js';
+import type { DeviceState } from '../../../model/state.js';
 import { DEVICE_FAMILIES } from '../../../model/device-family.js';
 import { renderMessage } from '../../../model/messages.js';
 import { defaultServers, deviceHistory, findDevice, findRelease, listDevices, type DeviceDetail, type DeviceFilters, type DeviceSummary } from '../../../query/devices.js';
 import { findOrganisation } from '../../../store/organisations.js';
+import { API_LIMITS, ASSIGNMENT_LIMITS } from '../../../model/limits.js';
 
 const DEVICE_STATES: readonly DeviceState[] = ['enrolled', 'pending', 'returned', 'voided', 'released'];
 /** Serials are upper-case letters and digits (at most 20); a prefix is 1 to 20 of them. */
@@ -386,7 +386,7 @@ export function devicesRoutes(api: ApiRouter, deps: ApiDeps): void {
           additionalProperties: false,
           properties: {
             orgId: { ...ORG_ID_SCHEMA, description: 'The organisation: required with an operator key; an organisation admin may name its own.' },
-            reason: { type: 'string', minLength: 1, maxLength: RELEASE_REASON_MAX_CHARS, pattern: '\\S', description: 'Why: sold, lost, returned to a non-Apple channel, ...' },
+            reason: { type: 'string', minLength: 1, maxLength: API_LIMITS.releaseReasonChars, pattern: '\\S', description: 'Why: sold, lost, returned to a non-Apple channel, ...' },
           },
         },
       },

@@ -13,18 +13,8 @@ import type { ApiDeps } from '../api/deps.js';
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError, type Principal } from '../principal.js';
 import { renderMessage } from '../../../model/messages.js';
-import {
-  DEVICE_EXPORT_COLUMNS,
-  EXPORT_LIMITS,
-  countExportRows,
-  resolveExportOrders,
-  resolveExportOrg,
-  writeDeviceExport,
-  type DeviceExportSelection,
-  type ExportResult,
-  type ExportSink,
-  type OrderRef,
-} from '../../../reports/device-export.js';
+import { DEVICE_EXPORT_COLUMNS, countExportRows, resolveExportOrders, resolveExportOrg, writeDeviceExport, type DeviceExportSelection, type ExportResult, type ExportSink, type OrderRef } from '../../../reports/device-export.js';
+import { EXPORT_LIMITS } from '../../../model/limits.js';
 
 export const EXPORT_CONTENT_TYPE = 'text/csv; charset=utf-8';
 

@@ -15,9 +15,10 @@ import { DAY_SCHEMA, ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, ref
 import { scopeOf } from '../api/scope.js';
 import { sendHttpError } from '../principal.js';
 import { isCalendarDay } from '../../../query/days.js';
-import { ORDER_TYPES } from '../../../domain/state.js';
+import { ORDER_TYPES } from '../../../model/state.js';
 import { renderMessage } from '../../../model/messages.js';
-import { findOrder, listOrders, orderDevices, ORDER_DEVICE_STATUSES, ORDER_QUERY_LIMITS, type OrderFilters, type OrderSummary } from '../../../query/orders.js';
+import { findOrder, listOrders, orderDevices, ORDER_DEVICE_STATUSES, type OrderFilters, type OrderSummary } from '../../../query/orders.js';
+import { API_LIMITS } from '../../../model/limits.js';
 
 const NULLABLE_STRING: JsonSchema = { type: ['string', 'null'] };
 
@@ -76,8 +77,8 @@ const ORDER_DETAIL_SCHEMA: JsonSchema = {
     ...ORDER_FIELDS,
     deliveries: {
       type: 'array',
-      maxItems: ORDER_QUERY_LIMITS.maxDeliveriesListed,
-      description: `The first ${ORDER_QUERY_LIMITS.maxDeliveriesListed} deliveries; deliveryCount says how many there are.`,
+      maxItems: API_LIMITS.deliveriesListed,
+      description: `The first ${API_LIMITS.deliveriesListed} deliveries; deliveryCount says how many there are.`,
       items: {
         type: 'object',
         required: ['deliveryNumber', 'shipDate'],

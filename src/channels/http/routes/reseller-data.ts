@@ -17,7 +17,6 @@ import { sendHttpError, type Principal } from '../principal.js';
 import { transactionStatusAnswer } from '../reseller-api.js';
 import { renderMessage } from '../../../model/messages.js';
 import { findSupplier } from '../../../store/suppliers.js';
-import { FIELD_LIMITS } from '../../../domain/order-fields.js';
 import {
   findTransaction,
   listDocuments,
@@ -25,6 +24,7 @@ import {
   outcomeErrors,
   outcomeOrders,
 } from '../../../query/reseller-data.js';
+import { FIELD_LIMITS } from '../../../model/limits.js';
 
 /**
  * The supplier a `supplier` parameter names, for the principal: a reseller may name only

@@ -1,6 +1,7 @@
-// The plain data the domain rules read and return. Storage loads it, the rules change a
-// copy of it, storage writes the result back. Nothing here knows about a database.
-import type { DeviceFamily } from '../model/device-family.js';
+// The plain data the domain rules read and return: organisations, suppliers, orders and
+// their lines, devices and their events. Storage loads it, the rules change a copy of it,
+// storage writes the result back. Nothing here knows about a database or a rule.
+import type { DeviceFamily } from './device-family.js';
 
 export const ORDER_TYPES = ['OR', 'RE', 'VD', 'OV'] as const;
 export type OrderType = (typeof ORDER_TYPES)[number];

@@ -1,0 +1,250 @@
+// Every limit of the gateway, in one place, each with the reason for its value. A limit
+// is a promise to users (a bigger input is refused with a code, never truncated) and a
+// bound on what one request or document can cost. Units come last in the names
+// (maxLineBytes, pollIntervalMs). test/model/limits.test.ts checks how limits relate:
+// a line fits in a document, a field limit equals the width of the column that holds it.
+// Settings (src/config.ts) take their defaults from here; where a limit is a setting,
+// the value here is the default and the setting is checked against the hard bound.
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The reseller protocol's field lengths (../shared/spec/dep-reseller-api.md); the database columns have these widths. */
+export const FIELD_LIMITS = {
+  transactionIdChars: 64,
+  orderNumberChars: 32,
+  customerIdChars: 32,
+  poNumberChars: 100,
+  deliveryNumberChars: 32,
+  deviceIdChars: 20,
+  assetTagChars: 128,
+  enrollmentTransactionIdChars: 64,
+} as const;
+
+/** Upper bounds on one canonical document: a bigger one is refused, never truncated. */
+export const DOCUMENT_LIMITS = {
+  /** Lines of one purchase order: far above any real order, low enough to hold in memory. */
+  linesPerPurchaseOrder: 10_000,
+  /** Devices of one ship notice (one order's delivery, one X12 set): one notice is held in memory at a time. */
+  devicesPerShipNotice: 100_000,
+  /** Units ordered on one line. */
+  quantityPerLine: 1_000_000,
+  /** Apple part numbers are ~10 characters ("MW6F3LL/A"); room for resellers' own. */
+  partNumberChars: 40,
+  lineNumberChars: 20,
+  /** Where an item came from in its file ("line 12", an XML path): shown in errors and acks. */
+  locationChars: 200,
+  currencyChars: 3,
+} as const;
+
+/** Most characters of each canonical text field, whatever format it came in. */
+export const MAX_FIELD_CHARS = {
+  orderNumber: FIELD_LIMITS.orderNumberChars,
+  customerId: FIELD_LIMITS.customerIdChars,
+  poNumber: FIELD_LIMITS.poNumberChars,
+  deliveryNumber: FIELD_LIMITS.deliveryNumberChars,
+  serial: FIELD_LIMITS.deviceIdChars,
+  assetTag: FIELD_LIMITS.assetTagChars,
+  partNumber: DOCUMENT_LIMITS.partNumberChars,
+  lineNumber: DOCUMENT_LIMITS.lineNumberChars,
+  currency: DOCUMENT_LIMITS.currencyChars,
+} as const;
+
+/** Reading received files: what a reader holds at once, and what a file may be. */
+export const INTAKE_LIMITS = {
+  /**
+   * One CSV line or X12 segment: a device row is ~100 bytes, an X12 segment far less; a
+   * line 600 times that is a broken file, not data, and it bounds what a reader buffers.
+   */
+  maxLineBytes: 64 * KiB,
+  /** Default of intake.maxDocumentBytes: a 1,000,000-device CSV ship notice is ~80 MB; room for 5x. */
+  maxDocumentBytes: 512 * MiB,
+  /** Default of intake.maxJsonDocumentBytes: JSON is parsed whole, so its bound is its memory cost. */
+  maxJsonDocumentBytes: 32 * MiB,
+  /** Default of intake.maxErrorsPerDocument: enough to fix a file in one round, bounded so a garbage file stays cheap. */
+  maxErrorsPerDocument: 1000,
+  /** Read buffer: large enough to keep system calls few, small enough to stay flat. */
+  readChunkBytes: 256 * KiB,
+  /** Head of a file read to pick its format and mapping: an ISA, a GS and the first ST, or an XML prolog and root element. */
+  headBytes: 64 * KiB,
+  /** Raw bytes are kept in chunks of this size: row counts stay low, and no value holds a whole file. */
+  contentChunkBytes: 1 * MiB,
+  /** One XML document element's text (a PurchaseOrder, a ShipNotice): built whole with xml2js, 64 Mi UTF-16 units, 128 MiB of string memory. */
+  xmlElementChars: 64 * MiB,
+  /** Elements in one XML document element: bounds its outline. */
+  xmlElementsPerDocument: 1_000_000,
+  /** Nesting inside one XML document element (cXML needs about 8): bounds recursion over it. */
+  xmlDepth: 64,
+  /** Progress is shown on a terminal only for files that take a while to read. */
+  progressMinBytes: 4 * MiB,
+} as const;
+
+/** Limits of the X12 reader, named so that each refusal can say which one it hit. */
+export const X12_LIMITS = {
+  /**
+   * Segments one transaction set may hold: a ship notice of the largest size, with room
+   * for a few segments per device (HL, LIN, SN1, REF, MAN...) and its heading.
+   */
+  segmentsPerSet: DOCUMENT_LIMITS.devicesPerShipNotice * 10 + 1_000,
+  /** Functional groups per interchange and sets per group: bounds the 997 we write back. */
+  groupsPerInterchange: 10_000,
+  setsPerGroup: 100_000,
+  /** Element errors kept per set for the 997 (AK4s), and segment errors (AK3s). */
+  segmentErrorsPerSet: 1_000,
+  /** Characters of a segment repeated in an error's `at`. */
+  previewChars: 40,
+  /** AK404 repeats a bad value of at most this many characters. */
+  badValueChars: 99,
+} as const;
+
+/** The reseller API's request bounds (defaults of the `limits` settings). */
+export const RESELLER_API_LIMITS = {
+  /** A 10,000-device transaction is ~600 KB of JSON; room for long asset tags. */
+  maxBodyBytes: 5 * MiB,
+  /** The protocol's own DEP-ERR-3007 bound. */
+  maxOrdersPerTransaction: 1000,
+  /** The protocol's own DEP-ERR-3005 bound. */
+  maxDevicesPerTransaction: 10_000,
+  /** show-order-details answers every order whole: bounded so one request stays small. */
+  maxOrderNumbersPerShowRequest: 100,
+  /** A bearer key is 40-odd characters; anything much longer is not one, and is not hashed. */
+  maxKeyChars: 200,
+} as const;
+
+/** Writing to the database. */
+export const STORE_LIMITS = {
+  /** Rows per multi-row insert: within SQLite's and PostgreSQL's bound-parameter limits at 12 columns. */
+  writeBatchRows: 500,
+  /** Values bound in one IN (...) list: well under SQLite's 32,766 bound parameters. */
+  whereInValues: 1000,
+  /** Organisations a finance key may be limited to: bound once per report query. */
+  maxFinanceScopeOrgs: 1000,
+} as const;
+
+/** The /v1 query API. */
+export const API_LIMITS = {
+  /** A JSON request to the query API is a handful of fields or a list of serials. */
+  maxJsonBodyBytes: 1 * MiB,
+  /** Rows per page of any list; the default when limit is not given. */
+  maxPageSize: 1000,
+  defaultPageSize: 100,
+  /** A cursor is a few keys, base64url: anything longer was not made by the gateway. */
+  maxCursorChars: 400,
+  /** The largest integer key a cursor may carry: the range of the tables' integer ids. */
+  maxIntegerKey: 2_147_483_647,
+  /** Depth to which a request body is walked for control characters; deeper bodies are refused by their schemas. */
+  maxBodyWalkDepth: 32,
+  /** Serials named in an audit entry of an assignment; a larger one is counted, not listed. */
+  auditSerialsListed: 100,
+  /** A device's history shown: the latest events. */
+  historyEvents: 1000,
+  /** Deliveries listed with one order; deliveryCount says how many there are. */
+  deliveriesListed: 1000,
+  /** Names (organisations, suppliers) and server names, as their columns hold them. */
+  nameChars: 200,
+  serverChars: 100,
+  /** A release's reason, as released_devices.reason holds it. */
+  releaseReasonChars: 200,
+} as const;
+
+/** /v1/documents. */
+export const DOCUMENT_API_LIMITS = {
+  /** Items listed in GET /v1/documents/{id}; the rest are counted (itemsTotal). */
+  maxItemsListed: 1000,
+  /** A document id is "doc_" and a UUID (40 characters); a little room, no more. */
+  documentIdChars: 48,
+  /** X-File-Name and X-Gateway-Mapping: names, not payloads. */
+  fileNameChars: 200,
+  /** A mapping id, as documents.mapping_id holds it. */
+  mappingIdChars: 64,
+} as const;
+
+/** Volume credit: the ledger's ranges and the sizes of its fields. */
+export const CREDIT_LIMITS = {
+  /**
+   * Largest amount, balance or total the ledger holds, in minor units: 10^15 (ten trillion
+   * dollars, a quadrillion yen). Below 2^53, so every amount is also an exact JavaScript
+   * number, whichever way a database driver answers a bigint.
+   */
+  maxMinorUnits: 10n ** 15n,
+  /** Redemption codes one credit line may produce (one per unit of its quantity). */
+  maxUnitsPerLine: 10_000,
+  /** Units of one content purchase. */
+  maxPurchaseQuantity: 100_000,
+  locationChars: 64,
+  itemIdChars: 100,
+  idempotencyKeyChars: 150,
+} as const;
+
+/** The credit HTTP API. */
+export const CREDIT_API_LIMITS = {
+  /** A JSON request here is a handful of short fields. */
+  maxJsonBodyBytes: 64 * KiB,
+  /** A purchase history: about 100,000 rows of ~150 bytes. */
+  maxPurchaseCsvBytes: 16 * MiB,
+  defaultCodesListed: 1000,
+  maxCodesListed: 10_000,
+  orderNumberChars: FIELD_LIMITS.orderNumberChars,
+  /** Code and entry ids (crc_..., cre_...). */
+  idChars: 60,
+  /** An organisation id (the protocol's customerId). */
+  orgIdChars: FIELD_LIMITS.customerIdChars,
+} as const;
+
+/** A purchase-history CSV (content purchases spent from a credit account). */
+export const PURCHASE_CSV_LIMITS = {
+  /** Bytes of one line (its newline not counted): a purchase row is well under 1 KiB. */
+  maxLineBytes: INTAKE_LIMITS.maxLineBytes,
+  /** Errors kept per file; the last slot says that reading stopped there. */
+  maxErrors: 100,
+  /** Default of credit.maxPurchaseRows: a year of a large organisation's purchases. */
+  maxRows: 100_000,
+} as const;
+
+/** The credit reconciliation report. */
+export const REPORT_LIMITS = {
+  /** Longest period, in days (both ends included): ten years and a few leap days. */
+  maxPeriodDays: 3660,
+  /** Mismatches listed per kind; mismatchCounts has the full counts. */
+  maxMismatchesListed: 1000,
+  /** Organisations in one orgIds filter: as many as a finance key may cover. */
+  maxOrgIds: STORE_LIMITS.maxFinanceScopeOrgs,
+} as const;
+
+/** Streamed CSV exports of devices. */
+export const EXPORT_LIMITS = {
+  /**
+   * Rows per keyset query: large enough that per-query overhead is small next to the rows
+   * (a batch is ~300 KB of CSV), small enough that one batch is a short statement and a
+   * small, fixed amount of memory.
+   */
+  batchRows: 2000,
+  /**
+   * Rows in one export: about 650 MB of CSV and, at the benchmark's rate (~130,000 rows/s
+   * on 2 cores), under a minute of streaming; already nearly five times what a spreadsheet
+   * opens (1,048,576 rows). Counted before the first byte; a larger selection is refused
+   * (GW-EXP-4220): export it by order instead.
+   */
+  maxRows: 5_000_000,
+  /** Orders in one order export (the `order` parameter, repeated). */
+  maxOrders: 100,
+} as const;
+
+/** Assigning devices to device-management servers. */
+export const ASSIGNMENT_LIMITS = {
+  /** Serials named in one request, and devices one request may reach through orders. */
+  maxDevices: 10_000,
+  /** Orders named in one request. */
+  maxOrders: 100,
+  /** A server's name, as org_default_servers.server and devices.server hold it. */
+  serverChars: API_LIMITS.serverChars,
+  /** Refusals listed in one answer; the count says how many there were in all. */
+  maxRefusalsListed: 1000,
+} as const;
+
+/** Metrics: label values are bounded so that a scraper's memory is. */
+export const METRICS_LIMITS = {
+  /** Distinct route labels; further routes are counted as "other". */
+  maxRouteLabels: 500,
+  maxRouteLabelChars: 200,
+} as const;
