@@ -17,7 +17,7 @@ import { renderMessage } from './model/messages.js';
 import { findOrgRef } from './store/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from './reports/credit-csv.js';
 import { creditReport } from './reports/credit.js';
-import { toCsv } from './reports/csv.js';
+import { toCsv } from './formats/csv/write.js';
 
 async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
   const org = await findOrgRef(db, orgId);

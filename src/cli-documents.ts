@@ -7,8 +7,7 @@ import type { Knex } from 'knex';
 import type { GatewayConfig } from './config.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
 import { documentAck, documentAcks } from './intake/acks.js';
-import { ingestFile, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/ingest.js';
-import { writeContentToFile } from './intake/spool.js';
+import { receive, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
 import { findDocument, listDocuments } from './store/documents.js';
 export { documentView as showDocument } from './intake/view.js';
@@ -17,10 +16,8 @@ import { creditSettingsFrom } from './credit/defaults.js';
 import { INTAKE_LIMITS } from './model/limits.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
-  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit) };
+  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit), transactions: config.limits };
 }
-
-/** Below this, a progress bar would only flicker. */
 
 function progressBar(totalBytes: number): ((bytes: number) => void) | undefined {
   if (!process.stderr.isTTY || totalBytes < INTAKE_LIMITS.progressMinBytes) return undefined;
@@ -54,7 +51,7 @@ export async function ingestCommand(
     throw new IntakeError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const bar = progressBar(size);
-  return ingestFile(deps, {
+  return receive(deps, {
     partnerId,
     channel: 'cli',
     fileName: basename(file),
@@ -122,9 +119,9 @@ export async function ackCommand(deps: IntakeDeps, documentId: string, kind: str
   return ack.body;
 }
 
-export async function replayCommand(deps: IntakeDeps, documentId: string, actor: string, spoolDir: string, mappingId?: string): Promise<IngestResult> {
+export async function replayCommand(deps: IntakeDeps, documentId: string, actor: string, mappingId?: string): Promise<IngestResult> {
   try {
-    return await replayDocument(deps, documentId, actor, (sha) => writeContentToFile(deps.db, sha, spoolDir), mappingId);
+    return await replayDocument(deps, documentId, actor, mappingId);
   } catch (err) {
     if (err instanceof ReplayRefused) throw new IntakeError(`${err.error.code}: ${err.message}`);
     throw err;

@@ -48,7 +48,7 @@ import {
   replayCommand,
   showDocument,
 } from './cli-documents.js';
-import { IntakeError } from './intake/ingest.js';
+import { IntakeError } from './intake/receive.js';
 import { startMailboxes } from './channels/sftp/index.js';
 import { MULTI, S, UsageError, print, required, type Command, type Values } from './cli-support.js';
 import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
@@ -125,7 +125,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'document replay ID [--mapping ID]   run a rejected document again, after the data it lacked is corrected',
     options: { json: { type: 'boolean' }, mapping: S },
     async run({ config, positionals, values, db, actor }) {
-      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, config.intake.spoolDir, values.mapping as string | undefined);
+      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, values.mapping as string | undefined);
       if (values.json) print(result);
       else process.stdout.write(describeResult(result) + '\n');
       if (result.status === 'rejected') process.exitCode = 3;

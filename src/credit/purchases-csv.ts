@@ -30,7 +30,7 @@ import { decodeUtf8, InvalidUtf8 } from '../formats/utf8.js';
 import { withRetry } from '../store/db.js';
 import { storeContent } from '../store/documents.js';
 import { recordSpend, type Actor, type OrgRef } from './ledger.js';
-import { CREDIT_LIMITS, PURCHASE_CSV_LIMITS } from '../model/limits.js';
+import { CREDIT_LIMITS, INTAKE_LIMITS, PURCHASE_CSV_LIMITS } from '../model/limits.js';
 
 const PURCHASE_PREFIX = 'purchase:';
 /** A purchase id is the idempotency key after its prefix, so it fits the key's limit. */
@@ -167,7 +167,7 @@ export async function importPurchases(db: Knex, req: PurchaseImportRequest): Pro
       return await withRetry(() =>
         db.transaction(async (trx) => {
           const result = await applyRows(trx, req, read.rows, { importId, sha256, rows: rowCount });
-          await storeContent(trx, sha256, req.path);
+          await storeContent(trx, sha256, fileChunks(req.path));
           await insertImport(trx, record, result);
           return result;
         }),
@@ -197,7 +197,7 @@ export async function importPurchases(db: Knex, req: PurchaseImportRequest): Pro
     // The main transaction (if any) rolled back: the record of the refusal is its own.
     await withRetry(() =>
       db.transaction(async (trx) => {
-        await storeContent(trx, sha256, req.path);
+        await storeContent(trx, sha256, fileChunks(req.path));
         await insertImport(trx, record, result);
       }),
     );
@@ -206,6 +206,11 @@ export async function importPurchases(db: Knex, req: PurchaseImportRequest): Pro
   }
   if (unexpected !== undefined) throw unexpected;
   return result;
+}
+
+/** The file's bytes in the chunks storeContent keeps them in. */
+function fileChunks(path: string): AsyncIterable<Buffer> {
+  return createReadStream(path, { highWaterMark: INTAKE_LIMITS.contentChunkBytes }) as AsyncIterable<Buffer>;
 }
 
 // ---------------------------------------------------------------------------------------

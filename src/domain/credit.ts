@@ -371,3 +371,27 @@ function canonicalJson(value: unknown): string {
 export function checkIdempotentReplay(firstHash: string, hash: string, key: string): CodedError | undefined {
   return firstHash === hash ? undefined : { code: 'GW-CR-7031', params: { key } };
 }
+
+/** What the gateway knows of an order number before a return or void of it applies. */
+export interface OrderNumberOnFile {
+  /** Volume-credit lines were issued under this order number. */
+  creditLines: boolean;
+  /** Devices were shipped under it (an enrollment order exists). */
+  enrollmentOrder: boolean;
+}
+
+/**
+ * Whether a purchase order moves volume credit, and whether it is only a take-back of
+ * credit. An OR or OV with credit lines issues credit; an RE or VD takes back credit
+ * issued under its order number. A return or void of credit alone (no device lines, no
+ * enrollment order under that number to void) is a ledger movement only: the order's
+ * header on file stays as it is, so its ship notices still apply under it.
+ */
+export function orderCreditRole(po: Pick<PurchaseOrder, 'orderType' | 'lines'>, onFile: OrderNumberOnFile): { movesCredit: boolean; takeBackOnly: boolean } {
+  const takeBack = po.orderType === 'RE' || po.orderType === 'VD';
+  const movesCredit = creditLinesOf(po).length > 0 || (takeBack && onFile.creditLines);
+  if (!movesCredit) return { movesCredit: false, takeBackOnly: false };
+  const hasDeviceLines = po.lines.some((l) => l.type === 'device');
+  const voidsEnrollment = po.orderType === 'VD' && onFile.enrollmentOrder;
+  return { movesCredit: true, takeBackOnly: takeBack && !hasDeviceLines && !voidsEnrollment };
+}

@@ -3,12 +3,14 @@
 // order-with-one-delivery through applyTransaction (enrollment.ts); a purchase order
 // alone is checked with the same header and matching rules, and waits as an open order.
 import type { CodedError } from '../model/error-codes.js';
-import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
+import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
 import { checkOrderHeader, isCodedError } from './order-fields.js';
 import { matchOrganisation } from './matching.js';
 import type { Organisation, Supplier } from '../model/state.js';
 import type { OrderInput } from '../model/commands.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
+import type { DeviceOutcome, TransactionStatus } from '../model/enrollment.js';
+import type { X12GroupResult, X12InterchangeInfo, X12SetResult } from '../model/x12.js';
 
 export type PurchaseOrderCheck = { ok: true; org: Organisation } | { ok: false; error: CodedError };
 
@@ -69,4 +71,110 @@ export function orderInputForShipNotice(order: OrderHeaderOnFile, notice: ShipNo
       },
     ],
   };
+}
+
+/** What a document's items came to, counted per kind and status: the input of its status. */
+export interface ItemTally {
+  kind: 'purchaseOrder' | 'shipNotice' | 'order' | 'delivery';
+  status: string;
+  items: number;
+  devices: number;
+  refused: number;
+}
+
+/**
+ * A document's status and summary from its items. Refused devices, rejected items or
+ * errors kept while reading (a refused X12 set) make it applied_with_errors; ship notices
+ * still waiting for their order make it awaiting_order; otherwise it is applied.
+ */
+export function rollUpDocument(tallies: ItemTally[], hadErrors: boolean): { status: DocumentStatus; summary: DocumentSummary } {
+  const summary: DocumentSummary = { purchaseOrders: 0, shipNotices: 0, devices: 0, devicesEnrolled: 0, devicesRefused: 0, devicesAwaiting: 0 };
+  let awaiting = false;
+  let withErrors = hadErrors;
+  for (const t of tallies) {
+    if (t.kind === 'purchaseOrder' || t.kind === 'order') summary.purchaseOrders += t.items;
+    else {
+      summary.shipNotices += t.kind === 'shipNotice' ? t.items : 0;
+      summary.devices += t.devices;
+    }
+    if (t.kind === 'order') {
+      if (t.status !== 'COMPLETE' && t.status !== 'GW-OR-4120') withErrors = true;
+      continue;
+    }
+    if (t.status === 'awaiting_order') {
+      awaiting = true;
+      summary.devicesAwaiting += t.devices;
+    } else if (t.status === 'rejected' || (t.kind === 'delivery' && t.status !== 'COMPLETE' && t.status !== 'POSTED_WITH_ERRORS')) {
+      withErrors = true;
+      summary.devicesRefused += t.devices;
+    } else if (t.kind !== 'purchaseOrder') {
+      summary.devicesRefused += t.refused;
+      summary.devicesEnrolled += t.devices - t.refused;
+      if (t.refused > 0) withErrors = true;
+    }
+  }
+  const status: DocumentStatus = withErrors ? 'applied_with_errors' : awaiting ? 'awaiting_order' : 'applied';
+  return { status, summary };
+}
+
+/** What became of each device of a delivery the rules applied: its outcome row's status and code. */
+export function deviceOutcomeStatus(device: DeviceOutcome, orderPending: boolean): { status: DeviceOutcomeStatus; error?: CodedError } {
+  if (device.status !== 'COMPLETE') return { status: 'REFUSED', error: device.error ?? { code: device.status } as CodedError };
+  return { status: orderPending ? 'PENDING' : 'ENROLLED' };
+}
+
+/** What became of one X12 transaction set once its document was applied or refused. */
+export type SetOutcome = { applied: true; withErrors: boolean } | { applied: false };
+
+/**
+ * A set's key among a file's sets: its unit name within its interchange, which the file
+ * may hold twice (a repeated interchange names its sets as the first one did).
+ */
+export function setKey(interchangeIndex: number, unit: string): string {
+  return `${interchangeIndex}\u0000${unit}`;
+}
+
+/** AK502 (X12 table 718) for a set refused after its syntax was accepted: "one or more segments in error". */
+const SET_REFUSED_CODE = '5';
+
+/**
+ * The 997's content, frozen when the document is committed: each set as the reader found
+ * it, then as applying it turned out. A set is accepted (A) only if it was applied, with
+ * errors noted (E) if some of its devices were refused; a set refused by the rules, a
+ * repeated interchange's sets, and every set of a document that applied nothing are
+ * rejected (R). A group's AK9 follows from its sets, and is R when nothing applied.
+ */
+export function finalX12Results(interchanges: X12InterchangeInfo[], sets: Map<string, SetOutcome>, documentApplied: boolean): X12InterchangeInfo[] {
+  return interchanges.map((ich, index) => ({
+    ...ich,
+    groups: ich.groups.map((group) => {
+      const finalSets = group.sets.map((set): X12SetResult => {
+        const outcome = set.unit !== undefined ? sets.get(setKey(index, set.unit)) : undefined;
+        const refused = !documentApplied || set.status === 'R' || (outcome !== undefined && !outcome.applied);
+        if (refused) {
+          return { ...set, status: 'R', errorCodes: set.errorCodes.length > 0 ? set.errorCodes : [SET_REFUSED_CODE] };
+        }
+        return { ...set, status: outcome?.applied && outcome.withErrors ? 'E' : set.status };
+      });
+      const accepted = finalSets.filter((s) => s.status !== 'R').length;
+      const status: X12GroupResult['status'] =
+        !documentApplied || group.errorCodes.length > 0 || accepted === 0
+          ? 'R'
+          : accepted < finalSets.length
+            ? 'P'
+            : finalSets.some((s) => s.status === 'E')
+              ? 'E'
+              : 'A';
+      return { ...group, sets: finalSets, status };
+    }),
+  }));
+}
+
+/**
+ * A reseller-API transaction's document status from the protocol's: COMPLETE is applied,
+ * COMPLETE_WITH_ERRORS applied with errors, ERROR (nothing applied) rejected, so that it
+ * can be replayed once what refused it is corrected.
+ */
+export function transactionDocumentStatus(statusCode: TransactionStatus): DocumentStatus {
+  return statusCode === 'COMPLETE' ? 'applied' : statusCode === 'COMPLETE_WITH_ERRORS' ? 'applied_with_errors' : 'rejected';
 }

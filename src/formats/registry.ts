@@ -3,6 +3,7 @@
 import type { MappingFormat } from '../mapping/mapping.js';
 import { readCsv } from './csv/reader.js';
 import { readJson } from './json/reader.js';
+import { readResellerTransaction } from './reseller/transaction.js';
 import type { DocumentReader } from './types.js';
 import { readX12 } from './x12/reader.js';
 import { readCxml, readGatewayXml } from './xml/index.js';
@@ -13,6 +14,7 @@ const READERS: Record<MappingFormat, DocumentReader> = {
   x12: readX12,
   xml: readGatewayXml,
   cxml: readCxml,
+  'reseller-api': readResellerTransaction,
 };
 
 export function readerFor(format: MappingFormat): DocumentReader {

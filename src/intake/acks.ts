@@ -1,13 +1,23 @@
-// The acknowledgements of a document, in the forms its mapping asks for: a CSV ack (a
-// row per device or line), an X12 997 per functional group received, an 855 per 850
-// when the partner wants one, and the JSON report. All are built from the recorded
-// results, never a fixed "accepted".
+// The acknowledgements of a received document, rendered from its outcome rows only: the
+// document row (status, errors, the X12 envelopes with each set's frozen status), its
+// items, and one row per device it named. Nothing here reads the received bytes again or
+// needs the mapping that read them; the mapping only says which acks the partner wants.
+//   CSV:  a row per purchase order and per device (or per error of a rejected document)
+//   JSON: the reseller API's check-transaction-status shape, per order, delivery, device
+//   997:  per functional group received, each set A, E or R as it came out
+//   855:  per 850, when the partner's mapping asks for it
 import type { Knex } from 'knex';
-import { writeCsvAck } from '../formats/csv/ack.js';
+import { csvAck, type AckLine, type AckLineStatus } from '../formats/csv/ack.js';
+import { write855, type Ack855Input } from '../formats/x12/ack855.js';
+import { write997 } from '../formats/x12/ack997.js';
 import type { Mapping } from '../mapping/mapping.js';
-import { findDocument, type DocumentRow } from '../store/documents.js';
-import { buildJsonReport } from './report.js';
-import { x12Acks } from './x12-acks.js';
+import type { DocumentSummary } from '../model/documents.js';
+import { isErrorCode, type CodedError, type MessageParams } from '../model/error-codes.js';
+import { renderMessage } from '../model/messages.js';
+import type { X12InterchangeInfo } from '../model/x12.js';
+import { findDocument, itemsOf, type DocumentRow, type ItemRow } from '../store/documents.js';
+import { deviceOutcomesOf, type DeviceOutcomeRow } from '../store/outcomes.js';
+import type { ErrorWithMessage } from './receive.js';
 
 export interface Ack {
   kind: 'csv' | 'json' | '997' | '855';
@@ -33,15 +43,16 @@ export async function documentAcks(deps: AckDeps, documentId: string): Promise<A
   const mapping = doc.mapping_id ? deps.mappings.get(doc.mapping_id) : undefined;
   const base = baseName(doc.file_name);
   const acks: Ack[] = [];
-  if (mapping?.format === 'x12' || doc.format === 'x12') {
-    acks.push(...(await x12Acks(deps, doc, mapping, base)));
+  if (doc.format === 'x12') {
+    acks.push(...(await x12Acks(deps.db, doc, mapping, base)));
     if (acks.length > 0) return acks;
   }
   if (!mapping || mapping.acks.csv !== false) {
-    acks.push({ kind: 'csv', fileName: `${base}.ack.csv`, contentType: 'text/csv; charset=utf-8', body: await writeCsvAck(deps.db, doc, mapping) });
+    const body = await csvAck({ documentId: doc.document_id, status: doc.status }, ackLines(deps.db, doc));
+    acks.push({ kind: 'csv', fileName: `${base}.ack.csv`, contentType: 'text/csv; charset=utf-8', body });
   }
-  if (mapping?.format === 'json') {
-    acks.push({ kind: 'json', fileName: `${base}.ack.json`, contentType: 'application/json', body: JSON.stringify(await buildJsonReport(deps.db, doc, mapping), null, 2) });
+  if (doc.format === 'json') {
+    acks.push({ kind: 'json', fileName: `${base}.ack.json`, contentType: 'application/json', body: JSON.stringify(await buildJsonReport(deps.db, doc), null, 2) });
   }
   return acks;
 }
@@ -49,4 +60,192 @@ export async function documentAcks(deps: AckDeps, documentId: string): Promise<A
 export async function documentAck(deps: AckDeps, doc: DocumentRow, kind?: Ack['kind']): Promise<Ack | undefined> {
   const acks = await documentAcks(deps, doc.document_id);
   return kind ? acks.find((a) => a.kind === kind) : acks[0];
+}
+
+function messageOf(code: string | null, params: MessageParams | null): string {
+  if (!code) return '';
+  return isErrorCode(code) ? renderMessage({ code, params: params ?? {} } as CodedError) : code;
+}
+
+function parse(json: string | null): MessageParams | null {
+  return json ? (JSON.parse(json) as MessageParams) : null;
+}
+
+/** Rows for a document that applied nothing: one per error. */
+function* errorLines(doc: DocumentRow): Iterable<AckLine> {
+  const errors = JSON.parse(doc.errors_json) as ErrorWithMessage[];
+  for (const e of errors) {
+    yield { item: 0, at: String(e.params?.at ?? doc.file_name), kind: 'document', orderNumber: '', deliveryNumber: '', serial: '', status: 'REJECTED', code: e.code, message: e.message };
+  }
+}
+
+const ITEM_LINE_STATUS: Partial<Record<ItemRow['status'], AckLineStatus>> = { open: 'OPEN', rejected: 'REJECTED' };
+
+/**
+ * A document's lines in the order it named them: each purchase order, and each device of
+ * each ship notice, as the outcome rows say. A document that applied must have rows: an
+ * item whose devices are missing is a broken invariant, not an empty acknowledgement.
+ */
+export async function* ackLines(db: Knex, doc: DocumentRow): AsyncIterable<AckLine> {
+  if (doc.status === 'rejected' || doc.status === 'duplicate' || doc.status === 'processing') {
+    yield* errorLines(doc);
+    return;
+  }
+  const items = await itemsOf(db, doc.id);
+  const devices = deviceOutcomesOf(db, doc.id)[Symbol.asyncIterator]();
+  let next = await devices.next();
+  for (const item of items) {
+    const base = { item: item.seq, orderNumber: item.order_number, deliveryNumber: item.delivery_number ?? '' };
+    if (item.kind === 'purchaseOrder' || item.kind === 'order') {
+      const status = ITEM_LINE_STATUS[item.status] ?? (item.code && item.code !== 'GW-OR-4120' ? 'REJECTED' : 'APPLIED');
+      yield { ...base, at: item.at, kind: 'purchaseOrder', serial: '', status, code: item.code ?? '', message: messageOf(item.code, parse(item.params_json)) };
+      continue;
+    }
+    let count = 0;
+    while (!next.done && next.value.item_seq === item.seq) {
+      const d: DeviceOutcomeRow = next.value;
+      const code = d.code ?? (d.status === 'PENDING' ? item.code : null);
+      const params = d.code ? parse(d.params_json) : d.status === 'PENDING' ? parse(item.params_json) : null;
+      yield { ...base, at: d.at ?? item.at, kind: 'shipNotice', serial: d.serial, status: d.status, code: code ?? '', message: messageOf(code, params) };
+      count++;
+      next = await devices.next();
+    }
+    if (count !== item.device_count) {
+      throw new Error(`invariant: document ${doc.document_id} item ${item.seq} names ${item.device_count} devices, ${count} outcome rows`);
+    }
+  }
+}
+
+// ---- JSON report -------------------------------------------------------------------------
+
+interface DeviceReport {
+  deviceId: string;
+  devicePostStatus: string;
+  errorCode?: string;
+  errorMessage?: string;
+}
+interface DeliveryReport {
+  deliveryNumber: string;
+  deliveryPostStatus: string;
+  devices: DeviceReport[];
+}
+interface OrderReport {
+  orderNumber: string;
+  orderPostStatus: string;
+  errorCode?: string;
+  errorMessage?: string;
+  deliveries: DeliveryReport[];
+}
+
+export interface JsonReport {
+  documentId: string;
+  status: string;
+  fileName: string;
+  receivedAt: string;
+  summary: DocumentSummary;
+  errors: unknown[];
+  orders: OrderReport[];
+}
+
+/** Bounded by the document's JSON size limit, since JSON documents are the ones reported so. */
+export async function buildJsonReport(db: Knex, doc: DocumentRow): Promise<JsonReport> {
+  const orders = new Map<string, OrderReport>();
+  for await (const r of ackLines(db, doc)) {
+    if (r.kind === 'document') continue;
+    let order = orders.get(r.orderNumber);
+    if (!order) {
+      order = { orderNumber: r.orderNumber, orderPostStatus: 'COMPLETE', deliveries: [] };
+      orders.set(r.orderNumber, order);
+    }
+    if (r.kind === 'purchaseOrder') {
+      order.orderPostStatus = r.status === 'REJECTED' ? 'ERROR' : 'COMPLETE';
+      if (r.code) Object.assign(order, { errorCode: r.code, errorMessage: r.message });
+      continue;
+    }
+    let delivery = order.deliveries.find((d) => d.deliveryNumber === r.deliveryNumber);
+    if (!delivery) {
+      delivery = { deliveryNumber: r.deliveryNumber, deliveryPostStatus: 'COMPLETE', devices: [] };
+      order.deliveries.push(delivery);
+    }
+    const ok = r.status === 'ENROLLED' || r.status === 'PENDING';
+    delivery.devices.push({ deviceId: r.serial, devicePostStatus: ok ? 'COMPLETE' : r.status, ...(r.code ? { errorCode: r.code, errorMessage: r.message } : {}) });
+    if (!ok) delivery.deliveryPostStatus = 'POSTED_WITH_ERRORS';
+    if (r.status === 'AWAITING_ORDER') delivery.deliveryPostStatus = 'AWAITING_ORDER';
+  }
+  return {
+    documentId: doc.document_id,
+    status: doc.status,
+    fileName: doc.file_name,
+    receivedAt: doc.received_at,
+    summary: JSON.parse(doc.summary_json) as DocumentSummary,
+    errors: JSON.parse(doc.errors_json) as unknown[],
+    orders: [...orders.values()],
+  };
+}
+
+// ---- X12 -----------------------------------------------------------------------------------
+
+/** The acks' own control numbers: derived from the document's key, so a re-fetched ack is identical. */
+function controlNumber(doc: DocumentRow, salt: number): string {
+  return String((doc.id * 10 + salt) % 1_000_000_000).padStart(9, '0');
+}
+
+/** A 997 per interchange received (from the envelopes frozen at commit) and an 855 per 850 when asked for. */
+async function x12Acks(db: Knex, doc: DocumentRow, mapping: Mapping | undefined, base: string): Promise<Ack[]> {
+  // Only interchanges with a functional group read can be acknowledged by a 997; when not
+  // even a GS could be read, the CSV ack lists the errors instead.
+  const interchanges = (doc.x12_json ? (JSON.parse(doc.x12_json) as X12InterchangeInfo[]) : []).filter((ic) => ic.groups.length > 0);
+  if (interchanges.length === 0) return [];
+  const now = new Date(doc.processed_at ?? doc.received_at);
+  const acks: Ack[] = [];
+  if (!mapping || mapping.acks.x12_997 !== false) {
+    const body = interchanges.map((ic, i) => write997(ic, { controlNumber: controlNumber(doc, i), now, lineBreak: '\n' })).join('');
+    acks.push({ kind: '997', fileName: `${base}.997.edi`, contentType: 'application/edi-x12', body });
+  }
+  if (mapping?.acks.x12_855) {
+    const orders = await purchaseOrderResults(db, doc);
+    if (orders.length > 0) {
+      const first = interchanges[0]!;
+      const group = first.groups[0];
+      const body = write855(orders, {
+        controlNumber: controlNumber(doc, 9),
+        now,
+        senderQualifier: first.receiverQualifier,
+        senderId: first.receiverId,
+        receiverQualifier: first.senderQualifier,
+        receiverId: first.senderId,
+        applicationSender: group?.receiverCode ?? first.receiverId,
+        applicationReceiver: group?.senderCode ?? first.senderId,
+        lineBreak: '\n',
+      });
+      acks.push({ kind: '855', fileName: `${base}.855.edi`, contentType: 'application/edi-x12', body });
+    }
+  }
+  return acks;
+}
+
+interface PurchaseOrderDetail {
+  orderDate: string;
+  lines: { lineNumber: string; partNumber: string; quantity: number }[];
+}
+
+/** Each 850 of the document with what became of it, from its item rows. */
+async function purchaseOrderResults(db: Knex, doc: DocumentRow): Promise<Ack855Input[]> {
+  const rejectedWhole = doc.status === 'rejected' || doc.status === 'duplicate';
+  const documentError = rejectedWhole ? (JSON.parse(doc.errors_json) as ErrorWithMessage[])[0] : undefined;
+  const out: Ack855Input[] = [];
+  for (const item of await itemsOf(db, doc.id)) {
+    if (item.kind !== 'purchaseOrder' || !item.outcome_json) continue;
+    const detail = JSON.parse(item.outcome_json) as PurchaseOrderDetail;
+    const accepted = !rejectedWhole && item.status !== 'rejected';
+    const error = documentError ?? (item.status === 'rejected' && item.code ? { code: item.code, message: messageOf(item.code, parse(item.params_json)) } : undefined);
+    out.push({
+      orderNumber: item.order_number,
+      orderDate: detail.orderDate,
+      status: accepted ? 'accepted' : 'rejected',
+      ...(error ? { error: { code: error.code, message: error.message } } : {}),
+      lines: detail.lines.map((l) => ({ lineNumber: l.lineNumber, partNumber: l.partNumber, quantity: l.quantity, accepted })),
+    });
+  }
+  return out;
 }

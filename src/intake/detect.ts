@@ -1,24 +1,10 @@
 // Which format a file is in, and which of the partner's mappings reads it: from the
 // first bytes of the file, unless the channel names the mapping.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { mappingsFor, type Mapping, type MappingFormat } from '../mapping/mapping.js';
 import type { DocumentError } from '../formats/types.js';
 import { sniffX12 } from '../formats/x12/sniff.js';
 import { x12TransactionSets } from '../formats/x12/mapping-section.js';
 import { sniffXml } from '../formats/xml/index.js';
-import { INTAKE_LIMITS } from '../model/limits.js';
-
-export function readHead(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(INTAKE_LIMITS.headBytes);
-    const n = readSync(fd, buf, 0, INTAKE_LIMITS.headBytes, 0);
-    // Lenient decode: this only guesses the format; the reader decodes strictly.
-    return buf.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 export function detectFormat(head: string): MappingFormat {
   const start = head.trimStart();

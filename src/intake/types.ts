@@ -1,11 +1,12 @@
-// The intake pipeline's contract with its channels (HTTP upload, SFTP mailbox, CLI):
-// a channel hands over a local file holding the raw bytes, and gets the document's id
-// and outcome back. Every channel feeds the same pipeline; none has rules of its own.
+// The intake pipeline's contract with its channels (reseller API, HTTP upload, SFTP
+// mailbox, CLI): a channel hands over the raw bytes (a spooled file, or a buffer), and
+// gets the document's id and outcome back. Every channel feeds the same pipeline; none
+// has rules of its own.
 import type { Knex } from 'knex';
 import type { DocumentError } from '../formats/types.js';
 import type { DocumentStatus, DocumentSummary } from '../model/documents.js';
 
-export type IntakeChannel = 'http' | 'sftp' | 'cli';
+export type IntakeChannel = 'http' | 'sftp' | 'cli' | 'reseller-api';
 
 export interface IngestRequest {
   /** Supplier id of the sending partner (reseller number, or Apple's id). */
@@ -13,8 +14,10 @@ export interface IngestRequest {
   channel: IntakeChannel;
   /** The name the partner gave the file (upload name, remote file name). */
   fileName: string;
-  /** Local file with the raw bytes, as received (spooled by the channel). */
-  path: string;
+  /** Local file with the raw bytes, as received (spooled by the channel); or `bytes`, exactly one. */
+  path?: string;
+  /** The raw bytes, as received, when the channel holds them in memory (a reseller-API request). */
+  bytes?: Buffer;
   /** Mapping to use; absent means the partner's one mapping for the detected format. */
   mappingId?: string;
   /** Who sent it, for the audit trail: "reseller:16FCE4A0", "sftp:mailbox-name", "cli". */
@@ -40,4 +43,17 @@ export interface IngestResult {
   summary: DocumentSummary;
   /** Coded errors with messages, at most the configured number. */
   errors: (DocumentError & { message: string })[];
+  /** A reseller-API request: what became of it as a transaction. */
+  transaction?: TransactionReceipt;
+  /** A reseller-API request, once read: its transaction id and the language its messages are wanted in. */
+  request?: { transactionId?: string; langCode: string };
+}
+
+export interface TransactionReceipt {
+  /** applied: by this request; repeated: the same transaction id and body were applied before. */
+  kind: 'applied' | 'repeated';
+  transactionId: string;
+  enrollmentId: string;
+  /** Devices this request enrolled (0 when repeated), for the metrics. */
+  devicesEnrolled: number;
 }

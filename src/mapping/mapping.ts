@@ -2,6 +2,7 @@
 // validated against mappings/mapping.schema.json when they are loaded. A mapping says
 // where each canonical field comes from; adding a partner with a new CSV layout means
 // writing one of these files, not code.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,8 @@ import type { DeviceFamily } from '../model/device-family.js';
 import type { X12MappingSection } from '../formats/x12/mapping-section.js';
 import type { XmlMappingSection } from '../formats/xml/mapping-section.js';
 
-export const MAPPING_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json'] as const;
+/** reseller-api: a reseller-API request body, read by the built-in mapping of that name (never detected from a file). */
+export const MAPPING_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json', 'reseller-api'] as const;
 export type MappingFormat = (typeof MAPPING_FORMATS)[number];
 
 /** Canonical fields a CSV column can feed. */
@@ -70,6 +72,11 @@ export interface Mapping {
   csv?: CsvMappingSection;
   x12?: X12MappingSection;
   xml?: XmlMappingSection;
+  /**
+   * SHA-256 of the mapping file's bytes, set when it is loaded (not part of the file):
+   * every document records it, so that it says exactly which version of a mapping read it.
+   */
+  sha256?: string;
 }
 
 export class MappingError extends Error {}
@@ -77,9 +84,17 @@ export class MappingError extends Error {}
 /** The mappings folder shipped with the gateway (next to package.json). */
 export const BUILTIN_MAPPINGS_DIR = fileURLToPath(new URL('../../../mappings/', import.meta.url));
 
-function readJson(path: string): unknown {
+function readBytes(path: string): Buffer {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    return readFileSync(path);
+  } catch (err) {
+    throw new MappingError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+function readJson(path: string, bytes = readBytes(path)): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new MappingError(`cannot read ${path}: ${(err as Error).message}`);
   }
@@ -103,12 +118,13 @@ export function loadMappings(dirs: string[] = [BUILTIN_MAPPINGS_DIR]): Map<strin
   for (const dir of dirs) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json')).sort()) {
       const path = join(dir, name);
-      const mapping = readJson(path);
+      const bytes = readBytes(path);
+      const mapping = readJson(path, bytes);
       if (!validate(mapping)) {
         const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
         throw new MappingError(`mapping ${path} is invalid: ${problems}`);
       }
-      const m = mapping as Mapping;
+      const m = { ...(mapping as Mapping), sha256: createHash('sha256').update(bytes).digest('hex') };
       if (out.has(m.id)) throw new MappingError(`mapping id ${m.id} is used twice (${path})`);
       out.set(m.id, m);
     }

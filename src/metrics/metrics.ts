@@ -29,10 +29,10 @@ export interface GatewayMetrics {
   render(db: Knex): Promise<{ contentType: string; body: string }>;
 }
 
-/** Channels of the intake pipeline, and the reseller API (whose transactions are JSON). */
+/** Channels of the intake pipeline: the reseller API's requests are received documents too. */
 export const METRIC_CHANNELS = ['http', 'sftp', 'cli', 'reseller-api'] as const;
 /** Formats a document can be recorded with (MAPPING_FORMATS, and unknown when no mapping read it). */
-export const METRIC_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json', 'unknown'] as const;
+export const METRIC_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json', 'reseller-api', 'unknown'] as const;
 /** The intake pipeline's document statuses (src/intake/types.ts DocumentStatus). */
 export const METRIC_DOCUMENT_STATUSES = ['applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] as const;
 /** Device states (src/domain/state.ts DeviceState): each is reported, 0 when none. */

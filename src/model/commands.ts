@@ -41,3 +41,16 @@ export interface OrderHeaderOnFile {
   customerId: string;
   poNumber: string | null;
 }
+
+/**
+ * A reseller-API bulk-enroll-devices request as the gateway acts on it: the protocol's
+ * fields only (extras that clients send are tolerated on the wire but not kept here, so
+ * that a resubmission is compared on what the gateway acts on), every one possibly
+ * missing: the context and transaction rules say which is wrong.
+ */
+export interface ResellerTransactionCommand {
+  transactionId?: string;
+  depResellerId?: string;
+  requestContext: { shipTo?: string; timeZone?: string; langCode?: string };
+  orders?: OrderInput[];
+}

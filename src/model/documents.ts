@@ -166,3 +166,10 @@ export interface DocumentSummary {
   devicesRefused: number;
   devicesAwaiting: number;
 }
+
+/**
+ * What became of one device a document named: enrolled or pending (held until the
+ * organisation adds the reseller), refused by a rule (with its code), waiting for its
+ * order, or not applied because its item or unit was rejected.
+ */
+export type DeviceOutcomeStatus = 'ENROLLED' | 'PENDING' | 'REFUSED' | 'AWAITING_ORDER' | 'REJECTED';

@@ -142,23 +142,16 @@ interface TransactionListRow {
   error_count: number | string | null;
 }
 
-/**
- * Every coded error of an outcome is stored as `"error":{...}` (completeTransaction
- * writes JSON.stringify's compact form, and error params are flat strings and numbers),
- * and that sequence cannot occur inside a JSON string, where quotes are escaped. So the
- * database counts errors by text length, the same way on SQLite and PostgreSQL, without
- * shipping a transaction's outcome (up to maxDevicesPerTransaction devices) to be parsed.
- */
-const ERROR_MARK = '"error":{';
-
 /** Reseller-API transactions newest first; limit + 1 rows, as listDocuments. */
 export async function listTransactions(db: Knex, scope: Scope, filter: TransactionFilter, page: PageRequest): Promise<TransactionListing[] | FilterRefusal> {
   const bounds = dayBounds(filter);
   if (isRefusal(bounds)) return bounds;
-  const orderCount = isPostgres(db)
-    ? db.raw(`coalesce(json_array_length((t.outcome_json::json)->'orders'), 0) as order_count`)
-    : db.raw(`coalesce(json_array_length(t.outcome_json, '$.orders'), 0) as order_count`);
-  const errorCount = db.raw(`(length(t.outcome_json) - length(replace(t.outcome_json, ?, ''))) / ${ERROR_MARK.length} as error_count`, [ERROR_MARK]);
+  // From the transaction's outcome rows: its order items, and every coded order, delivery and device.
+  const orderCount = db.raw(`(select count(*) from document_items i where i.document_pk = t.document_pk and i.kind = 'order') as order_count`);
+  const errorCount = db.raw(
+    `((select count(*) from document_items i where i.document_pk = t.document_pk and i.code is not null)
+      + (select count(*) from document_devices d where d.document_pk = t.document_pk and d.code is not null)) as error_count`,
+  );
   const q = db('transactions as t')
     .join('suppliers as s', 's.id', 't.supplier_pk')
     .select('t.id', 't.transaction_id', 't.enrollment_id', 's.supplier_id', 't.status_code', 't.received_at', 't.completed_at', orderCount, errorCount)

@@ -7,7 +7,7 @@
 // field a spreadsheet would run as a formula (OWASP's advice on CSV injection), and
 // leaves plain numbers, negative amounts included, as they are.
 import type { CreditReport, Mismatch } from './credit.js';
-import { csvLine as line } from './csv.js';
+import { csvLine as line } from '../formats/csv/write.js';
 
 const csvLine = (fields: readonly (string | number)[]): string => `${line([...fields])}\r\n`;
 

@@ -23,7 +23,7 @@
 import type { Knex } from 'knex';
 import { pendingReason } from '../domain/pending.js';
 import type { Scope } from '../query/scope.js';
-import { csvLine } from './csv.js';
+import { csvLine } from '../formats/csv/write.js';
 import { EXPORT_LIMITS } from '../model/limits.js';
 
 export const DEVICE_EXPORT_COLUMNS = [

@@ -9,6 +9,7 @@ import * as sftp from './migrations/003-sftp.js';
 import * as credit from './migrations/004-credit.js';
 import * as principalKeys from './migrations/005-principal-keys.js';
 import * as roles from './migrations/006-roles-and-queries.js';
+import * as outcomes from './migrations/007-outcomes.js';
 
 export type Db = Knex;
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '004-credit': credit,
   '005-principal-keys': principalKeys,
   '006-roles-and-queries': roles,
+  '007-outcomes': outcomes,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read
@@ -80,6 +82,16 @@ export async function migrate(db: Db, pgSchema?: string | null): Promise<string[
   if (pgSchema && isPostgres(db)) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [pgSchema]);
   const [, applied] = (await db.migrate.latest({ migrationSource, schemaName: pgSchema ?? undefined })) as [number, string[]];
   return applied;
+}
+
+/** Runs the migrations up to and including `last` (a database as an older version left it, for upgrade tests). */
+export async function migrateUpTo(db: Db, last: string, pgSchema?: string | null): Promise<void> {
+  if (!(last in MIGRATIONS)) throw new Error(`no migration ${last}`);
+  if (pgSchema && isPostgres(db)) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [pgSchema]);
+  for (const name of Object.keys(MIGRATIONS).sort()) {
+    if (name > last) return;
+    await db.migrate.up({ migrationSource, name, schemaName: pgSchema ?? undefined });
+  }
 }
 
 /** How often a unit of work lost a race and ran again (for logs and metrics). */

@@ -1,11 +1,11 @@
 // Received documents: raw bytes (content-addressed, in chunks, never changed), the
 // document record and its items, purchase-order headers on file, X12 interchanges seen.
-import { createReadStream } from 'node:fs';
 import type { Knex } from 'knex';
 import { isPostgres } from './db.js';
 import { INTAKE_LIMITS } from '../model/limits.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DocumentStatus, DocumentSummary, ShipNotice } from '../model/documents.js';
+import type { PostStatus } from '../model/enrollment.js';
 
 
 export interface DocumentRow {
@@ -26,6 +26,8 @@ export interface DocumentRow {
   x12_json: string | null;
   processed_at: string | null;
   replays: number;
+  mapping_sha256: string | null;
+  duplicate_of_pk: number | null;
 }
 
 export interface ItemRow {
@@ -33,7 +35,7 @@ export interface ItemRow {
   document_pk: number;
   seq: number;
   unit: string | null;
-  kind: 'purchaseOrder' | 'shipNotice';
+  kind: ItemKind;
   supplier_pk: number;
   order_number: string;
   delivery_number: string | null;
@@ -45,23 +47,35 @@ export interface ItemRow {
   notice_json: string | null;
   applied_by_document_pk: number | null;
   updated_at: string;
+  /** The item's refusal or pending reason, if any. */
+  code: string | null;
+  params_json: string | null;
 }
 
 /**
- * open: a purchase order on file, waiting for its ship notices;
+ * A file's items are purchase orders and ship notices; a reseller-API transaction's are
+ * its orders and their deliveries.
+ */
+export type ItemKind = 'purchaseOrder' | 'shipNotice' | 'order' | 'delivery';
+
+/**
+ * Files' items: open: a purchase order on file, waiting for its ship notices;
  * applied / applied_with_errors: through the enrollment rules (some devices refused);
  * awaiting_order: a ship notice whose order has not arrived;
  * rejected: refused (its unit or its whole document was not applied).
  */
-export type ItemStatus = 'open' | 'applied' | 'applied_with_errors' | 'awaiting_order' | 'rejected';
+export type ItemStatus = 'open' | 'applied' | 'applied_with_errors' | 'awaiting_order' | 'rejected' | PostStatus;
 
-/** Stores the bytes of a local file under its hash, unless they are stored already. */
-export async function storeContent(trx: Knex, sha256: string, path: string): Promise<void> {
+/**
+ * Stores a document's bytes under their hash, unless they are stored already. `chunks`
+ * are the bytes in order, each at most INTAKE_LIMITS.contentChunkBytes long (one row each).
+ */
+export async function storeContent(trx: Knex, sha256: string, chunks: AsyncIterable<Buffer>): Promise<void> {
   const existing = await trx('document_content').where({ sha256, seq: 0 }).first('seq');
   if (existing) return;
   let seq = 0;
-  const stream = createReadStream(path, { highWaterMark: INTAKE_LIMITS.contentChunkBytes });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const chunk of chunks) {
+    if (chunk.length > INTAKE_LIMITS.contentChunkBytes) throw new Error(`invariant: a content chunk of ${chunk.length} bytes`);
     await trx('document_content').insert({ sha256, seq: seq++, bytes: chunk });
   }
   if (seq === 0) await trx('document_content').insert({ sha256, seq: 0, bytes: Buffer.alloc(0) });
@@ -88,7 +102,7 @@ export async function findDocumentByPk(db: Knex, pk: number): Promise<DocumentRo
   return (await db('documents').where({ id: pk }).first()) as DocumentRow | undefined;
 }
 
-export async function insertDocument(trx: Knex, row: Omit<DocumentRow, 'id' | 'replays'>): Promise<number> {
+export async function insertDocument(trx: Knex, row: Omit<DocumentRow, 'id' | 'replays' | 'duplicate_of_pk'>): Promise<number> {
   if (isPostgres(trx)) {
     const [r] = (await trx('documents').insert(row).returning('id')) as { id: number }[];
     return r!.id;
@@ -109,6 +123,17 @@ export async function updateItem(trx: Knex, pk: number, fields: Partial<Omit<Ite
   await trx('document_items').where({ id: pk }).update(fields);
 }
 
+/** A document's items counted per kind and status, with their devices and refused devices. */
+export async function itemTallies(db: Knex, documentPk: number): Promise<{ kind: ItemKind; status: string; items: number; devices: number; refused: number }[]> {
+  const rows = (await db('document_items')
+    .where({ document_pk: documentPk })
+    .select('kind', 'status')
+    .count({ n: '*' })
+    .sum({ devices: 'device_count', refused: 'refused_count' })
+    .groupBy('kind', 'status')) as { kind: ItemKind; status: string; n: number | string; devices: number | string | null; refused: number | string | null }[];
+  return rows.map((r) => ({ kind: r.kind, status: r.status, items: Number(r.n), devices: Number(r.devices ?? 0), refused: Number(r.refused ?? 0) }));
+}
+
 export async function itemsOf(db: Knex, documentPk: number): Promise<ItemRow[]> {
   return (await db('document_items').where({ document_pk: documentPk }).orderBy('seq')) as ItemRow[];
 }
@@ -119,23 +144,6 @@ export async function awaitingNotices(trx: Knex, supplierPk: number, orderNumber
     .where({ supplier_pk: supplierPk, order_number: orderNumber, status: 'awaiting_order', kind: 'shipNotice' })
     .orderBy('id')) as ItemRow[];
   return rows.map((r) => ({ ...r, notice: JSON.parse(r.notice_json!) as ShipNotice }));
-}
-
-export interface DeviceResultRow {
-  document_pk: number;
-  item_seq: number;
-  serial: string;
-  status: string;
-  code: string | null;
-  params_json: string | null;
-}
-
-export async function insertDeviceResults(trx: Knex, rows: DeviceResultRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await trx('document_device_results').insert(rows.slice(i, i + 500));
-}
-
-export async function deviceResultsOf(db: Knex, documentPk: number): Promise<DeviceResultRow[]> {
-  return (await db('document_device_results').where({ document_pk: documentPk }).orderBy('id')) as DeviceResultRow[];
 }
 
 export async function findOrderHeaderOnFile(trx: Knex, supplierPk: number, orderNumber: string): Promise<OrderHeaderOnFile | undefined> {
@@ -217,4 +225,10 @@ export async function creditOrderOnFile(db: Knex, supplierPk: number, orderNumbe
 /** Whether the supplier's order number is an enrollment order (devices shipped under it). */
 export async function enrollmentOrderOnFile(db: Knex, supplierPk: number, orderNumber: string): Promise<boolean> {
   return (await db('orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first('id')) !== undefined;
+}
+
+/** A document's items and device outcomes, removed before it is applied again (a replay). */
+export async function clearDocumentOutcome(trx: Knex, documentPk: number): Promise<void> {
+  await trx('document_devices').where({ document_pk: documentPk }).delete();
+  await trx('document_items').where({ document_pk: documentPk }).delete();
 }

@@ -1,16 +1,26 @@
-// Reseller transactions: the request as received and the outcome it had.
+// Reseller-API transactions: the protocol's index over received documents (the
+// reseller's transaction id, the enrollment id answered, the digest of the body it acted
+// on, the status) and the outcome, rebuilt from the document's outcome rows: its items
+// (an order, then each of its deliveries) and its devices.
 import type { Knex } from 'knex';
-import type { TransactionOutcome } from '../model/enrollment.js';
+import type { DeviceOutcome, OrderOutcome, PostStatus, TransactionOutcome, TransactionStatus } from '../model/enrollment.js';
+import type { CodedError, MessageParams } from '../model/error-codes.js';
 
-export interface StoredTransaction {
+export interface TransactionRecord {
   pk: number;
   supplierPk: number;
   transactionId: string;
   enrollmentId: string;
   bodySha256: string;
-  outcome: TransactionOutcome;
+  /** The received document the transaction was applied from. */
+  documentPk: number;
+  statusCode: TransactionStatus;
   receivedAt: string;
   completedAt: string;
+}
+
+export interface StoredTransaction extends TransactionRecord {
+  outcome: TransactionOutcome;
 }
 
 interface TransactionRow {
@@ -19,46 +29,60 @@ interface TransactionRow {
   transaction_id: string;
   enrollment_id: string;
   body_sha256: string;
-  outcome_json: string;
+  document_pk: number;
   status_code: string;
   received_at: string;
   completed_at: string;
 }
 
-function rowToTransaction(r: TransactionRow): StoredTransaction {
+function rowToRecord(r: TransactionRow): TransactionRecord {
   return {
     pk: r.id,
     supplierPk: r.supplier_pk,
     transactionId: r.transaction_id,
     enrollmentId: r.enrollment_id,
     bodySha256: r.body_sha256,
-    outcome: JSON.parse(r.outcome_json) as TransactionOutcome,
+    documentPk: r.document_pk,
+    statusCode: r.status_code as TransactionStatus,
     receivedAt: r.received_at,
     completedAt: r.completed_at,
   };
 }
 
-export async function findTransactionByClientId(db: Knex, supplierPk: number, transactionId: string): Promise<StoredTransaction | undefined> {
+export async function findTransactionRecord(db: Knex, supplierPk: number, transactionId: string): Promise<TransactionRecord | undefined> {
   const row = (await db('transactions').where({ supplier_pk: supplierPk, transaction_id: transactionId }).first()) as TransactionRow | undefined;
-  return row && rowToTransaction(row);
+  return row && rowToRecord(row);
+}
+
+export async function findTransactionOfDocument(db: Knex, documentPk: number): Promise<TransactionRecord | undefined> {
+  const row = (await db('transactions').where({ document_pk: documentPk }).first()) as TransactionRow | undefined;
+  return row && rowToRecord(row);
+}
+
+async function withOutcome(db: Knex, record: TransactionRecord | undefined): Promise<StoredTransaction | undefined> {
+  return record && { ...record, outcome: await transactionOutcome(db, record.documentPk, record.statusCode) };
+}
+
+export async function findTransactionByClientId(db: Knex, supplierPk: number, transactionId: string): Promise<StoredTransaction | undefined> {
+  return withOutcome(db, await findTransactionRecord(db, supplierPk, transactionId));
 }
 
 export async function findTransactionByEnrollmentId(db: Knex, enrollmentId: string): Promise<StoredTransaction | undefined> {
   const row = (await db('transactions').where({ enrollment_id: enrollmentId }).first()) as TransactionRow | undefined;
-  return row && rowToTransaction(row);
+  return withOutcome(db, row && rowToRecord(row));
 }
 
+/** Starts the record of a transaction about to apply: orders and device events name it. */
 export async function insertTransaction(
   db: Knex,
-  t: { supplierPk: number; transactionId: string; enrollmentId: string; bodySha256: string; requestJson: string; receivedAt: string },
+  t: { supplierPk: number; transactionId: string; enrollmentId: string; bodySha256: string; documentPk: number; receivedAt: string },
 ): Promise<number> {
   await db('transactions').insert({
     supplier_pk: t.supplierPk,
     transaction_id: t.transactionId,
     enrollment_id: t.enrollmentId,
     body_sha256: t.bodySha256,
-    request_json: t.requestJson,
-    outcome_json: '{}',
+    document_pk: t.documentPk,
     status_code: 'PROCESSING',
     received_at: t.receivedAt,
     completed_at: t.receivedAt,
@@ -67,10 +91,72 @@ export async function insertTransaction(
   return row.id;
 }
 
-export async function completeTransaction(db: Knex, pk: number, outcome: TransactionOutcome, completedAt: string): Promise<void> {
-  await db('transactions').where({ id: pk }).update({
-    outcome_json: JSON.stringify(outcome),
-    status_code: outcome.statusCode,
-    completed_at: completedAt,
-  });
+export async function completeTransaction(db: Knex, pk: number, statusCode: TransactionStatus, completedAt: string): Promise<void> {
+  await db('transactions').where({ id: pk }).update({ status_code: statusCode, completed_at: completedAt });
+}
+
+interface ItemOutcomeRow {
+  seq: number;
+  kind: string;
+  order_number: string;
+  delivery_number: string | null;
+  status: string;
+  code: string | null;
+  params_json: string | null;
+}
+
+interface DeviceOutcomeRow {
+  item_seq: number;
+  serial: string;
+  code: string | null;
+  params_json: string | null;
+}
+
+function errorOf(code: string | null, paramsJson: string | null): CodedError | undefined {
+  if (!code) return undefined;
+  return { code, ...(paramsJson ? { params: JSON.parse(paramsJson) as MessageParams } : {}) } as CodedError;
+}
+
+/**
+ * A transaction's outcome as the protocol reports it, from its document's rows: each
+ * order item followed by its delivery items, each delivery's devices in order. A device
+ * with a code was refused with it; one without was accepted (COMPLETE).
+ */
+export async function transactionOutcome(db: Knex, documentPk: number, statusCode: TransactionStatus): Promise<TransactionOutcome> {
+  const items = (await db('document_items')
+    .where({ document_pk: documentPk })
+    .whereIn('kind', ['order', 'delivery'])
+    .orderBy('seq')
+    .select('seq', 'kind', 'order_number', 'delivery_number', 'status', 'code', 'params_json')) as ItemOutcomeRow[];
+  const devices = (await db('document_devices')
+    .where({ document_pk: documentPk })
+    .orderBy([
+      { column: 'item_seq', order: 'asc' },
+      { column: 'device_seq', order: 'asc' },
+    ])
+    .select('item_seq', 'serial', 'code', 'params_json')) as DeviceOutcomeRow[];
+  const byItem = new Map<number, DeviceOutcome[]>();
+  for (const d of devices) {
+    let list = byItem.get(d.item_seq);
+    if (!list) byItem.set(d.item_seq, (list = []));
+    const error = errorOf(d.code, d.params_json);
+    list.push(error ? { deviceId: d.serial, status: error.code, error } : { deviceId: d.serial, status: 'COMPLETE' });
+  }
+  const orders: OrderOutcome[] = [];
+  for (const item of items) {
+    const error = errorOf(item.code, item.params_json);
+    if (item.kind === 'order') {
+      orders.push({ orderNumber: item.order_number, status: item.status as PostStatus, ...(error ? { error } : {}), deliveries: [] });
+      continue;
+    }
+    const order = orders[orders.length - 1];
+    if (!order) throw new Error(`invariant: document ${documentPk} has a delivery item before any order item`);
+    order.deliveries.push({
+      deliveryNumber: item.delivery_number ?? '',
+      status: item.status as PostStatus,
+      ...(error ? { error } : {}),
+      devices: byItem.get(item.seq) ?? [],
+    });
+  }
+  return { statusCode, orders };
 }

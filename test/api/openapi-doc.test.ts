@@ -13,7 +13,7 @@ import { DEFAULT_CONFIG, type GatewayConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { ERROR_SCHEMA } from '../../src/channels/http/api/route.js';
 import { RESELLER_ERROR_SCHEMA, resellerOpenApiRoutes } from '../../src/channels/http/reseller-openapi.js';
-import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from '../../src/channels/http/reseller-schemas.js';
+import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from '../../src/model/reseller-schemas.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
 

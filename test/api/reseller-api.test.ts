@@ -21,6 +21,7 @@ import {
 } from '../support/http.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import {
+  addOrganisation,
   addShipTo,
   createApiKey,
   linkSupplier,
@@ -949,5 +950,64 @@ describe('reseller API: released devices', () => {
     expect(deviceStatuses(s).get(gone).devicePostStatus).to.equal('GW-DE-4310');
     expect(deviceStatuses(s).get(keep).devicePostStatus).to.equal('COMPLETE');
     expect((await deviceReport(g.t.db, gone))!.state).to.equal('released');
+  });
+});
+
+// ---- 9. a request is a received document ------------------------------------------------
+
+describe('reseller API: every request is a received document, kept byte for byte and replayable', () => {
+  const g = useSampleGateway();
+
+  async function v1(path: string, key = KEY_A, method = 'GET'): Promise<Answer> {
+    const res = await fetch(`${g.url}${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+    const text = await res.text();
+    return { status: res.status, body: JSON.parse(text) as Record<string, unknown>, text };
+  }
+
+  it('an order for an organisation not yet on file: its request kept exactly, shown like any document, and replayed once the organisation exists', async () => {
+    const serial = sn();
+    // Extra fields and odd spacing, as real clients send: kept as sent, acted on as the protocol's fields.
+    const raw = `{ "depResellerId":"${RESELLER_A}","requestContext":{"shipTo":"${SHIP_TO_A}","timeZone":"420","langCode":"en","clientVersion":"9.1"},\n  "transactionId":"TX-DOC-1",\n  "orders":[${JSON.stringify(order('ORD-DOC-1', 'OR', '77123', [serial]))}] }`;
+    const posted = await call(g.url, 'bulk-enroll-devices', undefined, { raw });
+    const enrollmentId = expectSuccess(posted);
+    const first = await status(g.url, enrollmentId);
+    expect(b(first).statusCode).to.equal('ERROR');
+    expect(b(first).orders[0].orderPostStatus).to.equal('DEP-ERR-OR-4102');
+
+    const listed = await v1('/v1/documents?channel=reseller-api');
+    const doc = (b(listed).items as any[]).find((d) => d.status === 'rejected');
+    expect(doc, listed.text).to.include({ channel: 'reseller-api', format: 'reseller-api', mappingId: 'reseller-api', supplierId: RESELLER_A });
+    const shown = await v1(`/v1/documents/${doc.documentId}`);
+    expect(shown.status, shown.text).to.equal(200);
+    expect(b(shown)).to.include({ status: 'rejected', channel: 'reseller-api', sizeBytes: Buffer.byteLength(raw) });
+    expect((b(shown).items as any[]).map((i) => [i.kind, i.orderNumber, i.status])).to.deep.equal([['order', 'ORD-DOC-1', 'DEP-ERR-OR-4102']]);
+    const kept = (await g.t.db('documents').where({ document_id: doc.documentId }).first('sha256')) as { sha256: string };
+    const parts = (await g.t.db('document_content').where({ sha256: kept.sha256 }).orderBy('seq')) as { bytes: Buffer }[];
+    expect(Buffer.concat(parts.map((p) => Buffer.from(p.bytes))).toString('utf8')).to.equal(raw);
+    expect((await deviceReport(g.t.db, serial))).to.equal(undefined);
+
+    await addOrganisation(g.t.db, TEST_ACTOR, { orgId: '77123', name: 'Late Arrivals School', country: 'US' });
+    await linkSupplier(g.t.db, TEST_ACTOR, '77123', RESELLER_A);
+    const replayed = await v1(`/v1/documents/${doc.documentId}/replay`, KEY_A, 'POST');
+    expect(replayed.status, replayed.text).to.equal(200);
+    expect(b(replayed)).to.include({ documentId: doc.documentId, status: 'applied' });
+    // The same transaction, with its enrollment id, now says what the replay did.
+    const after = await status(g.url, enrollmentId);
+    expect(b(after).statusCode).to.equal('COMPLETE');
+    expect(deviceStatuses(b(after)).get(serial).devicePostStatus).to.equal('COMPLETE');
+    expect((await deviceReport(g.t.db, serial))!.state).to.equal('enrolled');
+    // Sending the request again answers the same transaction and applies nothing twice.
+    expect(expectSuccess(await call(g.url, 'bulk-enroll-devices', undefined, { raw }))).to.equal(enrollmentId);
+    expect((await deviceReport(g.t.db, serial))!.history).to.have.length(1);
+  });
+
+  it('a request refused before it is a transaction (an unknown Ship-To) is kept, and runs again when sent again after the Ship-To is added', async () => {
+    const body = bulk('TX-DOC-SHIPTO', [order('ORD-DOC-2', 'OR', '19827', [sn()])], RESELLER_A, '0000099999');
+    expectFlat(await call(g.url, 'bulk-enroll-devices', body), 'GRX-50025', 403);
+    const listed = b(await v1('/v1/documents?channel=reseller-api&status=rejected')).items as any[];
+    expect(listed.some((d) => d.errorCount === 1)).to.equal(true);
+    await addShipTo(g.t.db, TEST_ACTOR, RESELLER_A, '0000099999');
+    const id = expectSuccess(await call(g.url, 'bulk-enroll-devices', body));
+    expect(b(await status(g.url, id)).statusCode).to.equal('COMPLETE');
   });
 });

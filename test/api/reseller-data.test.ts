@@ -268,9 +268,15 @@ describe(`reseller documents and transactions (${databaseKind()})`, function () 
 
   describe('documents', function () {
     it('a reseller lists only its own documents, newest first, with counts and links', async function () {
-      const a = await api('GET', '/v1/documents', KEY_A);
+      // Reseller-API requests are received documents too: A's three transactions, oldest last.
+      const requests = await api('GET', '/v1/documents?channel=reseller-api', KEY_A);
+      expect(requests.body.items.map((d: { status: string }) => d.status)).to.deep.equal(['applied', 'applied_with_errors', 'applied']);
+      for (const d of requests.body.items) expect(d).to.include({ supplierId: RESELLER_A, format: 'reseller-api', mappingId: 'reseller-api', fileName: 'bulk-enroll-devices' });
+      const a = await api('GET', '/v1/documents?channel=http', KEY_A);
       expect(a.status, a.text).to.equal(200);
       expect(ids(a, 'documentId')).to.deep.equal([docs.aBroken, docs.aCsv]);
+      const everything = await api('GET', '/v1/documents', KEY_A);
+      expect(ids(everything, 'documentId')).to.deep.equal([...ids(a, 'documentId'), ...ids(requests, 'documentId')]);
       const [broken, csv] = a.body.items;
       expect(csv).to.include({ supplierId: RESELLER_A, channel: 'http', fileName: 'brightline-ship-notice.csv', format: 'csv', mappingId: 'brightline-csv', status: 'applied', errorCount: 0 });
       expect(csv.summary).to.include({ purchaseOrders: 2, shipNotices: 2, devices: 6, devicesEnrolled: 6 });
@@ -278,24 +284,25 @@ describe(`reseller documents and transactions (${databaseKind()})`, function () 
       expect(csv.receivedAt).to.be.a('string');
       expect(broken).to.include({ status: 'rejected', errorCount: 1 });
       expect(a.text).to.not.include(docs.bXml!);
-      const b = await api('GET', '/v1/documents', KEY_B);
+      const b = await api('GET', '/v1/documents?channel=http', KEY_B);
       expect(ids(b, 'documentId')).to.deep.equal([docs.bXml]);
       expect(b.body.items[0]).to.include({ supplierId: RESELLER_B, format: 'xml', mappingId: 'harbour-xml' });
     });
 
     it('the operator lists every supplier\'s, and filters by supplier, status, format, channel and day', async function () {
-      const all = await api('GET', '/v1/documents', operator);
+      const all = await api('GET', '/v1/documents?channel=http', operator);
       expect(ids(all, 'documentId')).to.deep.equal([docs.bXml, docs.aBroken, docs.aCsv]);
-      expect(ids(await api('GET', `/v1/documents?supplier=${RESELLER_A}`, operator), 'documentId')).to.deep.equal([docs.aBroken, docs.aCsv]);
-      expect(ids(await api('GET', '/v1/documents?status=rejected', operator), 'documentId')).to.deep.equal([docs.aBroken]);
+      expect((await api('GET', '/v1/documents?channel=reseller-api', operator)).body.items).to.have.length(5);
+      expect(ids(await api('GET', `/v1/documents?supplier=${RESELLER_A}&channel=http`, operator), 'documentId')).to.deep.equal([docs.aBroken, docs.aCsv]);
+      expect(ids(await api('GET', '/v1/documents?status=rejected&channel=http', operator), 'documentId')).to.deep.equal([docs.aBroken]);
       expect(ids(await api('GET', '/v1/documents?format=xml', operator), 'documentId')).to.deep.equal([docs.bXml]);
       expect(ids(await api('GET', '/v1/documents?channel=sftp', operator), 'documentId')).to.deep.equal([]);
       const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
       expect(ids(await api('GET', `/v1/documents?from=${tomorrow}`, operator), 'documentId')).to.deep.equal([]);
       expect(ids(await api('GET', `/v1/documents?to=${tomorrow}&format=csv`, operator), 'documentId')).to.deep.equal([docs.aBroken, docs.aCsv]);
-      const page1 = await api('GET', '/v1/documents?limit=1', operator);
+      const page1 = await api('GET', '/v1/documents?limit=1&channel=http', operator);
       expect(ids(page1, 'documentId')).to.deep.equal([docs.bXml]);
-      const page2 = await api('GET', `/v1/documents?limit=2&cursor=${page1.body.nextCursor}`, operator);
+      const page2 = await api('GET', `/v1/documents?limit=2&channel=http&cursor=${page1.body.nextCursor}`, operator);
       expect(ids(page2, 'documentId')).to.deep.equal([docs.aBroken, docs.aCsv]);
       expect(page2.body.nextCursor).to.equal(null);
       // The list's link is readable by the operator.

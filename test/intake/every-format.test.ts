@@ -8,19 +8,19 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { documentAcks } from '../../src/intake/acks.js';
-import { ingestFile, replayDocument, type IntakeDeps } from '../../src/intake/ingest.js';
-import { writeContentToFile } from '../../src/intake/spool.js';
+import { receive, replayDocument, type IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../src/mapping/mapping.js';
 import { readContent } from '../../src/store/documents.js';
 import { sampleDatabase, type TestDb } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 
 const SAMPLES = join(process.cwd(), 'samples', 'documents');
 const sample = (name: string) => readFileSync(join(SAMPLES, name));
 
 /** Tables a document can change; a refused one must leave every count as it was. */
-const TABLES = ['orders', 'order_lines', 'deliveries', 'devices', 'device_events', 'purchase_orders', 'document_items', 'document_device_results', 'x12_interchanges'];
+const TABLES = ['orders', 'order_lines', 'deliveries', 'devices', 'device_events', 'purchase_orders', 'document_items', 'document_devices', 'x12_interchanges'];
 
 async function counts(db: Knex): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
@@ -42,7 +42,7 @@ describe('intake: every format end to end', () => {
 
   before(async () => {
     t = await sampleDatabase();
-    deps = { db: t.db, mappings: loadMappings(), limits: { maxDocumentBytes: 16 * 1024 * 1024, maxJsonDocumentBytes: 1024 * 1024, maxErrorsPerDocument: 50 }, credit: testCreditSettings() };
+    deps = { db: t.db, mappings: loadMappings(), limits: { maxDocumentBytes: 16 * 1024 * 1024, maxJsonDocumentBytes: 1024 * 1024, maxErrorsPerDocument: 50 }, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
     dir = mkdtempSync(join(tmpdir(), 'gw-every-format-'));
   });
   after(async () => {
@@ -53,7 +53,7 @@ describe('intake: every format end to end', () => {
   async function ingest(partnerId: string, fileName: string, bytes: Buffer | string): Promise<IngestResult> {
     const path = join(dir, `${++n}-${fileName}`);
     writeFileSync(path, bytes);
-    return ingestFile(deps, { partnerId, channel: 'cli', fileName, path, actor: 'test' });
+    return receive(deps, { partnerId, channel: 'cli', fileName, path, actor: 'test' });
   }
 
   async function deviceState(serial: string): Promise<string | undefined> {
@@ -266,11 +266,11 @@ describe('intake: every format end to end', () => {
     const bytes = sample('brightline-ship-notice.csv').toString('utf8').replace(/BLC0/g, 'BLC9');
     const path = join(dir, 'ambiguous.csv');
     writeFileSync(path, bytes);
-    const first = await ingestFile(twoMappings, { partnerId: '16FCE4A0', channel: 'cli', fileName: 'ambiguous.csv', path, actor: 'test' });
+    const first = await receive(twoMappings, { partnerId: '16FCE4A0', channel: 'cli', fileName: 'ambiguous.csv', path, actor: 'test' });
     expect(first.status).to.equal('rejected');
     expect(first.errors[0]!.code).to.equal('GW-DOC-6005');
     expect(first.errors[0]!.message).to.contain('brightline-csv-copy');
-    const replayed = await replayDocument(twoMappings, first.documentId, 'test', (sha) => writeContentToFile(t.db, sha, dir), 'brightline-csv');
+    const replayed = await replayDocument(twoMappings, first.documentId, 'test', 'brightline-csv');
     expect(replayed.status).to.equal('applied');
     expect(replayed.mappingId).to.equal('brightline-csv');
     expect(await deviceState('BLC9NWIPAD01')).to.equal('enrolled');

@@ -3,15 +3,13 @@
 // documents applied whole or not at all, ship notices waiting for their orders, replay
 // after a correction, device refusals per device, acknowledgements from real results,
 // and a channel's bookkeeping committed with the document.
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Knex } from 'knex';
 import { addOrganisation, linkSupplier, releaseDeviceFromOrg } from '../../src/admin/operations.js';
 import { documentAcks } from '../../src/intake/acks.js';
-import { ingestFile, ReplayRefused, replayDocument, type IntakeDeps } from '../../src/intake/ingest.js';
-import { writeContentToFile } from '../../src/intake/spool.js';
+import { receive, ReplayRefused, replayDocument, type IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import type { DocumentRow, ItemRow } from '../../src/store/documents.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
@@ -145,7 +143,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
     let first: IngestResult;
 
     it('applies: document applied, six devices enrolled to their organisations, raw bytes kept exactly', async function () {
-      first = await ingestFile(deps, { partnerId: '16FCE4A0', channel: 'cli', fileName: 'brightline-ship-notice.csv', path: SAMPLE_CSV, actor: 'test' });
+      first = await receive(deps, { partnerId: '16FCE4A0', channel: 'cli', fileName: 'brightline-ship-notice.csv', path: SAMPLE_CSV, actor: 'test' });
       expect(first.errors).to.deep.equal([]);
       expect(first).to.include({ status: 'applied', format: 'csv', mappingId: 'brightline-csv', sha256: sha256(bytes) });
       expect(first.documentId).to.match(/^doc_[0-9a-f-]{36}$/);
@@ -326,8 +324,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
 
       await addOrganisation(t.db, TEST_ACTOR, { orgId: '88888', name: 'Replay Schools', country: 'FR' });
       await linkSupplier(t.db, TEST_ACTOR, '88888', '16FCE4A0');
-      const spool = join(tmp.dir, 'spool');
-      const replayed = await replayDocument(deps, rejected.documentId, 'test', (sha) => writeContentToFile(t.db, sha, spool));
+      const replayed = await replayDocument(deps, rejected.documentId, 'test');
       expect(replayed.errors).to.deep.equal([]);
       expect(replayed).to.include({ documentId: rejected.documentId, status: 'applied' });
       expect(replayed.summary).to.include({ devicesEnrolled: 2 });
@@ -345,13 +342,11 @@ describe(`intake pipeline (${databaseKind()})`, function () {
       expect(mine).to.have.length(1);
       expect(mine[0]!.actor).to.equal('test');
       expect(JSON.parse(mine[0]!.detail_json)).to.include({ status: 'applied', previousStatus: 'rejected' });
-      // The temporary copy of the bytes is gone once the replay is done.
-      expect(readdirSync(spool)).to.deep.equal([]);
 
       // An applied document is not replayed.
       let refused: unknown;
       try {
-        await replayDocument(deps, rejected.documentId, 'test', (sha) => writeContentToFile(t.db, sha, spool));
+        await replayDocument(deps, rejected.documentId, 'test');
       } catch (err) {
         refused = err;
       }
@@ -363,7 +358,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
     it('replaying a document that does not exist: GW-DOC-6012', async function () {
       let refused: unknown;
       try {
-        await replayDocument(deps, 'doc_00000000-0000-0000-0000-000000000000', 'test', (sha) => writeContentToFile(t.db, sha, tmp.dir));
+        await replayDocument(deps, 'doc_00000000-0000-0000-0000-000000000000', 'test');
       } catch (err) {
         refused = err;
       }
@@ -387,8 +382,12 @@ describe(`intake pipeline (${databaseKind()})`, function () {
       expect(second.summary).to.include({ devices: 2, devicesEnrolled: 1, devicesRefused: 1 });
       const doc = await documentRow(t.db, second.documentId);
       expect(doc.status).to.equal('applied_with_errors');
-      const results = (await t.db('document_device_results').where({ document_pk: doc.id })) as { serial: string; status: string; code: string; item_seq: number }[];
-      expect(results.map((r) => [r.serial, r.status, r.code, r.item_seq])).to.deep.equal([['CFSERIAL0001', 'refused', 'DEP-ERR-DE-4304', 2]]);
+      // Every device's outcome is a row, written with the document: the refused one and the enrolled one.
+      const results = (await t.db('document_devices').where({ document_pk: doc.id }).orderBy(['item_seq', 'device_seq'])) as { serial: string; status: string; code: string | null; item_seq: number }[];
+      expect(results.map((r) => [r.serial, r.status, r.code, r.item_seq])).to.deep.equal([
+        ['CFSERIAL0001', 'REFUSED', 'DEP-ERR-DE-4304', 2],
+        ['CFSERIAL0003', 'ENROLLED', null, 2],
+      ]);
       const devices = await devicesBySerial(t.db, ['CFSERIAL0001', 'CFSERIAL0002', 'CFSERIAL0003']);
       expect(devices.get('CFSERIAL0001')).to.include({ state: 'enrolled', org_id: '19827' });
       expect(devices.get('CFSERIAL0003')).to.include({ state: 'enrolled', org_id: '30411' });
@@ -430,7 +429,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
 
   describe('the JSON report of a JSON document', function () {
     it('the Harbour sample applies, and its report says every order, delivery and device', async function () {
-      const result = await ingestFile(deps, { partnerId: '2B7D9C10', channel: 'cli', fileName: 'harbour-orders.json', path: SAMPLE_JSON, actor: 'test' });
+      const result = await receive(deps, { partnerId: '2B7D9C10', channel: 'cli', fileName: 'harbour-orders.json', path: SAMPLE_JSON, actor: 'test' });
       expect(result.errors).to.deep.equal([]);
       expect(result).to.include({ status: 'applied', format: 'json', mappingId: 'reseller-api-json' });
       const acks = await documentAcks(deps, result.documentId);
@@ -566,7 +565,7 @@ describe(`intake pipeline: a CSV that the parser refuses mid-file (${databaseKin
     const csv = [BRIGHTLINE_HEADER, good('FCSERIAL0001'), short, good('FCSERIAL0003')].join('\n') + '\n';
     let result: IngestResult;
     try {
-      result = await within(ingestText(deps, tmp.dir, 'field-count.csv', csv), 3000, 'ingestFile');
+      result = await within(ingestText(deps, tmp.dir, 'field-count.csv', csv), 3000, 'receive');
     } catch (err) {
       hung = true;
       throw err;

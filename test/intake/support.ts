@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { BUILTIN_MAPPINGS_DIR, loadMappings, type Mapping } from '../../src/mapping/mapping.js';
 import type { DocumentReader, ReadItem } from '../../src/formats/types.js';
-import type { IntakeDeps } from '../../src/intake/ingest.js';
-import { ingestFile } from '../../src/intake/ingest.js';
+import type { IntakeDeps } from '../../src/intake/receive.js';
+import { receive } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import { documentsOf, errorsOf, random } from '../support/read-items.js';
 import { testCreditSettings } from '../support/credit.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 export { documentsOf, errorsOf, random };
 
 export const TEST_LIMITS = { maxDocumentBytes: 64 * 1024 * 1024, maxJsonDocumentBytes: 8 * 1024 * 1024, maxErrorsPerDocument: 100 };
@@ -38,7 +39,7 @@ export function mappingsWith(extra: object[]): Map<string, Mapping> {
 }
 
 export function intakeDeps(db: Knex, mappings: Map<string, Mapping> = loadMappings()): IntakeDeps {
-  return { db, mappings, limits: { ...TEST_LIMITS }, credit: testCreditSettings() };
+  return { db, mappings, limits: { ...TEST_LIMITS }, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
 }
 
 export function sha256(bytes: Buffer): string {
@@ -52,12 +53,12 @@ export async function ingestText(
   fileName: string,
   content: string | Buffer,
   partnerId = '16FCE4A0',
-  extra: Partial<Parameters<typeof ingestFile>[1]> = {},
+  extra: Partial<Parameters<typeof receive>[1]> = {},
 ): Promise<IngestResult> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${Date.now()}-${Math.random().toString(36).slice(2)}-${fileName}`);
   writeFileSync(path, content);
-  return ingestFile(deps, { partnerId, channel: 'cli', fileName, path, actor: 'test', ...extra });
+  return receive(deps, { partnerId, channel: 'cli', fileName, path, actor: 'test', ...extra });
 }
 
 /** Rows of the tables a document can change, to show that a refused one changed nothing. */
@@ -71,7 +72,7 @@ export async function tableCounts(db: Knex): Promise<Record<string, number>> {
     'device_events',
     'purchase_orders',
     'document_items',
-    'document_device_results',
+    'document_devices',
     'credit_order_lines',
     'credit_codes',
     'credit_entries',

@@ -143,10 +143,10 @@ describe(`metrics (${databaseKind()})`, function () {
     expect(delta(received, { channel: 'cli', format: 'csv', status: 'rejected' })).to.equal(1);
     expect(delta(received, { channel: 'cli', format: 'csv', status: 'duplicate' })).to.equal(1);
     expect(delta('gateway_documents_failed_total', { channel: 'cli', format: 'csv' })).to.equal(1);
-    expect(delta(received, { channel: 'reseller-api', format: 'json', status: 'applied' })).to.equal(1);
-    expect(delta(received, { channel: 'reseller-api', format: 'json', status: 'duplicate' })).to.equal(1);
-    expect(delta(received, { channel: 'reseller-api', format: 'json', status: 'rejected' })).to.equal(1);
-    expect(delta('gateway_documents_failed_total', { channel: 'reseller-api', format: 'json' })).to.equal(1);
+    expect(delta(received, { channel: 'reseller-api', format: 'reseller-api', status: 'applied' })).to.equal(1);
+    expect(delta(received, { channel: 'reseller-api', format: 'reseller-api', status: 'duplicate' })).to.equal(1);
+    expect(delta(received, { channel: 'reseller-api', format: 'reseller-api', status: 'rejected' })).to.equal(1);
+    expect(delta('gateway_documents_failed_total', { channel: 'reseller-api', format: 'reseller-api' })).to.equal(1);
     expect(delta('gateway_devices_enrolled_total', { channel: 'http' })).to.equal(2);
     expect(delta('gateway_devices_enrolled_total', { channel: 'cli' })).to.equal(3);
     // The reseller API's one device, once: the repeated transaction enrolls nothing again.

@@ -12,7 +12,7 @@ import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from '../../src/reports/credit-csv.js';
-import { csvField } from '../../src/reports/csv.js';
+import { csvField } from '../../src/formats/csv/write.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
 import { ingestText, intakeDeps, tempDir } from '../intake/support.js';

@@ -2,12 +2,30 @@
 // On PostgreSQL the race is real (both read before either commits); on SQLite the file
 // lock serialises writers. Either way exactly one enrollment may win.
 import { expect } from 'chai';
-import { submitTransaction } from '../../src/intake/reseller-transactions.js';
-import { findSupplier } from '../../src/store/suppliers.js';
-import type { Supplier } from '../../src/model/state.js';
+import type { Knex } from 'knex';
+import { receive, RESELLER_API_MAPPING } from '../../src/intake/receive.js';
+import type { IngestResult } from '../../src/intake/types.js';
+import { loadMappings } from '../../src/mapping/mapping.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import { retryStats } from '../../src/store/db.js';
+import { findTransactionByEnrollmentId } from '../../src/store/transactions.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
+import { testCreditSettings } from '../support/credit.js';
 import type { OrderInput } from '../../src/model/commands.js';
+
+const SHIP_TO: Record<string, string> = { '16FCE4A0': '0000052010', '2B7D9C10': '0000061200' };
+const mappings = loadMappings();
+
+/** A bulk-enroll-devices request from `resellerId`, through intake as the reseller API hands it over. */
+function submit(db: Knex, resellerId: string, transactionId: string, orders: OrderInput[]): Promise<IngestResult> {
+  const body = { depResellerId: resellerId, transactionId, requestContext: { shipTo: SHIP_TO[resellerId], timeZone: '420', langCode: 'en' }, orders };
+  const intake = { db, mappings, limits: DEFAULT_CONFIG.intake, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
+  return receive(intake, { partnerId: resellerId, channel: 'reseller-api', fileName: 'bulk-enroll-devices', bytes: Buffer.from(JSON.stringify(body)), mappingId: RESELLER_API_MAPPING, actor: 'test' });
+}
+
+async function outcomeOf(db: Knex, r: IngestResult) {
+  return (await findTransactionByEnrollmentId(db, r.transaction!.enrollmentId))!.outcome;
+}
 
 function orderFor(orderNumber: string, customerId: string, serial: string): OrderInput {
   return {
@@ -21,16 +39,12 @@ function orderFor(orderNumber: string, customerId: string, serial: string): Orde
 
 describe(`concurrent enrollment of one serial (${databaseKind()})`, function () {
   let t: TestDb;
-  let a: Supplier;
-  let b: Supplier;
 
   before(async function () {
     if (databaseKind() === 'sqlite') {
       console.warn('    NOTE: DATABASE_URL is not set: this race runs on SQLite only; CI runs it on PostgreSQL too.');
     }
     t = await sampleDatabase();
-    a = (await findSupplier(t.db, '16FCE4A0'))!;
-    b = (await findSupplier(t.db, '2B7D9C10'))!;
   });
   after(async () => t.close());
 
@@ -41,13 +55,13 @@ describe(`concurrent enrollment of one serial (${databaseKind()})`, function () 
     for (let i = 0; i < rounds; i++) {
       const serial = `RACE${String(i).padStart(6, '0')}`;
       const [ra, rb] = await Promise.all([
-        submitTransaction(t.db, a, { transactionId: `RA-${i}`, orders: [orderFor(`OA-${i}`, '19827', serial)] }, 'test'),
-        submitTransaction(other, b, { transactionId: `RB-${i}`, orders: [orderFor(`OB-${i}`, '30411', serial)] }, 'test'),
+        submit(t.db, '16FCE4A0', `RA-${i}`, [orderFor(`OA-${i}`, '19827', serial)]),
+        submit(other, '2B7D9C10', `RB-${i}`, [orderFor(`OB-${i}`, '30411', serial)]),
       ]);
-      if (ra.kind === 'conflict' || rb.kind === 'conflict') throw new Error('unexpected conflict');
-      const statuses = [ra, rb].map((r) => r.outcome.orders[0]!.deliveries[0]!.devices[0]!.status).sort();
+      const [oa, ob] = [await outcomeOf(t.db, ra), await outcomeOf(t.db, rb)];
+      const statuses = [oa, ob].map((o) => o.orders[0]!.deliveries[0]!.devices[0]!.status).sort();
       expect(statuses, `round ${i}`).to.deep.equal(['COMPLETE', 'DEP-ERR-DE-4304']);
-      const winner = ra.outcome.statusCode === 'COMPLETE' ? '19827' : '30411';
+      const winner = oa.statusCode === 'COMPLETE' ? '19827' : '30411';
       const device = (await t.db('devices as d').join('organisations as o', 'o.id', 'd.org_pk').where('d.serial', serial).first('d.state', 'o.org_id')) as {
         state: string;
         org_id: string;
@@ -62,10 +76,10 @@ describe(`concurrent enrollment of one serial (${databaseKind()})`, function () 
 
   it('applies a transaction id sent twice at once only once, answering both with one id', async function () {
     const other = t.openAnother();
-    const tx = { transactionId: 'TWICE-1', orders: [orderFor('O-TWICE', '19827', 'TWICE0000001')] };
-    const [r1, r2] = await Promise.all([submitTransaction(t.db, a, tx, 'test'), submitTransaction(other, a, tx, 'test')]);
-    expect(r1.enrollmentId).to.equal(r2.enrollmentId);
-    expect([r1.kind, r2.kind].sort()).to.deep.equal(['applied', 'repeated']);
+    const orders = [orderFor('O-TWICE', '19827', 'TWICE0000001')];
+    const [r1, r2] = await Promise.all([submit(t.db, '16FCE4A0', 'TWICE-1', orders), submit(other, '16FCE4A0', 'TWICE-1', orders)]);
+    expect(r1.transaction!.enrollmentId).to.equal(r2.transaction!.enrollmentId);
+    expect([r1.transaction!.kind, r2.transaction!.kind].sort()).to.deep.equal(['applied', 'repeated']);
     const events = await t.db('device_events').where({ serial: 'TWICE0000001' }).count<{ n: number | string }[]>({ n: '*' });
     expect(Number(events[0]!.n)).to.equal(1);
   });

@@ -24,6 +24,7 @@ import { audit } from '../../store/audit.js';
 import { gatewayMetrics } from '../../metrics/metrics.js';
 import { ApiRouter } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
+import type { IntakeDeps } from '../../intake/receive.js';
 import { buildOpenApi, type MountedRoutes } from './api/openapi.js';
 import { sendHttpError } from './principal.js';
 import { ordersRoutes } from './routes/orders.js';
@@ -107,7 +108,9 @@ export function createApp(
     while (pendingAudits.size > 0) await Promise.all([...pendingAudits]);
   };
 
-  const deps: ApiDeps = { db, config, credit, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), logger };
+  const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
+  const intake: IntakeDeps = { db, mappings, limits: config.intake, credit, transactions: config.limits };
+  const deps: ApiDeps = { db, config, credit, mappings, intake, logger };
   const auth = { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false };
 
   const top = new ApiRouter(db, auth, logger);
@@ -139,7 +142,7 @@ export function createApp(
 
   app.use(
     RESELLER_API_BASE,
-    resellerApi(db, {
+    resellerApi(deps.intake, {
       tls: config.tls !== null,
       requireClientCertificate: config.tls?.requireClientCertificate ?? false,
       ...config.limits,

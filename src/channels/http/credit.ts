@@ -41,7 +41,7 @@ import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { creditReport } from '../../reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from '../../reports/credit-csv.js';
-import { toCsv } from '../../reports/csv.js';
+import { toCsv } from '../../formats/csv/write.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';

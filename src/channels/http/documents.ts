@@ -16,8 +16,7 @@ import type { Response } from 'express';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { documentAck } from '../../intake/acks.js';
-import { IntakeError, ingestFile, replayDocument, ReplayRefused, type IntakeDeps } from '../../intake/ingest.js';
-import { writeContentToFile } from '../../intake/spool.js';
+import { IntakeError, receive, replayDocument, ReplayRefused } from '../../intake/receive.js';
 import { findDocument, type DocumentRow } from '../../store/documents.js';
 import { documentView } from '../../intake/view.js';
 import type { IngestResult } from '../../intake/types.js';
@@ -157,7 +156,7 @@ const DOCUMENT_VIEW: JsonSchema = {
   properties: {
     documentId: DOCUMENT_ID,
     status: { enum: ['processing', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] },
-    channel: { enum: ['http', 'sftp', 'cli'] },
+    channel: { enum: ['http', 'sftp', 'cli', 'reseller-api'] },
     fileName: str,
     format: str,
     mappingId: nullableStr,
@@ -188,7 +187,7 @@ const MAPPING_HEADER = {
 
 export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const { db } = deps;
-  const intake: IntakeDeps = { db, mappings: deps.mappings, limits: deps.config.intake, credit: deps.credit };
+  const intake = deps.intake;
   const spoolDir = deps.config.intake.spoolDir;
   const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
 
@@ -259,7 +258,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
           if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
           throw err;
         }
-        const result = await ingestFile(intake, {
+        const result = await receive(intake, {
           partnerId: supplier.supplierId,
           channel: 'http',
           fileName,
@@ -365,7 +364,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (!doc) return;
       try {
         const mappingId = req.get('x-gateway-mapping') ?? undefined;
-        const result = await replayDocument(intake, doc.document_id, `reseller:${supplier.supplierId}`, (sha) => writeContentToFile(db, sha, spoolDir), mappingId);
+        const result = await replayDocument(intake, doc.document_id, `reseller:${supplier.supplierId}`, mappingId);
         api.log(res, 'document replayed', { documentId: result.documentId, status: result.status });
         res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
       } catch (err) {

@@ -28,12 +28,17 @@ export function sendFlatError(res: Response, error: CodedError, langCode: string
 
 export type ParsedBody = { body: unknown } | { error: CodedError };
 
+/** The protocol's content type check: a body that is not declared JSON is GRX-16002. */
+export function contentTypeError(req: Request): CodedError | undefined {
+  const type = req.get('content-type') ?? '';
+  if (/^application\/json\s*(;|$)/i.test(type)) return undefined;
+  return { code: 'GRX-16002', params: { contentType: type === '' ? '(none)' : JSON.stringify(type.slice(0, 100)) } };
+}
+
 /** Reads a JSON body that express.raw buffered: content type first, then syntax, then shape. */
 export function readJsonBody(req: Request): ParsedBody {
-  const type = req.get('content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(type)) {
-    return { error: { code: 'GRX-16002', params: { contentType: type === '' ? '(none)' : JSON.stringify(type.slice(0, 100)) } } };
-  }
+  const typeError = contentTypeError(req);
+  if (typeError) return { error: typeError };
   const buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   let text: string;
   try {

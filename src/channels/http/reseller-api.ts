@@ -1,29 +1,28 @@
 // The reseller API (/enroll-service/1.0/...): wire-compatible with the protocol that
 // resellers' existing clients speak (../shared/spec/dep-reseller-api.md). It is a
-// channel: it checks the envelope and the caller, then hands the transaction to intake.
+// channel: it authenticates the caller, hands a bulk-enroll-devices request's bytes to
+// intake (receive(), with the built-in reseller-api mapping: the context, limits and
+// enrollment rules are applied there, and the request is kept like any document), and
+// renders the answer in the protocol's envelopes.
 import express, { type Request, type Response, type Router } from 'express';
-import type { Knex } from 'knex';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { checkTransaction } from '../../domain/order-fields.js';
+import { checkResellerContext, languageOf, shipToToLookUp } from '../../domain/partner-rules.js';
 import type { Supplier } from '../../model/state.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage, toWire } from '../../model/messages.js';
-import { submitTransaction } from '../../intake/reseller-transactions.js';
+import { receive, RESELLER_API_MAPPING, type IntakeDeps } from '../../intake/receive.js';
+import type { IngestResult } from '../../intake/types.js';
 import { findOrders } from '../../store/enrollment-store.js';
 import { findShipTo } from '../../store/suppliers.js';
 import { findTransactionByEnrollmentId, type StoredTransaction } from '../../store/transactions.js';
-import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from './reseller-schemas.js';
+import { CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from '../../model/reseller-schemas.js';
 import { authenticate, type AuthSettings } from './auth.js';
-import { httpStatusFor, readJsonBody, sendFlatError } from './errors.js';
-import { gatewayMetrics } from '../../metrics/metrics.js';
+import { contentTypeError, httpStatusFor, readJsonBody, sendFlatError } from './errors.js';
 import { FIELD_LIMITS } from '../../model/limits.js';
 import type { DeliveryOutcome, DeviceOutcome, OrderOutcome, PostStatus } from '../../model/enrollment.js';
-import type { OrderInput } from '../../model/commands.js';
 
 export interface ResellerApiSettings extends AuthSettings {
   maxBodyBytes: number;
-  maxOrdersPerTransaction: number;
-  maxDevicesPerTransaction: number;
   maxOrderNumbersPerShowRequest: number;
 }
 
@@ -36,7 +35,6 @@ interface Caller {
 
 const ajv = new Ajv({ allErrors: false });
 const validators = {
-  bulk: ajv.compile(BULK_ENROLL_SCHEMA),
   status: ajv.compile(CHECK_STATUS_SCHEMA),
   show: ajv.compile(SHOW_ORDER_SCHEMA),
 };
@@ -47,46 +45,37 @@ function sendEnvelope(res: Response, envelope: string, errors: CodedError[], lan
   res.status(status ?? httpStatusFor(errors[0]!.code)).json({ [envelope]: wire.length === 1 ? wire[0] : wire });
 }
 
-function langOf(body: Body | undefined): string {
-  const ctx = body?.requestContext as { langCode?: unknown } | undefined;
-  return typeof ctx?.langCode === 'string' && /^[a-zA-Z]{2}$/.test(ctx.langCode) ? ctx.langCode.toLowerCase() : 'en';
-}
-
-export function isValidTimeZone(value: string): boolean {
-  if (/^[+-]?\d{1,4}$/.test(value)) return Math.abs(Number(value)) <= 840;
-  if (value.length > 64) return false;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: value });
-    return true;
-  } catch {
-    return false;
+/**
+ * The answer to a bulk-enroll-devices request, from what intake made of it: the
+ * enrollment id of the transaction it applied (or of the same transaction applied
+ * before), or its refusal. Platform and context refusals (GRX) come flat at top level;
+ * transaction refusals in the call's envelope, as the protocol answers them.
+ */
+function sendBulkAnswer(res: Response, result: IngestResult): void {
+  const langCode = result.request?.langCode ?? 'en';
+  if (result.transaction) {
+    res.locals.enrollmentId = result.transaction.enrollmentId;
+    res.status(200).json({
+      deviceEnrollmentTransactionId: result.transaction.enrollmentId,
+      enrollDevicesResponse: { statusCode: 'SUCCESS', statusMessage: 'Transaction posted successfully in DEP' },
+    });
+    return;
   }
+  const errors: CodedError[] = result.errors.map((e) => ({ code: e.code, ...(e.params ? { params: e.params } : {}) }) as CodedError);
+  if (errors.length === 0) throw new Error(`invariant: document ${result.documentId} is ${result.status} with neither a transaction nor an error`);
+  if (errors[0]!.code.startsWith('GRX-')) return sendFlatError(res, errors[0]!, langCode, result.request?.transactionId);
+  sendEnvelope(res, 'enrollDeviceErrorResponse', errors, langCode);
 }
 
-/** The context every call carries: who acts, from which Ship-To, in which language. */
-async function checkContext(db: Knex, body: Body, supplier: Supplier): Promise<CodedError | undefined> {
-  const resellerId = body.depResellerId as string | undefined;
-  if (!resellerId || resellerId.trim() === '') return { code: 'GRX-1056' };
-  if (resellerId !== supplier.supplierId) return { code: 'GRX-90004', params: { depResellerId: resellerId } };
-  const ctx = (body.requestContext ?? {}) as { shipTo?: string; timeZone?: string; langCode?: string };
-  if (!ctx.shipTo) return { code: 'GRX-50020' };
-  if (!/^\d{10}$/.test(ctx.shipTo)) return { code: 'GRX-50025' };
-  const shipTo = await findShipTo(db, ctx.shipTo);
-  if (!shipTo || shipTo.supplierPk !== supplier.pk) return { code: 'GRX-50025' };
-  if (!shipTo.active) return { code: 'GRX-50026', params: { shipTo: ctx.shipTo } };
-  if (!ctx.timeZone || !isValidTimeZone(ctx.timeZone)) return { code: 'GRX-50022', params: { value: ctx.timeZone ?? '' } };
-  if (!ctx.langCode) return { code: 'GRX-50031' };
-  return undefined;
-}
-
-export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
+export function resellerApi(intake: IntakeDeps, settings: ResellerApiSettings): Router {
   const router = express.Router();
+  const db = intake.db;
   const raw = express.raw({ type: () => true, limit: settings.maxBodyBytes });
 
   /**
-   * Everything before a call's own logic: the caller, the content type, the JSON, its
-   * types and the request context. Errors here are flat, at top level, as the protocol
-   * answers them. Returns undefined when an answer was already sent.
+   * Everything before a query call's own logic: the caller, the content type, the JSON,
+   * its types and the request context. Errors here are flat, at top level, as the
+   * protocol answers them. Returns undefined when an answer was already sent.
    */
   async function admit(req: Request, res: Response, validate: ValidateFunction): Promise<Caller | undefined> {
     const auth = await authenticate(db, req, settings);
@@ -100,14 +89,16 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
       return undefined;
     }
     const body = parsed.body as Body;
-    const langCode = langOf(body);
+    const langCode = languageOf(body as { requestContext?: { langCode?: unknown } });
     const transactionId = typeof body.transactionId === 'string' ? body.transactionId : undefined;
     if (!validate(body)) {
       const e = validate.errors![0]!;
       sendFlatError(res, { code: 'GRX-5004', params: { path: e.instancePath || '/', detail: e.message ?? 'wrong type' } }, langCode, transactionId);
       return undefined;
     }
-    const contextError = await checkContext(db, body, auth.supplier);
+    const request = { depResellerId: body.depResellerId as string | undefined, requestContext: (body.requestContext ?? {}) as { shipTo?: string; timeZone?: string; langCode?: string } };
+    const shipToCode = shipToToLookUp(request);
+    const contextError = checkResellerContext(request, auth.supplier, shipToCode ? await findShipTo(db, shipToCode) : undefined);
     if (contextError) {
       sendFlatError(res, contextError, langCode, transactionId);
       return undefined;
@@ -117,40 +108,21 @@ export function resellerApi(db: Knex, settings: ResellerApiSettings): Router {
   }
 
   router.post('/bulk-enroll-devices', raw, async (req, res) => {
-    const caller = await admit(req, res, validators.bulk);
-    if (!caller) return;
-    const transactionId = caller.body.transactionId as string | undefined;
-    const orders = protocolFields(caller.body.orders as OrderInput[] | undefined);
-    const errors = checkTransaction(transactionId, orders, settings);
-    if (errors.length > 0) {
-      gatewayMetrics.documentReceived('reseller-api', 'json', 'rejected');
-      return sendEnvelope(res, 'enrollDeviceErrorResponse', errors, caller.langCode);
-    }
-    const result = await submitTransaction(db, caller.supplier, { transactionId: transactionId!, orders: orders! }, `reseller:${caller.supplier.supplierId}`);
-    // A reused id with another body is refused; with the same body it is a duplicate that
-    // applies nothing again; a committed one is counted by its outcome.
-    gatewayMetrics.documentReceived(
-      'reseller-api',
-      'json',
-      result.kind === 'conflict'
-        ? 'rejected'
-        : result.kind === 'repeated'
-          ? 'duplicate'
-          : result.outcome.statusCode === 'COMPLETE'
-            ? 'applied'
-            : result.outcome.statusCode === 'COMPLETE_WITH_ERRORS'
-              ? 'applied_with_errors'
-              : 'rejected',
-    );
-    if (result.kind === 'conflict') {
-      return sendEnvelope(res, 'enrollDeviceErrorResponse', [{ code: 'GW-TX-3010', params: { transactionId } }], caller.langCode);
-    }
-    gatewayMetrics.devicesEnrolled('reseller-api', result.devicesEnrolled);
-    res.locals.enrollmentId = result.enrollmentId;
-    res.status(200).json({
-      deviceEnrollmentTransactionId: result.enrollmentId,
-      enrollDevicesResponse: { statusCode: 'SUCCESS', statusMessage: 'Transaction posted successfully in DEP' },
+    const auth = await authenticate(db, req, settings);
+    if ('error' in auth) return sendFlatError(res, auth.error, 'en');
+    const typeError = contentTypeError(req);
+    if (typeError) return sendFlatError(res, typeError, 'en');
+    res.locals.reseller = auth.supplier.supplierId;
+    const result = await receive(intake, {
+      partnerId: auth.supplier.supplierId,
+      channel: 'reseller-api',
+      fileName: 'bulk-enroll-devices',
+      bytes: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      mappingId: RESELLER_API_MAPPING,
+      actor: `reseller:${auth.supplier.supplierId}`,
     });
+    res.locals.documentId = result.documentId;
+    sendBulkAnswer(res, result);
   });
 
   router.post('/check-transaction-status', raw, async (req, res) => {
@@ -233,26 +205,6 @@ export function transactionStatusAnswer(stored: StoredTransaction, langCode: str
     statusCode: stored.outcome.statusCode,
     orders: stored.outcome.orders.map((o) => wireOrder(o, langCode)),
   };
-}
-
-/**
- * Keeps only the protocol's fields (and the deviceFamily extension). Extras that clients
- * send are tolerated on the wire but not stored, hashed or passed on: the resubmission
- * check compares what the gateway acts on, and no unbounded structure reaches intake.
- */
-function protocolFields(orders: OrderInput[] | undefined): OrderInput[] | undefined {
-  return orders?.map((o) => ({
-    orderNumber: o.orderNumber,
-    orderDate: o.orderDate,
-    orderType: o.orderType,
-    customerId: o.customerId,
-    poNumber: o.poNumber,
-    deliveries: o.deliveries?.map((d) => ({
-      deliveryNumber: d.deliveryNumber,
-      shipDate: d.shipDate,
-      devices: d.devices?.map((x) => ({ deviceId: x.deviceId, assetTag: x.assetTag, deviceFamily: x.deviceFamily })),
-    })),
-  }));
 }
 
 function statusFields(prefix: string, status: PostStatus, error: CodedError | undefined, langCode: string): Record<string, string> {

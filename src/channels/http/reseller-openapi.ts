@@ -1,13 +1,13 @@
 // The reseller API (/enroll-service/1.0/...) in the OpenAPI document. Its handlers stay in
 // reseller-api.ts, wire-compatible with the protocol resellers' clients already speak
 // (../shared/spec/dep-reseller-api.md); these entries only describe them. The request
-// schemas ARE the objects reseller-schemas.ts exports and the handler's ajv compiles, so
+// schemas ARE the objects model/reseller-schemas.ts exports and the handler's ajv compiles, so
 // the document cannot drift from what is checked. The answers are the protocol's own:
 // a call's result, a call's error envelope ({enrollDeviceErrorResponse: one error or an
 // array}), or, for the caller, the content type, the JSON and the request context, the
 // flat error {errorCode, errorMessage, transactionId?} at top level.
 import type { JsonSchema, RouteSpec } from './api/route.js';
-import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from './reseller-schemas.js';
+import { BULK_ENROLL_SCHEMA, CHECK_STATUS_SCHEMA, SHOW_ORDER_SCHEMA } from '../../model/reseller-schemas.js';
 
 /** What the reseller API's description states; the settings the handlers run with (config.limits). */
 export interface ResellerApiLimits {

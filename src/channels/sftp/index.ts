@@ -1,6 +1,6 @@
 // The SFTP channel: one poller per configured partner mailbox, started by `serve`.
 import { DEFAULT_CONFIG } from '../../config.js';
-import type { IntakeDeps } from '../../intake/ingest.js';
+import type { IntakeDeps } from '../../intake/receive.js';
 import type { Logger } from '../../log/logger.js';
 import { MailboxPoller } from './poller.js';
 import { MailboxSettingsError, resolveMailboxes, type MailboxSettings } from './settings.js';

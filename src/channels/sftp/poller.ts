@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
-import { ingestFile, type IntakeDeps } from '../../intake/ingest.js';
+import { receive, type IntakeDeps } from '../../intake/receive.js';
 import { documentAcks } from '../../intake/acks.js';
 import type { Logger } from '../../log/logger.js';
 import { findDocument } from '../../store/documents.js';
@@ -281,7 +281,7 @@ export class MailboxPoller {
         this.log('warn', 'sftp file changed while downloading; left for the next poll', { file: claim.remoteName, claimId: claim.id });
         return { status: 'changed', finished: false };
       }
-      result = await ingestFile(this.deps, {
+      result = await receive(this.deps, {
         partnerId: m.partnerId,
         channel: 'sftp',
         fileName: claim.remoteName,

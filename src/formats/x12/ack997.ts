@@ -1,9 +1,9 @@
 // The 997 functional acknowledgment, written from what the reader found: one 997 per
 // functional group received, with AK2/AK3/AK4/AK5 per set and AK9 for the group. It is
 // never a blanket "accepted": every status and count comes from X12InterchangeInfo.
-import type { X12GroupResult, X12InterchangeInfo, X12SetResult } from '../types.js';
 import type { X12Delimiters } from './segment.js';
 import { cleanText, writeInterchange, type GroupContent } from './writer.js';
+import type { X12GroupResult, X12InterchangeInfo, X12SetResult } from '../../model/x12.js';
 
 /** AK5 and AK9 carry at most five error codes each; AK3 loop ids are at most 6 characters. */
 const MAX_CODES = 5;
@@ -25,6 +25,8 @@ export interface Write997Options {
 
 /** AK9 status of a group: A all accepted, E accepted with errors, P some accepted, R none (or a group error). */
 export function groupStatus(group: X12GroupResult): 'A' | 'E' | 'P' | 'R' {
+  // Frozen when the document was committed: what applying the group's sets came to.
+  if (group.status) return group.status;
   if (group.errorCodes.length > 0) return 'R';
   const accepted = group.sets.filter((s) => s.status !== 'R').length;
   if (accepted === group.sets.length) return group.sets.some((s) => s.status === 'E') ? 'E' : 'A';

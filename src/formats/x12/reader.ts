@@ -7,7 +7,7 @@
 // themselves (ISA, GS/GE, IEA, a missing trailer) leaves the file untrustworthy: those
 // errors carry no unit and refuse the whole file. A set's documents are yielded only
 // after its SE has been checked; each interchange's results follow its IEA, for the 997.
-import type { DocumentError, DocumentReader, ReadContext, ReadItem, X12GroupResult, X12InterchangeInfo, X12SetResult } from '../types.js';
+import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
 import { checkElements, isSegmentId } from './grammar.js';
 import { DEFAULT_X12_VERSIONS, x12TransactionSets, type X12MappingSection } from './mapping-section.js';
@@ -19,6 +19,7 @@ import type { SetMapper, SetMapperContext } from './set-mapper.js';
 import { X12Tokenizer } from './tokenizer.js';
 import { incompleteTail, invalidUtf8Offset } from '../utf8-offset.js';
 import { X12_LIMITS } from '../../model/limits.js';
+import type { X12GroupResult, X12InterchangeInfo, X12SetResult } from '../../model/x12.js';
 
 /** GS01 each transaction set belongs under. */
 const FUNCTIONAL_IDS: Record<string, string> = { '850': 'PO', '856': 'SH', '855': 'PR', '997': 'FA', '810': 'IN' };
@@ -241,6 +242,7 @@ class X12Reader {
         groups: [],
       },
     };
+    this.out.push({ type: 'x12InterchangeStart', controlNumber: control, at: this.fileAt(isa) });
   }
 
   private endInterchange(iea: Segment): void {
@@ -473,6 +475,7 @@ class X12Reader {
     result.errorCodes = set.errors.codes.slice();
     result.segmentErrors = set.errors.segmentErrors;
     result.status = result.errorCodes.length > 0 || set.errors.count > 0 ? 'R' : 'A';
+    result.unit = set.errors.unit;
     if (result.status === 'R' && result.errorCodes.length === 0) result.errorCodes.push(SET_ERROR.segmentsInError);
     set.group?.result.sets.push(result);
   }

@@ -1,10 +1,11 @@
 // What went wrong in one transaction set, kept twice over: as coded errors for the
 // partner's report (each naming its segment), and as AK3/AK4/AK5 material for the 997.
 // Both come from the same calls, so the 997 says exactly what the report says.
-import type { DocumentError, X12SegmentError } from '../types.js';
+import type { DocumentError } from '../types.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
 import { preview, type Segment } from './segment.js';
 import { X12_LIMITS } from '../../model/limits.js';
+import type { X12SegmentError } from '../../model/x12.js';
 
 /** X12 table 718 (AK502): why a transaction set was rejected. */
 export const SET_ERROR = {

@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { DEFAULT_CONFIG } from '../../../src/config.js';
-import type { IntakeDeps } from '../../../src/intake/ingest.js';
+import type { IntakeDeps } from '../../../src/intake/receive.js';
 import type { Logger, LogLevel } from '../../../src/log/logger.js';
 import { loadMappings } from '../../../src/mapping/mapping.js';
 import { resolveMailbox, type MailboxSettings, type ResolvedMailbox } from '../../../src/channels/sftp/settings.js';
@@ -60,7 +60,7 @@ export function testMailbox(sshd: Sshd, root: string, name: string, overrides: P
 
 export function intakeDeps(db: Knex): IntakeDeps {
   const { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument } = DEFAULT_CONFIG.intake;
-  return { db, mappings: loadMappings(), limits: { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument }, credit: testCreditSettings() };
+  return { db, mappings: loadMappings(), limits: { maxDocumentBytes, maxJsonDocumentBytes, maxErrorsPerDocument }, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
 }
 
 /**

@@ -3,8 +3,8 @@
 // counts and control numbers add up.
 import { expect } from 'chai';
 import { groupStatus, write997 } from '../../../src/formats/x12/ack997.js';
-import type { X12InterchangeInfo } from '../../../src/formats/types.js';
 import { envelopeProblems, fixture, parseX12, read, sample, segmentsOf } from './helpers.js';
+import type { X12InterchangeInfo } from '../../../src/model/x12.js';
 
 const NOW = new Date('2026-11-03T09:30:00Z');
 

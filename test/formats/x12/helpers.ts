@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMappings, type Mapping } from '../../../src/mapping/mapping.js';
 import { readX12 } from '../../../src/formats/x12/reader.js';
-import { DEFAULT_READ_LIMITS, type DocumentError, type ReadItem, type X12InterchangeInfo } from '../../../src/formats/types.js';
+import { DEFAULT_READ_LIMITS, type DocumentError, type ReadItem } from '../../../src/formats/types.js';
 import type { PurchaseOrder, ShipNotice } from '../../../src/model/documents.js';
+import type { X12InterchangeInfo } from '../../../src/model/x12.js';
 
 const mappings = loadMappings();
 

@@ -94,9 +94,11 @@ describe('X12 reader: well-formed input', () => {
       ['000000906', '*', '~', 'P'],
       ['000000907', '|', '\n', 'T'],
     ]);
-    // Each interchange's results come right after its own sets.
+    // Each interchange is announced at its ISA (so that a repeat is refused before its sets
+    // apply), and its results come right after its own sets.
     const types = r.items.map((i) => i.type);
-    expect(types).to.deep.equal(['shipNotice', 'shipNotice', 'x12Interchange', 'shipNotice', 'x12Interchange']);
+    expect(types).to.deep.equal(['x12InterchangeStart', 'shipNotice', 'shipNotice', 'x12Interchange', 'x12InterchangeStart', 'shipNotice', 'x12Interchange']);
+    expect(r.items.flatMap((i) => (i.type === 'x12InterchangeStart' ? [i.controlNumber] : []))).to.deep.equal(['000000906', '000000907']);
   });
 
   it('reads a file without any line break, numbering lines right', async () => {

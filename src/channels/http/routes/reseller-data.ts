@@ -54,7 +54,7 @@ async function supplierFilter(db: Knex, res: Response, principal: Principal, sup
 const STRING_OR_NULL: JsonSchema = { type: ['string', 'null'] };
 
 const DOCUMENT_STATUSES = ['processing', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'];
-const CHANNELS = ['http', 'sftp', 'cli'];
+const CHANNELS = ['http', 'sftp', 'cli', 'reseller-api'];
 
 const DOCUMENT_ITEM: JsonSchema = {
   type: 'object',
@@ -233,7 +233,7 @@ export function resellerDataRoutes(api: ApiRouter, deps: ApiDeps): void {
         ...PAGE_PARAMS,
         supplier: { ...SUPPLIER_ID_SCHEMA, description: "Only this supplier's documents (a reseller may name only itself)." },
         status: { enum: DOCUMENT_STATUSES },
-        format: { type: 'string', pattern: '^[a-z0-9]{1,16}$', examples: ['csv', 'xml', 'x12', 'json'] },
+        format: { type: 'string', pattern: '^[a-z0-9-]{1,16}$', examples: ['csv', 'xml', 'x12', 'json', 'reseller-api'] },
         channel: { enum: CHANNELS },
         ...DAY_PARAMS,
       },

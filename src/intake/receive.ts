@@ -1,0 +1,914 @@
+// The one intake path: every channel (reseller API, HTTP upload, SFTP mailbox, command
+// line) hands its bytes to receive(), with the partner, the channel, a name and, for the
+// reseller API, its built-in mapping.
+//   keep the raw bytes (sha256) -> refuse duplicates -> pick the mapping -> read
+//   (streaming) -> per unit: load what it can touch, decide in src/domain/, persist ->
+//   outcome rows for every document, item and device, in the same database transaction.
+// A file is applied whole or not at all. X12's unit is the transaction set: a refused set
+// is rolled back (to a savepoint) and the others apply, as the 997 reports them. A
+// reseller-API transaction is one unit whose orders apply one by one, as the protocol
+// says. A rejected document keeps its bytes and errors, and can be replayed once the
+// partner or organisation data is corrected.
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { applyTransaction } from '../domain/enrollment.js';
+import {
+  appliesOnArrival,
+  checkPurchaseOrder,
+  deviceOutcomeStatus,
+  finalX12Results,
+  orderInputForShipNotice,
+  rollUpDocument,
+  setKey,
+  transactionDocumentStatus,
+  voidOrderInput,
+  type ItemTally,
+  type SetOutcome,
+} from '../domain/documents.js';
+import { orderCreditRole } from '../domain/credit.js';
+import { organisationKeys } from '../domain/matching.js';
+import { checkResellerTransaction, languageOf, shipToToLookUp, transactionDigest } from '../domain/partner-rules.js';
+import type { TransactionLimits } from '../domain/order-fields.js';
+import type { DocumentError, ReadItem } from '../formats/types.js';
+import { readerFor } from '../formats/registry.js';
+import type { Mapping } from '../mapping/mapping.js';
+import type { OrderHeaderOnFile } from '../model/commands.js';
+import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
+import type { TransactionOutcome } from '../model/enrollment.js';
+import { ERROR_CODES, type CodedError } from '../model/error-codes.js';
+import { DOCUMENT_LIMITS, FIELD_LIMITS, INTAKE_LIMITS } from '../model/limits.js';
+import { renderMessage } from '../model/messages.js';
+import type { Organisation, Supplier } from '../model/state.js';
+import type { X12InterchangeInfo } from '../model/x12.js';
+import { withRetry } from '../store/db.js';
+import {
+  awaitingNotices,
+  clearDocumentOutcome,
+  creditOrderOnFile,
+  emptySummary,
+  enrollmentOrderOnFile,
+  findDocument,
+  findDocumentByHash,
+  findDocumentByPk,
+  findInterchange,
+  findOrderHeaderOnFile,
+  insertDocument,
+  insertInterchange,
+  insertItem,
+  itemTallies,
+  storeContent,
+  updateDocument,
+  updateItem,
+  upsertPurchaseOrder,
+  type DocumentRow,
+  type ItemStatus,
+} from '../store/documents.js';
+import { loadWorld, persistChanges } from '../store/enrollment-store.js';
+import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
+import { loadOrganisations } from '../store/organisations.js';
+import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
+import { completeTransaction, findTransactionOfDocument, findTransactionRecord, insertTransaction } from '../store/transactions.js';
+import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
+import { gatewayMetrics } from '../metrics/metrics.js';
+import { chooseMapping } from './detect.js';
+import { IntakeError, sourceChunks, sourceHead, sourceSha256, sourceSize, type Source } from './source.js';
+import type { IngestRequest, IngestResult, TransactionReceipt } from './types.js';
+
+export { IntakeError };
+
+export interface IntakeLimits {
+  maxDocumentBytes: number;
+  maxJsonDocumentBytes: number;
+  maxErrorsPerDocument: number;
+}
+
+export interface IntakeDeps {
+  db: Knex;
+  mappings: Map<string, Mapping>;
+  limits: IntakeLimits;
+  /** Volume credit: where it is sold, its limits, and the key that seals redemption codes. */
+  credit: CreditSettings;
+  /** The reseller protocol's per-transaction limits (orders, devices). */
+  transactions: TransactionLimits;
+}
+
+/** The mapping every reseller-API request is read with (mappings/reseller-api.json). */
+export const RESELLER_API_MAPPING = 'reseller-api';
+
+export type ErrorWithMessage = DocumentError & { message: string };
+
+export function describeError(error: DocumentError): ErrorWithMessage {
+  const template: string = ERROR_CODES[error.code];
+  let message = renderMessage(error);
+  const at = error.params?.at;
+  if (at !== undefined && !template.includes('{at}')) message += ` (${at})`;
+  return { ...error, message };
+}
+
+export function newDocumentId(): string {
+  return `doc_${randomUUID()}`;
+}
+
+/** The protocol's enrollment transaction id: a UUID, an underscore, epoch milliseconds. */
+export function newEnrollmentId(nowMs: number): string {
+  return `${randomUUID()}_${nowMs}`;
+}
+
+/** What a channel handed over. */
+function sourceOf(req: IngestRequest): Source {
+  if ((req.path === undefined) === (req.bytes === undefined)) throw new Error('invariant: a received document has a path or bytes, exactly one');
+  return req.bytes !== undefined ? { bytes: req.bytes } : { path: req.path! };
+}
+
+/** Takes one received document through the pipeline, whatever its channel. */
+export async function receive(deps: IntakeDeps, req: IngestRequest): Promise<IngestResult> {
+  const supplier = await findSupplier(deps.db, req.partnerId);
+  if (!supplier) throw new IntakeError(`unknown partner ${req.partnerId}: add it with "reseller add" first`);
+  const source = sourceOf(req);
+  const size = sourceSize(source);
+  const sha256 = await sourceSha256(source);
+  const result = await withRetry(async () => {
+    // Checked again on every attempt: a racing gateway may have taken the same bytes.
+    const first = await findDocumentByHash(deps.db, supplier.pk, sha256);
+    if (first && (await retriesRejectedRequest(deps.db, req, first))) {
+      // A reseller-API request refused before it became a transaction (its context, a
+      // limit) and sent again unchanged: the protocol's clients resend, so it runs again.
+      return new DocumentRun(deps, req, supplier, source, { sha256, size, documentId: first.document_id, existingPk: first.id, replayOf: first }).execute();
+    }
+    if (first) return recordDuplicate(deps, req, first, sha256);
+    return new DocumentRun(deps, req, supplier, source, { sha256, size, documentId: newDocumentId(), existingPk: null }).execute();
+  });
+  // Counted once its outcome is committed (a retried attempt is not a second document).
+  gatewayMetrics.documentReceived(req.channel, result.format, result.status);
+  return result;
+}
+
+async function retriesRejectedRequest(db: Knex, req: IngestRequest, first: DocumentRow): Promise<boolean> {
+  return req.channel === 'reseller-api' && first.status === 'rejected' && (await findTransactionOfDocument(db, first.id)) === undefined;
+}
+
+/** Runs a rejected document through the pipeline again, as the same document, audited. */
+export async function replayDocument(
+  deps: IntakeDeps,
+  documentId: string,
+  actor: string,
+  /** A mapping to read it with this time (when it was rejected for want of one). */
+  mappingId?: string,
+): Promise<IngestResult> {
+  const doc = await findDocument(deps.db, documentId);
+  if (!doc) throw new ReplayRefused({ code: 'GW-DOC-6012', params: { documentId } });
+  if (doc.status !== 'rejected') throw new ReplayRefused({ code: 'GW-DOC-6011', params: { documentId, status: doc.status } });
+  const supplier = (await findSupplierByPk(deps.db, doc.supplier_pk))!;
+  const source: Source = { kept: { db: deps.db, sha256: doc.sha256, size: Number(doc.size_bytes) } };
+  const req: IngestRequest = {
+    partnerId: supplier.supplierId,
+    channel: doc.channel as IngestRequest['channel'],
+    fileName: doc.file_name,
+    actor,
+    ...(mappingId ? { mappingId } : doc.mapping_id ? { mappingId: doc.mapping_id } : {}),
+  };
+  return withRetry(() => new DocumentRun(deps, req, supplier, source, { sha256: doc.sha256, size: Number(doc.size_bytes), documentId, existingPk: doc.id, replayOf: doc }).execute());
+}
+
+export class ReplayRefused extends Error {
+  constructor(readonly error: CodedError) {
+    super(renderMessage(error));
+  }
+}
+
+async function recordDuplicate(deps: IntakeDeps, req: IngestRequest, first: DocumentRow, sha256: string): Promise<IngestResult> {
+  const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
+  // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
+  // still commits, so an SFTP claim of the duplicate is closed.
+  if (req.beforeCommit) await deps.db.transaction((trx) => req.beforeCommit!(trx, first.document_id));
+  const original = first.duplicate_of_pk !== null ? (await findDocumentByPk(deps.db, first.duplicate_of_pk)) ?? first : first;
+  const transaction = await findTransactionOfDocument(deps.db, original.id);
+  return {
+    documentId: first.document_id,
+    status: 'duplicate',
+    duplicateOf: original.document_id,
+    format: first.format,
+    mappingId: first.mapping_id,
+    sha256,
+    summary: { ...emptySummary() },
+    errors: [error],
+    ...(transaction ? { transaction: { kind: 'repeated', transactionId: transaction.transactionId, enrollmentId: transaction.enrollmentId, devicesEnrolled: 0 } } : {}),
+  };
+}
+
+/** Thrown inside the document's transaction to roll it back; the errors are kept. */
+class Rejected extends Error {
+  constructor(readonly duplicateOf?: { documentPk: number; documentId: string }) {
+    super('document rejected');
+  }
+}
+
+/** Thrown inside a unit's savepoint to roll the unit back. */
+class UnitRefused extends Error {}
+
+interface RunIdentity {
+  sha256: string;
+  size: number;
+  documentId: string;
+  existingPk: number | null;
+  replayOf?: DocumentRow;
+}
+
+type DocItem = Extract<ReadItem, { type: 'purchaseOrder' | 'shipNotice' }>;
+type TransactionItem = Extract<ReadItem, { type: 'transaction' }>;
+
+/** What applying one item came to: nothing refused it, or the error that did. */
+type ItemApplied = DocumentError | undefined;
+
+class DocumentRun {
+  private readonly errors: DocumentError[] = [];
+  private errorCount = 0;
+  private fileFailed = false;
+  /** Every interchange the file held, in order (a repeated one too), for the 997. */
+  private readonly interchanges: X12InterchangeInfo[] = [];
+  /** Control numbers of this file's interchanges so far: a repeat within the file is a duplicate. */
+  private readonly interchangesInFile = new Set<string>();
+  /** Set while reading an interchange that repeats an earlier one of this file: its sets are refused. */
+  private repeatedInterchange: DocumentError | undefined;
+  /** What became of each X12 set, by setKey (interchange index, unit). */
+  private readonly setOutcomes = new Map<string, SetOutcome>();
+  private unitBuffer: { seq: number; item: DocItem }[] = [];
+  private seq = 0;
+  /** Items applied (or on file, or waiting): none with errors means the document is refused whole. */
+  private itemsTaken = 0;
+  private readonly read = emptySummary();
+  private readonly now = new Date().toISOString();
+  private documentPk = 0;
+  private readonly touchedDocuments = new Set<number>();
+  private readonly orgCache = new Map<string, Organisation[]>();
+  private format = 'unknown';
+  private mapping: Mapping | null = null;
+  /** Devices newly enrolled by this run, for the metrics once it commits. */
+  private devicesEnrolled = 0;
+  /** A reseller-API request: the transaction it came to (applied, or repeated). */
+  private receipt: TransactionReceipt | undefined;
+  /** A reseller-API request: its transaction id and the language of its messages, once read. */
+  private requestContext: { transactionId?: string; langCode: string } | undefined;
+  /** A reseller-API transaction applied by this run: its status decides the document's. */
+  private transactionStatus: TransactionOutcome['statusCode'] | undefined;
+
+  constructor(
+    private readonly deps: IntakeDeps,
+    private readonly req: IngestRequest,
+    private readonly supplier: Supplier,
+    private readonly source: Source,
+    private readonly id: RunIdentity,
+  ) {}
+
+  private addError(error: DocumentError): void {
+    this.errorCount++;
+    if (this.errors.length < this.deps.limits.maxErrorsPerDocument) this.errors.push(error);
+  }
+
+  async execute(): Promise<IngestResult> {
+    const head = await sourceHead(this.source);
+    const choice = chooseMapping(this.deps.mappings, this.supplier.supplierId, head, this.req.mappingId);
+    this.format = choice.format;
+    if (!choice.ok) {
+      this.addError(choice.error);
+      return this.recordRejection();
+    }
+    this.mapping = choice.mapping;
+    const parsedWhole = choice.format === 'json' || choice.format === 'reseller-api';
+    const max = parsedWhole ? this.deps.limits.maxJsonDocumentBytes : this.deps.limits.maxDocumentBytes;
+    if (this.id.size > max) {
+      this.addError({ code: 'GW-DOC-6002', params: { size: this.id.size, max, at: this.req.fileName } });
+      return this.recordRejection();
+    }
+    try {
+      const result = await this.deps.db.transaction((trx) => this.apply(trx));
+      gatewayMetrics.devicesEnrolled(this.req.channel, this.devicesEnrolled);
+      return result;
+    } catch (err) {
+      if (!(err instanceof Rejected)) throw err;
+      if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf);
+      return this.recordRejection();
+    }
+  }
+
+  private async apply(trx: Knex): Promise<IngestResult> {
+    this.documentPk = await this.writeDocumentRow(trx, 'processing');
+    // A replay starts from nothing: what an earlier run recorded (an API transaction's refused orders) goes.
+    if (this.id.replayOf) await clearDocumentOutcome(trx, this.documentPk);
+    await storeContent(trx, this.id.sha256, sourceChunks(this.source, INTAKE_LIMITS.contentChunkBytes, trx));
+    const reader = readerFor(this.mapping!.format);
+    let bytesRead = 0;
+    const chunks = sourceChunks(this.source, INTAKE_LIMITS.readChunkBytes, trx);
+    const onProgress = this.req.onProgress;
+    const counted = async function* (): AsyncIterable<Buffer> {
+      for await (const chunk of chunks) {
+        bytesRead += chunk.length;
+        onProgress?.(bytesRead, 0);
+        yield chunk;
+      }
+    };
+    const ctx = {
+      mapping: this.mapping!,
+      fileName: this.req.fileName,
+      limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: this.deps.limits.maxErrorsPerDocument },
+    };
+    let duplicateOf: { documentPk: number; documentId: string } | undefined;
+    for await (const item of reader(counted(), ctx)) {
+      switch (item.type) {
+        case 'error':
+          this.addError(item.error);
+          if (!item.error.unit) this.fileFailed = true;
+          break;
+        case 'x12InterchangeStart': {
+          await this.flushUnit(trx);
+          const repeat = await this.checkInterchange(trx, item.controlNumber, item.at);
+          if (repeat?.earlierDocument && !duplicateOf) {
+            // An interchange another document brought: the whole file is a duplicate.
+            duplicateOf = repeat.earlierDocument;
+            this.addError(repeat.error);
+            this.fileFailed = true;
+          }
+          this.repeatedInterchange = repeat && !repeat.earlierDocument ? repeat.error : undefined;
+          break;
+        }
+        case 'x12Interchange':
+          await this.flushUnit(trx);
+          this.interchanges.push(item.interchange);
+          this.repeatedInterchange = undefined;
+          break;
+        case 'transaction': {
+          const applied = await this.applyTransactionItem(trx, item);
+          if (applied.duplicateOf) duplicateOf = applied.duplicateOf;
+          if (applied.errors.length > 0 || applied.duplicateOf) {
+            for (const error of applied.errors) this.addError(error);
+            this.fileFailed = true;
+          } else this.itemsTaken++;
+          break;
+        }
+        default: {
+          const seq = ++this.seq;
+          this.countRead(item);
+          if (this.fileFailed) break; // keep reading for errors; nothing more is applied
+          if (item.unit) {
+            if (this.unitBuffer.length > 0 && this.unitBuffer[0]!.item.unit !== item.unit) await this.flushUnit(trx);
+            this.unitBuffer.push({ seq, item });
+          } else {
+            await this.flushUnit(trx);
+            const error = await this.applyItem(trx, seq, item);
+            if (error) {
+              this.addError(error);
+              this.fileFailed = true;
+            } else this.itemsTaken++;
+          }
+        }
+      }
+    }
+    onProgress?.(bytesRead, bytesRead);
+    if (!this.fileFailed) await this.flushUnit(trx);
+    if (this.fileFailed) throw new Rejected(duplicateOf);
+    if (this.read.purchaseOrders + this.read.shipNotices === 0 && this.itemsTaken === 0 && this.errorCount === 0) {
+      this.addError({ code: 'GW-DOC-6007' });
+      throw new Rejected();
+    }
+    // Every unit refused (X12 sets): nothing applied, so the document is rejected, and its
+    // interchange control number stays free for the corrected file.
+    if (this.itemsTaken === 0 && this.errorCount > 0) throw new Rejected();
+    for (const ic of this.interchanges) {
+      const seen = await findInterchange(trx, this.supplier.pk, ic.controlNumber);
+      if (!seen) await insertInterchange(trx, this.supplier.pk, ic.controlNumber, this.documentPk);
+    }
+    for (const pk of this.touchedDocuments) if (pk !== this.documentPk) await refreshDocumentStatus(trx, pk);
+    const { status, summary } = await refreshDocumentStatus(trx, this.documentPk, this.errorCount > 0, this.transactionStatus);
+    await updateDocument(trx, this.documentPk, {
+      errors_json: JSON.stringify(this.errors.map(describeError)),
+      x12_json: this.frozenX12(true),
+      processed_at: new Date().toISOString(),
+      ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
+    });
+    if (this.id.replayOf) await this.auditReplay(trx, status);
+    await this.req.beforeCommit?.(trx, this.id.documentId);
+    return this.result(status, summary);
+  }
+
+  /**
+   * An interchange's control number against those seen: another document's (the file is
+   * a duplicate of it) or an earlier one of this file (its sets are refused). Answers
+   * undefined for a new one.
+   */
+  private async checkInterchange(
+    trx: Knex,
+    controlNumber: string,
+    at: string,
+  ): Promise<{ error: DocumentError; earlierDocument?: { documentPk: number; documentId: string } } | undefined> {
+    const inFile = this.interchangesInFile.has(controlNumber);
+    this.interchangesInFile.add(controlNumber);
+    const seen = await findInterchange(trx, this.supplier.pk, controlNumber);
+    if (seen && seen.document_pk !== this.documentPk) {
+      const firstDoc = await findDocumentByPk(trx, seen.document_pk);
+      const firstId = firstDoc?.document_id ?? '';
+      return { error: { code: 'GW-DOC-6004', params: { controlNumber, firstId, at } }, earlierDocument: { documentPk: seen.document_pk, documentId: firstId } };
+    }
+    if (inFile) return { error: { code: 'GW-DOC-6004', params: { controlNumber, firstId: `${this.id.documentId} (earlier in this file)`, at } } };
+    return undefined;
+  }
+
+  /** The interchanges with what became of each set: the 997's content, frozen now. */
+  private frozenX12(applied: boolean): string | null {
+    if (this.interchanges.length === 0) return null;
+    return JSON.stringify(finalX12Results(this.interchanges, this.setOutcomes, applied));
+  }
+
+  private countRead(item: DocItem): void {
+    if (item.type === 'purchaseOrder') this.read.purchaseOrders++;
+    else {
+      this.read.shipNotices++;
+      this.read.devices += item.doc.devices.length;
+    }
+  }
+
+  private async writeDocumentRow(trx: Knex, status: DocumentRow['status']): Promise<number> {
+    const fields = {
+      status,
+      format: this.format,
+      mapping_id: this.mapping?.id ?? null,
+      mapping_sha256: this.mapping?.sha256 ?? null,
+      summary_json: JSON.stringify(this.read),
+      errors_json: JSON.stringify(this.errors.map(describeError)),
+    };
+    if (this.id.existingPk !== null) {
+      await updateDocument(trx, this.id.existingPk, fields);
+      return this.id.existingPk;
+    }
+    return insertDocument(trx, {
+      ...fields,
+      document_id: this.id.documentId,
+      supplier_pk: this.supplier.pk,
+      channel: this.req.channel,
+      file_name: this.req.fileName.slice(0, 255),
+      sha256: this.id.sha256,
+      size_bytes: this.id.size,
+      actor: this.req.actor.slice(0, 200),
+      received_at: this.now,
+      x12_json: null,
+      processed_at: null,
+    });
+  }
+
+  /** Nothing was applied: keep the document, its bytes and its errors, in a transaction of their own. */
+  private async recordRejection(status: 'rejected' | 'duplicate' = 'rejected', duplicateOf?: { documentPk: number; documentId: string }): Promise<IngestResult> {
+    return this.deps.db.transaction(async (trx) => {
+      this.documentPk = await this.writeDocumentRow(trx, status);
+      if (this.id.replayOf) await clearDocumentOutcome(trx, this.documentPk);
+      if (this.id.size <= this.deps.limits.maxDocumentBytes) await storeContent(trx, this.id.sha256, sourceChunks(this.source, INTAKE_LIMITS.contentChunkBytes, trx));
+      await updateDocument(trx, this.documentPk, {
+        duplicate_of_pk: duplicateOf?.documentPk ?? null,
+        x12_json: this.frozenX12(false),
+        processed_at: new Date().toISOString(),
+        ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
+      });
+      if (this.id.replayOf) await this.auditReplay(trx, status);
+      await this.req.beforeCommit?.(trx, this.id.documentId);
+      const result = this.result(status, { ...this.read, devicesEnrolled: 0, devicesRefused: 0, devicesAwaiting: 0 });
+      if (duplicateOf) result.duplicateOf = duplicateOf.documentId;
+      return result;
+    });
+  }
+
+  private async auditReplay(trx: Knex, status: string): Promise<void> {
+    await trx('audit_log').insert({
+      at: new Date().toISOString(),
+      actor: this.req.actor.slice(0, 120),
+      origin: this.req.channel,
+      action: 'document.replay',
+      detail_json: JSON.stringify({ documentId: this.id.documentId, status, previousStatus: this.id.replayOf?.status }),
+    });
+  }
+
+  private result(status: DocumentStatus, summary: DocumentSummary): IngestResult {
+    return {
+      documentId: this.id.documentId,
+      status,
+      format: this.format,
+      mappingId: this.mapping?.id ?? null,
+      sha256: this.id.sha256,
+      summary,
+      errors: this.errors.map(describeError),
+      ...(this.receipt ? { transaction: this.receipt } : {}),
+      ...(this.requestContext ? { request: this.requestContext } : {}),
+    };
+  }
+
+  /** The index of the interchange being read (it is filed when its IEA has been read). */
+  private currentInterchange(): number {
+    return this.interchanges.length;
+  }
+
+  /** Applies the buffered items of one X12 transaction set in a savepoint: all or none. */
+  private async flushUnit(trx: Knex): Promise<void> {
+    const buffered = this.unitBuffer;
+    this.unitBuffer = [];
+    if (buffered.length === 0) return;
+    const unit = buffered[0]!.item.unit!;
+    const key = setKey(this.currentInterchange(), unit);
+    let refusal: DocumentError | undefined = this.repeatedInterchange ? { ...this.repeatedInterchange, unit } : undefined;
+    const enrolledBefore = this.devicesEnrolled;
+    if (!refusal) {
+      try {
+        await trx.transaction(async (sp) => {
+          for (const { seq, item } of buffered) {
+            const error = await this.applyItem(sp, seq, item);
+            if (error) {
+              refusal = { ...error, unit };
+              throw new UnitRefused();
+            }
+          }
+        });
+        this.itemsTaken += buffered.length;
+        const withErrors = await this.unitHasRefusedDevices(trx, buffered.map((b) => b.seq));
+        this.setOutcomes.set(key, { applied: true, withErrors });
+        return;
+      } catch (err) {
+        if (!(err instanceof UnitRefused)) throw err;
+      }
+    }
+    this.devicesEnrolled = enrolledBefore; // rolled back with the savepoint
+    this.addError(refusal!);
+    this.setOutcomes.set(key, { applied: false });
+    for (const { seq, item } of buffered) await this.recordRejectedItem(trx, seq, item, refusal!);
+  }
+
+  private async unitHasRefusedDevices(trx: Knex, seqs: number[]): Promise<boolean> {
+    return (await trx('document_items').where('document_pk', this.documentPk).whereIn('seq', seqs).where('refused_count', '>', 0).first('id')) !== undefined;
+  }
+
+  /** An item of a refused unit: recorded as rejected, each of its devices too, with the unit's refusal. */
+  private async recordRejectedItem(trx: Knex, seq: number, item: DocItem, refusal: DocumentError): Promise<void> {
+    await insertItem(trx, this.itemRow(seq, item, 'rejected', { error: refusal }));
+    if (item.type === 'shipNotice') {
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, item.doc, () => ({ status: 'REJECTED', error: refusal })));
+    }
+  }
+
+  private itemRow(
+    seq: number,
+    item: DocItem,
+    status: ItemStatus,
+    extra: { error?: CodedError; detail?: object; notice_json?: string | null; refused_count?: number } = {},
+  ) {
+    return {
+      document_pk: this.documentPk,
+      seq,
+      unit: item.unit ?? null,
+      kind: item.type,
+      supplier_pk: this.supplier.pk,
+      order_number: item.doc.orderNumber,
+      delivery_number: item.type === 'shipNotice' ? item.doc.deliveryNumber : null,
+      at: item.at.slice(0, DOCUMENT_LIMITS.locationChars),
+      status,
+      device_count: item.type === 'shipNotice' ? item.doc.devices.length : 0,
+      refused_count: extra.refused_count ?? 0,
+      outcome_json: extra.detail ? JSON.stringify(extra.detail) : null,
+      notice_json: extra.notice_json ?? null,
+      applied_by_document_pk: status === 'applied' || status === 'applied_with_errors' ? this.documentPk : null,
+      updated_at: this.now,
+      code: extra.error?.code ?? null,
+      params_json: extra.error ? JSON.stringify(errorParams(extra.error)) : null,
+    };
+  }
+
+  /** The outcome rows of a ship notice's devices, in the notice's order. */
+  private noticeOutcomeRows(
+    documentPk: number,
+    itemSeq: number,
+    notice: ShipNotice,
+    outcomeOf: (index: number) => { status: DeviceOutcomeStatus; error?: CodedError },
+  ): DeviceOutcomeRow[] {
+    return notice.devices.map((d, i) => {
+      const { status, error } = outcomeOf(i);
+      return {
+        document_pk: documentPk,
+        item_seq: itemSeq,
+        device_seq: i + 1,
+        serial: d.serial.slice(0, FIELD_LIMITS.deviceIdChars),
+        at: d.at.slice(0, DOCUMENT_LIMITS.locationChars),
+        status,
+        code: error?.code ?? null,
+        params_json: error?.params ? JSON.stringify(error.params) : null,
+      };
+    });
+  }
+
+  /**
+   * A reseller-API transaction: the partner rules first (its context, its limits), then
+   * the transaction id (the same body again is a repeat of the first; another body is
+   * refused), then the orders through the enrollment rules, one by one as the protocol
+   * says, and every order, delivery and device's outcome as rows.
+   */
+  private async applyTransactionItem(trx: Knex, item: TransactionItem): Promise<{ errors: DocumentError[]; duplicateOf?: { documentPk: number; documentId: string } }> {
+    const request = item.doc;
+    this.requestContext = { ...(request.transactionId !== undefined ? { transactionId: request.transactionId } : {}), langCode: languageOf(request) };
+    const shipToCode = shipToToLookUp(request);
+    const shipTo = shipToCode ? await findShipTo(trx, shipToCode) : undefined;
+    const checks = checkResellerTransaction(request, this.supplier, shipTo, this.deps.transactions);
+    if (checks.context) return { errors: [checks.context] };
+    if (checks.transaction.length > 0) return { errors: checks.transaction };
+    const transactionId = request.transactionId!;
+    const orders = request.orders!;
+    const digest = transactionDigest(request);
+    const previous = await findTransactionRecord(trx, this.supplier.pk, transactionId);
+    if (previous && previous.documentPk !== this.documentPk) {
+      if (previous.bodySha256 !== digest) return { errors: [{ code: 'GW-TX-3010', params: { transactionId } }] };
+      this.receipt = { kind: 'repeated', transactionId, enrollmentId: previous.enrollmentId, devicesEnrolled: 0 };
+      const first = await findDocumentByPk(trx, previous.documentPk);
+      return { errors: [], duplicateOf: { documentPk: previous.documentPk, documentId: first?.document_id ?? '' } };
+    }
+    // This document's own transaction again (a replay): same enrollment id, applied anew.
+    const enrollmentId = previous?.enrollmentId ?? newEnrollmentId(Date.now());
+    const transactionPk =
+      previous?.pk ??
+      (await insertTransaction(trx, { supplierPk: this.supplier.pk, transactionId, enrollmentId, bodySha256: digest, documentPk: this.documentPk, receivedAt: this.now }));
+    const customerIds = orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string');
+    const world = await loadWorld(trx, this.supplier, orders, organisationKeys(this.supplier, customerIds));
+    const { outcome, changes } = applyTransaction(world, this.supplier, orders);
+    await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now });
+    await this.recordTransactionOutcome(trx, outcome);
+    await completeTransaction(trx, transactionPk, outcome.statusCode, new Date().toISOString());
+    const enrolled = changes.events.filter((e) => e.kind === 'enrolled').length;
+    this.devicesEnrolled += enrolled;
+    this.transactionStatus = outcome.statusCode;
+    this.receipt = { kind: 'applied', transactionId, enrollmentId, devicesEnrolled: enrolled };
+    return { errors: [] };
+  }
+
+  /** A transaction's outcome as rows: an item per order, then one per each of its deliveries with its devices. */
+  private async recordTransactionOutcome(trx: Knex, outcome: TransactionOutcome): Promise<void> {
+    const devices: DeviceOutcomeRow[] = [];
+    for (const [oi, order] of outcome.orders.entries()) {
+      const orderAt = `/orders/${oi}`;
+      const pending = order.status === 'GW-OR-4120';
+      await insertItem(trx, this.outcomeItemRow(++this.seq, 'order', order.orderNumber, null, orderAt, order.status, order.error, 0, 0));
+      for (const [di, delivery] of order.deliveries.entries()) {
+        const seq = ++this.seq;
+        const deliveryAt = `${orderAt}/deliveries/${di}`;
+        const refused = delivery.devices.filter((d) => d.status !== 'COMPLETE').length;
+        await insertItem(trx, this.outcomeItemRow(seq, 'delivery', order.orderNumber, delivery.deliveryNumber, deliveryAt, delivery.status, delivery.error, delivery.devices.length, refused));
+        for (const [vi, device] of delivery.devices.entries()) {
+          const { status, error } = deviceOutcomeStatus(device, pending);
+          devices.push({
+            document_pk: this.documentPk,
+            item_seq: seq,
+            device_seq: vi + 1,
+            serial: device.deviceId.slice(0, FIELD_LIMITS.deviceIdChars),
+            at: `${deliveryAt}/devices/${vi}`,
+            status,
+            code: error?.code ?? null,
+            params_json: error?.params ? JSON.stringify(error.params) : null,
+          });
+        }
+      }
+    }
+    await insertDeviceOutcomes(trx, devices);
+  }
+
+  private outcomeItemRow(
+    seq: number,
+    kind: 'order' | 'delivery',
+    orderNumber: string,
+    deliveryNumber: string | null,
+    where: string,
+    status: ItemStatus,
+    error: CodedError | undefined,
+    deviceCount: number,
+    refusedCount: number,
+  ) {
+    return {
+      document_pk: this.documentPk,
+      seq,
+      unit: null,
+      kind,
+      supplier_pk: this.supplier.pk,
+      order_number: orderNumber.slice(0, FIELD_LIMITS.orderNumberChars),
+      delivery_number: deliveryNumber === null ? null : deliveryNumber.slice(0, FIELD_LIMITS.deliveryNumberChars),
+      at: where,
+      status,
+      device_count: deviceCount,
+      refused_count: refusedCount,
+      outcome_json: null,
+      notice_json: null,
+      applied_by_document_pk: this.documentPk,
+      updated_at: this.now,
+      code: error?.code ?? null,
+      params_json: error?.params ? JSON.stringify(error.params) : null,
+    };
+  }
+
+  /** Applies one document item; answers the error that refuses it, if any. */
+  private async applyItem(trx: Knex, seq: number, item: DocItem): Promise<ItemApplied> {
+    if (item.type === 'purchaseOrder') return this.applyPurchaseOrder(trx, seq, item, item.doc);
+    return this.applyShipNotice(trx, seq, item, item.doc);
+  }
+
+  private async organisationsFor(trx: Knex, customerId: string): Promise<Organisation[]> {
+    let orgs = this.orgCache.get(customerId);
+    if (!orgs) {
+      orgs = await loadOrganisations(trx, organisationKeys(this.supplier, [customerId]));
+      this.orgCache.set(customerId, orgs);
+    }
+    return orgs;
+  }
+
+  private async applyPurchaseOrder(trx: Knex, seq: number, item: DocItem, po: PurchaseOrder): Promise<ItemApplied> {
+    const check = checkPurchaseOrder(await this.organisationsFor(trx, po.customerId), this.supplier, po);
+    if (!check.ok) return at(check.error, item.at, item.unit);
+    const credit = await this.applyCredit(trx, po, check.org);
+    if (!credit.ok) return at(credit.error, item.at, item.unit);
+    // What an 855 says of the order, whatever comes of its ship notices.
+    const detail = { orderDate: po.orderDate, lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, partNumber: l.partNumber, quantity: l.quantity })) };
+    // A return or void of credit alone is a ledger movement against the credit order on
+    // file: the order's header stays as it is (its ship notices still apply under it).
+    if (credit.takeBackOnly) {
+      await insertItem(trx, this.itemRow(seq, item, 'applied', { detail: { ...detail, credit: credit.outcome } }));
+      return undefined;
+    }
+    await upsertPurchaseOrder(trx, {
+      supplier_pk: this.supplier.pk,
+      order_number: po.orderNumber,
+      order_type: po.orderType,
+      order_date: po.orderDate,
+      customer_id: po.customerId,
+      po_number: po.poNumber ?? null,
+      org_pk: check.org.pk,
+      lines_json: JSON.stringify(po.lines),
+      document_pk: this.documentPk,
+      updated_at: this.now,
+    });
+    if (appliesOnArrival(po)) {
+      const input = voidOrderInput(po);
+      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]));
+      const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
+      const order = outcome.orders[0]!;
+      if (order.error) return at(order.error, item.at, item.unit);
+      await persistChanges(trx, this.supplier, world, changes, this.writeContext());
+      await insertItem(trx, this.itemRow(seq, item, 'applied', { detail: { ...detail, orderStatus: order.status } }));
+      return undefined;
+    }
+    await insertItem(trx, this.itemRow(seq, item, 'open', { detail: { ...detail, ...(credit.outcome ? { credit: credit.outcome } : {}) } }));
+    // Ship notices that came first apply now, under this order's header.
+    const header: OrderHeaderOnFile = {
+      orderNumber: po.orderNumber,
+      orderType: po.orderType,
+      orderDate: po.orderDate,
+      customerId: po.customerId,
+      poNumber: po.poNumber ?? null,
+    };
+    for (const waiting of await awaitingNotices(trx, this.supplier.pk, po.orderNumber)) {
+      const applied = await this.applyNotice(trx, header, waiting.notice, waiting.document_pk, waiting.seq);
+      this.touchedDocuments.add(waiting.document_pk);
+      if ('error' in applied) {
+        const error = at(applied.error, waiting.at);
+        await updateItem(trx, waiting.id, {
+          status: 'rejected',
+          code: error.code,
+          params_json: JSON.stringify(errorParams(error)),
+          applied_by_document_pk: this.documentPk,
+          updated_at: this.now,
+        });
+        await replaceItemDeviceOutcomes(trx, waiting.document_pk, waiting.seq, this.noticeOutcomeRows(waiting.document_pk, waiting.seq, waiting.notice, () => ({ status: 'REJECTED', error })));
+        continue;
+      }
+      await updateItem(trx, waiting.id, {
+        status: applied.status,
+        code: applied.pending?.code ?? null,
+        params_json: applied.pending ? JSON.stringify(errorParams(applied.pending)) : null,
+        outcome_json: JSON.stringify(applied.detail),
+        refused_count: applied.refused,
+        notice_json: null,
+        applied_by_document_pk: this.documentPk,
+        updated_at: this.now,
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * The order's volume credit: issued with an OR or OV, taken back by an RE or VD. What
+   * is on file under the order number decides whether it is a take-back of credit alone.
+   */
+  private async applyCredit(
+    trx: Knex,
+    po: PurchaseOrder,
+    org: Organisation,
+  ): Promise<{ ok: true; outcome?: OrderCreditOutcome; takeBackOnly: boolean } | { ok: false; error: CodedError }> {
+    const takeBack = po.orderType === 'RE' || po.orderType === 'VD';
+    const onFile = {
+      creditLines: takeBack && (await creditOrderOnFile(trx, this.supplier.pk, po.orderNumber)),
+      enrollmentOrder: po.orderType === 'VD' && (await enrollmentOrderOnFile(trx, this.supplier.pk, po.orderNumber)),
+    };
+    const role = orderCreditRole(po, onFile);
+    if (!role.movesCredit) return { ok: true, takeBackOnly: false };
+    const result = await applyOrderCredit(trx, this.deps.credit, {
+      supplier: this.supplier,
+      org,
+      po,
+      documentPk: this.documentPk,
+      actor: this.req.actor,
+      now: this.now,
+    });
+    if (!result.ok) return result;
+    return { ok: true, outcome: result.value, takeBackOnly: role.takeBackOnly };
+  }
+
+  private async applyShipNotice(trx: Knex, seq: number, item: DocItem, notice: ShipNotice): Promise<ItemApplied> {
+    const header = await findOrderHeaderOnFile(trx, this.supplier.pk, notice.orderNumber);
+    if (!header) {
+      const waiting: CodedError = { code: 'GW-DOC-6010', params: { deliveryNumber: notice.deliveryNumber, orderNumber: notice.orderNumber } };
+      await insertItem(trx, this.itemRow(seq, item, 'awaiting_order', { error: waiting, notice_json: JSON.stringify(notice) }));
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, notice, () => ({ status: 'AWAITING_ORDER', error: waiting })));
+      return undefined;
+    }
+    const applied = await this.applyNotice(trx, header, notice, this.documentPk, seq);
+    if ('error' in applied) return at(applied.error, item.at, item.unit);
+    await insertItem(
+      trx,
+      this.itemRow(seq, item, applied.status, {
+        ...(applied.pending ? { error: applied.pending } : {}),
+        detail: applied.detail,
+        refused_count: applied.refused,
+      }),
+    );
+    return undefined;
+  }
+
+  private writeContext(noticeDocument?: string) {
+    // The document id leads to the file, partner and channel. A waiting ship notice names
+    // both: the document it came in and the one whose order freed it (device_events.document
+    // holds 120 characters).
+    const document = noticeDocument ? `document ${noticeDocument} with order in ${this.id.documentId}` : `document ${this.id.documentId}`;
+    return { transactionPk: null, document, actor: this.req.actor, now: this.now };
+  }
+
+  /**
+   * A ship notice through the enrollment rules, as its order with this one delivery.
+   * Refusal of the order or delivery refuses the notice; every device's outcome is
+   * recorded against the document the notice came in (which may be an earlier one).
+   */
+  private async applyNotice(
+    trx: Knex,
+    header: OrderHeaderOnFile,
+    notice: ShipNotice,
+    documentPk: number,
+    itemSeq: number,
+  ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; detail: object; refused: number; pending?: CodedError }> {
+    const input = orderInputForShipNotice(header, notice);
+    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]));
+    const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
+    const order = outcome.orders[0]!;
+    const delivery = order.deliveries[0];
+    const pending = order.status === 'GW-OR-4120';
+    if (order.error && !pending) return { error: order.error };
+    if (delivery?.error) return { error: delivery.error };
+    if (!delivery || delivery.devices.length !== notice.devices.length) {
+      throw new Error(`invariant: ship notice ${notice.deliveryNumber} of order ${notice.orderNumber} has ${notice.devices.length} devices and ${delivery?.devices.length ?? 0} outcomes`);
+    }
+    const noticeDocument = documentPk === this.documentPk ? undefined : (await findDocumentByPk(trx, documentPk))?.document_id;
+    await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
+    this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
+    const rows = this.noticeOutcomeRows(documentPk, itemSeq, notice, (i) => deviceOutcomeStatus(delivery.devices[i]!, pending));
+    if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows);
+    else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows);
+    const refused = rows.filter((r) => r.status === 'REFUSED').length;
+    return {
+      status: refused > 0 ? 'applied_with_errors' : 'applied',
+      detail: { orderStatus: order.status, deliveryStatus: delivery.status },
+      refused,
+      ...(pending ? { pending: order.error! } : {}),
+    };
+  }
+}
+
+/** An error's parameters without its unit: what its message is rendered from. */
+function errorParams(error: CodedError): Record<string, unknown> {
+  return { ...(error.params ?? {}) };
+}
+
+function at(error: CodedError, where: string, unit?: string): DocumentError {
+  return { ...error, params: { ...error.params, at: where }, ...(unit ? { unit } : {}) };
+}
+
+/**
+ * Recomputes a document's status and counts from its items (after items of it changed).
+ * A reseller-API transaction's status is the protocol's, given as `transactionStatus`.
+ */
+export async function refreshDocumentStatus(
+  trx: Knex,
+  documentPk: number,
+  hadErrors = false,
+  transactionStatus?: TransactionOutcome['statusCode'],
+): Promise<{ status: DocumentStatus; summary: DocumentSummary }> {
+  const tallies: ItemTally[] = await itemTallies(trx, documentPk);
+  const rolled = rollUpDocument(tallies, hadErrors);
+  const summary = rolled.summary;
+  const status = transactionStatus ? transactionDocumentStatus(transactionStatus) : rolled.status;
+  await updateDocument(trx, documentPk, { status, summary_json: JSON.stringify(summary) });
+  return { status, summary };
+}

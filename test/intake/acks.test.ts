@@ -1,0 +1,192 @@
+// Acknowledgements come from the outcome rows frozen when a document is committed, and
+// say exactly what was applied. A 997 says A only for a set that applied: every way an
+// interchange can be refused (its envelope, its sets' rules, a duplicate, bytes with no
+// segment terminator) is answered R or P, never "accepted" for what the gateway did not
+// apply. The same interchange twice in one file applies once.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { documentAcks } from '../../src/intake/acks.js';
+import { receive, type IntakeDeps } from '../../src/intake/receive.js';
+import type { IngestResult } from '../../src/intake/types.js';
+import { loadMappings } from '../../src/mapping/mapping.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
+import { testCreditSettings } from '../support/credit.js';
+
+/** An 850 transaction set: one order for `customer` (an Apple customer number), one line. */
+function set850(st: string, orderNumber: string, customer: string): string[] {
+  return [`ST*850*${st}`, `BEG*00*SA*${orderNumber}**20261102`, `N1*BY*Buyer*91*${customer}`, 'PO1*1*1*EA*329.00**VP*MW6F3LL/A', 'CTT*1'];
+}
+
+/** An interchange of one functional group holding the given sets; `iea: false` leaves out the IEA. */
+function interchange(control: string, group: string, functionalId: 'PO' | 'SH', sets: string[][], opts: { iea?: boolean } = {}): string {
+  const segments = [
+    `ISA*00*          *00*          *ZZ*APPLE          *ZZ*ABMEDIGATEWAY  *261102*0900*U*00401*${control}*0*P*>`,
+    `GS*${functionalId}*APPLE*ABMEDIGATEWAY*20261102*0900*${group}*X*004010`,
+  ];
+  for (const set of sets) segments.push(...set, `SE*${set.length + 1}*${set[0]!.split('*')[2]}`);
+  segments.push(`GE*${sets.length}*${group}`);
+  if (opts.iea !== false) segments.push(`IEA*1*${control}`);
+  return segments.map((s) => `${s}~\n`).join('');
+}
+
+/** An 856 of two serials for an order on file. */
+function set856(st: string, delivery: string, orderNumber: string, serials: string[]): string[] {
+  return [
+    `ST*856*${st}`,
+    `BSN*00*${delivery}*20261103*1400`,
+    'HL*1**S',
+    'DTM*011*20261103',
+    'HL*2*1*O',
+    `PRF*${orderNumber}`,
+    'HL*3*2*I',
+    'LIN**VP*MW6F3LL/A',
+    `SN1**${serials.length}*EA`,
+    ...serials.map((s) => `REF*SE*${s}`),
+    'CTT*3',
+  ];
+}
+
+/** AK2/AK5 pairs and the AK9 of each group of a 997, as [set control, AK501] and AK9's elements. */
+function read997(body: string): { sets: [string, string][]; ak9: string[] }[] {
+  const groups: { sets: [string, string][]; ak9: string[] }[] = [];
+  let pending = '';
+  for (const seg of body.split('~').map((s) => s.trim())) {
+    const e = seg.split('*');
+    if (e[0] === 'AK1') groups.push({ sets: [], ak9: [] });
+    if (e[0] === 'AK2') pending = e[2]!;
+    if (e[0] === 'AK5') groups.at(-1)!.sets.push([pending, e[1]!]);
+    if (e[0] === 'AK9') groups.at(-1)!.ak9 = e.slice(1);
+  }
+  return groups;
+}
+
+describe(`acknowledgements from the outcome rows, for every refusal (${databaseKind()})`, () => {
+  let t: TestDb;
+  let deps: IntakeDeps;
+  let dir: string;
+  let n = 0;
+
+  before(async () => {
+    t = await sampleDatabase();
+    deps = { db: t.db, mappings: loadMappings(), limits: { ...DEFAULT_CONFIG.intake, maxErrorsPerDocument: 50 }, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
+    dir = mkdtempSync(join(tmpdir(), 'gw-acks-'));
+  });
+  after(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function ingest(fileName: string, text: string, mappingId?: string): Promise<IngestResult> {
+    const path = join(dir, `${++n}-${fileName}`);
+    writeFileSync(path, text);
+    return receive(deps, { partnerId: 'APPLE', channel: 'cli', fileName, path, actor: 'test', ...(mappingId ? { mappingId } : {}) });
+  }
+
+  async function ack997(documentId: string): Promise<ReturnType<typeof read997>> {
+    const ack = (await documentAcks(deps, documentId)).find((a) => a.kind === '997');
+    expect(ack, 'a 997').to.not.equal(undefined);
+    return read997(ack!.body);
+  }
+
+  it('an interchange with no IEA: rejected (GW-X12-6405), and its 997 rejects every set', async () => {
+    const result = await ingest('no-iea.edi', interchange('000007001', '7001', 'PO', [set850('0001', 'ACK-NOIEA-1', '0000123456')], { iea: false }));
+    expect(result.status).to.equal('rejected');
+    expect(result.errors.map((e) => e.code)).to.include('GW-X12-6405');
+    expect(await t.db('purchase_orders').where({ order_number: 'ACK-NOIEA-1' }).first()).to.equal(undefined);
+    const [group] = await ack997(result.documentId);
+    expect(group!.sets).to.deep.equal([['0001', 'R']]);
+    expect(group!.ak9[0]).to.equal('R');
+  });
+
+  it('an 850 for an unknown customer: rejected (DEP-ERR-OR-4102), and its 997 says R, not A', async () => {
+    const result = await ingest('unknown-customer.edi', interchange('000007002', '7002', 'PO', [set850('0001', 'ACK-UNKNOWN-1', '999999999')]));
+    expect(result.status).to.equal('rejected');
+    expect(result.errors.map((e) => e.code)).to.deep.equal(['DEP-ERR-OR-4102']);
+    const [group] = await ack997(result.documentId);
+    expect(group!.sets).to.deep.equal([['0001', 'R']]);
+    expect(group!.ak9).to.deep.equal(['R', '1', '1', '0']);
+  });
+
+  it('the second 850 of a group refused by the rules is rolled back alone: its set R, the group P', async () => {
+    const text = interchange('000007003', '7003', 'PO', [set850('0001', 'ACK-PARTIAL-1', '0000123456'), set850('0002', 'ACK-PARTIAL-2', '999999999')]);
+    const result = await ingest('partial.edi', text);
+    expect(result.status).to.equal('applied_with_errors');
+    expect(await t.db('purchase_orders').where({ order_number: 'ACK-PARTIAL-1' }).first()).to.not.equal(undefined);
+    expect(await t.db('purchase_orders').where({ order_number: 'ACK-PARTIAL-2' }).first()).to.equal(undefined);
+    const [group] = await ack997(result.documentId);
+    expect(group!.sets).to.deep.equal([
+      ['0001', 'A'],
+      ['0002', 'R'],
+    ]);
+    expect(group!.ak9).to.deep.equal(['P', '2', '2', '1']);
+  });
+
+  it('an interchange received before: a duplicate (GW-DOC-6004), and its 997 rejects every set', async () => {
+    const text = interchange('000007004', '7004', 'PO', [set850('0001', 'ACK-DUP-1', '0000123456')]);
+    const first = await ingest('first.edi', text);
+    expect(first.status).to.equal('applied');
+    const again = await ingest('again.edi', text.replace('ACK-DUP-1', 'ACK-DUP-2'));
+    expect(again.status).to.equal('duplicate');
+    expect(again.duplicateOf).to.equal(first.documentId);
+    expect(again.errors.map((e) => e.code)).to.include('GW-DOC-6004');
+    const [group] = await ack997(again.documentId);
+    expect(group!.sets).to.deep.equal([['0001', 'R']]);
+    expect(group!.ak9[0]).to.equal('R');
+    expect((await ack997(first.documentId))[0]!.ak9[0]).to.equal('A');
+  });
+
+  it('the same interchange twice in one file applies once: the repeat is refused as a duplicate (GW-DOC-6004), its 997 R', async () => {
+    const order = interchange('000007005', '7005', 'PO', [set850('0001', 'ACK-TWICE-PO', '0000123456')]);
+    expect((await ingest('twice-order.edi', order)).status).to.equal('applied');
+    const notice = interchange('000007006', '7006', 'SH', [set856('0001', 'ACK-TWICE-D1', 'ACK-TWICE-PO', ['ACKTWICE0001', 'ACKTWICE0002'])]);
+    const result = await ingest('twice.edi', notice + notice);
+    expect(result.status).to.equal('applied_with_errors');
+    expect(result.summary).to.include({ devicesEnrolled: 2 });
+    expect(result.errors.map((e) => e.code)).to.deep.equal(['GW-DOC-6004']);
+    const events = await t.db('device_events').whereIn('serial', ['ACKTWICE0001', 'ACKTWICE0002']).count<{ n: number | string }[]>({ n: '*' });
+    expect(Number(events[0]!.n)).to.equal(2);
+    const groups = await ack997(result.documentId);
+    expect(groups.map((g) => g.ak9[0])).to.deep.equal(['A', 'R']);
+    expect(groups[1]!.sets).to.deep.equal([['0001', 'R']]);
+  });
+
+  it('segments with no terminator: rejected with the limit it broke, and no 997 (no group could be read): the CSV ack says why', async () => {
+    // The ISA names "~" as the terminator; the rest of the file never uses it. The mailbox
+    // names the mapping, so the reader runs (the file's head names no transaction set).
+    const isa = 'ISA*00*          *00*          *ZZ*APPLE          *ZZ*ABMEDIGATEWAY  *261102*0900*U*00401*000007007*0*P*>~';
+    const body = ['GS*PO*APPLE*ABMEDIGATEWAY*20261102*0900*7007*X*004010', ...Array.from({ length: 20_000 }, (_, i) => `REF*ZZ*${i}`)].join('\n');
+    const result = await ingest('no-terminator.edi', `${isa}\n${body}\n`, 'apple-x12-850');
+    expect(result.status).to.equal('rejected');
+    expect(result.errors.map((e) => e.code)).to.deep.equal(['GW-DOC-6009']);
+    const acks = await documentAcks(deps, result.documentId);
+    expect(acks.map((a) => a.kind)).to.deep.equal(['csv']);
+    expect(acks[0]!.body).to.include('REJECTED,GW-DOC-6009');
+  });
+
+  it('a group read but refused whole (its trailer missing): no set is accepted, the AK9 is R', async () => {
+    const text = interchange('000007010', '7010', 'PO', [set850('0001', 'ACK-NOGE-1', '0000123456')]).replace('GE*1*7010~\n', '');
+    const result = await ingest('no-ge.edi', text);
+    expect(result.status).to.equal('rejected');
+    const [group] = await ack997(result.documentId);
+    expect(group!.sets).to.deep.equal([['0001', 'R']]);
+    expect(group!.ak9[0]).to.equal('R');
+  });
+
+  it('every device of an applied ship notice has an outcome row, written with the document', async () => {
+    const order = interchange('000007008', '7008', 'PO', [set850('0001', 'ACK-ROWS-PO', '0000123456')]);
+    await ingest('rows-order.edi', order);
+    const result = await ingest('rows-notice.edi', interchange('000007009', '7009', 'SH', [set856('0001', 'ACK-ROWS-D1', 'ACK-ROWS-PO', ['ACKROWS00001', 'ACKROWS00002', 'ACKROWS00003'])]));
+    const doc = (await t.db('documents').where({ document_id: result.documentId }).first('id', 'mapping_id', 'mapping_sha256')) as { id: number; mapping_id: string; mapping_sha256: string };
+    expect(doc.mapping_sha256).to.equal(deps.mappings.get(doc.mapping_id)!.sha256);
+    const rows = (await t.db('document_devices').where({ document_pk: doc.id }).orderBy('device_seq')) as { serial: string; status: string; at: string }[];
+    expect(rows.map((r) => [r.serial, r.status])).to.deep.equal([
+      ['ACKROWS00001', 'ENROLLED'],
+      ['ACKROWS00002', 'ENROLLED'],
+      ['ACKROWS00003', 'ENROLLED'],
+    ]);
+    expect(rows[0]!.at).to.match(/segment/);
+  });
+});
