@@ -196,6 +196,14 @@ class CsvState implements CsvRowSink {
     this.out.push(err(error));
   }
 
+  refuse(error: DocumentError): void {
+    this.fail(error);
+    if (!this.sawHeader) {
+      this.sawHeader = true;
+      this.stopped = true; // no row can be read against a header that was not read
+    }
+  }
+
   row(record: string[], line: number): void {
     if (!this.sawHeader) {
       this.sawHeader = true;

@@ -17,11 +17,15 @@
 // What papaparse lets through and a partner must hear about is refused here:
 //  - a quote inside an unquoted field (`AB"C`, ` "ABC"`): papaparse keeps it as data;
 //  - a row longer than the line limit (GW-DOC-6009): checked as rows complete, and on the
-//    text still waiting for its line break, so memory stays bounded by the limit.
+//    text still waiting for its line break, so memory stays bounded by the limit;
+//  - a C0 control character other than TAB, LF, CR in any field (GW-DOC-6013): the row is
+//    refused and reading goes on. The text is searched once per parse; fields are looked
+//    at one by one only in the row that holds one.
 // Malformed quoting stops reading (GW-CSV-6101), as there is no telling where the next
 // row starts.
 import Papa from 'papaparse';
 import type { DocumentError } from '../types.js';
+import { C0_CONTROL, forbiddenCharacter } from '../forbidden-chars.js';
 
 export interface CsvRowsOptions {
   delimiter: string;
@@ -36,6 +40,8 @@ export interface CsvRowsOptions {
 export interface CsvRowSink {
   /** A row read whole: its fields and the line it starts on (1-based). */
   row(fields: string[], line: number): void;
+  /** A row refused for what it holds (a control character); reading goes on. */
+  refuse(error: DocumentError): void;
   /** Read no further rows (too many errors, a bad header). Checked after every row. */
   readonly stopped: boolean;
 }
@@ -52,7 +58,7 @@ const MAX_BYTES_PER_CHAR = 3;
 
 /** A delimiter papaparse cannot use: it would quietly split on "," instead. */
 export function unusableDelimiter(delimiter: string, quote: string): boolean {
-  return (Papa.BAD_DELIMITERS as readonly string[]).includes(delimiter) || delimiter === quote;
+  return (Papa.BAD_DELIMITERS as readonly string[]).includes(delimiter) || delimiter === quote || C0_CONTROL.test(delimiter);
 }
 
 export class CsvRows {
@@ -68,8 +74,10 @@ export class CsvRows {
   // The text being parsed, and where in it the next row starts.
   private input = '';
   private rowStart = 0;
-  /** Offset in `input` of the next quote (Infinity: none). */
+  /** Offsets in `input` of the next quote and the next control character (Infinity: none). */
   private nextQuote = Infinity;
+  private nextControl = Infinity;
+  private readonly controls = new RegExp(C0_CONTROL.source, 'g');
 
   constructor(
     private readonly options: CsvRowsOptions,
@@ -116,6 +124,7 @@ export class CsvRows {
     this.rowStart = 0;
     const quote = input.indexOf(this.options.quote);
     this.nextQuote = quote === -1 ? Infinity : quote;
+    this.nextControl = this.findControl(0);
     const result = parser.parse(input, 0, moreToCome) as PapaResult;
     // Errors left over belong to a row papaparse has not finished: with text still to
     // come, only a quote it already knows to be malformed can be among them.
@@ -141,7 +150,12 @@ export class CsvRows {
       const next = this.input.indexOf(this.options.quote, end);
       this.nextQuote = next === -1 ? Infinity : next;
     }
-    this.sink.row(fields, line);
+    if (this.nextControl < end) {
+      this.nextControl = this.findControl(end);
+      this.sink.refuse(controlCharacterIn(fields, line, this.lineBreak!, this.options.fileName));
+    } else {
+      this.sink.row(fields, line);
+    }
     if (this.sink.stopped) this.parser!.abort();
   }
 
@@ -179,6 +193,11 @@ export class CsvRows {
     if (this.pending.length <= max) return; // one UTF-16 unit is at least one byte
     const openQuote = this.pending.includes(this.options.quote) ? ' (is a quoted field never closed?)' : '';
     this.fatal = this.limitError(this.line, `the row is longer than ${max} bytes${openQuote}`);
+  }
+
+  private findControl(from: number): number {
+    this.controls.lastIndex = from;
+    return this.controls.exec(this.input)?.index ?? Infinity;
   }
 
   private malformed(error: Papa.ParseError, line: number): DocumentError {
@@ -240,4 +259,21 @@ export function unquotedFieldWithQuote(raw: string, delimiter: string, quote: st
     i = next + delimiter.length;
     column++;
   }
+}
+
+/** GW-DOC-6013 for the first control character in a row's fields: its line, and its field as the column. */
+function controlCharacterIn(fields: string[], line: number, lineBreak: string, fileName: string): DocumentError {
+  let lineOfField = line;
+  const breaksBefore = (field: string, end: number) => {
+    for (let at = field.indexOf(lineBreak); at !== -1 && at < end; at = field.indexOf(lineBreak, at + 1)) lineOfField++;
+  };
+  for (const [index, field] of fields.entries()) {
+    const at = field.search(C0_CONTROL);
+    if (at !== -1) {
+      breaksBefore(field, at);
+      return forbiddenCharacter(field.charCodeAt(at), `${fileName}, line ${lineOfField}, column ${index + 1}`);
+    }
+    breaksBefore(field, field.length);
+  }
+  throw new Error('controlCharacterIn: the row holds no control character');
 }

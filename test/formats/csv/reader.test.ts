@@ -501,6 +501,35 @@ describe('CSV reader', function () {
       return { items, seen };
     }
 
+    it('a NUL in a field: GW-DOC-6013 naming its line and column (field), and the rows after it are still read', async function () {
+      const withNul = (n: number) => SAMPLE_LINES[n - 1]!.replace('NW-000', 'NW-\u0000');
+      const items = await read(brightline, sampleWith({ 3: withNul(3), 5: SAMPLE_LINES[4]!.replace('BLC0NWMAC001', 'BLC0NW\u001bMAC1') }), { cut: 5 });
+      expectRefused(items, [
+        { code: 'GW-DOC-6013', at: 'bad.csv, line 3, column 9' },
+        { code: 'GW-DOC-6013', at: 'bad.csv, line 5, column 8' },
+      ]);
+      expect(errorsOf(items).map((e) => e.params?.char)).to.deep.equal(['U+0000', 'U+001B']);
+    });
+
+    it('a control character on the second line of a quoted field is named on that line', async function () {
+      const csv = sampleWith({ 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW\n00\u000202"') });
+      const items = await read(brightline, csv, { cut: 3 });
+      expectRefused(items, [{ code: 'GW-DOC-6013', at: 'bad.csv, line 4, column 9' }]);
+    });
+
+    it('a control character in the header: GW-DOC-6013, and no row is read', async function () {
+      const items = await read(brightline, sampleWith({ 1: HEADER.replace('serial', 'ser\u0000ial') }));
+      expectRefused(items, [{ code: 'GW-DOC-6013', at: 'bad.csv, line 1, column 8' }]);
+    });
+
+    it('TAB, and a CR inside a quoted field, are data', async function () {
+      const csv = sampleWith({ 2: SAMPLE_LINES[1]!.replace('NW-0001', 'NW\t0001'), 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW\r0002"') });
+      const items = await read(brightline, csv, { fileName: 'brightline-ship-notice.csv', cut: 7 });
+      expect(errorsOf(items)).to.deep.equal([]);
+      const devices = (items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices;
+      expect(devices.slice(0, 2).map((d) => d.assetTag)).to.deep.equal(['NW\t0001', 'NW\r0002']);
+    });
+
     it('a line longer than the limit: GW-DOC-6009 naming it, before the line ends, and the input is read no further', async function () {
       const long = SAMPLE_LINES[2]!.replace('NW-0002', 'x'.repeat(2 * 1024 * 1024));
       const { items, seen } = await readTracked(brightline, Buffer.from(sampleWith({ 3: long })), 16 * 1024);
