@@ -142,7 +142,8 @@ export class CsvRows {
     this.line += this.lineBreaksIn(start, end);
     if (result.errors.length > 0) return this.halt(this.malformed(result.errors[0]!, line));
     const fields = result.data[0]!;
-    if (fields.length === 1 && (fields[0] === '' || fields[0] === '\r')) return; // an empty line
+    // An empty line is skipped. A line of "" gives papaparse the same row, but is a row of one empty field.
+    if (fields.length === 1 && (fields[0] === '' || fields[0] === '\r') && this.nextQuote >= end) return;
     if (this.overLimit(start, end)) return this.halt(this.limitError(line, `the row is longer than ${this.options.maxLineBytes} bytes`));
     if (this.nextQuote < end) {
       const column = unquotedFieldWithQuote(this.input.slice(start, end), this.options.delimiter, this.options.quote);

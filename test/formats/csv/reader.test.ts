@@ -579,6 +579,12 @@ describe('CSV reader', function () {
       expect((items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices.map((d) => d.at)).to.deep.equal(['line 3', 'line 6', 'line 7', 'line 8']);
     });
 
+    it('a line of just "" is a row of one empty field, not an empty line (GW-CSV-6101)', async function () {
+      const items = await read(brightline, sampleWith({ 4: '""' }));
+      expectRefused(items, [{ code: 'GW-CSV-6101', at: 'bad.csv, line 4' }]);
+      expect(errorsOf(items)[0]!.params?.detail).to.equal('1 fields, the header has 10');
+    });
+
     it('line ends of a CR alone, and CRLF mixed with LF, read like the sample', async function () {
       for (const [name, csv] of [
         ['CR', SAMPLE_LINES.join('\r') + '\r'],
