@@ -111,7 +111,7 @@ export const ERROR_CODES = {
   'GW-DOC-6010': 'Ship notice {deliveryNumber} waits for order {orderNumber}: it applies when the order arrives.',
   'GW-DOC-6011': 'Document {documentId} cannot be replayed: it is {status}.',
   'GW-DOC-6012': 'Document {documentId} was not found.',
-  'GW-DOC-6013': 'Purchase order {orderNumber} ({at}) is invalid: {detail}.',
+  'GW-DOC-6013': 'A control character or non-character ({char}) that the format does not allow, at {at}.',
   'GW-DOC-6014': 'Not applied: another part of this document was refused ({detail}).',
   // Mapped fields, whatever the format
   'GW-MAP-6201': '{field} is missing ({at}).',

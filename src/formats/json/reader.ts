@@ -8,6 +8,7 @@ import { isDeviceFamily } from '../../model/device-family.js';
 import { familyForPart, parseDate } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadItem } from '../types.js';
 import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { forbiddenCharacter, isForbiddenControl, lineAndColumn } from '../forbidden-chars.js';
 
 type Json = Record<string, unknown>;
 
@@ -27,6 +28,12 @@ export const readJson: DocumentReader = async function* (input, ctx) {
   }
   if (text.trim() === '') {
     yield { type: 'error', error: { code: 'GW-DOC-6007' } };
+    return;
+  }
+  const control = forbiddenControl(text);
+  if (control) {
+    const { line, column } = lineAndColumn(text, control.offset);
+    yield { type: 'error', error: forbiddenCharacter(control.codePoint, `${ctx.fileName}, line ${line}, column ${column}`) };
     return;
   }
   let body: unknown;
@@ -120,3 +127,24 @@ export const readJson: DocumentReader = async function* (input, ctx) {
   }
   yield* items;
 };
+
+/**
+ * A control character, as written or as an escape: JSON.parse refuses one written in a
+ * string, but turns "\u0000" (or "\b", "\f") into the character itself. Escapes are
+ * matched whole, left to right, so the "\u0000" in "\\u0000" (an escaped backslash,
+ * then text) is not one.
+ */
+const CONTROL_OR_ESCAPE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|\\(?:u([0-9A-Fa-f]{4})|[\s\S])/;
+const SHORT_ESCAPES: Record<string, number> = { b: 0x08, f: 0x0c };
+
+/** The first control character other than TAB, LF and CR in a JSON text, written or escaped. */
+function forbiddenControl(text: string): { offset: number; codePoint: number } | undefined {
+  const pattern = new RegExp(CONTROL_OR_ESCAPE.source, 'g'); // a fresh one: a global regex keeps its place
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
+    const written = m[0];
+    const codePoint =
+      written.length === 1 ? written.charCodeAt(0) : m[1] !== undefined ? parseInt(m[1], 16) : (SHORT_ESCAPES[written[1]!] ?? -1);
+    if (codePoint >= 0 && isForbiddenControl(codePoint)) return { offset: m.index, codePoint };
+  }
+  return undefined;
+}

@@ -17,6 +17,7 @@
 import sax from 'sax';
 import type { DocumentError } from '../types.js';
 import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { codePointName, isXmlChar, NOT_XML_CHAR } from '../forbidden-chars.js';
 import {
   DECLARATION_LOOKAHEAD_CHARS,
   declaredEncoding,
@@ -78,6 +79,8 @@ export type SplitEvent =
 // starts markup, rather than sitting in a comment, CDATA, attribute value or DTD.
 interface SaxTokenizer {
   state: number;
+  /** The entity or character reference being read ("#x0" for "&#x0;"), still set when sax refuses it. */
+  entity: string;
 }
 const SAX_STATES = (sax as unknown as { STATE: Record<string, number | undefined> }).STATE;
 const MARKUP_BOUNDARY_STATES = new Set([SAX_STATES.BEGIN, SAX_STATES.BEGIN_WHITESPACE, SAX_STATES.TEXT]);
@@ -175,7 +178,16 @@ class XmlSplitter {
   }
 
   write(chunk: string): void {
-    this.feedText(this.carry + chunk, false);
+    // A character XML does not allow is refused where it is, after everything before it
+    // has been read (so sax's line and column are its own), and before sax sees it.
+    const bad = chunk.search(NOT_XML_CHAR);
+    if (bad === -1) {
+      this.feedText(this.carry + chunk, false);
+      return;
+    }
+    this.feedText(this.carry + chunk.slice(0, bad), true);
+    if (this.stopped) return;
+    this.fail('GW-DOC-6013', { char: codePointName(chunk.charCodeAt(bad)) }, { line: this.parser.line + 1, column: this.parser.column + 1 });
   }
 
   end(): void {
@@ -391,6 +403,12 @@ class XmlSplitter {
     if (this.stopped) return;
     const message = e.message.split('\n')[0] ?? e.message;
     const at = this.here();
+    const refused = /^Invalid character entity/.test(message) ? notXmlCharReference(this.tokenizer.entity) : undefined;
+    if (refused !== undefined) {
+      // "&#0;" names a character XML does not allow: the same refusal as the character itself, at its "&".
+      this.fail('GW-DOC-6013', { char: codePointName(refused) }, { line: at.line, column: Math.max(1, this.parser.column - this.tokenizer.entity.length - 1) });
+      return;
+    }
     if (/doctype/i.test(message)) this.fail('GW-XML-6302', { detail: message }, at);
     else if (/^Max buffer length exceeded/.test(message)) {
       this.fail('GW-DOC-6009', { detail: 'a name, attribute value or comment is longer than sax allows (64 Ki characters)' }, at);
@@ -426,6 +444,14 @@ class XmlSplitter {
     this.queue.push({ kind: 'error', error: { code, params: { ...params, at: this.where(at, path) } }, fatal: true });
     this.stopped = true;
   }
+}
+
+/** The code point of a character reference ("#0", "#x1F") that XML 1.0's Char does not allow, if it is one. */
+function notXmlCharReference(entity: string): number | undefined {
+  const m = /^#(?:x([0-9a-f]+)|([0-9]+))$/i.exec(entity);
+  if (!m) return undefined;
+  const codePoint = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2]!, 10);
+  return codePoint <= 0x10ffff && !isXmlChar(codePoint) ? codePoint : undefined;
 }
 
 /** An attribute (name = quoted value) in a start tag's raw text. */

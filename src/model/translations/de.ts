@@ -87,4 +87,6 @@ export const DE: Partial<Record<ErrorCode, string>> = {
     'Die Transaktions-ID {transactionId} wurde von diesem Reseller bereits mit einem anderen Anfragetext verwendet.',
   'GW-TX-3011': 'Der Anfragetext ist zu groß: höchstens {max} Byte.',
   'GW-TX-3012': 'Zu viele Bestellnummern in einer Anfrage: {count}, höchstens {max}.',
+  // Documents (intake)
+  'GW-DOC-6013': 'Ein Steuerzeichen oder Nichtzeichen ({char}), das das Format nicht erlaubt, bei {at}.',
 };

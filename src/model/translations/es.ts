@@ -94,4 +94,6 @@ export const ES: Partial<Record<ErrorCode, string>> = {
     'Este revendedor ya utilizó el ID de transacción {transactionId} con un cuerpo de solicitud distinto.',
   'GW-TX-3011': 'El cuerpo de la solicitud es demasiado grande: {max} bytes como máximo.',
   'GW-TX-3012': 'Demasiados números de pedido en una sola solicitud: {count}, {max} como máximo.',
+  // Documents (intake)
+  'GW-DOC-6013': 'Un carácter de control o no carácter ({char}) que el formato no admite, en {at}.',
 };

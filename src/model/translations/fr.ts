@@ -92,4 +92,6 @@ export const FR: Partial<Record<ErrorCode, string>> = {
     "L'identifiant de transaction {transactionId} a déjà été utilisé par ce revendeur avec un corps de requête différent.",
   'GW-TX-3011': 'Le corps de la requête est trop volumineux : {max} octets au maximum.',
   'GW-TX-3012': 'Trop de numéros de commande dans une même requête : {count}, {max} au maximum.',
+  // Documents (intake)
+  'GW-DOC-6013': "Un caractère de contrôle ou non-caractère ({char}) que le format n'admet pas, à {at}.",
 };

@@ -435,8 +435,8 @@ describe('CSV reader', function () {
       expect(documentsOf(items).every((d) => d.doc.orderNumber === 'BL-CSV-2001')).to.equal(true);
     });
 
-    // Past csv-parse's 16 KiB write buffer the reader stops while it is still being fed:
-    // it must still end (as the pipeline's 256 KiB reads give it whole files at once).
+    // Files bigger than one parse: the reader stops while it is still being fed, and must
+    // still end (as the pipeline's 256 KiB reads give it whole files at once).
     const bigFile = (rows: number, row: (i: number) => string, header = HEADER) =>
       [header, ...Array.from({ length: rows }, (_, i) => row(i))].join('\n') + '\n';
     const bigRow = (i: number, shipDate = '2026-11-03') => `BIG-1,OR,2026-11-02,19827,PO-BIG,D-BIG,${shipDate},BIGSER${String(i).padStart(6, '0')},,MW6F3LL/A`;
@@ -473,6 +473,141 @@ describe('CSV reader', function () {
         ['GW-MAP-6202', 'bad.csv, line 4'],
         ['GW-DOC-6008', 3],
       ]);
+    });
+  });
+
+  describe('what the parser alone would let through, and where lines are', function () {
+    /** A chunked input that says how much of it was read, and whether it was closed. */
+    function tracked(bytes: Buffer, size: number) {
+      const seen = { chunks: 0, total: Math.ceil(bytes.length / size), closed: false };
+      const input = (async function* () {
+        try {
+          for (let i = 0; i < bytes.length; i += size) {
+            seen.chunks++;
+            yield bytes.subarray(i, i + size);
+          }
+        } finally {
+          seen.closed = true;
+        }
+      })();
+      return { input, seen };
+    }
+
+    async function readTracked(mapping: Mapping, bytes: Buffer, size: number) {
+      const { input, seen } = tracked(bytes, size);
+      const items: ReadItem[] = [];
+      const ctx = { mapping, fileName: 'bad.csv', limits: { maxLineBytes: 64 * 1024, maxErrors: 100 } };
+      for await (const item of readCsv(input, ctx)) items.push(item);
+      return { items, seen };
+    }
+
+    it('a NUL in a field: GW-DOC-6013 naming its line and column (field), and the rows after it are still read', async function () {
+      const withNul = (n: number) => SAMPLE_LINES[n - 1]!.replace('NW-000', 'NW-\u0000');
+      const items = await read(brightline, sampleWith({ 3: withNul(3), 5: SAMPLE_LINES[4]!.replace('BLC0NWMAC001', 'BLC0NW\u001bMAC1') }), { cut: 5 });
+      expectRefused(items, [
+        { code: 'GW-DOC-6013', at: 'bad.csv, line 3, column 9' },
+        { code: 'GW-DOC-6013', at: 'bad.csv, line 5, column 8' },
+      ]);
+      expect(errorsOf(items).map((e) => e.params?.char)).to.deep.equal(['U+0000', 'U+001B']);
+    });
+
+    it('a control character on the second line of a quoted field is named on that line', async function () {
+      const csv = sampleWith({ 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW\n00\u000202"') });
+      const items = await read(brightline, csv, { cut: 3 });
+      expectRefused(items, [{ code: 'GW-DOC-6013', at: 'bad.csv, line 4, column 9' }]);
+    });
+
+    it('a control character in the header: GW-DOC-6013, and no row is read', async function () {
+      const items = await read(brightline, sampleWith({ 1: HEADER.replace('serial', 'ser\u0000ial') }));
+      expectRefused(items, [{ code: 'GW-DOC-6013', at: 'bad.csv, line 1, column 8' }]);
+    });
+
+    it('TAB, and a CR inside a quoted field, are data', async function () {
+      const csv = sampleWith({ 2: SAMPLE_LINES[1]!.replace('NW-0001', 'NW\t0001'), 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW\r0002"') });
+      const items = await read(brightline, csv, { fileName: 'brightline-ship-notice.csv', cut: 7 });
+      expect(errorsOf(items)).to.deep.equal([]);
+      const devices = (items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices;
+      expect(devices.slice(0, 2).map((d) => d.assetTag)).to.deep.equal(['NW\t0001', 'NW\r0002']);
+    });
+
+    it('a line longer than the limit: GW-DOC-6009 naming it, before the line ends, and the input is read no further', async function () {
+      const long = SAMPLE_LINES[2]!.replace('NW-0002', 'x'.repeat(2 * 1024 * 1024));
+      const { items, seen } = await readTracked(brightline, Buffer.from(sampleWith({ 3: long })), 16 * 1024);
+      expectRefused(items, [{ code: 'GW-DOC-6009', at: 'bad.csv, line 3' }]);
+      expect(String(errorsOf(items)[0]!.params?.detail)).to.match(/longer than 65536 bytes/);
+      expect(seen.closed, 'the input was closed').to.equal(true);
+      expect(seen.chunks).to.be.lessThan(10);
+    });
+
+    it('the limit is in bytes: 30,000 three-byte characters are over it, 20,000 are not', async function () {
+      const over = await read(brightline, sampleWith({ 4: SAMPLE_LINES[3]!.replace('NW-0003', '\u20ac'.repeat(30_000)) }));
+      expectRefused(over, [{ code: 'GW-DOC-6009', at: 'bad.csv, line 4' }]);
+      const under = await read(brightline, sampleWith({ 4: SAMPLE_LINES[3]!.replace('NW-0003', '\u20ac'.repeat(20_000)) }));
+      expect(errorsOf(under).map((e) => e.code)).to.not.include('GW-DOC-6009');
+    });
+
+    it('a quote inside an unquoted field (GW-CSV-6101), as in a space before a quoted field', async function () {
+      for (const tag of ['NW"0002', ' "NW-0002"']) {
+        const items = await read(brightline, sampleWith({ 3: SAMPLE_LINES[2]!.replace('NW-0002', tag) }), { cut: 4 });
+        expectRefused(items, [{ code: 'GW-CSV-6101', at: 'bad.csv, line 3' }]);
+        expect(String(errorsOf(items)[0]!.params?.detail)).to.match(/column 9/);
+      }
+    });
+
+    it('a doubled quote inside a quoted field is a quote in the data', async function () {
+      const items = await read(brightline, sampleWith({ 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW ""2"""') }), { cut: 2 });
+      expect(errorsOf(items)).to.deep.equal([]);
+      expect((items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices[1]!.assetTag).to.equal('NW "2"');
+    });
+
+    it('a row with a line break inside a quoted field: each row names the line it starts on, however the bytes arrive', async function () {
+      const csv = sampleWith({ 3: SAMPLE_LINES[2]!.replace('NW-0002', '"NW-\r\n0002"') });
+      for (const cut of ['whole', 1, 3, { seed: 5, maxSize: 30 }] as const) {
+        const items = await read(brightline, csv, { cut });
+        expect(errorsOf(items), JSON.stringify(cut)).to.deep.equal([]);
+        const devices = (items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices;
+        expect(devices.map((d) => d.at), JSON.stringify(cut)).to.deep.equal(['line 2', 'line 3', 'line 5', 'line 6']);
+        expect(devices[1]!.assetTag).to.equal('NW-\r\n0002');
+        expect((items[3] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices.map((d) => d.at)).to.deep.equal(['line 7', 'line 8']);
+      }
+    });
+
+    it('empty lines are skipped but counted', async function () {
+      const csv = [HEADER, '', SAMPLE_LINES[1], '\r', '', ...SAMPLE_LINES.slice(2)].join('\n') + '\n\n';
+      const items = await read(brightline, csv, { cut: 6 });
+      expect(errorsOf(items)).to.deep.equal([]);
+      expect((items[1] as Extract<ReadItem, { type: 'shipNotice' }>).doc.devices.map((d) => d.at)).to.deep.equal(['line 3', 'line 6', 'line 7', 'line 8']);
+    });
+
+    it('a line of just "" is a row of one empty field, not an empty line (GW-CSV-6101)', async function () {
+      const items = await read(brightline, sampleWith({ 4: '""' }));
+      expectRefused(items, [{ code: 'GW-CSV-6101', at: 'bad.csv, line 4' }]);
+      expect(errorsOf(items)[0]!.params?.detail).to.equal('1 fields, the header has 10');
+    });
+
+    it('line ends of a CR alone, and CRLF mixed with LF, read like the sample', async function () {
+      for (const [name, csv] of [
+        ['CR', SAMPLE_LINES.join('\r') + '\r'],
+        ['CRLF and LF', SAMPLE_LINES.map((l, i) => l + (i % 2 ? '\r\n' : '\n')).join('')],
+      ] as const) {
+        for (const cut of ['whole', 1, { seed: 3, maxSize: 20 }] as const) {
+          const items = await read(brightline, csv, { fileName: 'brightline-ship-notice.csv', cut });
+          expect(items, `${name}, ${JSON.stringify(cut)}`).to.deep.equal(SAMPLE_ITEMS);
+        }
+      }
+    });
+
+    it('when reading stops (a bad header), the input is closed and read no further', async function () {
+      const rows = Array.from({ length: 5000 }, (_, i) => `${SAMPLE_LINES[1]!},blue${i}`);
+      const { items, seen } = await readTracked(brightline, Buffer.from([`${HEADER},colour`, ...rows].join('\n') + '\n'), 4096);
+      expectRefused(items, [{ code: 'GW-CSV-6102', at: 'bad.csv, line 1, column 11' }]);
+      expect(seen.closed, 'the input was closed').to.equal(true);
+      expect(seen.chunks).to.be.lessThan(seen.total / 10);
+    });
+
+    it('a delimiter that cannot separate fields (the quote itself) is a mapping problem (GW-DOC-6005)', async function () {
+      const broken: Mapping = { ...brightline, csv: { ...brightline.csv!, delimiter: '"' } };
+      expectRefused(await read(broken, SAMPLE), [{ code: 'GW-DOC-6005', at: null }]);
     });
   });
 });

@@ -113,4 +113,37 @@ describe('JSON reader', function () {
     expect(errorsOf(items).map((e) => e.code)).to.deep.equal(['GW-DOC-6001']);
     expect(String(errorsOf(items)[0]!.params?.at)).to.match(/^doc\.json, line 3\b/);
   });
+
+  describe('control characters (GW-DOC-6013), named at their line and column', function () {
+    /** The sample with the second device's id written as `raw` (JSON text, escapes and all). */
+    function withDeviceId(raw: string): { json: string; at: string } {
+      const json = SAMPLE.toString('utf8').replace('"HBJSONMAC002"', `"${raw}"`);
+      const lines = json.split('\n');
+      const line = lines.findIndex((l) => l.includes(`"${raw}"`));
+      const column = lines[line]!.indexOf(`"${raw}"`) + 1 + raw.search(/\\[ubf]|[\u0000-\u001f]/) + 1;
+      return { json, at: `doc.json, line ${line + 1}, column ${column}` };
+    }
+
+    for (const [name, raw, char] of [
+      ['an escaped NUL', 'HBJSON\\u0000MAC2', 'U+0000'],
+      ['an escaped U+001F', 'HBJSON\\u001fMAC2', 'U+001F'],
+      ['the short escape \\b', 'HBJSONMAC\\b02', 'U+0008'],
+      ['the short escape \\f', 'HBJSON\\fMAC02', 'U+000C'],
+      ['a NUL written as it is', 'HBJSON\u0000MAC2', 'U+0000'],
+    ] as const) {
+      it(`${name} in a field is refused, and nothing is yielded`, async function () {
+        const { json, at } = withDeviceId(raw);
+        expectRefused(await read(json, { cut: 7 }), [{ code: 'GW-DOC-6013', at }]);
+        expect(errorsOf(await read(json))[0]!.params?.char).to.equal(char);
+      });
+    }
+
+    it('an escaped backslash before "u0000" is text, and \\t, \\n, \\r escapes are allowed', async function () {
+      for (const raw of ['HBJSON\\\\u0000', 'HBJSON\\tMAC\\r\\n2']) {
+        const items = await read(withDeviceId(raw).json);
+        expect(errorsOf(items).map((e) => e.code), raw).to.not.include('GW-DOC-6013');
+        expect(errorsOf(items).map((e) => e.code), raw).to.not.include('GW-DOC-6006');
+      }
+    });
+  });
 });

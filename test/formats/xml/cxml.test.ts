@@ -263,4 +263,21 @@ describe('cXML reader', () => {
     expect(lineTotal('99999999.999999', 1000000)).to.equal('99999999999999.000000');
     expect(lineTotal('0.000001', 999999)).to.equal('0.999999');
   });
+
+  it('a control character in element text, written or as a reference, is refused (GW-DOC-6013) at its line and column', async () => {
+    for (const [part, char] of [
+      ['MW6F3LL\u0000/A', 'U+0000'],
+      ['MW6F3LL&#x8;/A', 'U+0008'],
+    ] as const) {
+      const bytes = orderRequest(HEADER, ITEM.replace('MW6F3LL/A', part));
+      const lines = bytes.toString('utf8').split('\n');
+      const line = lines.findIndex((l) => l.includes(part));
+      const column = lines[line]!.indexOf(part) + 'MW6F3LL'.length + 1;
+      for (const input of [bytes, chunks(bytes, 1)]) {
+        const items = await read(readCxml, input, BRIGHTLINE, 'order.xml');
+        expect(documentsOf(items)).to.have.length(0);
+        expect(errorsOf(items)).to.deep.equal([{ code: 'GW-DOC-6013', params: { char, at: `order.xml, line ${line + 1}, column ${column}, /cXML/Request[1]/OrderRequest[1]` } }]);
+      }
+    }
+  });
 });

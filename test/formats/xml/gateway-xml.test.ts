@@ -317,4 +317,41 @@ describe('gateway XML reader', () => {
       { code: 'GW-XML-6303', params: { detail: "the root element <cXML> is not this format's", at: 'test.xml, line 1, column 1, /cXML' } },
     ]);
   });
+
+  describe('characters XML 1.0 does not allow (GW-DOC-6013), named at their line and column', () => {
+    const SAMPLE_TEXT = sample('harbour-orders.xml').toString('utf8');
+    /** The sample with the third device's asset tag written as `tag`; `marker` is where the refused character is. */
+    function withTag(tag: string): { bytes: Buffer; at: string } {
+      const text = SAMPLE_TEXT.replace('assetTag="FAB-0002"', `assetTag="${tag}"`);
+      const lines = text.split('\n');
+      const line = lines.findIndex((l) => l.includes(`assetTag="${tag}"`));
+      const column = lines[line]!.indexOf(`assetTag="${tag}"`) + 'assetTag="'.length + tag.search(/[\u0000-\u001f&\uffff]/) + 1;
+      return { bytes: Buffer.from(text), at: `test.xml, line ${line + 1}, column ${column}, /GatewayDocuments/ShipNotice[1]` };
+    }
+
+    for (const [name, tag, char] of [
+      ['a NUL in an attribute', 'FAB\u00000002', 'U+0000'],
+      ['an ESC in an attribute', 'FAB-\u001b002', 'U+001B'],
+      ['U+FFFF in an attribute', 'FAB-0\uffff02', 'U+FFFF'],
+      ['the reference &#0;', 'FAB-&#0;0002', 'U+0000'],
+      ['the reference &#x1F;', 'FAB-00&#x1F;02', 'U+001F'],
+      ['the reference &#xFFFE;', 'FAB-&#xFFFE;', 'U+FFFE'],
+    ] as const) {
+      it(`${name}: refused before the ship notice is yielded, however the bytes arrive`, async () => {
+        const { bytes, at } = withTag(tag);
+        for (const input of [bytes, chunks(bytes, 1), randomChunks(bytes, 7)]) {
+          const items = await read(readGatewayXml, input, HARBOUR);
+          expect(errorsOf(items)).to.deep.equal([{ code: 'GW-DOC-6013', params: { char, at } }]);
+          expect(documentsOf(items).map((d) => d.type)).to.not.include('shipNotice');
+        }
+      });
+    }
+
+    it('TAB, and the reference &#9;, are allowed', async () => {
+      for (const tag of ['FAB\t0002', 'FAB&#9;0002']) {
+        const items = await read(readGatewayXml, withTag(tag).bytes, HARBOUR);
+        expect(errorsOf(items), tag).to.deep.equal([]);
+      }
+    });
+  });
 });
