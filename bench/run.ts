@@ -1,23 +1,26 @@
-// The benchmarks (`npm run bench`): intake, then exports; `--only intake|export` runs one. Each prints its figures
+// The benchmarks (`npm run bench`): intake, the reseller API under load, then exports;
+// `--only intake|api|export` runs one (or a comma-separated few). Each prints its figures
 // next to a reference measured in the same run, and the machine's state is printed at the
 // start and the end, to read them against.
 //
 //   intake (bench/intake.ts)   --serials N (default 100,000 and 1,000,000)
+//   api    (bench/api-load.ts) --api-seconds N (default 60), --api-clients N (default 20)
 //   export (bench/export.ts)   --devices N (default 1,000,000)
 //
-// PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake also runs on
+// PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake and api also run on
 // PostgreSQL, each in fresh schemas that are dropped afterwards. `--keep` keeps the work
 // directory (generated files, SQLite databases, the gateway's spool).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runApiLoadBench } from './api-load.js';
 import { runExportBench } from './export.js';
 import { DEFAULT_SIZES, runIntakeBench } from './intake.js';
 import { machineState } from './support.js';
-import { checkPostgres, withoutPassword } from './targets.js';
+import { checkPostgres, targetMakers, withoutPassword } from './targets.js';
 
-const PARTS = ['intake', 'export'] as const;
+const PARTS = ['intake', 'api', 'export'] as const;
 function whole(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number ${min}..${max}`);
@@ -31,6 +34,8 @@ async function main(): Promise<void> {
       serials: { type: 'string' },
       devices: { type: 'string' },
       pg: { type: 'string' },
+      'api-seconds': { type: 'string' },
+      'api-clients': { type: 'string' },
       keep: { type: 'boolean' },
     },
   });
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
   const parts = PARTS.filter((p) => asked.includes(p));
   const sizes = values.serials === undefined ? DEFAULT_SIZES : [whole(values.serials, 'serials', 0, 1000, 10_000_000)];
   const devices = whole(values.devices, 'devices', 1_000_000, 1000, 10_000_000);
+  const api = { seconds: whole(values['api-seconds'], 'api-seconds', 60, 1, 3600), clients: whole(values['api-clients'], 'api-clients', 20, 1, 99) };
   const pgUrl = values.pg ?? (process.env.DATABASE_URL || null);
   const usesPg = pgUrl !== null && parts.some((p) => p !== 'export');
   if (usesPg) checkPostgres(pgUrl);
@@ -49,11 +55,13 @@ async function main(): Promise<void> {
   process.stdout.write(usesPg ? `PostgreSQL: ${withoutPassword(pgUrl)}\n` : 'PostgreSQL: not measured (set DATABASE_URL or give --pg URL)\n');
   const workDir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
   process.stdout.write(`work directory: ${workDir}${values.keep ? ' (kept)' : ''}\n`);
+  const targets = targetMakers(pgUrl);
   try {
     for (const [i, part] of parts.entries()) {
       // Other work can start during a long run: the state between parts says when.
       process.stdout.write(i === 0 ? '\n' : `\n${await machineState(`before ${part}`)}\n`);
       if (part === 'intake') await runIntakeBench({ sizes, pgUrl, workDir, keep: values.keep === true });
+      if (part === 'api') await runApiLoadBench(targets, api, workDir);
       if (part === 'export') await runExportBench({ devices, workDir });
     }
   } finally {
