@@ -5,11 +5,10 @@
 // The reference, in the same run: the same probe for 2 s on the idle gateway just before.
 // On SQLite, and on PostgreSQL when a URL is given.
 import { createReadStream, statSync } from 'node:fs';
-import http from 'node:http';
 import { basename, join } from 'node:path';
 import { serial, writeShipNoticeCsv } from './generate.js';
 import { bulkEnrollBody, readComplete, ResellerClient, serveSeeded } from './reseller.js';
-import { MIB, against, httpRequest, int, secondsSince, sleep, summarise, table, type Answer, type ServedChild } from './support.js';
+import { MIB, against, httpRequest, int, keptAliveAgent, secondsSince, sleep, summarise, table, type Answer, type ServedChild } from './support.js';
 import type { Target } from './targets.js';
 
 const PROBE_INTERVAL_MS = 50;
@@ -42,7 +41,7 @@ interface Series {
  */
 async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId: string, work: Promise<unknown>): Promise<Series> {
   const series: Series = { healthz: { ms: [], failed: 0 }, status: { ms: [], failed: 0 }, failures: [] };
-  const agent = new http.Agent({ keepAlive: true });
+  const agent = keptAliveAgent();
   const inFlight = new Set<Promise<void>>();
   const track = (call: Promise<Answer>, into: Probed, name: string, check: (a: Answer) => string | undefined) => {
     const fail = (what: string) => {
@@ -81,7 +80,7 @@ async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId:
 
 /** POST /v1/documents of the CSV as the reseller: its answer and how long the ingest took. */
 async function upload(gatewayUrl: string, key: string, csv: string, serials: number): Promise<number> {
-  const agent = new http.Agent();
+  const agent = keptAliveAgent(1);
   const started = process.hrtime.bigint();
   try {
     const a = await httpRequest(`${gatewayUrl}/v1/documents`, {

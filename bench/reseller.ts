@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { join } from 'node:path';
 import { ORGANISATIONS, RESELLER_ID, RESELLER_SHIP_TO, orgId, writeSeed } from './generate.js';
-import { httpRequest, ServedChild, type Answer } from './support.js';
+import { httpRequest, keptAliveAgent, ServedChild, type Answer } from './support.js';
 import { prepare, type Target } from './targets.js';
 
 const API_BASE = '/enroll-service/1.0';
@@ -59,7 +59,7 @@ export class ResellerClient {
     private readonly key: string,
     maxSockets = Infinity,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    this.agent = keptAliveAgent(maxSockets);
   }
 
   close(): void {

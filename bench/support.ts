@@ -163,6 +163,19 @@ export class ServedChild {
   }
 }
 
+/**
+ * Idle kept-alive connections are dropped after this long, before the gateway's server
+ * closes them (Node's default keepAliveTimeout, 5 s): else a request can be sent on a
+ * connection the server is closing and fail with "socket hang up", the client's fault.
+ */
+const CLIENT_IDLE_SOCKET_MS = 4000;
+
+/** Kept-alive connections, at most `maxSockets` at once. */
+export function keptAliveAgent(maxSockets = Infinity): http.Agent {
+  // `timeout` destroys a socket idle in the agent's free list; a request in flight is not cut by it.
+  return new http.Agent({ keepAlive: true, maxSockets, timeout: CLIENT_IDLE_SOCKET_MS });
+}
+
 export interface Answer {
   status: number;
   body: string;
@@ -232,7 +245,7 @@ function cpuTimes(): { total: number; idle: number } {
  * busy the CPUs are over one second, while none of the benchmark's children runs: "quiet"
  * or "busy".
  */
-export async function machineState(when: string): Promise<string> {
+export async function machineState(when: 'start' | 'end' | `before ${string}`): Promise<string> {
   const cores = availableParallelism();
   const before = cpuTimes();
   await sleep(CPU_SAMPLE_MS);
@@ -244,7 +257,7 @@ export async function machineState(when: string): Promise<string> {
   // The load averages lag (at the end they hold the benchmark's own work): the CPU sample says what runs now.
   const quiet = busyShare < QUIET_CPU_SHARE;
   return (
-    `machine at ${when}: ${cores} cores (nproc), load average ${l1} ${l5} ${l15} (${tasks} running/tasks), ` +
+    `machine ${when === 'start' || when === 'end' ? `at ${when}` : when}: ${cores} cores (nproc), load average ${l1} ${l5} ${l15} (${tasks} running/tasks), ` +
     `memory ${int(kb('MemFree') / 1024)} MiB free, ${int(kb('MemAvailable') / 1024)} MiB available of ${int(kb('MemTotal') / 1024)} MiB, ` +
     `CPU ${(busyShare * 100).toFixed(0)}% busy over ${CPU_SAMPLE_MS / 1000} s: ${quiet ? 'quiet' : 'BUSY'}` +
     (when === 'start' ? '' : ' (the load averages include this benchmark)')
