@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { serial, writeShipNoticeCsv } from './generate.js';
 import { bulkEnrollBody, readComplete, ResellerClient, serveSeeded } from './reseller.js';
 import { MIB, against, httpRequest, int, keptAliveAgent, secondsSince, sleep, summarise, table, type Answer, type ServedChild } from './support.js';
-import type { Target } from './targets.js';
+import type { Database, Target } from './targets.js';
 
 const PROBE_INTERVAL_MS = 50;
 /** How long the idle gateway is probed, for the reference. */
@@ -78,7 +78,7 @@ async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId:
   return series;
 }
 
-/** POST /v1/documents of the CSV as the reseller: its answer and how long the ingest took. */
+/** POST /v1/documents of the CSV as the reseller: how long the ingest took; throws unless all of it applied. */
 async function upload(gatewayUrl: string, key: string, csv: string, serials: number): Promise<number> {
   const agent = keptAliveAgent(1);
   const started = process.hrtime.bigint();
@@ -101,7 +101,7 @@ async function upload(gatewayUrl: string, key: string, csv: string, serials: num
 }
 
 interface Row {
-  database: string;
+  database: Database;
   ingestS: number;
   idle: Series;
   loaded: Series;
