@@ -12,7 +12,7 @@
 import { serial } from './generate.js';
 import { bulkEnrollBody, ResellerClient, serveSeeded } from './reseller.js';
 import { against, int, secondsSince, ServedChild, summarise, table, type Latencies } from './support.js';
-import type { Database, Target } from './targets.js';
+import type { Database, MakeTarget } from './targets.js';
 
 export const DEVICES_PER_TRANSACTION = 1000;
 /** The issue's target, on SQLite. */
@@ -97,7 +97,7 @@ interface Row {
   peakRssMb: number | null;
 }
 
-export async function runApiLoadBench(targets: readonly ((workDir: string, name: string) => Target)[], opts: LoadOptions, workDir: string): Promise<void> {
+export async function runApiLoadBench(targets: readonly MakeTarget[], opts: LoadOptions, workDir: string): Promise<void> {
   process.stdout.write(
     `reseller API load: ${opts.clients} clients, each posting bulk-enroll-devices of ${int(DEVICES_PER_TRANSACTION)} new serials back to back, for ${opts.seconds} s per database\n`,
   );

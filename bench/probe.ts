@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { serial, writeShipNoticeCsv } from './generate.js';
 import { bulkEnrollBody, readComplete, ResellerClient, serveSeeded } from './reseller.js';
 import { MIB, against, httpRequest, int, keptAliveAgent, secondsSince, sleep, summarise, table, type Answer, type ServedChild } from './support.js';
-import type { Database, Target } from './targets.js';
+import type { Database, MakeTarget, Target } from './targets.js';
 
 const PROBE_INTERVAL_MS = 50;
 /** How long the idle gateway is probed, for the reference. */
@@ -132,7 +132,7 @@ async function probeOne(target: Target, workDir: string, csv: string, serials: n
   }
 }
 
-export async function runProbeBench(targets: readonly ((workDir: string, name: string) => Target)[], serials: number, workDir: string): Promise<void> {
+export async function runProbeBench(targets: readonly MakeTarget[], serials: number, workDir: string): Promise<void> {
   const csv = join(workDir, `probe-ship-notice-${serials}.csv`);
   await writeShipNoticeCsv(csv, serials);
   process.stdout.write(

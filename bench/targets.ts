@@ -51,9 +51,12 @@ export function postgresTarget(url: string, workDir: string, name: string): Targ
   };
 }
 
+/** Makes a fresh target named `name` in the work directory. */
+export type MakeTarget = (workDir: string, name: string) => Target;
+
 /** Each benchmark's fresh targets: SQLite always, PostgreSQL when a URL is given. */
-export function targetMakers(pgUrl: string | null): ((workDir: string, name: string) => Target)[] {
-  const makers = [sqliteTarget];
+export function targetMakers(pgUrl: string | null): MakeTarget[] {
+  const makers: MakeTarget[] = [sqliteTarget];
   if (pgUrl) makers.push((workDir, name) => postgresTarget(pgUrl, workDir, name));
   return makers;
 }
