@@ -13,27 +13,22 @@
 // joins and columns, CSV) to /dev/null. The two CSVs of the small organisation are also
 // parsed and compared field by field (the shell quotes more than RFC 4180 needs, so the
 // bytes differ while the content must not).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { openSync, closeSync, mkdirSync, statSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { migrate, openDatabase } from '../src/store/db.js';
 import { createPrincipalKey } from '../src/admin/operations.js';
 import { DEVICE_EXPORT_COLUMNS, pendingReason } from '../src/reports/device-export.js';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI_CHILD = join(HERE, 'measure-child.js');
+import { requireTool, ServedChild, sleep } from './support.js';
+import { sqliteTarget } from './targets.js';
 
 export const EXPORT_DEVICES_PER_ORDER = 1000;
 /** The small export, against which the large one's memory is compared. */
 export const SMALL_EXPORT_DEVICES = 100_000;
 /** One order in ten is from a reseller the large organisation has not added: pending. */
 const PENDING_EVERY_NTH_ORDER = 10;
-/** How long the gateway may take to start listening. */
-const START_TIMEOUT_MS = 30_000;
 /** Idle RSS is read this long after the gateway says it listens, once startup work settles. */
 const SETTLE_MS = 1000;
 const SAMPLE_INTERVAL_MS = 50;
@@ -160,74 +155,6 @@ function referenceRows(db: string, orgId: string, orgPk: number): string[][] {
   return parse(r.stdout) as string[][];
 }
 
-/** The gateway in a child process, its memory read from /proc. */
-class Gateway {
-  readonly child: ChildProcess;
-  url = '';
-  private stderr = '';
-  readonly logLines: string[] = [];
-
-  constructor(sqlitePath: string, workDir: string) {
-    const env = {
-      ...process.env,
-      GATEWAY_SQLITE_PATH: sqlitePath,
-      DATABASE_URL: '',
-      GATEWAY_SPOOL_DIR: join(workDir, 'spool'),
-      GATEWAY_CREDIT_CODE_KEY_FILE: join(workDir, 'code.key'),
-    };
-    this.child = spawn(process.execPath, [CLI_CHILD, 'serve', '--host', '127.0.0.1', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let pendingOut = '';
-    this.child.stdout!.setEncoding('utf8').on('data', (text: string) => {
-      pendingOut += text;
-      const lines = pendingOut.split('\n');
-      pendingOut = lines.pop()!;
-      for (const l of lines) if (l.includes('"device export')) this.logLines.push(l);
-    });
-    this.child.stderr!.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
-  }
-
-  async started(): Promise<void> {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    while (Date.now() < deadline) {
-      const m = /listening on (http:\/\/\S+)/.exec(this.stderr);
-      if (m) {
-        this.url = m[1]!;
-        return;
-      }
-      if (this.child.exitCode !== null) break;
-      await sleep(50);
-    }
-    throw new Error(`the gateway did not start:\n${this.stderr}`);
-  }
-
-  status(): { rssKb: number; hwmKb: number } {
-    const text = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
-    return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
-  }
-
-  /** Resets the high-water mark; false where the kernel refuses. */
-  resetPeak(): boolean {
-    try {
-      writeFileSync(`/proc/${this.child.pid}/clear_refs`, '5');
-      return this.status().hwmKb <= this.status().rssKb + 1024;
-    } catch {
-      return false;
-    }
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null) return null;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGTERM');
-    await exited;
-    const m = /BENCH_MAX_RSS_KB=(\d+)/.exec(this.stderr);
-    return m ? Number(m[1]) : null;
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 interface Consumed {
   rows: number;
   bytes: number;
@@ -239,7 +166,7 @@ interface Consumed {
 }
 
 /** GETs the export, counting rows (line ends) and bytes as they arrive. */
-async function consumeExport(gw: Gateway, key: string, orgId: string, keep: boolean): Promise<Consumed> {
+async function consumeExport(gw: ServedChild, key: string, orgId: string, keep: boolean): Promise<Consumed> {
   const exact = gw.resetPeak();
   let sampledKb = gw.status().rssKb;
   const sampler = setInterval(() => {
@@ -279,11 +206,6 @@ async function consumeExport(gw: Gateway, key: string, orgId: string, keep: bool
   }
 }
 
-function checkSqliteCli(): void {
-  const r = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error('the sqlite3 command-line tool is needed for the reference timing: apt-get install sqlite3');
-}
-
 /** The first differing row of two parsed CSVs, or undefined when they are the same. */
 function firstDifference(a: string[][], b: string[][]): string | undefined {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -294,26 +216,27 @@ function firstDifference(a: string[][], b: string[][]): string | undefined {
   return undefined;
 }
 
-export async function runExportBench(opts: { devices: number; keep: boolean }): Promise<void> {
+export async function runExportBench(opts: { devices: number; workDir: string }): Promise<void> {
   const large = opts.devices;
   const small = Math.min(SMALL_EXPORT_DEVICES, Math.max(1000, Math.floor(large / 10)));
-  checkSqliteCli();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-export-'));
-  const dbPath = join(dir, 'export.sqlite3');
+  requireTool('sqlite3', ['-version'], 'the sqlite3 command-line tool is needed for the reference timing: apt-get install sqlite3');
+  const dir = join(opts.workDir, 'export');
+  mkdirSync(dir, { recursive: true });
+  const target = sqliteTarget(dir, 'export');
+  const dbPath = target.env.GATEWAY_SQLITE_PATH!;
   const mib = (kb: number) => kb / 1024;
-  let gw: Gateway | undefined;
+  let gw: ServedChild | undefined;
   try {
     process.stdout.write(`export benchmark: ${large.toLocaleString('en')} + ${small.toLocaleString('en')} devices, ${EXPORT_DEVICES_PER_ORDER.toLocaleString('en')} per order (work dir ${dir})\n`);
     const built = await buildDatabase(dbPath, large, small);
     process.stdout.write(`database built in ${built.seconds.toFixed(1)} s (${(statSync(dbPath).size / 1048576).toFixed(0)} MiB, by INSERT ... SELECT)\n`);
 
-    gw = new Gateway(dbPath, dir);
-    await gw.started();
+    gw = await ServedChild.gateway(target.env, (line) => line.includes('"device export'));
     await sleep(SETTLE_MS);
     const idle = gw.status();
     const smallRun = await consumeExport(gw, built.operatorKey, ORG_SMALL, true);
     const largeRun = await consumeExport(gw, built.operatorKey, ORG_LARGE, false);
-    const logs = [...gw.logLines];
+    const logs = [...gw.keptLines];
     const processPeakKb = await gw.stop();
     gw = undefined;
     for (const [run, expected] of [
@@ -345,6 +268,5 @@ export async function runExportBench(opts: { devices: number; keep: boolean }): 
     if (!flat || difference) process.exitCode = 1;
   } finally {
     if (gw) await gw.stop();
-    if (!opts.keep) rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -16,15 +16,23 @@ export function orgId(i: number): string {
 export function appleCustomerNumber(i: number): string {
   return `9${String(i).padStart(5, '0')}`;
 }
-export function serial(i: number): string {
-  return `C${String(i).padStart(11, '0')}`;
+/** Serial `i` (12 characters, as Apple's): "C" and 11 digits; another prefix for another set of devices. */
+export function serial(i: number, prefix = 'C'): string {
+  return `${prefix}${String(i).padStart(11, '0')}`;
 }
 export function orderNumber(o: number): string {
   return `BN${String(o).padStart(7, '0')}`;
 }
 
-/** organisations.json and suppliers.json for `seed`: every organisation has added reseller 16FCE4A0. */
-export function writeSeed(dir: string): void {
+/** The reseller every benchmark's documents and API calls come from, and its Ship-To. */
+export const RESELLER_ID = '16FCE4A0';
+export const RESELLER_SHIP_TO = '0000052010';
+
+/**
+ * organisations.json and suppliers.json for `seed`: every organisation has added reseller
+ * 16FCE4A0, which has `apiKey` when one is given (for the HTTP benchmarks).
+ */
+export function writeSeed(dir: string, apiKey?: string): void {
   mkdirSync(dir, { recursive: true });
   const organisations = Array.from({ length: ORGANISATIONS }, (_, i) => ({
     orgId: orgId(i),
@@ -32,7 +40,7 @@ export function writeSeed(dir: string): void {
     country: 'US',
     appleCustomerNumbers: [appleCustomerNumber(i)],
     defaultServers: { iPad: 'Bench MDM' },
-    resellers: ['16FCE4A0'],
+    resellers: [RESELLER_ID],
   }));
   writeFileSync(join(dir, 'organisations.json'), JSON.stringify({ organisations }));
   writeFileSync(
@@ -40,7 +48,13 @@ export function writeSeed(dir: string): void {
     JSON.stringify({
       suppliers: [
         { supplierId: 'APPLE', kind: 'apple', name: 'Apple', shipTos: [], apiKeys: [] },
-        { supplierId: '16FCE4A0', kind: 'reseller', name: 'Brightline Resellers', shipTos: ['0000052010'], apiKeys: [] },
+        {
+          supplierId: RESELLER_ID,
+          kind: 'reseller',
+          name: 'Brightline Resellers',
+          shipTos: [RESELLER_SHIP_TO],
+          apiKeys: apiKey === undefined ? [] : [{ label: 'benchmark', key: apiKey }],
+        },
       ],
     }),
   );

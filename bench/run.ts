@@ -1,139 +1,79 @@
-// The benchmarks (`npm run bench`): intake, then exports. `--only intake|export` runs one.
+// The benchmarks (`npm run bench`): intake, the reseller API under load, the probe under
+// load, then exports; `--only intake|api|probe|export` runs one (or a comma-separated few). Each prints its figures
+// next to a reference measured in the same run, and the machine's state is printed at the
+// start and the end, to read them against.
 //
-// Intake: generates a ship-notice CSV and an X12 856 of N serials (default 1,000,000;
-// `npm run bench -- --serials 100000` for a quick run), ingests each end to end with the
-// CLI into a fresh SQLite database, and in the same run times the sqlite3 command-line
-// tool importing the same serials (CSV) into one table with the serial as primary key.
-// Prints both times, the ratio and the peak RSS.
+//   intake (bench/intake.ts)   --serials N (default 100,000 and 1,000,000)
+//   api    (bench/api-load.ts) --api-seconds N (default 60), --api-clients N (default 20)
+//   probe  (bench/probe.ts)    the largest intake size, ingested over HTTP under a probe
+//   export (bench/export.ts)   --devices N (default 1,000,000)
 //
-// Export (bench/export.ts): `--devices N` (default 1,000,000) available devices streamed
-// as CSV over HTTP by a gateway child process, its peak RSS against a 100,000-row export.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+// PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake, api and probe also run on
+// PostgreSQL, each in fresh schemas that are dropped afterwards. `--keep` keeps the work
+// directory (generated files, SQLite databases, the gateway's spool).
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runApiLoadBench } from './api-load.js';
 import { runExportBench } from './export.js';
-import { REFERENCE_TABLE_SQL, writePurchaseOrders850, writeSeed, writeShipNotices856, writeShipNoticeCsv } from './generate.js';
+import { DEFAULT_SIZES, runIntakeBench } from './intake.js';
+import { runProbeBench } from './probe.js';
+import { machineState } from './support.js';
+import { checkPostgres, targetMakers, withoutPassword } from './targets.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI_CHILD = join(HERE, 'measure-child.js');
-const TARGET_RATIO = 2.0;
-const TARGET_RSS_MB = 256;
-
-interface Timed {
-  seconds: number;
-  maxRssMb: number | null;
-  stdout: string;
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Timed {
-  const started = process.hrtime.bigint();
-  const r = spawnSync(command, args, { env, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (r.error) throw new Error(`${command} could not start: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
-  const rss = /BENCH_MAX_RSS_KB=(\d+)/.exec(r.stderr ?? '');
-  return { seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : null, stdout: r.stdout };
-}
-
-function gateway(args: string[], sqlitePath: string): Timed {
-  const env = { ...process.env, GATEWAY_SQLITE_PATH: sqlitePath, DATABASE_URL: '' };
-  return run(process.execPath, [CLI_CHILD, ...args], env);
-}
-
-function sqliteImport(csv: string, dbPath: string): Timed {
-  rmSync(dbPath, { force: true });
-  return run('sqlite3', [dbPath], process.env, `${REFERENCE_TABLE_SQL}\n.mode csv\n.import --skip 1 ${csv} shipped\n`);
-}
-
-function checkSqliteCli(): void {
-  const r = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
-    throw new Error('the sqlite3 command-line tool is needed for the reference timing: apt-get install sqlite3');
-  }
-}
-
-function expectApplied(out: Timed, serials: number, label: string): void {
-  const result = JSON.parse(out.stdout) as { status: string; summary: { devicesEnrolled: number } };
-  if (result.status !== 'applied' || result.summary.devicesEnrolled !== serials) {
-    throw new Error(`${label}: expected ${serials} devices applied, got ${result.status} with ${result.summary.devicesEnrolled}`);
-  }
-}
-
-interface Row {
-  label: string;
-  serials: number;
-  fileMb: number;
-  gatewayS: number;
-  referenceS: number;
-  rssMb: number;
+const PARTS = ['intake', 'api', 'probe', 'export'] as const;
+function whole(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number ${min}..${max}`);
+  return n;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { serials: { type: 'string' }, devices: { type: 'string' }, only: { type: 'string' }, keep: { type: 'boolean' } } });
-  const serials = values.serials ? Number(values.serials) : 1_000_000;
-  if (!Number.isInteger(serials) || serials < 1000 || serials > 10_000_000) throw new Error('--serials must be 1000..10000000');
-  const devices = values.devices ? Number(values.devices) : 1_000_000;
-  if (!Number.isInteger(devices) || devices < 1000 || devices > 10_000_000) throw new Error('--devices must be 1000..10000000');
-  if (values.only !== undefined && values.only !== 'intake' && values.only !== 'export') throw new Error('--only must be intake or export');
-  if (values.only !== 'export') await intakeBench(serials, values.keep === true);
-  if (values.only !== 'intake') {
-    if (values.only !== 'export') process.stdout.write('\n');
-    await runExportBench({ devices, keep: values.keep === true });
-  }
-}
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      serials: { type: 'string' },
+      devices: { type: 'string' },
+      pg: { type: 'string' },
+      'api-seconds': { type: 'string' },
+      'api-clients': { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+  });
+  const asked = values.only?.split(',') ?? PARTS;
+  const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`--only takes parts among ${PARTS.join(', ')} (comma-separated), not ${unknown.join(', ')}`);
+  // In the usual order, whatever the order asked.
+  const parts = PARTS.filter((p) => asked.includes(p));
+  const sizes = values.serials === undefined ? DEFAULT_SIZES : [whole(values.serials, 'serials', 0, 1000, 10_000_000)];
+  const devices = whole(values.devices, 'devices', 1_000_000, 1000, 10_000_000);
+  const api = { seconds: whole(values['api-seconds'], 'api-seconds', 60, 1, 3600), clients: whole(values['api-clients'], 'api-clients', 20, 1, 99) };
+  const pgUrl = values.pg ?? (process.env.DATABASE_URL || null);
+  const usesPg = pgUrl !== null && parts.some((p) => p !== 'export');
+  if (usesPg) checkPostgres(pgUrl);
 
-async function intakeBench(serials: number, keep: boolean): Promise<void> {
-  checkSqliteCli();
-  const dir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
-  const rows: Row[] = [];
+  process.stdout.write(`${await machineState('start')}\n`);
+  process.stdout.write(usesPg ? `PostgreSQL: ${withoutPassword(pgUrl)}\n` : 'PostgreSQL: not measured (set DATABASE_URL or give --pg URL)\n');
+  const workDir = mkdtempSync(join(tmpdir(), 'gw-bench-'));
+  process.stdout.write(`work directory: ${workDir}${values.keep ? ' (kept)' : ''}\n`);
+  const targets = targetMakers(pgUrl);
   try {
-    process.stdout.write(`benchmark: ${serials.toLocaleString('en')} serials, 1,000 per order, 50 organisations (work dir ${dir})\n`);
-    writeSeed(join(dir, 'seed'));
-    const csv = join(dir, 'ship-notice.csv');
-    const x850 = join(dir, 'orders.850.edi');
-    const x856 = join(dir, 'ship-notice.856.edi');
-    await writeShipNoticeCsv(csv, serials);
-    await writePurchaseOrders850(x850, serials);
-    await writeShipNotices856(x856, serials);
-
-    // CSV: the ship notice carries its orders' headers, so one file does it all.
-    {
-      const db = join(dir, 'csv.sqlite3');
-      gateway(['seed', join(dir, 'seed')], db);
-      const reference = sqliteImport(csv, join(dir, 'ref-csv.sqlite3'));
-      const g = gateway(['ingest', csv, '--partner', '16FCE4A0', '--json'], db);
-      expectApplied(g, serials, 'CSV');
-      rows.push({ label: 'CSV ship notice', serials, fileMb: statSync(csv).size / 1048576, gatewayS: g.seconds, referenceS: reference.seconds, rssMb: g.maxRssMb ?? NaN });
-    }
-    // X12: Apple's 850s first (not timed: a thousand small orders), then the 856.
-    {
-      const db = join(dir, 'x12.sqlite3');
-      gateway(['seed', join(dir, 'seed')], db);
-      const orders = gateway(['ingest', x850, '--partner', 'APPLE', '--json'], db);
-      process.stdout.write(`(850s for the 856: ${orders.seconds.toFixed(2)} s, not in the ratio)\n`);
-      const reference = sqliteImport(csv, join(dir, 'ref-x12.sqlite3'));
-      const g = gateway(['ingest', x856, '--partner', 'APPLE', '--json'], db);
-      expectApplied(g, serials, 'X12 856');
-      rows.push({ label: 'X12 856', serials, fileMb: statSync(x856).size / 1048576, gatewayS: g.seconds, referenceS: reference.seconds, rssMb: g.maxRssMb ?? NaN });
+    for (const [i, part] of parts.entries()) {
+      // Other work can start during a long run: the state between parts says when.
+      process.stdout.write(i === 0 ? '\n' : `\n${await machineState(`before ${part}`)}\n`);
+      if (part === 'intake') await runIntakeBench({ sizes, pgUrl, workDir, keep: values.keep === true });
+      if (part === 'api') await runApiLoadBench(targets, api, workDir);
+      if (part === 'probe') await runProbeBench(targets, Math.max(...sizes), workDir);
+      if (part === 'export') await runExportBench({ devices, workDir });
     }
   } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
+    if (!values.keep) rmSync(workDir, { recursive: true, force: true });
   }
-  process.stdout.write('\n| input | serials | file MiB | gateway s | sqlite3 .import s | ratio (target <= 2.0) | gateway peak RSS MiB (target <= 256) |\n|---|---|---|---|---|---|---|\n');
-  for (const r of rows) {
-    const ratio = r.gatewayS / r.referenceS;
-    process.stdout.write(
-      `| ${r.label} | ${r.serials.toLocaleString('en')} | ${r.fileMb.toFixed(1)} | ${r.gatewayS.toFixed(2)} | ${r.referenceS.toFixed(2)} | ${ratio.toFixed(2)} ${ratio <= TARGET_RATIO ? 'met' : 'MISSED'} | ${r.rssMb.toFixed(0)} ${r.rssMb <= TARGET_RSS_MB ? 'met' : 'MISSED'} |\n`,
-    );
-  }
+  process.stdout.write(`\n${await machineState('end')}\n`);
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`bench failed: ${(err as Error).message}\n`);
   process.exitCode = 1;
 });
-
-
