@@ -64,6 +64,7 @@ import {
   type ItemStatus,
 } from '../store/documents.js';
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
+import type { WriteMode } from '../store/sets.js';
 import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
 import { loadOrganisations } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
@@ -90,6 +91,8 @@ export interface IntakeDeps {
   credit: CreditSettings;
   /** The reseller protocol's per-transaction limits (orders, devices). */
   transactions: TransactionLimits;
+  /** How new rows are written (store/sets.ts): auto unless a test compares the two ways. */
+  writeMode?: WriteMode;
 }
 
 /** The mapping every reseller-API request is read with (mappings/reseller-api.json). */
@@ -252,13 +255,17 @@ class DocumentRun {
   /** A reseller-API transaction applied by this run: its status decides the document's. */
   private transactionStatus: TransactionOutcome['statusCode'] | undefined;
 
+  private readonly writeMode: WriteMode;
+
   constructor(
     private readonly deps: IntakeDeps,
     private readonly req: IngestRequest,
     private readonly supplier: Supplier,
     private readonly source: Source,
     private readonly id: RunIdentity,
-  ) {}
+  ) {
+    this.writeMode = deps.writeMode ?? 'auto';
+  }
 
   private addError(error: DocumentError): void {
     this.errorCount++;
@@ -545,7 +552,7 @@ class DocumentRun {
   private async recordRejectedItem(trx: Knex, seq: number, item: DocItem, refusal: DocumentError): Promise<void> {
     await insertItem(trx, this.itemRow(seq, item, 'rejected', { error: refusal }));
     if (item.type === 'shipNotice') {
-      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, item.doc, () => ({ status: 'REJECTED', error: refusal })));
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, item.doc, () => ({ status: 'REJECTED', error: refusal })), this.writeMode);
     }
   }
 
@@ -630,7 +637,7 @@ class DocumentRun {
     const customerIds = orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string');
     const world = await loadWorld(trx, this.supplier, orders, organisationKeys(this.supplier, customerIds));
     const { outcome, changes } = applyTransaction(world, this.supplier, orders);
-    await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now });
+    await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now, mode: this.writeMode });
     await this.recordTransactionOutcome(trx, outcome);
     await completeTransaction(trx, transactionPk, outcome.statusCode, new Date().toISOString());
     const enrolled = changes.events.filter((e) => e.kind === 'enrolled').length;
@@ -667,7 +674,7 @@ class DocumentRun {
         }
       }
     }
-    await insertDeviceOutcomes(trx, devices);
+    await insertDeviceOutcomes(trx, devices, this.writeMode);
   }
 
   private outcomeItemRow(
@@ -773,7 +780,7 @@ class DocumentRun {
           applied_by_document_pk: this.documentPk,
           updated_at: this.now,
         });
-        await replaceItemDeviceOutcomes(trx, waiting.document_pk, waiting.seq, this.noticeOutcomeRows(waiting.document_pk, waiting.seq, waiting.notice, () => ({ status: 'REJECTED', error })));
+        await replaceItemDeviceOutcomes(trx, waiting.document_pk, waiting.seq, this.noticeOutcomeRows(waiting.document_pk, waiting.seq, waiting.notice, () => ({ status: 'REJECTED', error })), this.writeMode);
         continue;
       }
       await updateItem(trx, waiting.id, {
@@ -823,7 +830,7 @@ class DocumentRun {
     if (!header) {
       const waiting: CodedError = { code: 'GW-DOC-6010', params: { deliveryNumber: notice.deliveryNumber, orderNumber: notice.orderNumber } };
       await insertItem(trx, this.itemRow(seq, item, 'awaiting_order', { error: waiting, notice_json: JSON.stringify(notice) }));
-      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, notice, () => ({ status: 'AWAITING_ORDER', error: waiting })));
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, notice, () => ({ status: 'AWAITING_ORDER', error: waiting })), this.writeMode);
       return undefined;
     }
     const applied = await this.applyNotice(trx, header, notice, this.documentPk, seq);
@@ -844,7 +851,7 @@ class DocumentRun {
     // both: the document it came in and the one whose order freed it (device_events.document
     // holds 120 characters).
     const document = noticeDocument ? `document ${noticeDocument} with order in ${this.id.documentId}` : `document ${this.id.documentId}`;
-    return { transactionPk: null, document, actor: this.req.actor, now: this.now };
+    return { transactionPk: null, document, actor: this.req.actor, now: this.now, mode: this.writeMode };
   }
 
   /**
@@ -874,8 +881,8 @@ class DocumentRun {
     await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
     this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
     const rows = this.noticeOutcomeRows(documentPk, itemSeq, notice, (i) => deviceOutcomeStatus(delivery.devices[i]!, pending));
-    if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows);
-    else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows);
+    if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows, this.writeMode);
+    else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows, this.writeMode);
     const refused = rows.filter((r) => r.status === 'REFUSED').length;
     return {
       status: refused > 0 ? 'applied_with_errors' : 'applied',

@@ -7,8 +7,8 @@ import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange } from './db.js';
+import { insertRows, valueSet, type WriteMode } from './sets.js';
 import { loadOrganisations } from './organisations.js';
-import { STORE_LIMITS } from '../model/limits.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
 
@@ -94,15 +94,16 @@ async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void)
   return [...byPk.values()];
 }
 
+/** The devices among `serials` that exist, looked up as one set (a ship notice's serials are mostly new). */
 export async function loadDevices(trx: Knex, serials: string[]): Promise<Map<string, Device>> {
   const out = new Map<string, Device>();
-  for (const part of chunks(serials)) {
-    const rows = (await trx('devices as d')
-      .leftJoin('orders as o', 'o.id', 'd.order_pk')
-      .whereIn('d.serial', part)
-      .select('d.*', 'o.order_number')) as DeviceRow[];
-    for (const r of rows) out.set(r.serial, rowToDevice(r));
-  }
+  if (serials.length === 0) return out;
+  const rows = (await trx
+    .from(valueSet(trx, serials))
+    .join('devices as d', 'd.serial', 'j.v')
+    .leftJoin('orders as o', 'o.id', 'd.order_pk')
+    .select('d.*', 'o.order_number')) as DeviceRow[];
+  for (const r of rows) out.set(r.serial, rowToDevice(r));
   return out;
 }
 
@@ -120,17 +121,17 @@ function rowToDevice(r: DeviceRow): Device {
   };
 }
 
+/** The released devices among `serials`, looked up as one set. */
 export async function loadReleased(trx: Knex, serials: string[]): Promise<Map<string, Released>> {
   const out = new Map<string, Released>();
-  for (const part of chunks(serials)) {
-    const rows = (await trx('released_devices').whereIn('serial', part)) as {
-      serial: string;
-      org_pk: number;
-      reason: string;
-      released_at: string;
-    }[];
-    for (const r of rows) out.set(r.serial, { serial: r.serial, orgPk: r.org_pk, reason: r.reason, releasedAt: r.released_at });
-  }
+  if (serials.length === 0) return out;
+  const rows = (await trx.from(valueSet(trx, serials)).join('released_devices as r', 'r.serial', 'j.v').select('r.*')) as {
+    serial: string;
+    org_pk: number;
+    reason: string;
+    released_at: string;
+  }[];
+  for (const r of rows) out.set(r.serial, { serial: r.serial, orgPk: r.org_pk, reason: r.reason, releasedAt: r.released_at });
   return out;
 }
 
@@ -189,46 +190,68 @@ export interface WriteContext {
   document: string;
   actor: string;
   now: string;
+  /** How the new rows are written: as sets, or as multi-row INSERTs (small units; the tests compare both). */
+  mode: WriteMode;
 }
 
-/** Writes the rules' changes; the caller runs it inside the same transaction as loadWorld. */
+const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial'] as const;
+const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at'] as const;
+const EVENT_COLUMNS = ['serial', 'at', 'kind', 'from_state', 'to_state', 'org_pk', 'supplier_pk', 'order_number', 'transaction_pk', 'document', 'actor', 'detail'] as const;
+
+/**
+ * Writes the rules' changes; the caller runs it inside the same transaction as loadWorld.
+ * What is new (lines, devices, events) is inserted as sets; what changed (lines and
+ * devices on file) is updated row by row, each update guarded by the version read.
+ */
 export async function persistChanges(trx: Knex, supplier: Supplier, world: World, changes: Changes, ctx: WriteContext): Promise<void> {
   const orderPks = new Map<string, number>();
   for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
   for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
 
-  // A serial may leave one live line and enter another in the same transaction (RE
-  // then OR, OV moves): clear live lines before setting new ones, or the live_serial
-  // constraint would refuse the intermediate state.
-  const lineRows = changes.lines.map(({ orderNumber, line }) => ({
-    order_pk: orderPks.get(orderNumber)!,
-    serial: line.serial,
-    delivery_number: line.deliveryNumber,
-    asset_tag: line.assetTag,
-    status: line.status,
-    source_order_pk: line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null,
-    live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
-  }));
-  lineRows.sort((a, b) => Number(a.live_serial !== null) - Number(b.live_serial !== null));
-  for (const part of chunks(lineRows, STORE_LIMITS.writeBatchRows)) {
-    await trx('order_lines')
-      .insert(part)
-      .onConflict(['order_pk', 'serial'])
-      .merge(['delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial']);
+  const newLines: (string | number | null)[][] = [];
+  const changedLines: { order_pk: number; serial: string; delivery_number: string; asset_tag: string | null; status: string; source_order_pk: number | null; live_serial: string | null }[] = [];
+  for (const { orderNumber, line } of changes.lines) {
+    const row = {
+      order_pk: orderPks.get(orderNumber)!,
+      serial: line.serial,
+      delivery_number: line.deliveryNumber,
+      asset_tag: line.assetTag,
+      status: line.status,
+      source_order_pk: line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null,
+      live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
+    };
+    if (world.orders.get(orderNumber)?.lines.has(line.serial)) changedLines.push(row);
+    else newLines.push(LINE_COLUMNS.map((c) => row[c]));
   }
+  // A serial may leave one live line and enter another in the same transaction (RE
+  // then OR, OV moves): lines that stop holding a serial live are written first, lines
+  // that start holding one last, or the live_serial constraint would refuse the
+  // intermediate state.
+  const updateLine = (r: (typeof changedLines)[number]) =>
+    trx('order_lines').where({ order_pk: r.order_pk, serial: r.serial }).update({
+      delivery_number: r.delivery_number,
+      asset_tag: r.asset_tag,
+      status: r.status,
+      source_order_pk: r.source_order_pk,
+      live_serial: r.live_serial,
+    });
+  for (const r of changedLines) if (r.live_serial === null) await updateLine(r);
+  await insertRows(trx, 'order_lines', LINE_COLUMNS, newLines, ctx.mode);
+  for (const r of changedLines) if (r.live_serial !== null) await updateLine(r);
 
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
-  // New devices go in multi-row inserts (a ship notice is mostly new serials: one
-  // statement per row would make the database round trip the whole cost); a racing
-  // insert of the same serial fails on the primary key and the caller retries.
-  const fresh = changes.devices.filter((d) => d.version === 0);
-  for (const part of chunks(fresh, STORE_LIMITS.writeBatchRows)) {
-    await trx('devices').insert(part.map((d) => ({ ...deviceRow(d, orderPkOf(d), ctx.now), serial: d.serial, version: 1 })));
+  // New devices go in as a set; a racing insert of the same serial fails on the primary
+  // key and the caller retries on fresh data.
+  const fresh: (string | number | null)[][] = [];
+  for (const d of changes.devices) {
+    if (d.version !== 0) continue;
+    const row = { ...deviceRow(d, orderPkOf(d), ctx.now), serial: d.serial, version: 1 };
+    fresh.push(DEVICE_COLUMNS.map((c) => row[c]));
   }
+  await insertRows(trx, 'devices', DEVICE_COLUMNS, fresh, ctx.mode);
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
 }
-
 
 function deviceRow(device: Device, orderPk: number | null, now: string) {
   return {
@@ -295,11 +318,9 @@ export async function writeDevice(trx: Knex, device: Device, orderPk: number | n
   if (updated !== 1) throw new ConcurrentChange(`device ${device.serial}`);
 }
 
-export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteContext): Promise<void> {
-  if (events.length === 0) return;
-  await trx.batchInsert(
-    'device_events',
-    events.map((e) => ({
+export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
+  const rows = events.map((e) => {
+    const row = {
       serial: e.serial,
       at: ctx.now,
       kind: e.kind,
@@ -312,7 +333,8 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: WriteCo
       document: ctx.document.slice(0, 120),
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
-    })),
-    STORE_LIMITS.writeBatchRows,
-  );
+    };
+    return EVENT_COLUMNS.map((c) => row[c]);
+  });
+  await insertRows(trx, 'device_events', EVENT_COLUMNS, rows, ctx.mode ?? 'auto');
 }

@@ -2,7 +2,7 @@
 // transaction that applies it. Acknowledgements read these rows, in the order the
 // document named the devices, a bounded batch at a time.
 import type { Knex } from 'knex';
-import { STORE_LIMITS } from '../model/limits.js';
+import { insertRows, type WriteMode } from './sets.js';
 import type { DeviceOutcomeStatus } from '../model/documents.js';
 
 export interface DeviceOutcomeRow {
@@ -17,17 +17,16 @@ export interface DeviceOutcomeRow {
   params_json: string | null;
 }
 
-/** Writes the rows a few hundred at a time (bound parameters stay within both databases' limits). */
-export async function insertDeviceOutcomes(trx: Knex, rows: DeviceOutcomeRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows) {
-    await trx('document_devices').insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows));
-  }
+const OUTCOME_COLUMNS = ['document_pk', 'item_seq', 'device_seq', 'serial', 'at', 'status', 'code', 'params_json'] as const;
+
+export async function insertDeviceOutcomes(trx: Knex, rows: DeviceOutcomeRow[], mode: WriteMode): Promise<void> {
+  await insertRows(trx, 'document_devices', OUTCOME_COLUMNS, rows.map((r) => OUTCOME_COLUMNS.map((c) => r[c])), mode);
 }
 
 /** The devices of one item, replaced: a ship notice that waited for its order and has now applied. */
-export async function replaceItemDeviceOutcomes(trx: Knex, documentPk: number, itemSeq: number, rows: DeviceOutcomeRow[]): Promise<void> {
+export async function replaceItemDeviceOutcomes(trx: Knex, documentPk: number, itemSeq: number, rows: DeviceOutcomeRow[], mode: WriteMode): Promise<void> {
   await trx('document_devices').where({ document_pk: documentPk, item_seq: itemSeq }).delete();
-  await insertDeviceOutcomes(trx, rows);
+  await insertDeviceOutcomes(trx, rows, mode);
 }
 
 /** One batch of a document's device outcomes after (itemSeq, deviceSeq), in the document's order. */

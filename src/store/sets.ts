@@ -1,0 +1,118 @@
+// Writing many rows as one set. A ship notice of a thousand devices writes a thousand
+// devices, order lines, history events and outcome rows: one statement per table, not a
+// statement (or a thousand bound values) per row.
+//   SQLite:     INSERT INTO t (...) SELECT value ->> 0, ... FROM json_each(?): the rows
+//               cross into SQLite as one JSON text, and the insert runs inside SQLite.
+//   PostgreSQL: COPY t (...) FROM STDIN, streamed on the transaction's own connection.
+// The row-wise writer (multi-row INSERTs through knex) gives the same rows; which one a
+// unit uses is the caller's choice (WriteMode), and a test runs both and compares.
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Knex } from 'knex';
+import { from as copyFrom } from 'pg-copy-streams';
+import { STORE_LIMITS } from '../model/limits.js';
+import { isPostgres } from './db.js';
+
+/** A column value as the sets carry it: text, a whole number, or nothing. */
+export type SetValue = string | number | null;
+
+/**
+ * rows: one multi-row INSERT per batch of rows through knex (few rows: no per-set cost);
+ * sets: the set writers above; auto: sets from SET_MIN_ROWS rows up.
+ */
+export type WriteMode = 'rows' | 'sets' | 'auto';
+
+/** Below this many rows a multi-row INSERT is as fast as a set, and simpler to read in a log. */
+const SET_MIN_ROWS = 64;
+
+/** Rows per set statement: bounds the JSON text (or COPY buffer) one statement holds. */
+const ROWS_PER_SET = 20_000;
+
+/** Inserts `rows` (each in `columns` order) into `table`, as the mode says. */
+export async function insertRows(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][], mode: WriteMode): Promise<void> {
+  if (rows.length === 0) return;
+  for (const row of rows) if (row.length !== columns.length) throw new Error(`invariant: a row of ${row.length} values for ${columns.length} columns of ${table}`);
+  const sets = mode === 'sets' || (mode === 'auto' && rows.length >= SET_MIN_ROWS);
+  if (!sets) {
+    for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows) {
+      await trx(table).insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows).map((row) => Object.fromEntries(columns.map((c, k) => [c, row[k]]))));
+    }
+    return;
+  }
+  for (let i = 0; i < rows.length; i += ROWS_PER_SET) {
+    const part = rows.slice(i, i + ROWS_PER_SET);
+    if (isPostgres(trx)) await copyRows(trx, table, columns, part);
+    else await insertJsonSet(trx, table, columns, part);
+  }
+}
+
+/**
+ * The columns whose value is the same in every row are bound once; only the others
+ * travel in the JSON (a ship notice's devices share their state, organisation, order
+ * and time, and differ in serial and tag), because SQLite parses a row's JSON again
+ * for every value taken out of it.
+ */
+async function insertJsonSet(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
+  const first = rows[0]!;
+  const varying = columns.map((_, k) => rows.some((row) => row[k] !== first[k]));
+  const kept = varying.map((v, k) => (v ? k : -1)).filter((k) => k >= 0);
+  const bindings: SetValue[] = [];
+  const select = columns.map((_, k) => {
+    if (!varying[k]) {
+      bindings.push(first[k]!);
+      return '?';
+    }
+    return kept.length === 1 ? 'value' : `value ->> ${kept.indexOf(k)}`;
+  });
+  const json = JSON.stringify(kept.length === 1 ? rows.map((row) => row[kept[0]!]) : rows.map((row) => kept.map((k) => row[k])));
+  // Every column the same (one row, or identical rows): json_each still gives the row count.
+  const source = kept.length === 0 ? JSON.stringify(rows.map(() => 0)) : json;
+  await trx.raw(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) SELECT ${select.join(', ')} FROM json_each(?)`, [...bindings, source]);
+}
+
+/** The connection a knex transaction holds (its client answers it rather than taking one from the pool). */
+interface PgConnection {
+  query(stream: ReturnType<typeof copyFrom>): ReturnType<typeof copyFrom>;
+}
+
+async function copyRows(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
+  if (!trx.isTransaction) throw new Error('invariant: COPY runs inside the transaction it belongs to');
+  const connection = (await trx.client.acquireConnection()) as PgConnection;
+  const copy = connection.query(copyFrom(`COPY ${quote(table)} (${columns.map(quote).join(', ')}) FROM STDIN`));
+  await pipeline(Readable.from(copyLines(rows)), copy);
+}
+
+/** COPY's text format: tab-separated, \N for NULL, backslash escapes for what would end a field or a row. */
+function* copyLines(rows: SetValue[][]): Iterable<string> {
+  let chunk = '';
+  for (const row of rows) {
+    chunk += row.map(copyField).join('\t') + '\n';
+    if (chunk.length > 64 * 1024) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+function copyField(value: SetValue): string {
+  if (value === null) return '\\N';
+  if (typeof value === 'number') return String(value);
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+/** Table and column names here are the store's own constants, never input; quoted all the same. */
+function quote(identifier: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(identifier)) throw new Error(`invariant: ${identifier} is not an identifier of the schema`);
+  return `"${identifier}"`;
+}
+
+/**
+ * A FROM item naming each of `values` once as column `v` of alias `j`, so that a set of
+ * keys is joined with a table in one statement however many there are (no IN list of
+ * bound values). SQLite: json_each; PostgreSQL: unnest of a text array.
+ */
+export function valueSet(trx: Knex, values: readonly string[]): Knex.Raw {
+  const distinct = [...new Set(values)];
+  return isPostgres(trx) ? trx.raw('unnest(?::text[]) AS j(v)', [distinct]) : trx.raw('(SELECT value AS v FROM json_each(?)) AS j', [JSON.stringify(distinct)]);
+}
