@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { PageRequest, Scope } from '../model/reads.js';
 import { chunks } from './chunks.js';
+import { rowIdOf } from './row-ids.js';
 import { whereInScope } from './scope.js';
 
 export interface OrganisationRow {
@@ -133,6 +134,17 @@ export async function shipTosOf(db: Knex, supplierPks: number[]): Promise<Map<nu
   for (const part of chunks(supplierPks)) {
     const found = (await db('ship_tos').whereIn('supplier_pk', part).orderBy('ship_to').select('supplier_pk', 'ship_to', 'active')) as { supplier_pk: number; ship_to: string; active: boolean | number }[];
     for (const s of found) out.set(Number(s.supplier_pk), [...(out.get(Number(s.supplier_pk)) ?? []), { shipTo: s.ship_to, active: Boolean(s.active) }]);
+  }
+  return out;
+}
+
+/** The id and name of each organisation or supplier by row id. */
+export async function idsAndNamesByPk(trx: Knex, table: 'organisations' | 'suppliers', pks: number[]): Promise<Map<number, { id: string; name: string }>> {
+  const idColumn = table === 'organisations' ? 'org_id' : 'supplier_id';
+  const out = new Map<number, { id: string; name: string }>();
+  for (const part of chunks(pks)) {
+    const rows = (await trx(table).whereIn('id', part).select('id', `${idColumn} as ident`, 'name')) as { id: unknown; ident: string; name: string }[];
+    for (const r of rows) out.set(rowIdOf(r.id), { id: r.ident, name: r.name });
   }
   return out;
 }
