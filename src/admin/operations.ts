@@ -3,17 +3,21 @@
 // transaction and leaves an audit entry; each refusal is a coded error.
 import type { Knex } from 'knex';
 import { enrollPendingOnLink } from '../domain/linking.js';
-import { releaseDevice } from '../domain/release.js';
+import { lineStatusOnRelease, releaseDevice } from '../domain/release.js';
 import type { Device, Organisation, Supplier } from '../model/state.js';
 import { isDeviceFamily, DEVICE_FAMILIES, type DeviceFamily } from '../model/device-family.js';
 import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';
 import { withRetry } from '../store/db.js';
+import { insertRelease, setOrderLineStatus } from '../store/device-changes.js';
+import { orderPkOfDevice, pendingDevicesFrom } from '../store/device-queries.js';
 import { loadDevices, writeDevice, writeEvents } from '../store/enrollment-store.js';
 import {
+  deleteSupplierLink,
   findOrganisation,
   insertAppleCustomerNumber,
   insertOrganisation,
+  insertSupplierLink,
   upsertDefaultServer,
 } from '../store/organisations.js';
 import {
@@ -287,12 +291,10 @@ export async function linkSupplier(db: Knex, actor: Actor, orgId: string, suppli
       if (supplier.kind === 'apple') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
       if (org.linkedSupplierPks.includes(supplier.pk)) return { enrolled: 0 };
       const at = now();
-      await trx('org_supplier_links').insert({ org_pk: org.pk, supplier_pk: supplier.pk, created_at: at });
+      await insertSupplierLink(trx, org.pk, supplier.pk, at);
       const linked: Organisation = { ...org, linkedSupplierPks: [...org.linkedSupplierPks, supplier.pk] };
-      const pending = (await trx('devices')
-        .where({ org_pk: org.pk, supplier_pk: supplier.pk, state: 'pending' })
-        .select('serial', 'order_pk')) as { serial: string; order_pk: number | null }[];
-      const orderPkOf = new Map(pending.map((p) => [p.serial, p.order_pk]));
+      const pending = await pendingDevicesFrom(trx, org.pk, supplier.pk);
+      const orderPkOf = new Map(pending.map((p) => [p.serial, p.orderPk]));
       const devices = await loadDevices(trx, [...orderPkOf.keys()]);
       const result = enrollPendingOnLink(linked, supplier, [...devices.values()]);
       for (const device of result.devices) await writeDevice(trx, device, orderPkOf.get(device.serial) ?? null, at);
@@ -308,8 +310,7 @@ export async function unlinkSupplier(db: Knex, actor: Actor, orgId: string, supp
   await db.transaction(async (trx) => {
     const org = await requireOrganisation(trx, orgId);
     const supplier = await requireSupplier(trx, supplierId);
-    const removed = await trx('org_supplier_links').where({ org_pk: org.pk, supplier_pk: supplier.pk }).delete();
-    if (removed === 0) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
+    if (!(await deleteSupplierLink(trx, org.pk, supplier.pk))) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
     await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'link.remove', detail: { orgId, supplierId } }, now());
   });
 }
@@ -330,19 +331,12 @@ export async function releaseDeviceFromOrg(
       const at = now();
       const result = releaseDevice(device, serial, org, reason, at);
       if ('code' in result) return result;
-      const row = (await trx('devices').where({ serial }).first('order_pk')) as { order_pk: number | null };
-      await writeDevice(trx, result.device, row.order_pk, at);
-      // The device leaves its order: the line no longer holds it live.
-      if (row.order_pk !== null) {
-        await trx('order_lines').where({ order_pk: row.order_pk, serial }).update({ status: 'released', live_serial: null });
-      }
-      await trx('released_devices').insert({
-        serial,
-        org_pk: org.pk,
-        reason: result.released.reason,
-        released_at: at,
-        actor: actor.name,
-      });
+      const orderPk = await orderPkOfDevice(trx, serial);
+      if (orderPk === undefined) throw new Error(`invariant: device ${serial}, loaded in this transaction, is on file`);
+      await writeDevice(trx, result.device, orderPk, at);
+      // The device leaves its order: the rule says what its line becomes.
+      if (orderPk !== null) await setOrderLineStatus(trx, orderPk, serial, lineStatusOnRelease());
+      await insertRelease(trx, result.released, actor.name);
       await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
       await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'device.release', detail: { orgId, serial, reason } }, at);
       return result.device;

@@ -1,5 +1,6 @@
 // Orders as their readers see them (src/query/orders.ts): a search newest first, one
-// order in a reader's scope with its deliveries, and its lines with their devices.
+// order in a reader's scope with its deliveries, and its lines with their devices; and
+// what a server assignment by order reads of an order (its owner and live serials).
 import type { Knex } from 'knex';
 import type { Scope } from '../model/reads.js';
 import type { LineStatus } from '../model/state.js';
@@ -166,4 +167,24 @@ export async function countPendingDevicesOfOrder(db: Knex, orderPk: number): Pro
     .count({ n: '*' })
     .first()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
+}
+
+/** The order of a supplier with this number: its row id and its organisation. */
+export async function findOrderOwner(db: Knex, supplierId: string, orderNumber: string): Promise<{ pk: number; orgPk: number } | undefined> {
+  const row = (await db('orders as o')
+    .join('suppliers as s', 's.id', 'o.supplier_pk')
+    .where({ 's.supplier_id': supplierId, 'o.order_number': orderNumber })
+    .first('o.id', 'o.org_pk')) as { id: number; org_pk: number } | undefined;
+  return row && { pk: row.id, orgPk: row.org_pk };
+}
+
+/** How many devices an order holds live (its live lines). */
+export async function countLiveLinesOfOrder(db: Knex, orderPk: number): Promise<number> {
+  const counted = (await db('order_lines').where({ order_pk: orderPk, status: 'live' }).count({ n: '*' }).first()) as { n: number | string };
+  return Number(counted.n);
+}
+
+/** The serials an order holds live, in order. */
+export async function liveSerialsOfOrder(db: Knex, orderPk: number): Promise<string[]> {
+  return (await db('order_lines').where({ order_pk: orderPk, status: 'live' }).orderBy('serial').pluck('serial')) as string[];
 }
