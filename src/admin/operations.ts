@@ -39,8 +39,10 @@ import {
   PRINCIPAL_KEY_ID,
   revokePrincipalKey as revokePrincipalKeyRow,
   type PrincipalKeyView,
-  type PrincipalRole,
 } from '../store/principal-keys.js';
+import type { PrincipalRole } from '../model/roles.js';
+import { checkKeyOrganisations, type KeyOrganisationsRefusal } from '../domain/principal-keys.js';
+import { checkLink } from '../domain/linking.js';
 import { API_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import { normaliseAppleCustomerNumber } from '../domain/matching.js';
 
@@ -209,13 +211,9 @@ export async function createPrincipalKey(
   req: { role: PrincipalRole; orgId?: string; scopeOrgIds?: string[]; label?: string },
   key = newPrincipalKey(req.role),
 ): Promise<{ keyId: string; key: string; role: PrincipalRole; orgId: string | null; scopeOrgIds?: string[] }> {
-  if (req.role === 'org_admin' && !req.orgId) throw new AdminError('GW-ADM-INVALID', 'an organisation admin key needs the organisation it is for (--org-id)');
-  if (req.role !== 'org_admin' && req.orgId) {
-    throw new AdminError('GW-ADM-INVALID', req.role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${req.role} key belongs to no organisation: give no --org-id`);
-  }
   const scopeIds = [...new Set(req.scopeOrgIds ?? [])];
-  if (scopeIds.length > 0 && req.role !== 'finance') throw new AdminError('GW-ADM-INVALID', 'only a finance key is limited to a set of organisations (--orgs)');
-  if (scopeIds.length > STORE_LIMITS.maxFinanceScopeOrgs) throw new AdminError('GW-ADM-INVALID', `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeIds.length}`);
+  const refusal = checkKeyOrganisations(req.role, Boolean(req.orgId), scopeIds.length);
+  if (refusal) throw new AdminError('GW-ADM-INVALID', keyOrganisationsMessage(refusal, req.role, scopeIds.length));
   const label = (req.label ?? DEFAULT_KEY_LABEL[req.role]).slice(0, 100);
   return db.transaction(async (trx) => {
     const org = req.role === 'org_admin' ? await requireOrganisation(trx, req.orgId!) : null;
@@ -228,6 +226,20 @@ export async function createPrincipalKey(
     await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
     return { keyId, key, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds };
   });
+}
+
+/** The refusal in the words of the CLI, whose flags name the organisations (--org-id, --orgs). */
+function keyOrganisationsMessage(refusal: KeyOrganisationsRefusal, role: PrincipalRole, scopeCount: number): string {
+  switch (refusal) {
+    case 'org-required':
+      return 'an organisation admin key needs the organisation it is for (--org-id)';
+    case 'org-not-allowed':
+      return role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${role} key belongs to no organisation: give no --org-id`;
+    case 'scope-not-allowed':
+      return 'only a finance key is limited to a set of organisations (--orgs)';
+    case 'scope-too-large':
+      return `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeCount}`;
+  }
 }
 
 const DEFAULT_KEY_LABEL: Record<PrincipalRole, string> = {
@@ -288,8 +300,9 @@ export async function linkSupplier(db: Knex, actor: Actor, orgId: string, suppli
     db.transaction(async (trx) => {
       const org = await requireOrganisation(trx, orgId);
       const supplier = await requireSupplier(trx, supplierId);
-      if (supplier.kind === 'apple') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
-      if (org.linkedSupplierPks.includes(supplier.pk)) return { enrolled: 0 };
+      const link = checkLink(org, supplier);
+      if (link === 'apple-needs-no-link') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
+      if (link === 'added-already') return { enrolled: 0 };
       const at = now();
       await insertSupplierLink(trx, org.pk, supplier.pk, at);
       const linked: Organisation = { ...org, linkedSupplierPks: [...org.linkedSupplierPks, supplier.pk] };
