@@ -36,9 +36,9 @@
 // the signed sum of its entries (balance_mismatch). Each kind is counted in full
 // (mismatchCounts) and listed up to REPORT_LIMITS.maxMismatchesListed.
 //
-// Every sum is done by the database with GROUP BY (the ledger may hold millions of
-// entries; none is loaded into memory), selected as text so that it stays exact on both
-// drivers, and combined here in bigint. All queries run in one transaction, on
+// Every sum is done by the database with GROUP BY (src/store/credit-report.ts: the ledger
+// may hold millions of entries; none is loaded into memory), exact on both drivers, and
+// combined here in bigint. All queries run in one transaction, on
 // PostgreSQL a read-only REPEATABLE READ one, so that every figure comes from the same
 // snapshot of the ledger. Amounts leave as decimal strings of their currency (formatMinor).
 import type { Knex } from 'knex';
