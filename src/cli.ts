@@ -16,7 +16,7 @@ import { gatewayMetrics } from './metrics/metrics.js';
 import { renderMessage } from './model/messages.js';
 import { listOrganisations } from './store/organisations.js';
 import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
-import type { PrincipalRole } from './store/principal-keys.js';
+import type { PrincipalRole } from './model/roles.js';
 import {
   AdminError,
   addAppleCustomerNumber,

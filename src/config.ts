@@ -6,6 +6,7 @@ import { Ajv } from 'ajv';
 import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
 import { checkLimitTable } from './domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from './credit/defaults.js';
+import type { CreditConfig } from './model/credit.js';
 import { INTAKE_LIMITS, RESELLER_API_LIMITS } from './model/limits.js';
 
 export interface TlsConfig {
@@ -49,26 +50,6 @@ export interface GatewayConfig {
   /** SFTP mailboxes polled by `serve` (one per partner and server). */
   mailboxes: MailboxSettings[];
   credit: CreditConfig;
-}
-
-/** Volume (VPP) credit: where it is sold, in what currencies, up to what amounts. */
-export interface CreditConfig {
-  /** ISO 3166-1 alpha-2 countries where volume credit is sold; an order for an organisation elsewhere is refused (GW-CR-7007). */
-  countries: string[];
-  /** Currencies an organisation accepts besides its country's own, by organisation id. */
-  acceptedCurrencies: Record<string, string[]>;
-  limits: {
-    /** Most credit one purchase order may carry, per currency, as a decimal string. */
-    perOrder: Record<string, string>;
-    /** Most credit an organisation may hold (ordered less refunded, voided and spent), per currency. */
-    perOrganisation: Record<string, string>;
-  };
-  /** Days an issued code can be downloaded; afterwards it is re-issued on request. */
-  codeDownloadDays: number;
-  /** File holding the key that seals codes (made on first use); GATEWAY_CREDIT_CODE_KEY wins. */
-  codeKeyFile: string;
-  /** Rows one purchase-history CSV may hold. */
-  maxPurchaseRows: number;
 }
 
 export const DEFAULT_CONFIG: GatewayConfig = {

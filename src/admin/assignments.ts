@@ -3,11 +3,24 @@
 // (src/domain/assignment.ts) and either refuses the whole request or writes every
 // device's server, one device_events row per changed device and one audit entry.
 import type { Knex } from 'knex';
-import { checkDeviceCount, checkOrders, planAssignment, type AssignmentCandidate, type AssignmentError, type AssignmentRefusal, type OrderForAssignment } from '../domain/assignment.js';
+import {
+  allOrNothing,
+  candidatesOfOrders,
+  checkDeviceCount,
+  checkOrders,
+  planAssignment,
+  type AssignmentCandidate,
+  type AssignmentError,
+  type AssignmentRefusal,
+  type OrderForAssignment,
+} from '../domain/assignment.js';
 import { audit } from '../store/audit.js';
 import { chunks } from '../store/chunks.js';
 import { ConcurrentChange, withRetry } from '../store/db.js';
+import { setServerOfEnrolled } from '../store/device-changes.js';
 import { loadDevices, writeEvents } from '../store/enrollment-store.js';
+import { countLiveLinesOfOrder, findOrderOwner, liveSerialsOfOrder } from '../store/order-queries.js';
+import { idsAndNamesByPk } from '../store/organisation-queries.js';
 import { requireOrganisation, type Actor } from './operations.js';
 import { API_LIMITS, ASSIGNMENT_LIMITS } from '../model/limits.js';
 
@@ -44,35 +57,29 @@ export async function assignDevicesToServer(db: Knex, actor: Actor, req: Assignm
         const tooMany = checkDeviceCount(liveTotal);
         if (tooMany) return { ok: false as const, error: tooMany, refusals: [] };
         refusals.push(...checkOrders(org, orders));
-        candidates = orders.flatMap((o) => (o.found && o.found.orgPk === org.pk ? o.found.liveSerials.map((serial) => ({ serial, at: o.at })) : []));
+        candidates = candidatesOfOrders(org, orders);
       }
       const tooMany = checkDeviceCount(candidates.length);
       if (tooMany) return { ok: false as const, error: tooMany, refusals: [] };
 
       const devices = await loadDevices(trx, candidates.map((c) => c.serial));
       const resellerOf = await supplierIds(trx, [...devices.values()].filter((d) => d.state === 'pending').map((d) => d.supplierPk));
-      const plan = planAssignment(
+      const planned = planAssignment(
         org,
         req.server,
         candidates.map((c): AssignmentCandidate => ({ ...c, device: devices.get(c.serial) })),
         resellerOf,
       );
-      if ('refusals' in plan || refusals.length > 0) {
-        const all = [...refusals, ...('refusals' in plan ? plan.refusals : [])];
-        const total = req.serials?.length ?? req.orders!.length;
-        return { ok: false as const, error: { code: 'GW-AS-4400' as const, params: { count: all.length, total, server: req.server } }, refusals: all };
-      }
+      const decided = allOrNothing(refusals, planned, req.serials?.length ?? req.orders!.length, req.server);
+      if (!('plan' in decided)) return { ok: false as const, ...decided };
+      const { plan } = decided;
 
       const at = new Date().toISOString();
       for (const part of chunks(plan.changed)) {
         // The rule's premises, checked again by the write: still this organisation's,
         // still enrolled, not on this server yet. A device changed since it was read
         // fails them, and the whole assignment runs again on fresh data.
-        const updated = await trx('devices')
-          .whereIn('serial', part.map((d) => d.serial))
-          .where({ org_pk: org.pk, state: 'enrolled' })
-          .where((q) => q.whereNull('server').orWhereNot('server', req.server))
-          .update({ server: req.server, updated_at: at, version: trx.raw('version + 1') });
+        const updated = await setServerOfEnrolled(trx, org.pk, part.map((d) => d.serial), req.server, at);
         if (updated !== part.length) throw new ConcurrentChange(`devices assigned to ${req.server}`);
       }
       await writeEvents(trx, plan.events, {
@@ -115,30 +122,22 @@ async function ordersOf(trx: Knex, orgPk: number, refs: { supplierId: string; or
   const orders: OrderForAssignment[] = [];
   let liveTotal = 0;
   for (const [i, ref] of refs.entries()) {
-    const row = (await trx('orders as o')
-      .join('suppliers as s', 's.id', 'o.supplier_pk')
-      .where({ 's.supplier_id': ref.supplierId, 'o.order_number': ref.orderNumber })
-      .first('o.id', 'o.org_pk')) as { id: number; org_pk: number } | undefined;
+    const order = await findOrderOwner(trx, ref.supplierId, ref.orderNumber);
     const at = `orders.${i}`;
-    if (!row || row.org_pk !== orgPk) {
+    if (!order || order.orgPk !== orgPk) {
       // Another organisation's order is not looked into: refused like a missing one.
-      orders.push({ ...ref, at, found: row ? { orgPk: row.org_pk, liveSerials: [] } : undefined });
+      orders.push({ ...ref, at, found: order ? { orgPk: order.orgPk, liveSerials: [] } : undefined });
       continue;
     }
-    const counted = (await trx('order_lines').where({ order_pk: row.id, status: 'live' }).count({ n: '*' }).first()) as { n: number | string };
-    liveTotal += Number(counted.n);
-    const liveSerials =
-      liveTotal > ASSIGNMENT_LIMITS.maxDevices ? [] : ((await trx('order_lines').where({ order_pk: row.id, status: 'live' }).orderBy('serial').pluck('serial')) as string[]);
-    orders.push({ ...ref, at, found: { orgPk: row.org_pk, liveSerials } });
+    liveTotal += await countLiveLinesOfOrder(trx, order.pk);
+    const liveSerials = liveTotal > ASSIGNMENT_LIMITS.maxDevices ? [] : await liveSerialsOfOrder(trx, order.pk);
+    orders.push({ ...ref, at, found: { orgPk: order.orgPk, liveSerials } });
   }
   return { orders, liveTotal };
 }
 
 async function supplierIds(trx: Knex, pks: (number | null)[]): Promise<Map<number, string>> {
   const wanted = [...new Set(pks.filter((p): p is number => p !== null))];
-  const out = new Map<number, string>();
-  for (const part of chunks(wanted)) {
-    for (const r of (await trx('suppliers').whereIn('id', part).select('id', 'supplier_id')) as { id: number; supplier_id: string }[]) out.set(r.id, r.supplier_id);
-  }
-  return out;
+  const named = await idsAndNamesByPk(trx, 'suppliers', wanted);
+  return new Map([...named].map(([pk, s]) => [pk, s.id]));
 }

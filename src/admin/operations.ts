@@ -3,17 +3,21 @@
 // transaction and leaves an audit entry; each refusal is a coded error.
 import type { Knex } from 'knex';
 import { enrollPendingOnLink } from '../domain/linking.js';
-import { releaseDevice } from '../domain/release.js';
+import { lineStatusOnRelease, releaseDevice } from '../domain/release.js';
 import type { Device, Organisation, Supplier } from '../model/state.js';
 import { isDeviceFamily, DEVICE_FAMILIES, type DeviceFamily } from '../model/device-family.js';
 import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';
 import { withRetry } from '../store/db.js';
+import { insertRelease, setOrderLineStatus } from '../store/device-changes.js';
+import { orderPkOfDevice, pendingDevicesFrom } from '../store/device-queries.js';
 import { loadDevices, writeDevice, writeEvents } from '../store/enrollment-store.js';
 import {
+  deleteSupplierLink,
   findOrganisation,
   insertAppleCustomerNumber,
   insertOrganisation,
+  insertSupplierLink,
   upsertDefaultServer,
 } from '../store/organisations.js';
 import {
@@ -35,8 +39,10 @@ import {
   PRINCIPAL_KEY_ID,
   revokePrincipalKey as revokePrincipalKeyRow,
   type PrincipalKeyView,
-  type PrincipalRole,
 } from '../store/principal-keys.js';
+import type { PrincipalRole } from '../model/roles.js';
+import { checkKeyOrganisations, type KeyOrganisationsRefusal } from '../domain/principal-keys.js';
+import { checkLink } from '../domain/linking.js';
 import { API_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import { normaliseAppleCustomerNumber } from '../domain/matching.js';
 
@@ -205,13 +211,9 @@ export async function createPrincipalKey(
   req: { role: PrincipalRole; orgId?: string; scopeOrgIds?: string[]; label?: string },
   key = newPrincipalKey(req.role),
 ): Promise<{ keyId: string; key: string; role: PrincipalRole; orgId: string | null; scopeOrgIds?: string[] }> {
-  if (req.role === 'org_admin' && !req.orgId) throw new AdminError('GW-ADM-INVALID', 'an organisation admin key needs the organisation it is for (--org-id)');
-  if (req.role !== 'org_admin' && req.orgId) {
-    throw new AdminError('GW-ADM-INVALID', req.role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${req.role} key belongs to no organisation: give no --org-id`);
-  }
   const scopeIds = [...new Set(req.scopeOrgIds ?? [])];
-  if (scopeIds.length > 0 && req.role !== 'finance') throw new AdminError('GW-ADM-INVALID', 'only a finance key is limited to a set of organisations (--orgs)');
-  if (scopeIds.length > STORE_LIMITS.maxFinanceScopeOrgs) throw new AdminError('GW-ADM-INVALID', `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeIds.length}`);
+  const refusal = checkKeyOrganisations(req.role, Boolean(req.orgId), scopeIds.length);
+  if (refusal) throw new AdminError('GW-ADM-INVALID', keyOrganisationsMessage(refusal, req.role, scopeIds.length));
   const label = (req.label ?? DEFAULT_KEY_LABEL[req.role]).slice(0, 100);
   return db.transaction(async (trx) => {
     const org = req.role === 'org_admin' ? await requireOrganisation(trx, req.orgId!) : null;
@@ -224,6 +226,20 @@ export async function createPrincipalKey(
     await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
     return { keyId, key, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds };
   });
+}
+
+/** The refusal in the words of the CLI, whose flags name the organisations (--org-id, --orgs). */
+function keyOrganisationsMessage(refusal: KeyOrganisationsRefusal, role: PrincipalRole, scopeCount: number): string {
+  switch (refusal) {
+    case 'org-required':
+      return 'an organisation admin key needs the organisation it is for (--org-id)';
+    case 'org-not-allowed':
+      return role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${role} key belongs to no organisation: give no --org-id`;
+    case 'scope-not-allowed':
+      return 'only a finance key is limited to a set of organisations (--orgs)';
+    case 'scope-too-large':
+      return `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeCount}`;
+  }
 }
 
 const DEFAULT_KEY_LABEL: Record<PrincipalRole, string> = {
@@ -284,15 +300,14 @@ export async function linkSupplier(db: Knex, actor: Actor, orgId: string, suppli
     db.transaction(async (trx) => {
       const org = await requireOrganisation(trx, orgId);
       const supplier = await requireSupplier(trx, supplierId);
-      if (supplier.kind === 'apple') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
-      if (org.linkedSupplierPks.includes(supplier.pk)) return { enrolled: 0 };
+      const link = checkLink(org, supplier);
+      if (link === 'apple-needs-no-link') throw new AdminError('GW-ADM-INVALID', 'Apple needs no link: its orders match by Apple customer number');
+      if (link === 'added-already') return { enrolled: 0 };
       const at = now();
-      await trx('org_supplier_links').insert({ org_pk: org.pk, supplier_pk: supplier.pk, created_at: at });
+      await insertSupplierLink(trx, org.pk, supplier.pk, at);
       const linked: Organisation = { ...org, linkedSupplierPks: [...org.linkedSupplierPks, supplier.pk] };
-      const pending = (await trx('devices')
-        .where({ org_pk: org.pk, supplier_pk: supplier.pk, state: 'pending' })
-        .select('serial', 'order_pk')) as { serial: string; order_pk: number | null }[];
-      const orderPkOf = new Map(pending.map((p) => [p.serial, p.order_pk]));
+      const pending = await pendingDevicesFrom(trx, org.pk, supplier.pk);
+      const orderPkOf = new Map(pending.map((p) => [p.serial, p.orderPk]));
       const devices = await loadDevices(trx, [...orderPkOf.keys()]);
       const result = enrollPendingOnLink(linked, supplier, [...devices.values()]);
       for (const device of result.devices) await writeDevice(trx, device, orderPkOf.get(device.serial) ?? null, at);
@@ -308,8 +323,7 @@ export async function unlinkSupplier(db: Knex, actor: Actor, orgId: string, supp
   await db.transaction(async (trx) => {
     const org = await requireOrganisation(trx, orgId);
     const supplier = await requireSupplier(trx, supplierId);
-    const removed = await trx('org_supplier_links').where({ org_pk: org.pk, supplier_pk: supplier.pk }).delete();
-    if (removed === 0) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
+    if (!(await deleteSupplierLink(trx, org.pk, supplier.pk))) throw new AdminError('GW-ADM-NOT-FOUND', `${orgId} has not added ${supplierId}`);
     await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'link.remove', detail: { orgId, supplierId } }, now());
   });
 }
@@ -330,19 +344,12 @@ export async function releaseDeviceFromOrg(
       const at = now();
       const result = releaseDevice(device, serial, org, reason, at);
       if ('code' in result) return result;
-      const row = (await trx('devices').where({ serial }).first('order_pk')) as { order_pk: number | null };
-      await writeDevice(trx, result.device, row.order_pk, at);
-      // The device leaves its order: the line no longer holds it live.
-      if (row.order_pk !== null) {
-        await trx('order_lines').where({ order_pk: row.order_pk, serial }).update({ status: 'released', live_serial: null });
-      }
-      await trx('released_devices').insert({
-        serial,
-        org_pk: org.pk,
-        reason: result.released.reason,
-        released_at: at,
-        actor: actor.name,
-      });
+      const orderPk = await orderPkOfDevice(trx, serial);
+      if (orderPk === undefined) throw new Error(`invariant: device ${serial}, loaded in this transaction, is on file`);
+      await writeDevice(trx, result.device, orderPk, at);
+      // The device leaves its order: the rule says what its line becomes.
+      if (orderPk !== null) await setOrderLineStatus(trx, orderPk, serial, lineStatusOnRelease());
+      await insertRelease(trx, result.released, actor.name);
       await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
       await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'device.release', detail: { orgId, serial, reason } }, at);
       return result.device;

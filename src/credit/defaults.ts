@@ -4,7 +4,7 @@
 // (a limit in one currency means nothing in another): per order about 100,000 US dollars'
 // worth, per organisation ten times that, rounded. A currency with no limit configured
 // cannot be sold (GW-CR-7011): selling in it is a deliberate configuration step.
-import type { CreditConfig } from '../config.js';
+import type { CreditConfig } from '../model/credit.js';
 import { CodeSealer } from './codes.js';
 import type { CreditSettings } from './ledger.js';
 import { PURCHASE_CSV_LIMITS } from '../model/limits.js';

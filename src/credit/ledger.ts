@@ -14,16 +14,24 @@ import {
   checkIdempotentReplay,
   checkLocation,
   checkRedemption,
+  checkReissue,
+  checkReturnLine,
   checkReversal,
   compareWithLineOnFile,
   creditLinesOf,
+  downloadWindowEnd,
   formatMinor,
+  isCodeDownloadable,
   minorUnitOf,
+  orderCreditEffect,
+  orderOfAnotherOrganisation,
+  otherOwnerOf,
   planTakeBack,
   purchaseAmount,
   checkItemId,
   checkPurchaseDate,
   requestHash,
+  sellsCredit,
   type Checked,
   type CheckedCreditLine,
   type CreditPolicy,
@@ -34,16 +42,22 @@ import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';
 import { ConcurrentChange, withRetry } from '../store/db.js';
 import {
+  accountsOfOrganisation,
+  codeAmounts,
   codesOfLine,
+  codesOfOrganisation,
   creditAccount,
   debitAccount,
   findAccount,
+  findAccountByPk,
   findCodeByHash,
   findCodeById,
   findEntryById,
   findEntryByKey,
   findOrCreateAccount,
   findOrderLine,
+  findOrderLineByPk,
+  findOrgRefByPk,
   findRetiredCode,
   findReversalOf,
   heldByOrganisation,
@@ -54,12 +68,14 @@ import {
   minorParam,
   newEntryId,
   orderLinesOfOrder,
+  replaceCode,
   settleCodes,
   toMinor,
   type CreditCodeRow,
   type CreditEntryRow,
   type NewEntry,
 } from '../store/credit.js';
+import { findSupplierByPk } from '../store/suppliers.js';
 import { codeHash, codeHint, formatCode, newRedemptionCode, normaliseCode, type CodeSealer } from './codes.js';
 
 export interface CreditSettings {
@@ -75,8 +91,6 @@ export interface Actor {
   /** The HTTP request that acts, when one does: its audit entries carry its id. */
   requestId?: string;
 }
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 function refused<T>(error: CodedError): Checked<T> {
   return { ok: false, error };
@@ -108,15 +122,15 @@ export async function applyOrderCredit(
   const outcome: OrderCreditOutcome = { issued: 0, refunded: 0, voided: 0, amounts: {} };
   const currencies = [...new Set(creditLinesOf(po).map((l) => l.currency))];
   const held = new Map<string, bigint>();
-  // Only a sale adds to what the organisation holds; a return or void is not limited.
-  const sells = po.orderType !== 'RE' && po.orderType !== 'VD';
-  if (sells) for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
+  // Only a sale adds to what the organisation holds: its holdings are read for the limit.
+  const effect = orderCreditEffect(po.orderType);
+  if (sellsCredit(po.orderType)) for (const c of currencies) if (minorUnitOf(c).ok) held.set(c, await heldByOrganisation(trx, org.pk, c));
   // The order's lines on file must be this organisation's: an order number belongs to one.
   const onFile = await orderLinesOfOrder(trx, supplier.pk, po.orderNumber);
-  const otherOrg = onFile.find((l) => l.org_pk !== org.pk);
-  if (otherOrg) {
-    const owner = (await trx('organisations').where({ id: otherOrg.org_pk }).first('org_id')) as { org_id: string } | undefined;
-    return refused({ code: 'GW-CR-7019', params: { orderNumber: po.orderNumber, onFileOrgId: owner?.org_id ?? '', orgId: org.orgId } });
+  const otherOrgPk = otherOwnerOf(onFile.map((l) => l.org_pk), org.pk);
+  if (otherOrgPk !== undefined) {
+    const owner = await findOrgRefByPk(trx, otherOrgPk);
+    return refused(orderOfAnotherOrganisation(po.orderNumber, owner?.orgId ?? '', org.orgId));
   }
   const onFileNumbers = new Set(onFile.map((l) => l.line_number));
   const checked = checkCreditLines(po, org, settings.policy, (c) => held.get(c) ?? 0n, (n) => !onFileNumbers.has(n));
@@ -128,7 +142,7 @@ export async function applyOrderCredit(
     return { ok: true, value: outcome };
   };
 
-  if (po.orderType === 'VD') {
+  if (effect === 'void') {
     for (const line of onFile) {
       const units = (await codesOfLine(trx, line.id)).map(unitOf);
       const plan = planTakeBack('VD', po.orderNumber, { lineNumber: line.line_number, currency: line.currency, quantity: null, amountMinor: null }, units);
@@ -141,15 +155,13 @@ export async function applyOrderCredit(
 
   for (const line of checked.value) {
     const onFile = await findOrderLine(trx, supplier.pk, po.orderNumber, line.lineNumber);
-    if (po.orderType === 'RE') {
-      if (!onFile) return refused({ code: 'GW-CR-7017', params: { orderNumber: po.orderNumber, line: line.lineNumber } });
-      if (onFile.currency !== line.currency) {
-        return refused({ code: 'GW-CR-7018', params: { orderNumber: po.orderNumber, line: line.lineNumber, currency: line.currency, lineCurrency: onFile.currency } });
-      }
-      const units = (await codesOfLine(trx, onFile.id)).map(unitOf);
+    if (effect === 'refund') {
+      const returned = checkReturnLine(po.orderNumber, line, onFile);
+      if (!returned.ok) return returned;
+      const units = (await codesOfLine(trx, returned.value.id)).map(unitOf);
       const plan = planTakeBack('RE', po.orderNumber, { lineNumber: line.lineNumber, currency: line.currency, quantity: line.quantity, amountMinor: line.amountMinor }, units);
       if (!plan.ok) return plan;
-      add(line.currency, await takeBack(trx, 'refunded', plan.value, { supplier, org, line: onFile, input }));
+      add(line.currency, await takeBack(trx, 'refunded', plan.value, { supplier, org, line: returned.value, input }));
       outcome.refunded += plan.value.length;
       continue;
     }
@@ -195,7 +207,7 @@ async function issueLine(
     order_date: x.po.orderDate,
     ordered_at: x.now,
   });
-  const downloadUntil = new Date(Date.parse(x.now) + settings.codeDownloadDays * DAY_MS).toISOString();
+  const downloadUntil = downloadWindowEnd(x.now, settings.codeDownloadDays);
   const codes = [];
   for (let unit = 1; unit <= line.quantity; unit++) {
     const canonical = normaliseCode(newRedemptionCode())!;
@@ -248,10 +260,10 @@ async function takeBack(
   if (codePks.length === 0) return 0n;
   const moved = await settleCodes(trx, codePks, kind, x.input.now);
   if (moved !== codePks.length) throw new ConcurrentChange(`codes of order ${x.line.order_number} line ${x.line.line_number}`);
-  const codes = (await trx('credit_codes').whereIn('id', codePks).select('id', 'amount_minor', 'code_id')) as { id: number; amount_minor: unknown; code_id: string }[];
+  const codes = await codeAmounts(trx, codePks);
   let total = 0n;
   const entries: NewEntry[] = codes.map((c) => {
-    const amount = toMinor(c.amount_minor);
+    const amount = c.amountMinor;
     total += amount;
     return {
       kind,
@@ -259,15 +271,15 @@ async function takeBack(
       supplierPk: x.supplier.pk,
       currency: x.line.currency,
       amountMinor: amount,
-      codePk: c.id,
+      codePk: c.codePk,
       orderLinePk: x.line.id,
       // A code is taken back once: the key is the code's.
-      idempotencyKey: `${kind}:${c.id}`,
-      requestHash: requestHash({ op: kind, code: c.code_id }),
+      idempotencyKey: `${kind}:${c.codePk}`,
+      requestHash: requestHash({ op: kind, code: c.codeId }),
       at: x.input.now,
       actor: x.input.actor,
       documentPk: x.input.documentPk,
-      detail: { orderNumber: x.line.order_number, line: x.line.line_number, codeId: c.code_id },
+      detail: { orderNumber: x.line.order_number, line: x.line.line_number, codeId: c.codeId },
     };
   });
   await insertEntries(trx, entries);
@@ -509,7 +521,7 @@ export async function reverseSpend(db: Knex, req: ReverseRequest): Promise<Check
     if (!(await creditAccount(trx, entry.account_pk!, amount, now))) {
       return refused({ code: 'GW-CR-7010', params: { field: 'balance', value: formatMinor(amount, entry.currency), currency: entry.currency } });
     }
-    const account = (await trx('credit_accounts').where({ id: entry.account_pk }).first()) as { location: string; balance_minor: unknown };
+    const account = (await findAccountByPk(trx, entry.account_pk!))!;
     const original = (JSON.parse(entry.detail_json) as { result: EntryResult }).result;
     const result = {
       entryId: newEntryId(),
@@ -569,18 +581,9 @@ export async function listCodes(
   req: { org: OrgRef; orderNumber?: string; state?: string; actor: Actor; limit: number },
 ): Promise<CodeListing[]> {
   const now = new Date().toISOString();
-  let q = db('credit_codes as c')
-    .join('credit_order_lines as l', 'l.id', 'c.order_line_pk')
-    .join('suppliers as s', 's.id', 'c.supplier_pk')
-    .where('c.org_pk', req.org.pk)
-    .select('c.*', 'l.order_number', 'l.line_number', 's.supplier_id')
-    .orderBy('c.id')
-    .limit(req.limit);
-  if (req.orderNumber) q = q.andWhere('l.order_number', req.orderNumber);
-  if (req.state) q = q.andWhere('c.state', req.state);
-  const rows = (await q) as (CreditCodeRow & { order_number: string; line_number: string; supplier_id: string })[];
+  const rows = await codesOfOrganisation(db, req.org.pk, { orderNumber: req.orderNumber, state: req.state, limit: req.limit });
   const listing = rows.map((r) => {
-    const open = r.state === 'issued' && r.download_until > now;
+    const open = isCodeDownloadable({ state: r.state, downloadUntil: r.download_until }, now);
     return {
       codeId: r.code_id,
       code: open ? formatCode(settings.sealer.open(r.code_sealed, r.code_id)) : null,
@@ -613,30 +616,33 @@ export async function reissueCode(db: Knex, settings: CreditSettings, req: { org
       const now = new Date().toISOString();
       const code = await findCodeById(trx, req.codeId);
       if (!code || code.org_pk !== req.org.pk) return refused({ code: 'GW-CR-7033', params: { what: 'code', id: req.codeId.slice(0, 60) } });
-      if (code.state !== 'issued') return refused({ code: 'GW-CR-7032', params: { codeId: code.code_id, state: code.state } });
+      const refusal = checkReissue({ codeId: code.code_id, state: code.state });
+      if (refusal) return refused(refusal);
       const canonical = normaliseCode(newRedemptionCode())!;
-      const downloadUntil = new Date(Date.parse(now) + settings.codeDownloadDays * DAY_MS).toISOString();
-      await trx('credit_retired_codes').insert({ code_hash: code.code_hash, code_pk: code.id, retired_at: now });
-      const n = await trx('credit_codes')
-        .where({ id: code.id, code_hash: code.code_hash, state: 'issued' })
-        .update({
+      const downloadUntil = downloadWindowEnd(now, settings.codeDownloadDays);
+      const replaced = await replaceCode(
+        trx,
+        code,
+        {
           code_hash: codeHash(canonical),
           code_hint: codeHint(canonical),
           code_sealed: settings.sealer.seal(canonical, code.code_id),
           download_until: downloadUntil,
           reissues: code.reissues + 1,
-        });
-      if (n !== 1) throw new ConcurrentChange(`code ${code.code_id}`);
+        },
+        now,
+      );
+      if (!replaced) throw new ConcurrentChange(`code ${code.code_id}`);
       await audit(trx, { actor: req.actor.name, origin: req.actor.origin, requestId: req.actor.requestId, action: 'credit.code.reissue', detail: { orgId: req.org.orgId, codeId: code.code_id, previousHint: code.code_hint, reissues: code.reissues + 1 } }, now);
-      const line = (await trx('credit_order_lines').where({ id: code.order_line_pk }).first()) as { order_number: string; line_number: string };
-      const supplier = (await trx('suppliers').where({ id: code.supplier_pk }).first()) as { supplier_id: string };
+      const line = (await findOrderLineByPk(trx, code.order_line_pk))!;
+      const supplier = (await findSupplierByPk(trx, code.supplier_pk))!;
       return {
         ok: true,
         value: {
           codeId: code.code_id,
           code: formatCode(canonical),
           hint: codeHint(canonical),
-          supplierId: supplier.supplier_id,
+          supplierId: supplier.supplierId,
           orderNumber: line.order_number,
           line: line.line_number,
           unit: code.unit_index,
@@ -661,12 +667,6 @@ export interface AccountView {
 }
 
 export async function listAccounts(db: Knex, org: OrgRef): Promise<AccountView[]> {
-  const rows = (await db('credit_accounts').where({ org_pk: org.pk }).orderBy(['currency', 'location'])) as {
-    account_id: string;
-    location: string;
-    currency: string;
-    balance_minor: unknown;
-    updated_at: string;
-  }[];
+  const rows = await accountsOfOrganisation(db, org.pk);
   return rows.map((r) => ({ accountId: r.account_id, location: r.location, currency: r.currency, balance: formatMinor(toMinor(r.balance_minor), r.currency), updatedAt: r.updated_at }));
 }

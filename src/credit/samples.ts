@@ -5,14 +5,10 @@
 // It runs once per database: an organisation with an account already is left alone.
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { findOrgRef } from '../store/credit.js';
+import { findOrgRef, organisationHasAccounts } from '../store/credit.js';
 import type { Actor, CreditSettings, OrgRef } from './ledger.js';
 import { listCodes, recordSpend, redeemCode } from './ledger.js';
 import { importPurchases } from './purchases-csv.js';
-
-async function hasAccounts(db: Knex, org: OrgRef): Promise<boolean> {
-  return (await db('credit_accounts').where({ org_pk: org.pk }).first('id')) !== undefined;
-}
 
 async function redeemSome(db: Knex, settings: CreditSettings, org: OrgRef, location: string, pick: (amount: string) => boolean, max: number, actor: Actor): Promise<number> {
   const codes = await listCodes(db, settings, { org, state: 'issued', actor, limit: 1000 });
@@ -27,14 +23,14 @@ async function redeemSome(db: Knex, settings: CreditSettings, org: OrgRef, locat
 
 export async function loadSampleCredit(db: Knex, settings: CreditSettings, samplesDir: string, actor: Actor, write: (line: string) => void): Promise<void> {
   const fabrikam = await findOrgRef(db, '30411');
-  if (fabrikam && !(await hasAccounts(db, fabrikam))) {
+  if (fabrikam && !(await organisationHasAccounts(db, fabrikam.pk))) {
     const n = await redeemSome(db, settings, fabrikam, 'Tokyo HQ', () => true, 1, actor);
     const file = join(samplesDir, 'credit', 'purchases-30411.csv');
     const imported = await importPurchases(db, { org: fabrikam, location: 'Tokyo HQ', path: file, fileName: 'purchases-30411.csv', actor, maxRows: 1000 });
     write(`Fabrikam Retail (30411): ${n} JPY code redeemed into "Tokyo HQ"; purchase history ${imported.status}: ${imported.recorded} purchase(s), ${JSON.stringify(imported.totals)}\n`);
   }
   const northwind = await findOrgRef(db, '19827');
-  if (northwind && !(await hasAccounts(db, northwind))) {
+  if (northwind && !(await organisationHasAccounts(db, northwind.pk))) {
     const location = 'District Office';
     const small = await redeemSome(db, settings, northwind, location, (a) => a === '25.00', 4, actor);
     const large = await redeemSome(db, settings, northwind, location, (a) => a === '500.00', 1, actor);

@@ -67,6 +67,11 @@ export function checkOrders(org: Organisation, orders: OrderForAssignment[]): As
   return refusals;
 }
 
+/** The devices the orders reach: each live device of each order the organisation may assign, where the request named its order. */
+export function candidatesOfOrders(org: Organisation, orders: OrderForAssignment[]): { serial: string; at: string }[] {
+  return orders.flatMap((o) => (o.found && o.found.orgPk === org.pk ? o.found.liveSerials.map((serial) => ({ serial, at: o.at })) : []));
+}
+
 /** The limit on devices reached by one request, checked before any device is loaded. */
 export function checkDeviceCount(count: number): AssignmentError | undefined {
   if (count > ASSIGNMENT_LIMITS.maxDevices) return { code: 'GW-AS-4406', params: { count, max: ASSIGNMENT_LIMITS.maxDevices } };
@@ -126,4 +131,20 @@ export function planAssignment(
     });
   }
   return refusals.length > 0 ? { refusals } : plan;
+}
+
+/**
+ * All or nothing: the plan when nothing was refused; otherwise the request's refusal
+ * (GW-AS-4400: how many of the `total` entries named were refused) with every refusal, the
+ * orders' first, then the devices'.
+ */
+export function allOrNothing(
+  orderRefusals: AssignmentRefusal[],
+  plan: AssignmentPlan | { refusals: AssignmentRefusal[] },
+  total: number,
+  server: string,
+): { plan: AssignmentPlan } | { error: AssignmentError; refusals: AssignmentRefusal[] } {
+  if (!('refusals' in plan) && orderRefusals.length === 0) return { plan };
+  const refusals = [...orderRefusals, ...('refusals' in plan ? plan.refusals : [])];
+  return { error: { code: 'GW-AS-4400', params: { count: refusals.length, total, server } }, refusals };
 }

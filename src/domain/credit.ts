@@ -12,7 +12,7 @@ import type { CodedError } from '../model/error-codes.js';
 import type { CreditLine, PurchaseOrder } from '../model/documents.js';
 import { currencyInfo } from '../model/currencies.js';
 import { localCurrencyOf } from '../model/country-currencies.js';
-import type { Organisation } from '../model/state.js';
+import type { OrderType, Organisation } from '../model/state.js';
 import { CREDIT_LIMITS } from '../model/limits.js';
 import type { CodeState, EntryKind } from '../model/credit.js';
 
@@ -131,6 +131,27 @@ export interface CheckedCreditLine {
   unitMinor: bigint;
 }
 
+/**
+ * What a purchase order of each type does to its credit lines: a sale (OR, and OV, which
+ * overrides an order) issues codes; a return (RE) refunds unredeemed codes line by line;
+ * a void (VD) takes back every code of the order.
+ */
+export type OrderCreditEffect = 'sell' | 'refund' | 'void';
+
+export function orderCreditEffect(orderType: OrderType): OrderCreditEffect {
+  if (orderType === 'RE') return 'refund';
+  if (orderType === 'VD') return 'void';
+  return 'sell';
+}
+
+/**
+ * Whether an order sells credit, and so is held to the per-order and per-organisation
+ * limits: only a sale adds to what the organisation holds; a return or void is not limited.
+ */
+export function sellsCredit(orderType: OrderType): boolean {
+  return orderCreditEffect(orderType) === 'sell';
+}
+
 export function creditLinesOf(po: Pick<PurchaseOrder, 'lines'>): CreditLine[] {
   return po.lines.filter((l): l is CreditLine => l.type === 'credit');
 }
@@ -180,7 +201,7 @@ export function checkCreditLines(
       unitMinor: amount.value / quantity,
     });
   }
-  if (po.orderType === 'RE' || po.orderType === 'VD') return ok(checked);
+  if (!sellsCredit(po.orderType)) return ok(checked);
   for (const [currency, total] of perCurrency) {
     const orderLimit = limitIn(policy.perOrderLimit, currency);
     if (orderLimit === undefined) return refuse('GW-CR-7011', { currency, which: 'per-order' });
@@ -247,6 +268,29 @@ export function compareWithLineOnFile(orderNumber: string, line: CheckedCreditLi
       onFile: `${onFile.quantity} x ${formatMinor(onFile.amountMinor / BigInt(onFile.quantity), onFile.currency)} ${onFile.currency}`,
     },
   };
+}
+
+/**
+ * An order number belongs to one organisation: the organisation of the first of its lines
+ * on file that is not `orgPk`'s, or undefined when every line on file is `orgPk`'s.
+ */
+export function otherOwnerOf(onFileOrgPks: readonly number[], orgPk: number): number | undefined {
+  return onFileOrgPks.find((pk) => pk !== orgPk);
+}
+
+/** The refusal of an order whose number `onFileOrgId` holds credit lines of already. */
+export function orderOfAnotherOrganisation(orderNumber: string, onFileOrgId: string, orgId: string): CodedError {
+  return { code: 'GW-CR-7019', params: { orderNumber, onFileOrgId, orgId } };
+}
+
+/**
+ * A return (RE) line takes back credit of a line of the same order on file, in its
+ * currency: a line not on file, or in another currency, is refused. Answers the line on file.
+ */
+export function checkReturnLine<L extends { currency: string }>(orderNumber: string, line: Pick<CheckedCreditLine, 'lineNumber' | 'currency'>, onFile: L | undefined): Checked<L> {
+  if (!onFile) return refuse('GW-CR-7017', { orderNumber, line: line.lineNumber });
+  if (onFile.currency !== line.currency) return refuse('GW-CR-7018', { orderNumber, line: line.lineNumber, currency: line.currency, lineCurrency: onFile.currency });
+  return ok(onFile);
 }
 
 export interface UnitOnFile {
@@ -319,6 +363,26 @@ export function checkRedemption(code: CodeOnFile, into: { orgPk: number; currenc
   if (code.state !== 'issued') return { code: 'GW-CR-7024', params: { state: code.state, at: code.settledAt ?? '' } };
   if (code.currency !== into.currency) return { code: 'GW-CR-7023', params: { codeCurrency: code.currency, currency: into.currency } };
   return undefined;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** When a code issued (or re-issued) at `now` stops being downloadable: `days` whole days later. */
+export function downloadWindowEnd(now: string, days: number): string {
+  return new Date(Date.parse(now) + days * DAY_MS).toISOString();
+}
+
+/**
+ * Whether a code is shown to its organisation: only while it is unredeemed (issued) and its
+ * download window is open. ISO-8601 UTC timestamps compare as text.
+ */
+export function isCodeDownloadable(code: { state: CodeState; downloadUntil: string }, now: string): boolean {
+  return code.state === 'issued' && code.downloadUntil > now;
+}
+
+/** Only an unredeemed code (issued) gets a new one; a redeemed, refunded or voided one has nothing left to replace. */
+export function checkReissue(code: { codeId: string; state: CodeState }): CodedError | undefined {
+  return code.state === 'issued' ? undefined : { code: 'GW-CR-7032', params: { codeId: code.codeId, state: code.state } };
 }
 
 /** A content purchase's amount: unit price times quantity, exactly, in minor units. */

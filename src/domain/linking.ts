@@ -2,6 +2,16 @@
 // stop being pending and are enrolled, without any resubmission.
 import type { Device, DeviceEvent, Organisation, Supplier } from '../model/state.js';
 
+/**
+ * What adding `supplier` does for `org`: Apple needs no link (its orders match by Apple
+ * customer number); a reseller added already changes nothing; any other reseller is added.
+ */
+export function checkLink(org: Pick<Organisation, 'linkedSupplierPks'>, supplier: Pick<Supplier, 'pk' | 'kind'>): 'apple-needs-no-link' | 'added-already' | 'add' {
+  if (supplier.kind === 'apple') return 'apple-needs-no-link';
+  if (org.linkedSupplierPks.includes(supplier.pk)) return 'added-already';
+  return 'add';
+}
+
 export interface LinkResult {
   devices: Device[];
   events: DeviceEvent[];

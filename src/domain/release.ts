@@ -1,7 +1,7 @@
 // Release: an organisation lets a device go for good (sold, lost, returned to a
 // non-Apple channel). The serial is then refused by every later order (GW-DE-4310).
 import type { CodedError } from '../model/error-codes.js';
-import type { Device, DeviceEvent, Organisation, Released } from '../model/state.js';
+import type { Device, DeviceEvent, LineStatus, Organisation, Released } from '../model/state.js';
 import { API_LIMITS } from '../model/limits.js';
 
 export interface ReleaseResult {
@@ -37,4 +37,13 @@ export function releaseDevice(
       detail: trimmed,
     },
   };
+}
+
+/**
+ * What a release does to the order line that holds the device: the line becomes
+ * 'released', the order's record that its organisation let the device go. It is no
+ * longer live, so it no longer holds the serial: the device has left the order.
+ */
+export function lineStatusOnRelease(): Exclude<LineStatus, 'live'> {
+  return 'released';
 }

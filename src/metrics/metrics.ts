@@ -17,6 +17,7 @@
 import type { Knex } from 'knex';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { METRICS_LIMITS } from '../model/limits.js';
+import { deviceCountsByState } from '../store/device-queries.js';
 
 export interface GatewayMetrics {
   /** One answered HTTP request: route is the declared pattern (/v1/orders/{supplierId}/{orderNumber}), never the raw path. */
@@ -170,8 +171,7 @@ export class PrometheusGatewayMetrics implements GatewayMetrics {
   private countDevices(db: Knex): Promise<Map<string, number>> {
     this.deviceCount ??= (async () => {
       try {
-        const rows = (await db('devices').select('state').count({ n: '*' }).groupBy('state')) as { state: string; n: number | string }[];
-        return new Map(rows.map((r) => [r.state, Number(r.n)]));
+        return await deviceCountsByState(db);
       } finally {
         this.deviceCount = null;
       }

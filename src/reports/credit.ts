@@ -36,17 +36,26 @@
 // the signed sum of its entries (balance_mismatch). Each kind is counted in full
 // (mismatchCounts) and listed up to REPORT_LIMITS.maxMismatchesListed.
 //
-// Every sum is done by the database with GROUP BY (the ledger may hold millions of
-// entries; none is loaded into memory), selected as text so that it stays exact on both
-// drivers, and combined here in bigint. All queries run in one transaction, on
+// Every sum is done by the database with GROUP BY (src/store/credit-report.ts: the ledger
+// may hold millions of entries; none is loaded into memory), exact on both drivers, and
+// combined here in bigint. All queries run in one transaction, on
 // PostgreSQL a read-only REPEATABLE READ one, so that every figure comes from the same
 // snapshot of the ledger. Amounts leave as decimal strings of their currency (formatMinor).
 import type { Knex } from 'knex';
-import { formatMinor, minorUnitOf } from '../domain/credit.js';
+import { accountEffect, formatMinor, minorUnitOf, outstandingEffect } from '../domain/credit.js';
+import { ENTRY_KINDS, type EntryKind } from '../model/credit.js';
 import type { CodedError } from '../model/error-codes.js';
-import { chunks } from '../store/chunks.js';
-import { toMinor } from '../store/credit.js';
-import { isPostgres } from '../store/db.js';
+import {
+  accountsOffTheirEntries,
+  codesUnredeemedPastWindow,
+  entrySums,
+  inReadSnapshot,
+  linesNotFullyIssued,
+  orderedSums,
+  organisationPksByOrgId,
+  type ReportScope,
+} from '../store/credit-report.js';
+import { idsAndNamesByPk } from '../store/organisation-queries.js';
 import { REPORT_LIMITS } from '../model/limits.js';
 
 export interface ReportRequest {
@@ -241,246 +250,106 @@ class Accumulator {
   }
 }
 
-/** A database id as a number: pg answers integer columns as numbers, counts as strings. */
-function pkOf(value: unknown): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new Error(`unexpected id ${String(value)}`);
-  return n;
-}
+const isEntryKind = (kind: string): kind is EntryKind => (ENTRY_KINDS as readonly string[]).includes(kind);
 
-/** The report's filters, as the columns hold them. */
-interface Scope {
-  currency: string | null;
-  orgPk: number | null;
-  /** null: no set given; [] covers nothing. */
-  orgPks: number[] | null;
-}
-
-function scoped<T extends Knex.QueryBuilder>(q: T, scope: Scope, currencyColumn: string, orgColumn: string): T {
-  if (scope.currency !== null) q.where(currencyColumn, scope.currency);
-  if (scope.orgPk !== null) q.where(orgColumn, scope.orgPk);
-  if (scope.orgPks !== null) q.whereIn(orgColumn, scope.orgPks);
-  return q;
-}
-
-interface EntrySumRow {
-  currency: string;
-  org_pk: unknown;
-  supplier_pk: unknown;
-  kind: string;
-  flow: unknown;
-  position: unknown;
-}
-
-async function sumFlowsAndPositions(trx: Knex, scope: Scope, fromAt: string, toAt: string, acc: Accumulator): Promise<void> {
-  const ordered = (await scoped(trx('credit_order_lines'), scope, 'currency', 'org_pk')
-    .where('ordered_at', '>=', fromAt)
-    .andWhere('ordered_at', '<', toAt)
-    .groupBy('currency', 'org_pk', 'supplier_pk')
-    .select('currency', 'org_pk', 'supplier_pk', trx.raw('CAST(COALESCE(SUM(amount_minor), 0) AS TEXT) AS total'))) as {
-    currency: string;
-    org_pk: unknown;
-    supplier_pk: unknown;
-    total: unknown;
-  }[];
-  for (const r of ordered) acc.supplier(r.currency, pkOf(r.org_pk), pkOf(r.supplier_pk)).ordered += toMinor(r.total);
-
-  // One pass over the entries before the end: the flow is the part at or after the start.
-  const entries = (await scoped(trx('credit_entries'), scope, 'currency', 'org_pk')
-    .where('at', '<', toAt)
-    .groupBy('currency', 'org_pk', 'supplier_pk', 'kind')
-    .select(
-      'currency',
-      'org_pk',
-      'supplier_pk',
-      'kind',
-      trx.raw('CAST(COALESCE(SUM(CASE WHEN ?? >= ? THEN amount_minor ELSE 0 END), 0) AS TEXT) AS flow', ['at', fromAt]),
-      trx.raw('CAST(COALESCE(SUM(amount_minor), 0) AS TEXT) AS position'),
-    )) as EntrySumRow[];
-  for (const r of entries) {
-    const orgPk = pkOf(r.org_pk);
-    const flow = toMinor(r.flow);
-    const position = toMinor(r.position);
-    const org = acc.org(r.currency, orgPk);
+/**
+ * Adds the period's sums to the accumulator: each entry kind's flow in its own column, and
+ * its position (every entry before the end) to what the rules say it does to the credit
+ * outstanding and to the accounts' balance (src/domain/credit.ts). Spending is the
+ * accounts', which pool credit from every supplier: it has no supplier row.
+ */
+async function sumFlowsAndPositions(trx: Knex, scope: ReportScope, fromAt: string, toAt: string, acc: Accumulator): Promise<void> {
+  for (const r of await orderedSums(trx, scope, fromAt, toAt)) acc.supplier(r.currency, r.orgPk, r.supplierPk).ordered += r.total;
+  for (const r of await entrySums(trx, scope, fromAt, toAt)) {
+    const org = acc.org(r.currency, r.orgPk);
+    if (!isEntryKind(r.kind)) throw new Error(`credit entry of unknown kind ${JSON.stringify(r.kind)}`);
+    org.balance += accountEffect(r.kind, r.position);
     if (r.kind === 'spent') {
-      org.spent += flow;
-      org.balance -= position;
+      org.spent += r.flow;
       continue;
     }
-    const s = acc.supplier(r.currency, orgPk, r.supplier_pk === null || r.supplier_pk === undefined ? null : pkOf(r.supplier_pk));
-    switch (r.kind) {
-      case 'issued':
-        s.issued += flow;
-        s.outstanding += position;
-        break;
-      case 'redeemed':
-        s.redeemed += flow;
-        s.outstanding -= position;
-        org.balance += position;
-        break;
-      case 'refunded':
-        s.refunded += flow;
-        s.outstanding -= position;
-        break;
-      case 'voided':
-        s.voided += flow;
-        s.outstanding -= position;
-        break;
-      default:
-        throw new Error(`credit entry of unknown kind ${JSON.stringify(r.kind)}`);
-    }
+    const s = acc.supplier(r.currency, r.orgPk, r.supplierPk);
+    s[r.kind] += r.flow;
+    s.outstanding += outstandingEffect(r.kind, r.position);
   }
 }
 
 // ---------------------------------------------------------------------------------------
 // Mismatches
 
-async function countOf(trx: Knex, q: Knex.QueryBuilder): Promise<number> {
-  const row = (await trx.from(q.clone().as('m')).count({ n: '*' }).first()) as { n: unknown } | undefined;
-  return Number(row?.n ?? 0);
+async function orderedNotIssued(trx: Knex, scope: ReportScope): Promise<{ listed: OrderedNotIssued[]; count: number }> {
+  const { listed, count } = await linesNotFullyIssued(trx, scope, REPORT_LIMITS.maxMismatchesListed);
+  return {
+    count,
+    listed: listed.map((r): OrderedNotIssued => {
+      const ordered = formatMinor(r.amountMinor, r.currency);
+      const issued = formatMinor(r.issuedMinor, r.currency);
+      return {
+        kind: 'ordered_not_issued',
+        supplierId: r.supplierId,
+        orderNumber: r.orderNumber,
+        line: r.lineNumber,
+        orgId: r.orgId,
+        currency: r.currency,
+        quantity: r.quantity,
+        issuedUnits: r.issuedUnits,
+        ordered,
+        issued,
+        message:
+          `Order ${r.orderNumber} line ${r.lineNumber} of supplier ${r.supplierId} for organisation ${r.orgId} ordered ` +
+          `${r.quantity} units worth ${ordered} ${r.currency}, but ${r.issuedUnits} codes worth ${issued} ${r.currency} were issued.`,
+      };
+    }),
+  };
 }
 
-async function orderedNotIssued(trx: Knex, scope: Scope): Promise<{ listed: OrderedNotIssued[]; count: number }> {
-  // Through the codes: credit_entries is indexed by code_pk, not by order line.
-  const q = scoped(trx('credit_order_lines as l'), scope, 'l.currency', 'l.org_pk')
-    .join('organisations as o', 'o.id', 'l.org_pk')
-    .join('suppliers as s', 's.id', 'l.supplier_pk')
-    .leftJoin('credit_codes as c', 'c.order_line_pk', 'l.id')
-    .leftJoin('credit_entries as e', (j) => j.on('e.code_pk', '=', 'c.id').andOnVal('e.kind', '=', 'issued'))
-    .groupBy('l.id', 'l.currency', 'l.amount_minor', 'l.quantity', 'l.order_number', 'l.line_number', 'o.org_id', 's.supplier_id')
-    .havingRaw('COUNT(e.id) < l.quantity OR COALESCE(SUM(e.amount_minor), 0) < l.amount_minor')
-    .select(
-      'l.id',
-      'l.currency',
-      'l.amount_minor',
-      'l.quantity',
-      'l.order_number',
-      'l.line_number',
-      'o.org_id',
-      's.supplier_id',
-      trx.raw('COUNT(e.id) AS issued_units'),
-      trx.raw('CAST(COALESCE(SUM(e.amount_minor), 0) AS TEXT) AS issued_total'),
-    );
-  const count = await countOf(trx, q);
-  const rows = (await q.clone().orderBy('l.id').limit(REPORT_LIMITS.maxMismatchesListed)) as {
-    currency: string;
-    amount_minor: unknown;
-    quantity: number;
-    order_number: string;
-    line_number: string;
-    org_id: string;
-    supplier_id: string;
-    issued_units: unknown;
-    issued_total: unknown;
-  }[];
-  const listed = rows.map((r): OrderedNotIssued => {
-    const ordered = formatMinor(toMinor(r.amount_minor), r.currency);
-    const issued = formatMinor(toMinor(r.issued_total), r.currency);
-    const issuedUnits = Number(r.issued_units);
-    return {
-      kind: 'ordered_not_issued',
-      supplierId: r.supplier_id,
-      orderNumber: r.order_number,
-      line: r.line_number,
-      orgId: r.org_id,
-      currency: r.currency,
-      quantity: Number(r.quantity),
-      issuedUnits,
-      ordered,
-      issued,
-      message:
-        `Order ${r.order_number} line ${r.line_number} of supplier ${r.supplier_id} for organisation ${r.org_id} ordered ` +
-        `${r.quantity} units worth ${ordered} ${r.currency}, but ${issuedUnits} codes worth ${issued} ${r.currency} were issued.`,
-    };
-  });
-  return { listed, count };
+async function codesPastWindow(trx: Knex, scope: ReportScope, nowAt: string): Promise<{ listed: CodeUnredeemedPastWindow[]; count: number }> {
+  const { listed, count } = await codesUnredeemedPastWindow(trx, scope, nowAt, REPORT_LIMITS.maxMismatchesListed);
+  return {
+    count,
+    listed: listed.map((r): CodeUnredeemedPastWindow => {
+      const amount = formatMinor(r.amountMinor, r.currency);
+      return {
+        kind: 'code_unredeemed_past_window',
+        codeId: r.codeId,
+        orgId: r.orgId,
+        supplierId: r.supplierId,
+        orderNumber: r.orderNumber,
+        line: r.lineNumber,
+        amount,
+        currency: r.currency,
+        downloadUntil: r.downloadUntil,
+        message:
+          `Code ${r.codeId} (${amount} ${r.currency}, order ${r.orderNumber} line ${r.lineNumber} of supplier ${r.supplierId}, ` +
+          `organisation ${r.orgId}) is unredeemed and its download window closed at ${r.downloadUntil}: re-issue it or take it back.`,
+      };
+    }),
+  };
 }
 
-async function codesPastWindow(trx: Knex, scope: Scope, nowAt: string): Promise<{ listed: CodeUnredeemedPastWindow[]; count: number }> {
-  const q = scoped(trx('credit_codes as c'), scope, 'c.currency', 'c.org_pk')
-    .join('credit_order_lines as l', 'l.id', 'c.order_line_pk')
-    .join('organisations as o', 'o.id', 'c.org_pk')
-    .join('suppliers as s', 's.id', 'c.supplier_pk')
-    .where('c.state', 'issued')
-    .andWhere('c.download_until', '<', nowAt)
-    .select('c.id', 'c.code_id', 'c.currency', 'c.amount_minor', 'c.download_until', 'l.order_number', 'l.line_number', 'o.org_id', 's.supplier_id');
-  const count = await countOf(trx, q);
-  const rows = (await q.clone().orderBy([{ column: 'c.download_until' }, { column: 'c.id' }]).limit(REPORT_LIMITS.maxMismatchesListed)) as {
-    code_id: string;
-    currency: string;
-    amount_minor: unknown;
-    download_until: string;
-    order_number: string;
-    line_number: string;
-    org_id: string;
-    supplier_id: string;
-  }[];
-  const listed = rows.map((r): CodeUnredeemedPastWindow => {
-    const amount = formatMinor(toMinor(r.amount_minor), r.currency);
-    return {
-      kind: 'code_unredeemed_past_window',
-      codeId: r.code_id,
-      orgId: r.org_id,
-      supplierId: r.supplier_id,
-      orderNumber: r.order_number,
-      line: r.line_number,
-      amount,
-      currency: r.currency,
-      downloadUntil: r.download_until,
-      message:
-        `Code ${r.code_id} (${amount} ${r.currency}, order ${r.order_number} line ${r.line_number} of supplier ${r.supplier_id}, ` +
-        `organisation ${r.org_id}) is unredeemed and its download window closed at ${r.download_until}: re-issue it or take it back.`,
-    };
-  });
-  return { listed, count };
-}
-
-const SIGNED_ENTRIES = "COALESCE(SUM(CASE WHEN e.kind = 'redeemed' THEN e.amount_minor WHEN e.kind = 'spent' THEN -e.amount_minor ELSE 0 END), 0)";
-
-async function balanceMismatches(trx: Knex, scope: Scope): Promise<{ listed: BalanceMismatch[]; count: number }> {
-  const q = scoped(trx('credit_accounts as a'), scope, 'a.currency', 'a.org_pk')
-    .join('organisations as o', 'o.id', 'a.org_pk')
-    .leftJoin('credit_entries as e', 'e.account_pk', 'a.id')
-    .groupBy('a.id', 'a.account_id', 'a.location', 'a.currency', 'a.balance_minor', 'o.org_id')
-    .havingRaw(`a.balance_minor <> ${SIGNED_ENTRIES}`)
-    .select('a.id', 'a.account_id', 'a.location', 'a.currency', 'a.balance_minor', 'o.org_id', trx.raw(`CAST(${SIGNED_ENTRIES} AS TEXT) AS entries_total`));
-  const count = await countOf(trx, q);
-  const rows = (await q.clone().orderBy('a.id').limit(REPORT_LIMITS.maxMismatchesListed)) as {
-    account_id: string;
-    location: string;
-    currency: string;
-    balance_minor: unknown;
-    org_id: string;
-    entries_total: unknown;
-  }[];
-  const listed = rows.map((r): BalanceMismatch => {
-    const balance = formatMinor(toMinor(r.balance_minor), r.currency);
-    const entries = formatMinor(toMinor(r.entries_total), r.currency);
-    return {
-      kind: 'balance_mismatch',
-      accountId: r.account_id,
-      orgId: r.org_id,
-      location: r.location,
-      currency: r.currency,
-      balance,
-      entries,
-      message: `Account ${r.account_id} (organisation ${r.org_id}, location ${r.location}) holds ${balance} ${r.currency}, but its entries sum to ${entries} ${r.currency}.`,
-    };
-  });
-  return { listed, count };
+async function balanceMismatches(trx: Knex, scope: ReportScope): Promise<{ listed: BalanceMismatch[]; count: number }> {
+  const { listed, count } = await accountsOffTheirEntries(trx, scope, REPORT_LIMITS.maxMismatchesListed);
+  return {
+    count,
+    listed: listed.map((r): BalanceMismatch => {
+      const balance = formatMinor(r.balanceMinor, r.currency);
+      const entries = formatMinor(r.entriesMinor, r.currency);
+      return {
+        kind: 'balance_mismatch',
+        accountId: r.accountId,
+        orgId: r.orgId,
+        location: r.location,
+        currency: r.currency,
+        balance,
+        entries,
+        message: `Account ${r.accountId} (organisation ${r.orgId}, location ${r.location}) holds ${balance} ${r.currency}, but its entries sum to ${entries} ${r.currency}.`,
+      };
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------
 // The report
-
-async function namesOf(trx: Knex, table: 'organisations' | 'suppliers', idColumn: 'org_id' | 'supplier_id', pks: number[]): Promise<Map<number, { id: string; name: string }>> {
-  const out = new Map<number, { id: string; name: string }>();
-  for (const part of chunks(pks)) {
-    const rows = (await trx(table).whereIn('id', part).select('id', `${idColumn} as ident`, 'name')) as { id: unknown; ident: string; name: string }[];
-    for (const r of rows) out.set(pkOf(r.id), { id: r.ident, name: r.name });
-  }
-  return out;
-}
 
 const byText = <T>(key: (x: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 const anyNonZero = (sums: object): boolean => Object.values(sums).some((v) => v !== 0n);
@@ -551,22 +420,18 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
   const run = async (trx: Knex): Promise<ReportResult> => {
     let orgPk: number | null = null;
     if (req.orgId !== undefined) {
-      const org = (await trx('organisations').where({ org_id: req.orgId }).first('id')) as { id: unknown } | undefined;
-      if (!org) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
-      orgPk = pkOf(org.id);
+      const org = (await organisationPksByOrgId(trx, [req.orgId])).get(req.orgId);
+      if (org === undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
+      orgPk = org;
     }
     let setPks: number[] | null = null;
     if (orgIds !== null) {
-      const found = new Map<string, number>();
-      for (const part of chunks(orgIds)) {
-        const rows = (await trx('organisations').whereIn('org_id', part).select('id', 'org_id')) as { id: unknown; org_id: string }[];
-        for (const r of rows) found.set(r.org_id, pkOf(r.id));
-      }
+      const found = await organisationPksByOrgId(trx, orgIds);
       const unknown = orgIds.find((id) => !found.has(id));
       if (unknown !== undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: unknown.slice(0, 60) } } };
       setPks = orgIds.map((id) => found.get(id)!);
     }
-    const scope: Scope = { currency: req.currency ?? null, orgPk, orgPks: setPks };
+    const scope: ReportScope = { currency: req.currency ?? null, orgPk, orgPks: setPks };
     const acc = new Accumulator();
     await sumFlowsAndPositions(trx, scope, period.fromAt, period.toAt, acc);
     const orgPks = new Set<number>();
@@ -577,8 +442,8 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
         for (const s of org.suppliers.keys()) if (s !== null) supplierPks.add(s);
       }
     }
-    const orgNames = await namesOf(trx, 'organisations', 'org_id', [...orgPks]);
-    const supplierNames = await namesOf(trx, 'suppliers', 'supplier_id', [...supplierPks]);
+    const orgNames = await idsAndNamesByPk(trx, 'organisations', [...orgPks]);
+    const supplierNames = await idsAndNamesByPk(trx, 'suppliers', [...supplierPks]);
     const notIssued = await orderedNotIssued(trx, scope);
     const pastWindow = await codesPastWindow(trx, scope, now.toISOString());
     const balances = await balanceMismatches(trx, scope);
@@ -598,7 +463,6 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
       },
     };
   };
-  // One snapshot for every figure. SQLite transactions are serialisable already (and
-  // knex warns on an isolation level there).
-  return isPostgres(db) ? db.transaction(run, { isolationLevel: 'repeatable read', readOnly: true }) : db.transaction(run);
+  // One snapshot for every figure.
+  return inReadSnapshot(db, run);
 }

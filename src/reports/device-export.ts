@@ -21,8 +21,20 @@
 // only moves forward). The scope of the caller is applied when the orders or the
 // organisation are resolved, in SQL, before anything is written.
 import type { Knex } from 'knex';
+import { orderDeviceStatus } from '../domain/order-lines.js';
 import { pendingReason } from '../domain/pending.js';
-import type { Scope } from '../query/scope.js';
+import type { Scope } from '../model/reads.js';
+import type { DeviceState } from '../model/state.js';
+import {
+  countDevicesInStates,
+  countLinesOfOrders,
+  heldDevicesBatch,
+  orderLinesBatch,
+  ordersByRefInScope,
+  type ExportLineRow,
+  type HeldDeviceRow,
+} from '../store/device-export-queries.js';
+import { findOrganisationInScope } from '../store/organisation-queries.js';
 import { csvLine } from '../formats/csv/write.js';
 import { EXPORT_LIMITS } from '../model/limits.js';
 
@@ -43,7 +55,7 @@ export const DEVICE_EXPORT_COLUMNS = [
 ] as const;
 
 /** The devices an organisation holds: what "available" means in the portal. */
-const AVAILABLE_STATES = ['enrolled', 'pending'] as const;
+const AVAILABLE_STATES: readonly DeviceState[] = ['enrolled', 'pending'];
 
 /** An order resolved, in the caller's scope, with the header fields every row repeats. */
 export interface ExportOrder {
@@ -115,17 +127,7 @@ export async function resolveExportOrders(db: Knex, scope: Scope, refs: OrderRef
   if (refs.length < 1 || refs.length > EXPORT_LIMITS.maxOrders) throw new Error(`1..${EXPORT_LIMITS.maxOrders} orders expected, got ${refs.length}`);
   const unique = new Map<string, OrderRef>();
   for (const r of refs) unique.set(`${r.supplierId}\u0000${r.orderNumber}`, r);
-  const q = db('orders as o')
-    .join('suppliers as s', 's.id', 'o.supplier_pk')
-    .join('organisations as g', 'g.id', 'o.org_pk')
-    .whereIn(
-      ['s.supplier_id', 'o.order_number'],
-      [...unique.values()].map((r) => [r.supplierId, r.orderNumber]),
-    )
-    .select('o.id', 's.supplier_id', 'o.order_number', 'g.org_id', 'o.po_number', 'o.order_date');
-  if (scope.kind === 'supplier') q.where('o.supplier_pk', scope.supplierPk);
-  if (scope.kind === 'orgs') q.whereIn('o.org_pk', scope.orgPks);
-  const rows = (await q) as { id: number; supplier_id: string; order_number: string; org_id: string; po_number: string | null; order_date: string }[];
+  const rows = await ordersByRefInScope(db, scope, [...unique.values()]);
   const found = new Map(rows.map((r) => [`${r.supplier_id}\u0000${r.order_number}`, r]));
   const orders: ExportOrder[] = [];
   for (const [key, ref] of unique) {
@@ -148,10 +150,8 @@ export async function resolveExportOrders(db: Knex, scope: Scope, refs: OrderRef
 export async function resolveExportOrg(db: Knex, scope: Scope, orgId: string): Promise<ExportOrg | undefined> {
   // A reseller has no organisation's device list: no organisation is in its scope.
   if (scope.kind === 'supplier') return undefined;
-  const q = db('organisations').where('org_id', orgId).first('id', 'org_id');
-  if (scope.kind === 'orgs') q.whereIn('id', scope.orgPks);
-  const row = (await q) as { id: number; org_id: string } | undefined;
-  return row ? { pk: Number(row.id), orgId: row.org_id } : undefined;
+  const row = await findOrganisationInScope(db, scope, orgId);
+  return row ? { pk: row.pk, orgId: row.orgId } : undefined;
 }
 
 /**
@@ -159,119 +159,14 @@ export async function resolveExportOrg(db: Knex, scope: Scope, orgId: string): P
  * enormous selection costs no more to refuse than one just over the limit).
  */
 export async function countExportRows(db: Knex, selection: DeviceExportSelection, cap: number = EXPORT_LIMITS.maxRows): Promise<number> {
-  const inner =
-    selection.kind === 'available'
-      ? db('devices').where('org_pk', selection.org.pk).whereIn('state', AVAILABLE_STATES).select(db.raw('1')).limit(cap + 1)
-      : db('order_lines').whereIn('order_pk', selection.orders.map((o) => o.pk)).select(db.raw('1')).limit(cap + 1);
-  const row = (await db.from(inner.as('capped')).count({ n: '*' }).first()) as { n: number | string } | undefined;
-  return Number(row?.n ?? 0);
-}
-
-interface AvailableRow {
-  serial: string;
-  state: string;
-  family: string | null;
-  asset_tag: string | null;
-  server: string | null;
-  supplier_id: string | null;
-  order_number: string | null;
-  po_number: string | null;
-  order_date: string | null;
-  delivery_number: string | null;
-  ship_date: string | null;
-}
-
-interface OrderLineRow {
-  serial: string;
-  line_status: string;
-  line_asset_tag: string | null;
-  delivery_number: string;
-  ship_date: string | null;
-  device_state: string | null;
-  device_order_pk: number | null;
-  family: string | null;
-  asset_tag: string | null;
-  server: string | null;
+  return selection.kind === 'available'
+    ? countDevicesInStates(db, selection.org.pk, AVAILABLE_STATES, cap)
+    : countLinesOfOrders(db, selection.orders.map((o) => o.pk), cap);
 }
 
 const text = (v: string | null | undefined): string => v ?? '';
 
-/**
- * One batch of an organisation's available devices after `after`, in serial order.
- *
- * The batch's keys are chosen first, in a subquery of their own whose LIMIT stops either
- * database from merging it into the joins: it walks devices(org_pk, serial) and stops after
- * `limit` rows, and only those rows are then joined, by primary or unique key. Written as
- * one flat join, PostgreSQL may instead plan a merge join that reads order_lines from its
- * first serial on every batch, which makes a long export quadratic.
- */
-function availableBatch(db: Knex, orgPk: number, after: string, limit: number): Promise<AvailableRow[]> {
-  const keys = db('devices')
-    .where('org_pk', orgPk)
-    .whereIn('state', AVAILABLE_STATES)
-    .where('serial', '>', after)
-    .orderBy('serial')
-    .limit(limit)
-    .select('serial', 'state', 'family', 'asset_tag', 'server', 'supplier_pk', 'order_pk');
-  return db
-    .from(keys.as('d'))
-    .leftJoin('suppliers as s', 's.id', 'd.supplier_pk')
-    .leftJoin('orders as o', 'o.id', 'd.order_pk')
-    .leftJoin('order_lines as l', function () {
-      this.on('l.order_pk', '=', 'd.order_pk').andOn('l.serial', '=', 'd.serial');
-    })
-    .leftJoin('deliveries as dl', function () {
-      this.on('dl.order_pk', '=', 'l.order_pk').andOn('dl.delivery_number', '=', 'l.delivery_number');
-    })
-    .orderBy('d.serial')
-    .select(
-      'd.serial',
-      'd.state',
-      'd.family',
-      'd.asset_tag',
-      'd.server',
-      's.supplier_id',
-      'o.order_number',
-      'o.po_number',
-      'o.order_date',
-      'l.delivery_number',
-      'dl.ship_date',
-    )
-    // A query builder runs when it is awaited; then() starts it now (the read-ahead).
-    .then((rows) => rows as AvailableRow[]);
-}
-
-/** One batch of an order's lines after `after`, in serial order, with their devices (keys first, as above). */
-function orderBatch(db: Knex, orderPk: number, after: string, limit: number): Promise<OrderLineRow[]> {
-  const keys = db('order_lines')
-    .where('order_pk', orderPk)
-    .where('serial', '>', after)
-    .orderBy('serial')
-    .limit(limit)
-    .select('order_pk', 'serial', 'status', 'asset_tag', 'delivery_number');
-  return db
-    .from(keys.as('l'))
-    .leftJoin('devices as d', 'd.serial', 'l.serial')
-    .leftJoin('deliveries as dl', function () {
-      this.on('dl.order_pk', '=', 'l.order_pk').andOn('dl.delivery_number', '=', 'l.delivery_number');
-    })
-    .orderBy('l.serial')
-    .select(
-      'l.serial',
-      'l.status as line_status',
-      'l.asset_tag as line_asset_tag',
-      'l.delivery_number',
-      'dl.ship_date',
-      'd.state as device_state',
-      'd.order_pk as device_order_pk',
-      'd.family',
-      'd.asset_tag',
-      'd.server',
-    )
-    .then((rows) => rows as OrderLineRow[]);
-}
-
-function availableLine(org: ExportOrg, r: AvailableRow): string {
+function availableLine(org: ExportOrg, r: HeldDeviceRow): string {
   return csvLine([
     r.serial,
     r.state,
@@ -295,14 +190,14 @@ function availableLine(org: ExportOrg, r: AvailableRow): string {
  * removed, voided, released) and the tag the order gave it, never the current holder's
  * tag or server, which may be another organisation's.
  */
-function orderLine(order: ExportOrder, r: OrderLineRow): string {
+function orderLine(order: ExportOrder, r: ExportLineRow): string {
   const live = r.line_status === 'live';
-  if (live && (r.device_state === null || Number(r.device_order_pk) !== order.pk || (r.device_state !== 'enrolled' && r.device_state !== 'pending'))) {
+  const state = orderDeviceStatus(r.line_status, r.device_state, r.device_order_pk !== null && Number(r.device_order_pk) === order.pk);
+  if (state === undefined) {
     // One statement reads the line and its device, and enrollment writes both in one
     // transaction: a live line whose device is not held by its order is corruption.
     throw new Error(`order ${order.supplierId}:${order.orderNumber}: line ${r.serial} is live but its device is ${r.device_state ?? 'missing'}`);
   }
-  const state = live ? r.device_state! : r.line_status;
   return csvLine([
     r.serial,
     state,
@@ -329,11 +224,11 @@ interface Walk {
 function walksOf(db: Knex, selection: DeviceExportSelection): Walk[] {
   if (selection.kind === 'available') {
     const org = selection.org;
-    return [{ fetch: (after, limit) => availableBatch(db, org.pk, after, limit), encode: (r) => availableLine(org, r as AvailableRow) }];
+    return [{ fetch: (after, limit) => heldDevicesBatch(db, org.pk, AVAILABLE_STATES, after, limit), encode: (r) => availableLine(org, r as HeldDeviceRow) }];
   }
   return selection.orders.map((order) => ({
-    fetch: (after, limit) => orderBatch(db, order.pk, after, limit),
-    encode: (r) => orderLine(order, r as OrderLineRow),
+    fetch: (after, limit) => orderLinesBatch(db, order.pk, after, limit),
+    encode: (r) => orderLine(order, r as ExportLineRow),
   }));
 }
 

@@ -277,3 +277,66 @@ export async function findOrgRef(db: Knex, orgId: string): Promise<{ pk: number;
   const row = (await db('organisations').where({ org_id: orgId }).first('id', 'org_id')) as { id: number; org_id: string } | undefined;
   return row ? { pk: row.id, orgId: row.org_id } : undefined;
 }
+
+/** The organisation with this row id, as the credit operations name it, or undefined. */
+export async function findOrgRefByPk(db: Knex, orgPk: number): Promise<{ pk: number; orgId: string } | undefined> {
+  const row = (await db('organisations').where({ id: orgPk }).first('id', 'org_id')) as { id: number; org_id: string } | undefined;
+  return row ? { pk: row.id, orgId: row.org_id } : undefined;
+}
+
+export async function findOrderLineByPk(db: Knex, orderLinePk: number): Promise<CreditOrderLineRow | undefined> {
+  return (await db('credit_order_lines').where({ id: orderLinePk }).first()) as CreditOrderLineRow | undefined;
+}
+
+/** The amount and id of each of these codes. */
+export async function codeAmounts(db: Knex, codePks: number[]): Promise<{ codePk: number; codeId: string; amountMinor: bigint }[]> {
+  const rows = (await db('credit_codes').whereIn('id', codePks).select('id', 'amount_minor', 'code_id')) as { id: number; amount_minor: unknown; code_id: string }[];
+  return rows.map((r) => ({ codePk: r.id, codeId: r.code_id, amountMinor: toMinor(r.amount_minor) }));
+}
+
+/** An organisation's codes with their order line and supplier, in issue order, at most `limit`. */
+export async function codesOfOrganisation(
+  db: Knex,
+  orgPk: number,
+  filter: { orderNumber?: string; state?: string; limit: number },
+): Promise<(CreditCodeRow & { order_number: string; line_number: string; supplier_id: string })[]> {
+  let q = db('credit_codes as c')
+    .join('credit_order_lines as l', 'l.id', 'c.order_line_pk')
+    .join('suppliers as s', 's.id', 'c.supplier_pk')
+    .where('c.org_pk', orgPk)
+    .select('c.*', 'l.order_number', 'l.line_number', 's.supplier_id')
+    .orderBy('c.id')
+    .limit(filter.limit);
+  if (filter.orderNumber) q = q.andWhere('l.order_number', filter.orderNumber);
+  if (filter.state) q = q.andWhere('c.state', filter.state);
+  return (await q) as (CreditCodeRow & { order_number: string; line_number: string; supplier_id: string })[];
+}
+
+/**
+ * Gives an issued code a new secret: the old hash is retired first (a redemption with it
+ * is told the code was replaced), then the row changes only if it still holds the old hash
+ * and is still issued. False when another writer changed the code meanwhile.
+ */
+export async function replaceCode(
+  trx: Knex,
+  code: Pick<CreditCodeRow, 'id' | 'code_hash'>,
+  next: Pick<CreditCodeRow, 'code_hash' | 'code_hint' | 'code_sealed' | 'download_until' | 'reissues'>,
+  now: string,
+): Promise<boolean> {
+  await trx('credit_retired_codes').insert({ code_hash: code.code_hash, code_pk: code.id, retired_at: now });
+  const n = await trx('credit_codes').where({ id: code.id, code_hash: code.code_hash, state: 'issued' }).update(next);
+  return n === 1;
+}
+
+export async function findAccountByPk(db: Knex, accountPk: number): Promise<CreditAccountRow | undefined> {
+  return (await db('credit_accounts').where({ id: accountPk }).first()) as CreditAccountRow | undefined;
+}
+
+/** An organisation's accounts by currency, then location. */
+export async function accountsOfOrganisation(db: Knex, orgPk: number): Promise<CreditAccountRow[]> {
+  return (await db('credit_accounts').where({ org_pk: orgPk }).orderBy(['currency', 'location'])) as CreditAccountRow[];
+}
+
+export async function organisationHasAccounts(db: Knex, orgPk: number): Promise<boolean> {
+  return (await db('credit_accounts').where({ org_pk: orgPk }).first('id')) !== undefined;
+}

@@ -94,3 +94,13 @@ export async function upsertDefaultServer(db: Knex, orgPk: number, family: Devic
   }
   await db('org_default_servers').insert({ org_pk: orgPk, family, server }).onConflict(['org_pk', 'family']).merge(['server']);
 }
+
+/** The organisation adds a supplier (a reseller whose orders for it then enroll). */
+export async function insertSupplierLink(db: Knex, orgPk: number, supplierPk: number, now: string): Promise<void> {
+  await db('org_supplier_links').insert({ org_pk: orgPk, supplier_pk: supplierPk, created_at: now });
+}
+
+/** Removes the organisation's link to a supplier; false when there was none. */
+export async function deleteSupplierLink(db: Knex, orgPk: number, supplierPk: number): Promise<boolean> {
+  return (await db('org_supplier_links').where({ org_pk: orgPk, supplier_pk: supplierPk }).delete()) > 0;
+}

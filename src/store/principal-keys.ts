@@ -6,9 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { sha256Hex } from './suppliers.js';
+import type { PrincipalRole } from '../model/roles.js';
 
-export const PRINCIPAL_ROLES = ['operator', 'org_admin', 'finance', 'metrics'] as const;
-export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
 /**
  * Prefixes that make a leaked key recognisable (in logs, in secret scanners) and tell at

@@ -1,7 +1,17 @@
 // Unit tests of the server-assignment rule: which devices an organisation may point at a
 // device-management server, and what changes when it does. Pure functions, small data.
 import { expect } from 'chai';
-import { checkDeviceCount, checkOrders, planAssignment, renderAssignmentError, type AssignmentCandidate, type AssignmentPlan, type AssignmentRefusal } from '../../src/domain/assignment.js';
+import {
+  allOrNothing,
+  candidatesOfOrders,
+  checkDeviceCount,
+  checkOrders,
+  planAssignment,
+  renderAssignmentError,
+  type AssignmentCandidate,
+  type AssignmentPlan,
+  type AssignmentRefusal,
+} from '../../src/domain/assignment.js';
 import type { Device, DeviceState, Organisation } from '../../src/model/state.js';
 import { ASSIGNMENT_LIMITS } from '../../src/model/limits.js';
 
@@ -128,5 +138,37 @@ describe('server assignment rule', () => {
     const e = checkDeviceCount(ASSIGNMENT_LIMITS.maxDevices + 1);
     expect(e?.code).to.equal('GW-AS-4406');
     expect(renderAssignmentError(e!)).to.equal(`Too many devices in one assignment: ${ASSIGNMENT_LIMITS.maxDevices + 1}, at most ${ASSIGNMENT_LIMITS.maxDevices}.`);
+  });
+});
+
+describe('server assignment by order, and all or nothing', () => {
+  it('the orders reach the live devices of the organisation\'s own orders, each named where its order was', () => {
+    const orders = [
+      { supplierId: '16FCE4A0', orderNumber: 'A', at: 'orders.0', found: { orgPk: ORG.pk, liveSerials: ['SN1', 'SN2'] } },
+      { supplierId: '16FCE4A0', orderNumber: 'B', at: 'orders.1', found: { orgPk: OTHER_ORG_PK, liveSerials: ['SN3'] } },
+      { supplierId: '16FCE4A0', orderNumber: 'C', at: 'orders.2', found: undefined },
+      { supplierId: '16FCE4A0', orderNumber: 'D', at: 'orders.3', found: { orgPk: ORG.pk, liveSerials: ['SN4'] } },
+    ];
+    expect(candidatesOfOrders(ORG, orders)).to.deep.equal([
+      { serial: 'SN1', at: 'orders.0' },
+      { serial: 'SN2', at: 'orders.0' },
+      { serial: 'SN4', at: 'orders.3' },
+    ]);
+  });
+
+  it('answers the plan when nothing was refused', () => {
+    const plan: AssignmentPlan = { changed: [], unchanged: ['SN1'], events: [] };
+    expect(allOrNothing([], plan, 1, 'mdm')).to.deep.equal({ plan });
+  });
+
+  it('refuses the whole request (GW-AS-4400) with every refusal, the orders\' first', () => {
+    const order: AssignmentRefusal = { at: 'orders.1', serial: null, error: { code: 'GW-AS-4404', params: { supplierId: 'X', orderNumber: 'B', orgId: ORG.orgId } } };
+    const device: AssignmentRefusal = { at: 'orders.0', serial: 'SN1', error: { code: 'GW-AS-4402', params: { serial: 'SN1', state: 'returned' } } };
+    expect(allOrNothing([order], { refusals: [device] }, 2, 'mdm')).to.deep.equal({
+      error: { code: 'GW-AS-4400', params: { count: 2, total: 2, server: 'mdm' } },
+      refusals: [order, device],
+    });
+    const plan: AssignmentPlan = { changed: [], unchanged: [], events: [] };
+    expect(allOrNothing([order], plan, 3, 'mdm')).to.deep.equal({ error: { code: 'GW-AS-4400', params: { count: 1, total: 3, server: 'mdm' } }, refusals: [order] });
   });
 });

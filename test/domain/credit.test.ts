@@ -3,7 +3,36 @@
 // back, redemption, content purchases, ledger effects, idempotency fingerprints, and the
 // coherence of the default limit tables. Pure functions over plain data.
 import { expect } from 'chai';
-import { accountEffect, checkCreditLines, checkIdempotencyKey, checkIdempotentReplay, checkLimitTable, checkLocation, checkPurchaseDate, checkRedemption, checkReversal, formatMinor, minorUnitOf, outstandingEffect, parseAmount, planTakeBack, purchaseAmount, requestHash, type Checked, type CodeOnFile, type CreditPolicy, type UnitOnFile } from '../../src/domain/credit.js';
+import {
+  accountEffect,
+  checkCreditLines,
+  checkIdempotencyKey,
+  checkIdempotentReplay,
+  checkLimitTable,
+  checkLocation,
+  checkPurchaseDate,
+  checkRedemption,
+  checkReissue,
+  checkReturnLine,
+  checkReversal,
+  downloadWindowEnd,
+  formatMinor,
+  isCodeDownloadable,
+  minorUnitOf,
+  orderCreditEffect,
+  orderOfAnotherOrganisation,
+  otherOwnerOf,
+  outstandingEffect,
+  parseAmount,
+  planTakeBack,
+  purchaseAmount,
+  requestHash,
+  sellsCredit,
+  type Checked,
+  type CodeOnFile,
+  type CreditPolicy,
+  type UnitOnFile,
+} from '../../src/domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from '../../src/credit/defaults.js';
 import { localCurrencyOf } from '../../src/model/country-currencies.js';
 import type { CodedError } from '../../src/model/error-codes.js';
@@ -660,6 +689,52 @@ describe('default credit limits', () => {
       expect(formatMinor(lines[0]!.amountMinor, currency)).to.equal(limit);
       const above = formatMinor(lines[0]!.amountMinor + 1n, currency);
       refusal(checkCreditLines(po('OR', [credit('1', above, currency)]), org, policy, nothingHeld), 'GW-CR-7012');
+    }
+  });
+});
+
+describe('what an order type does to credit', () => {
+  it('OR and OV sell (and are limited); RE refunds and VD voids (not limited)', () => {
+    expect((['OR', 'OV', 'RE', 'VD'] as OrderType[]).map(orderCreditEffect)).to.deep.equal(['sell', 'sell', 'refund', 'void']);
+    expect((['OR', 'OV', 'RE', 'VD'] as OrderType[]).map(sellsCredit)).to.deep.equal([true, true, false, false]);
+  });
+
+  it('an order number belongs to one organisation: the first other owner of its lines on file refuses it (GW-CR-7019)', () => {
+    expect(otherOwnerOf([], 7)).to.equal(undefined);
+    expect(otherOwnerOf([7, 7], 7)).to.equal(undefined);
+    expect(otherOwnerOf([7, 8, 9], 7)).to.equal(8);
+    expect(orderOfAnotherOrganisation('PO-1', '30411', '19827')).to.deep.equal({ code: 'GW-CR-7019', params: { orderNumber: 'PO-1', onFileOrgId: '30411', orgId: '19827' } });
+  });
+
+  it('a return line needs its line on file, in the same currency (GW-CR-7017, GW-CR-7018)', () => {
+    const line = { lineNumber: '2', currency: 'USD' };
+    refusal(checkReturnLine('PO-1', line, undefined), 'GW-CR-7017');
+    const other = checkReturnLine('PO-1', line, { id: 5, currency: 'EUR' });
+    refusal(other, 'GW-CR-7018');
+    expect(!other.ok && other.error.params).to.deep.equal({ orderNumber: 'PO-1', line: '2', currency: 'USD', lineCurrency: 'EUR' });
+    expect(valueOf(checkReturnLine('PO-1', line, { id: 5, currency: 'USD' }))).to.deep.equal({ id: 5, currency: 'USD' });
+  });
+});
+
+describe('redemption codes: download window and re-issue', () => {
+  it('a code can be downloaded for whole days after it was issued', () => {
+    expect(downloadWindowEnd('2026-11-01T10:00:00.000Z', 30)).to.equal('2026-12-01T10:00:00.000Z');
+    expect(downloadWindowEnd('2026-11-01T10:00:00.000Z', 0)).to.equal('2026-11-01T10:00:00.000Z');
+  });
+
+  it('a code is shown only while it is issued and its window is open', () => {
+    const until = '2026-12-01T10:00:00.000Z';
+    expect(isCodeDownloadable({ state: 'issued', downloadUntil: until }, '2026-12-01T09:59:59.999Z')).to.equal(true);
+    expect(isCodeDownloadable({ state: 'issued', downloadUntil: until }, until)).to.equal(false);
+    for (const state of ['redeemed', 'refunded', 'voided'] as CodeState[]) {
+      expect(isCodeDownloadable({ state, downloadUntil: until }, '2026-11-02T00:00:00.000Z')).to.equal(false);
+    }
+  });
+
+  it('only an issued code is re-issued (GW-CR-7032)', () => {
+    expect(checkReissue({ codeId: 'crc_1', state: 'issued' })).to.equal(undefined);
+    for (const state of ['redeemed', 'refunded', 'voided'] as CodeState[]) {
+      expect(checkReissue({ codeId: 'crc_1', state })).to.deep.equal({ code: 'GW-CR-7032', params: { codeId: 'crc_1', state } });
     }
   });
 });

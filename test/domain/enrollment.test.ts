@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { applyTransaction, rollUpTransaction } from '../../src/domain/enrollment.js';
 import { checkTransaction, isCodedError } from '../../src/domain/order-fields.js';
 import { matchOrganisation, normaliseAppleCustomerNumber } from '../../src/domain/matching.js';
-import { releaseDevice } from '../../src/domain/release.js';
+import { lineStatusOnRelease, releaseDevice } from '../../src/domain/release.js';
 import { enrollPendingOnLink } from '../../src/domain/linking.js';
 import type { Device, Organisation, Supplier } from '../../src/model/state.js';
 import type { Changes, EnrollmentResult, OrderOutcome, World } from '../../src/model/enrollment.js';
@@ -378,7 +378,7 @@ describe('domain/enrollment', () => {
         const release = releaseDevice(world.devices.get(S1), S1, ORG_A, 'sold', '2024-05-01T12:00:00Z');
         if (isCodedError(release)) throw new Error(`release refused: ${release.code}`);
         world.devices.set(S1, release.device);
-        world.orders.get('O-1')!.lines.get(S1)!.status = 'released';
+        world.orders.get('O-1')!.lines.get(S1)!.status = lineStatusOnRelease();
         world.released.set(S1, release.released);
         return world;
       }
@@ -900,6 +900,10 @@ describe('domain/enrollment', () => {
       expect(result.released).to.deep.equal({ serial: S1, orgPk: ORG_A.pk, reason: 'sold to staff', releasedAt: '2024-05-01T12:00:00Z' });
       expect(result.event).to.include({ serial: S1, kind: 'released', fromState: 'enrolled', toState: 'released', orderNumber: 'O-1', supplierPk: R1.pk });
       expect(device.state).to.equal('enrolled');
+    });
+
+    it('closes the order line that held the device: released, no longer live', () => {
+      expect(lineStatusOnRelease()).to.equal('released');
     });
 
     it('keeps at most 200 characters of the reason', () => {

@@ -1,7 +1,7 @@
 // A client for the /v1 query API and keys for every role, for the role and route tests.
 import type { Db } from '../../src/store/db.js';
 import { createPrincipalKey } from '../../src/admin/operations.js';
-import type { PrincipalRole } from '../../src/store/principal-keys.js';
+import type { PrincipalRole } from '../../src/model/roles.js';
 import { TEST_ACTOR } from './db.js';
 
 export interface ApiAnswer {

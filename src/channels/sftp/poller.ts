@@ -41,8 +41,9 @@ import {
   takeExhausted,
   takePending,
   type Claim,
-} from './claims.js';
-import { errorCode, errorText, RemoteSession, type RemoteFile } from './remote.js';
+} from '../../store/sftp-claims.js';
+import { errorCode, errorText, RemoteSession } from './remote.js';
+import type { RemoteFile } from '../../model/sftp.js';
 import type { ResolvedMailbox } from './settings.js';
 
 /** What the pipeline says about a committed document, for the acks. */

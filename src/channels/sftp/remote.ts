@@ -6,13 +6,8 @@ import { posix } from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import type { Logger } from '../../log/logger.js';
 import type { ResolvedMailbox } from './settings.js';
+import type { RemoteFile } from '../../model/sftp.js';
 
-/** An entry of inboundDir, as listed. mtime travels in whole seconds over SFTP v3. */
-export interface RemoteFile {
-  name: string;
-  size: number;
-  mtimeMs: number;
-}
 
 // SSH keepalives detect a peer that vanished without closing TCP (a pulled cable, a
 // dropped NAT entry): after 3 unanswered probes 5 s apart the session is closed, which

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Knex } from 'knex';
 import { MailboxPoller, type PollReport } from '../../../src/channels/sftp/poller.js';
-import { listClaims } from '../../../src/channels/sftp/claims.js';
+import { listClaims } from '../../../src/store/sftp-claims.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../../support/db.js';
 import { startSshd, type Sshd } from '../../support/sshd.js';
 import type { ChildSettings } from './poll-child.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SftpClient from 'ssh2-sftp-client';
 import { MailboxPoller, isTemporaryName, type PollReport } from '../../../src/channels/sftp/poller.js';
-import { listClaims } from '../../../src/channels/sftp/claims.js';
+import { listClaims } from '../../../src/store/sftp-claims.js';
 import { loadConfig, ConfigError } from '../../../src/config.js';
 import { startMailboxes, MailboxSettingsError } from '../../../src/channels/sftp/index.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../../support/db.js';

@@ -1,5 +1,5 @@
-// The data scope of an authenticated principal (src/query/scope.ts).
-import type { Scope } from '../../../query/scope.js';
+// The data scope of an authenticated principal (src/model/reads.ts).
+import type { Scope } from '../../../model/reads.js';
 import type { Principal } from '../principal.js';
 
 export function scopeOf(p: Principal): Scope {

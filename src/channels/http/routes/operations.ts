@@ -4,6 +4,7 @@
 import type { ApiRouter } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
 import { gatewayMetrics } from '../../../metrics/metrics.js';
+import { pingDatabase } from '../../../store/health.js';
 
 export function operationsRoutes(api: ApiRouter, deps: ApiDeps, openApi: () => Record<string, unknown>): void {
   api.route(
@@ -32,7 +33,7 @@ export function operationsRoutes(api: ApiRouter, deps: ApiDeps, openApi: () => R
     },
     async ({ res }) => {
       try {
-        await deps.db.raw('select 1');
+        await pingDatabase(deps.db);
         res.json({ status: 'ok' });
       } catch {
         res.status(503).json({ status: 'unavailable', detail: 'database unreachable' });

@@ -1,7 +1,7 @@
 // The orders of the query API:
 //   GET /orders                                 search, newest first (operator, reseller, organisation admin)
 //   GET /orders/{supplierId}/{orderNumber}      one order, its deliveries and a page of its devices
-// Each caller reads within its scope (src/query/scope.ts): the operator every order, a
+// Each caller reads within its scope (src/model/reads.ts): the operator every order, a
 // reseller the orders it sent, an organisation admin its organisation's orders. Filters
 // only narrow the scope: an organisation admin naming another organisation (org=) gets
 // an empty list, and an order outside the scope is 404 exactly as a missing one is.

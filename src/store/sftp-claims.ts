@@ -4,8 +4,8 @@
 // writer at a time) and on PostgreSQL (the row lock makes a racing UPDATE re-check its
 // WHERE clause against the winner's row, and find it no longer matches).
 import type { Knex } from 'knex';
-import { isPostgres } from '../../store/db.js';
-import type { RemoteFile } from './remote.js';
+import { isPostgres } from './db.js';
+import type { RemoteFile } from '../model/sftp.js';
 
 export type ClaimState = 'pending' | 'done' | 'finished' | 'set_aside';
 
