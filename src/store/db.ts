@@ -10,6 +10,7 @@ import * as credit from './migrations/004-credit.js';
 import * as principalKeys from './migrations/005-principal-keys.js';
 import * as roles from './migrations/006-roles-and-queries.js';
 import * as outcomes from './migrations/007-outcomes.js';
+import * as bulkIndexes from './migrations/008-bulk-indexes.js';
 
 export type Db = Knex;
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '005-principal-keys': principalKeys,
   '006-roles-and-queries': roles,
   '007-outcomes': outcomes,
+  '008-bulk-indexes': bulkIndexes,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

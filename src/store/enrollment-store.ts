@@ -7,7 +7,7 @@ import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange } from './db.js';
-import { insertRows, valueSet, type WriteMode } from './sets.js';
+import { insertRows, valueSet, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
@@ -208,20 +208,19 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
   for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
 
-  const newLines: (string | number | null)[][] = [];
+  const newLines: SetValue[][] = [];
   const changedLines: { order_pk: number; serial: string; delivery_number: string; asset_tag: string | null; status: string; source_order_pk: number | null; live_serial: string | null }[] = [];
   for (const { orderNumber, line } of changes.lines) {
-    const row = {
-      order_pk: orderPks.get(orderNumber)!,
-      serial: line.serial,
-      delivery_number: line.deliveryNumber,
-      asset_tag: line.assetTag,
-      status: line.status,
-      source_order_pk: line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null,
-      live_serial: line.status === 'live' && world.orders.get(orderNumber)?.kind !== 'return' ? line.serial : null,
-    };
-    if (world.orders.get(orderNumber)?.lines.has(line.serial)) changedLines.push(row);
-    else newLines.push(LINE_COLUMNS.map((c) => row[c]));
+    const order = world.orders.get(orderNumber);
+    const orderPk = orderPks.get(orderNumber)!;
+    const sourceOrderPk = line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null;
+    const liveSerial = line.status === 'live' && order?.kind !== 'return' ? line.serial : null;
+    if (order?.lines.has(line.serial)) {
+      changedLines.push({ order_pk: orderPk, serial: line.serial, delivery_number: line.deliveryNumber, asset_tag: line.assetTag, status: line.status, source_order_pk: sourceOrderPk, live_serial: liveSerial });
+    } else {
+      // In LINE_COLUMNS order.
+      newLines.push([orderPk, line.serial, line.deliveryNumber, line.assetTag, line.status, sourceOrderPk, liveSerial]);
+    }
   }
   // A serial may leave one live line and enter another in the same transaction (RE
   // then OR, OV moves): lines that stop holding a serial live are written first, lines
@@ -242,11 +241,10 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
   // New devices go in as a set; a racing insert of the same serial fails on the primary
   // key and the caller retries on fresh data.
-  const fresh: (string | number | null)[][] = [];
+  const fresh: SetValue[][] = [];
   for (const d of changes.devices) {
-    if (d.version !== 0) continue;
-    const row = { ...deviceRow(d, orderPkOf(d), ctx.now), serial: d.serial, version: 1 };
-    fresh.push(DEVICE_COLUMNS.map((c) => row[c]));
+    // In DEVICE_COLUMNS order; a new device's version is 1.
+    if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now]);
   }
   await insertRows(trx, 'devices', DEVICE_COLUMNS, fresh, ctx.mode);
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
@@ -319,22 +317,21 @@ export async function writeDevice(trx: Knex, device: Device, orderPk: number | n
 }
 
 export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
-  const rows = events.map((e) => {
-    const row = {
-      serial: e.serial,
-      at: ctx.now,
-      kind: e.kind,
-      from_state: e.fromState,
-      to_state: e.toState,
-      org_pk: e.orgPk,
-      supplier_pk: e.supplierPk,
-      order_number: e.orderNumber,
-      transaction_pk: ctx.transactionPk,
-      document: ctx.document.slice(0, 120),
-      actor: ctx.actor,
-      detail: e.detail ? e.detail.slice(0, 400) : null,
-    };
-    return EVENT_COLUMNS.map((c) => row[c]);
-  });
+  const document = ctx.document.slice(0, 120);
+  // In EVENT_COLUMNS order.
+  const rows: SetValue[][] = events.map((e) => [
+    e.serial,
+    ctx.now,
+    e.kind,
+    e.fromState,
+    e.toState,
+    e.orgPk,
+    e.supplierPk,
+    e.orderNumber,
+    ctx.transactionPk,
+    document,
+    ctx.actor,
+    e.detail ? e.detail.slice(0, 400) : null,
+  ]);
   await insertRows(trx, 'device_events', EVENT_COLUMNS, rows, ctx.mode ?? 'auto');
 }

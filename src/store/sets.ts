@@ -47,27 +47,37 @@ export async function insertRows(trx: Knex, table: string, columns: readonly str
 }
 
 /**
- * The columns whose value is the same in every row are bound once; only the others
- * travel in the JSON (a ship notice's devices share their state, organisation, order
- * and time, and differ in serial and tag), because SQLite parses a row's JSON again
- * for every value taken out of it.
+ * The columns whose value is the same in every row are bound once, and a column equal
+ * to an earlier one in every row (an order line's live_serial and serial) repeats that
+ * one's value; only the rest travel in the JSON (a ship notice's devices share their
+ * state, organisation, order and time, and differ in serial and tag), because SQLite
+ * parses a row's JSON again for every value taken out of it.
  */
 async function insertJsonSet(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
   const first = rows[0]!;
-  const varying = columns.map((_, k) => rows.some((row) => row[k] !== first[k]));
-  const kept = varying.map((v, k) => (v ? k : -1)).filter((k) => k >= 0);
+  const sameInEveryRow = (a: number, b: number) => rows.every((row) => row[a] === row[b]);
+  const constant = columns.map((_, k) => rows.every((row) => row[k] === first[k]));
+  const carried: number[] = [];
+  const aliasOf = columns.map((_, k) => {
+    if (constant[k]) return -1;
+    const twin = carried.find((j) => sameInEveryRow(j, k));
+    if (twin !== undefined) return twin;
+    carried.push(k);
+    return k;
+  });
   const bindings: SetValue[] = [];
   const select = columns.map((_, k) => {
-    if (!varying[k]) {
+    if (constant[k]) {
       bindings.push(first[k]!);
       return '?';
     }
-    return kept.length === 1 ? 'value' : `value ->> ${kept.indexOf(k)}`;
+    return carried.length === 1 ? 'value' : `value ->> ${carried.indexOf(aliasOf[k]!)}`;
   });
-  const json = JSON.stringify(kept.length === 1 ? rows.map((row) => row[kept[0]!]) : rows.map((row) => kept.map((k) => row[k])));
-  // Every column the same (one row, or identical rows): json_each still gives the row count.
-  const source = kept.length === 0 ? JSON.stringify(rows.map(() => 0)) : json;
-  await trx.raw(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) SELECT ${select.join(', ')} FROM json_each(?)`, [...bindings, source]);
+  let json: string;
+  if (carried.length === 0) json = JSON.stringify(rows.map(() => 0)); // json_each still gives the row count
+  else if (carried.length === 1) json = JSON.stringify(rows.map((row) => row[carried[0]!]));
+  else json = JSON.stringify(rows.map((row) => carried.map((k) => row[k])));
+  await trx.raw(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) SELECT ${select.join(', ')} FROM json_each(?)`, [...bindings, json]);
 }
 
 /** The connection a knex transaction holds (its client answers it rather than taking one from the pool). */
