@@ -7,13 +7,14 @@ import type { Knex } from 'knex';
 import type { GatewayConfig } from './config.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
 import { documentAck, documentAcks } from './intake/acks.js';
-import { receive, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
+import { IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
 import { findDocument, listDocuments } from './store/documents.js';
 export { documentView as showDocument } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
 import { creditSettingsFrom } from './credit/defaults.js';
 import { INTAKE_LIMITS } from './model/limits.js';
+import { inlineIntake } from './intake/service.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
   return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit), transactions: config.limits };
@@ -51,7 +52,7 @@ export async function ingestCommand(
     throw new IntakeError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const bar = progressBar(size);
-  return receive(deps, {
+  return inlineIntake(deps).receive({
     partnerId,
     channel: 'cli',
     fileName: basename(file),

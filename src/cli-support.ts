@@ -3,7 +3,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Actor } from './admin/operations.js';
 import type { GatewayConfig } from './config.js';
-import type { Db } from './store/db.js';
+import type { Db, SqliteDriver } from './store/db.js';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | string[] | undefined>;
@@ -11,7 +11,8 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 export interface Command {
   usage: string;
   options: Options;
-  run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: () => Promise<Db> }): Promise<void>;
+  /** `db` opens the configured database (migrated); on SQLite, with the driver asked for (store/db.ts). */
+  run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: (driver?: SqliteDriver) => Promise<Db> }): Promise<void>;
 }
 
 /** A mistake in the command line itself: answered with the command's usage and exit code 2. */

@@ -68,9 +68,9 @@ import type { WriteMode } from '../store/sets.js';
 import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
 import { loadOrganisations } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
+import { markDone as markClaimDone } from '../store/sftp-claims.js';
 import { completeTransaction, findTransactionOfDocument, findTransactionRecord, insertTransaction } from '../store/transactions.js';
 import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
-import { gatewayMetrics } from '../metrics/metrics.js';
 import { chooseMapping } from './detect.js';
 import { IntakeError, sourceChunks, sourceHead, sourceSha256, sourceSize, type Source } from './source.js';
 import type { IngestRequest, IngestResult, TransactionReceipt } from './types.js';
@@ -130,7 +130,7 @@ export async function receive(deps: IntakeDeps, req: IngestRequest): Promise<Ing
   const source = sourceOf(req);
   const size = sourceSize(source);
   const sha256 = await sourceSha256(source);
-  const result = await withRetry(async () => {
+  return withRetry(async () => {
     // Checked again on every attempt: a racing gateway may have taken the same bytes.
     const first = await findDocumentByHash(deps.db, supplier.pk, sha256);
     if (first && (await retriesRejectedRequest(deps.db, req, first))) {
@@ -141,9 +141,6 @@ export async function receive(deps: IntakeDeps, req: IngestRequest): Promise<Ing
     if (first) return recordDuplicate(deps, req, first, sha256);
     return new DocumentRun(deps, req, supplier, source, { sha256, size, documentId: newDocumentId(), existingPk: null }).execute();
   });
-  // Counted once its outcome is committed (a retried attempt is not a second document).
-  gatewayMetrics.documentReceived(req.channel, result.format, result.status);
-  return result;
 }
 
 async function retriesRejectedRequest(db: Knex, req: IngestRequest, first: DocumentRow): Promise<boolean> {
@@ -183,18 +180,20 @@ async function recordDuplicate(deps: IntakeDeps, req: IngestRequest, first: Docu
   const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
   // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
   // still commits, so an SFTP claim of the duplicate is closed.
-  if (req.beforeCommit) await deps.db.transaction((trx) => req.beforeCommit!(trx, first.document_id));
+  if (req.claim) await deps.db.transaction((trx) => markClaimDone(trx, req.claim!.claimId, req.claim!.holder, first.document_id, 'duplicate'));
   const original = first.duplicate_of_pk !== null ? (await findDocumentByPk(deps.db, first.duplicate_of_pk)) ?? first : first;
   const transaction = await findTransactionOfDocument(deps.db, original.id);
   return {
     documentId: first.document_id,
     status: 'duplicate',
+    channel: req.channel,
     duplicateOf: original.document_id,
     format: first.format,
     mappingId: first.mapping_id,
     sha256,
     summary: { ...emptySummary() },
     errors: [error],
+    enrolled: 0,
     ...(transaction ? { transaction: { kind: 'repeated', transactionId: transaction.transactionId, enrollmentId: transaction.enrollmentId, devicesEnrolled: 0 } } : {}),
   };
 }
@@ -288,9 +287,7 @@ class DocumentRun {
       return this.recordRejection();
     }
     try {
-      const result = await this.deps.db.transaction((trx) => this.apply(trx));
-      gatewayMetrics.devicesEnrolled(this.req.channel, this.devicesEnrolled);
-      return result;
+      return await this.deps.db.transaction((trx) => this.apply(trx));
     } catch (err) {
       if (!(err instanceof Rejected)) throw err;
       if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf);
@@ -393,7 +390,7 @@ class DocumentRun {
       ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
     });
     if (this.id.replayOf) await this.auditReplay(trx, status);
-    await this.req.beforeCommit?.(trx, this.id.documentId);
+    if (this.req.claim) await markClaimDone(trx, this.req.claim.claimId, this.req.claim.holder, this.id.documentId, status);
     return this.result(status, summary);
   }
 
@@ -474,7 +471,7 @@ class DocumentRun {
         ...(this.id.replayOf ? { replays: this.id.replayOf.replays + 1 } : {}),
       });
       if (this.id.replayOf) await this.auditReplay(trx, status);
-      await this.req.beforeCommit?.(trx, this.id.documentId);
+      if (this.req.claim) await markClaimDone(trx, this.req.claim.claimId, this.req.claim.holder, this.id.documentId, status);
       const result = this.result(status, { ...this.read, devicesEnrolled: 0, devicesRefused: 0, devicesAwaiting: 0 });
       if (duplicateOf) result.duplicateOf = duplicateOf.documentId;
       return result;
@@ -495,11 +492,13 @@ class DocumentRun {
     return {
       documentId: this.id.documentId,
       status,
+      channel: this.req.channel,
       format: this.format,
       mappingId: this.mapping?.id ?? null,
       sha256: this.id.sha256,
       summary,
       errors: this.errors.map(describeError),
+      enrolled: status === 'rejected' || status === 'duplicate' ? 0 : this.devicesEnrolled,
       ...(this.receipt ? { transaction: this.receipt } : {}),
       ...(this.requestContext ? { request: this.requestContext } : {}),
     };

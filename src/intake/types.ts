@@ -2,7 +2,6 @@
 // mailbox, CLI): a channel hands over the raw bytes (a spooled file, or a buffer), and
 // gets the document's id and outcome back. Every channel feeds the same pipeline; none
 // has rules of its own.
-import type { Knex } from 'knex';
 import type { DocumentError } from '../formats/types.js';
 import type { DocumentStatus, DocumentSummary } from '../model/documents.js';
 
@@ -23,11 +22,12 @@ export interface IngestRequest {
   /** Who sent it, for the audit trail: "reseller:16FCE4A0", "sftp:mailbox-name", "cli". */
   actor: string;
   /**
-   * Runs inside the database transaction that records the document's result (applied,
-   * rejected or duplicate), after everything else is written: a channel's own
-   * bookkeeping (an SFTP claim marked done) commits with the document, or not at all.
+   * An SFTP mailbox's claim of the file: marked done inside the database transaction
+   * that records the document's result (applied, rejected or duplicate), so that the
+   * file counts as processed exactly when its document exists. Data, not a callback:
+   * intake may run in a worker thread.
    */
-  beforeCommit?: (trx: Knex, documentId: string) => Promise<void>;
+  claim?: { claimId: number; holder: string };
   /** Progress of the read, for a terminal progress bar. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
 }
@@ -35,6 +35,8 @@ export interface IngestRequest {
 export interface IngestResult {
   documentId: string;
   status: DocumentStatus;
+  /** The channel it came in by (a replay: the channel of the first receipt). */
+  channel: IntakeChannel;
   /** For a duplicate: the document that was received first. */
   duplicateOf?: string;
   format: string;
@@ -43,6 +45,8 @@ export interface IngestResult {
   summary: DocumentSummary;
   /** Coded errors with messages, at most the configured number. */
   errors: (DocumentError & { message: string })[];
+  /** Devices this run newly enrolled, whichever document named them (waiting ship notices freed by an order too). */
+  enrolled: number;
   /** A reseller-API request: what became of it as a transaction. */
   transaction?: TransactionReceipt;
   /** A reseller-API request, once read: its transaction id and the language its messages are wanted in. */

@@ -44,7 +44,28 @@ export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }
 
-export function openDatabase(settings: DatabaseSettings): Db {
+/**
+ * SQLite's two drivers, chosen by measurement. sqlite3 runs each statement on libuv's
+ * thread pool, so the thread that serves HTTP never waits on the database (a write
+ * waiting for another writer's lock waits there, not on the event loop). better-sqlite3
+ * runs statements in the calling thread, with far less cost per statement: 1,000,000
+ * serials ingested in 17.6 s against 24.7 s with sqlite3 in the same run. Intake's
+ * worker thread and the command line's ingest use it; the serving thread uses sqlite3.
+ */
+export type SqliteDriver = 'sqlite3' | 'better-sqlite3';
+
+/** Every SQLite connection: foreign keys enforced, WAL (readers never wait on the writer), a writer waits for the lock rather than failing at once. */
+const SQLITE_PRAGMAS = [
+  'foreign_keys = ON',
+  'journal_mode = WAL',
+  // A long ingest holds the write lock for seconds: another writer waits for it this long.
+  'busy_timeout = 60000',
+  // 32 MiB of page cache (the default is 2 MiB): a ship notice of many serials touches
+  // index pages all over the devices and lines tables.
+  'cache_size = -32768',
+];
+
+export function openDatabase(settings: DatabaseSettings, sqliteDriver: SqliteDriver = 'sqlite3'): Db {
   if (settings.databaseUrl) {
     return knexFactory({
       client: 'pg',
@@ -54,27 +75,34 @@ export function openDatabase(settings: DatabaseSettings): Db {
     });
   }
   if (settings.sqlitePath !== ':memory:') mkdirSync(dirname(settings.sqlitePath), { recursive: true });
+  // One connection: SQLite has one writer, and knex queues transactions on it.
+  const pool = { min: 1, max: 1 };
+  if (sqliteDriver === 'better-sqlite3') {
+    return knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: settings.sqlitePath },
+      useNullAsDefault: true,
+      pool: {
+        ...pool,
+        afterCreate: (conn: { pragma(sql: string): unknown }, done: (err: Error | null, c: unknown) => void) => {
+          try {
+            for (const p of SQLITE_PRAGMAS) conn.pragma(p);
+            done(null, conn);
+          } catch (err) {
+            done(err as Error, conn);
+          }
+        },
+      },
+    });
+  }
   return knexFactory({
     client: 'sqlite3',
     connection: { filename: settings.sqlitePath },
     useNullAsDefault: true,
     pool: {
-      // One connection: SQLite has one writer, and knex queues transactions on it.
-      min: 1,
-      max: 1,
-      afterCreate: (conn: { run(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) => {
-        conn.run('PRAGMA foreign_keys = ON', (e1) => {
-          if (e1) return done(e1, conn);
-          conn.run('PRAGMA journal_mode = WAL', (e2) => {
-            if (e2) return done(e2, conn);
-            conn.run('PRAGMA busy_timeout = 5000', (e3) => {
-              if (e3) return done(e3, conn);
-              // 32 MiB of page cache (the default is 2 MiB): a ship notice of many
-              // serials touches index pages all over the devices and lines tables.
-              conn.run('PRAGMA cache_size = -32768', (e4) => done(e4, conn));
-            });
-          });
-        });
+      ...pool,
+      afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, c: unknown) => void) => {
+        conn.exec(SQLITE_PRAGMAS.map((p) => `PRAGMA ${p};`).join(' '), (err) => done(err, conn));
       },
     },
   });

@@ -24,6 +24,7 @@ import { databaseKind } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
 import { OpenApiChecker } from '../support/openapi-check.js';
 import { KEY_A, KEY_B, RESELLER_A, RESELLER_B, SHIP_TO_B, bulk, call, order, useSampleGateway } from '../support/http.js';
+import { inlineIntake } from '../../src/intake/service.js';
 
 const HEADER = DEVICE_EXPORT_COLUMNS.join(',');
 const FORMULA_TAG = '=HYPERLINK("http://evil.example","open")';
@@ -246,8 +247,8 @@ describe(`exports API: limits, logs and failures mid-stream (${databaseKind()})`
     });
     const router = new ApiRouter(g.t.db, { tls: false, requireClientCertificate: false }, logger);
     const credit = testCreditSettings();
-    const intake = { db: g.t.db, mappings: new Map(), limits: DEFAULT_CONFIG.intake, credit, transactions: DEFAULT_CONFIG.limits };
-    exportsRoutes(router, { db: g.t.db, config: DEFAULT_CONFIG, credit, mappings: new Map(), intake, logger }, { batchRows: 2, maxRows: 5 });
+    const intake = inlineIntake({ db: g.t.db, mappings: new Map(), limits: DEFAULT_CONFIG.intake, credit, transactions: DEFAULT_CONFIG.limits });
+    exportsRoutes(router, { db: g.t.db, config: DEFAULT_CONFIG, credit, mappings: new Map(), intake, files: intake, logger }, { batchRows: 2, maxRows: 5 });
     app.use('/v1', router.router);
     small = await startServer(app, { host: '127.0.0.1', port: 0, tls: null });
   });

@@ -25,6 +25,7 @@ import {
   tempDir,
   within,
 } from './support.js';
+import { ClaimLostError, ensureClaim, getClaim, takePending } from '../../src/store/sftp-claims.js';
 
 /** Ship notices only: no order header columns (the order comes in another document). */
 const NOTICE_ONLY_MAPPING = {
@@ -489,53 +490,47 @@ describe(`intake pipeline (${databaseKind()})`, function () {
     });
   });
 
-  describe("a channel's bookkeeping (beforeCommit) commits with the document, or not at all", function () {
-    const mark = (action: string) => async (trx: Knex, documentId: string) => {
-      await trx('audit_log').insert({ at: new Date().toISOString(), actor: 'test', origin: 'mocha', action, detail_json: JSON.stringify({ documentId }) });
-    };
+  describe("an SFTP claim is marked done with the document, or not at all", function () {
+    let claims = 0;
+    /** A claim held by `holder`, as a mailbox poller holds the file it is ingesting. */
+    async function heldClaim(holder: string): Promise<number> {
+      const claim = await ensureClaim(t.db, 'test-mailbox', { name: `file-${++claims}.csv`, size: 100 + claims, mtimeMs: 1_700_000_000_000 });
+      expect(await takePending(t.db, claim.id, holder, 600_000, 5)).to.equal(true);
+      return claim.id;
+    }
 
-    it('runs inside the transaction: its row is there with the document id', async function () {
-      const result = await ingest('bc-ok.csv', brightlineCsv([{ order: 'BC-1', org: '19827', serial: 'BCSERIAL0001' }]), '16FCE4A0', { beforeCommit: mark('test.before-commit') });
+    it('in the transaction that records the document: the claim names it, done', async function () {
+      const claimId = await heldClaim('gateway-a');
+      const result = await ingest('bc-ok.csv', brightlineCsv([{ order: 'BC-1', org: '19827', serial: 'BCSERIAL0001' }]), '16FCE4A0', { claim: { claimId, holder: 'gateway-a' } });
       expect(result.status).to.equal('applied');
-      const rows = (await t.db('audit_log').where({ action: 'test.before-commit' })) as { detail_json: string }[];
-      expect(rows.map((r) => JSON.parse(r.detail_json).documentId)).to.deep.equal([result.documentId]);
+      expect(await getClaim(t.db, claimId)).to.include({ state: 'done', documentId: result.documentId, status: 'applied' });
     });
 
     it('also for a rejected document', async function () {
-      const result = await ingest('bc-rejected.csv', brightlineCsv([{ order: 'BC-2', org: '77777', serial: 'BCSERIAL0002' }]), '16FCE4A0', {
-        beforeCommit: mark('test.before-commit-rejected'),
-      });
+      const claimId = await heldClaim('gateway-a');
+      const result = await ingest('bc-rejected.csv', brightlineCsv([{ order: 'BC-2', org: '77777', serial: 'BCSERIAL0002' }]), '16FCE4A0', { claim: { claimId, holder: 'gateway-a' } });
       expect(result.status).to.equal('rejected');
-      const rows = (await t.db('audit_log').where({ action: 'test.before-commit-rejected' })) as { detail_json: string }[];
-      expect(rows.map((r) => JSON.parse(r.detail_json).documentId)).to.deep.equal([result.documentId]);
+      expect(await getClaim(t.db, claimId)).to.include({ state: 'done', documentId: result.documentId, status: 'rejected' });
     });
 
-    it('when it throws, neither the document, nor its bytes, nor its devices are recorded', async function () {
+    it('a claim another gateway took meanwhile: neither the document, nor its bytes, nor its devices are recorded', async function () {
       const csv = brightlineCsv([{ order: 'BC-3', org: '19827', serial: 'BCSERIAL0003' }]);
+      const claimId = await heldClaim('gateway-b');
       const before = await tableCounts(t.db);
-      let seenId: string | undefined;
       let thrown: unknown;
       try {
-        await ingest('bc-throws.csv', csv, '16FCE4A0', {
-          beforeCommit: async (trx, documentId) => {
-            seenId = documentId;
-            await mark('test.before-commit-throws')(trx, documentId);
-            throw new Error('claim could not be marked done');
-          },
-        });
+        await ingest('bc-lost.csv', csv, '16FCE4A0', { claim: { claimId, holder: 'gateway-a' } });
       } catch (err) {
         thrown = err;
       }
-      expect((thrown as Error | undefined)?.message).to.equal('claim could not be marked done');
-      expect(seenId).to.match(/^doc_/);
-      expect(await t.db('documents').where({ document_id: seenId! })).to.deep.equal([]);
+      expect(thrown).to.be.instanceOf(ClaimLostError);
       expect(await t.db('documents').where({ sha256: sha256(Buffer.from(csv)) })).to.deep.equal([]);
       expect(await t.db('document_content').where({ sha256: sha256(Buffer.from(csv)) })).to.deep.equal([]);
-      expect(await t.db('audit_log').where({ action: 'test.before-commit-throws' })).to.deep.equal([]);
       expect((await devicesBySerial(t.db, ['BCSERIAL0003'])).size).to.equal(0);
       expect(await tableCounts(t.db)).to.deep.equal(before);
+      expect(await getClaim(t.db, claimId)).to.include({ state: 'pending', holder: 'gateway-b', documentId: null });
       // Nothing was kept, so the same bytes are a new document, not a duplicate.
-      const again = await ingest('bc-throws.csv', csv);
+      const again = await ingest('bc-lost.csv', csv);
       expect(again.status).to.equal('applied');
     });
   });

@@ -24,7 +24,7 @@ import { audit } from '../../store/audit.js';
 import { gatewayMetrics } from '../../metrics/metrics.js';
 import { ApiRouter } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
-import type { IntakeDeps } from '../../intake/receive.js';
+import { inlineIntake, type Intake } from '../../intake/service.js';
 import { buildOpenApi, type MountedRoutes } from './api/openapi.js';
 import { sendHttpError } from './principal.js';
 import { ordersRoutes } from './routes/orders.js';
@@ -41,6 +41,8 @@ export function createApp(
   config: GatewayConfig,
   logger: Logger,
   credit: CreditSettings = creditSettingsFrom(config.credit),
+  /** Where uploaded files are received (`serve`: a worker thread); by default in this thread. */
+  files?: Intake,
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -109,8 +111,8 @@ export function createApp(
   };
 
   const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
-  const intake: IntakeDeps = { db, mappings, limits: config.intake, credit, transactions: config.limits };
-  const deps: ApiDeps = { db, config, credit, mappings, intake, logger };
+  const intake = inlineIntake({ db, mappings, limits: config.intake, credit, transactions: config.limits });
+  const deps: ApiDeps = { db, config, credit, mappings, intake, files: files ?? intake, logger };
   const auth = { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false };
 
   const top = new ApiRouter(db, auth, logger);
@@ -142,7 +144,7 @@ export function createApp(
 
   app.use(
     RESELLER_API_BASE,
-    resellerApi(deps.intake, {
+    resellerApi(db, deps.intake, {
       tls: config.tls !== null,
       requireClientCertificate: config.tls?.requireClientCertificate ?? false,
       ...config.limits,

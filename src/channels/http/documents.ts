@@ -16,7 +16,7 @@ import type { Response } from 'express';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { documentAck } from '../../intake/acks.js';
-import { IntakeError, receive, replayDocument, ReplayRefused } from '../../intake/receive.js';
+import { IntakeError, ReplayRefused } from '../../intake/receive.js';
 import { findDocument, type DocumentRow } from '../../store/documents.js';
 import { documentView } from '../../intake/view.js';
 import type { IngestResult } from '../../intake/types.js';
@@ -97,17 +97,36 @@ const INGEST_STATUS: JsonSchema = { enum: ['applied', 'applied_with_errors', 'aw
 /** What an upload or a replay answers: the pipeline's result, and where to read more. */
 const INGEST_RESULT: JsonSchema = {
   type: 'object',
-  required: ['documentId', 'status', 'format', 'mappingId', 'sha256', 'summary', 'errors', 'links'],
+  required: ['documentId', 'status', 'channel', 'format', 'mappingId', 'sha256', 'summary', 'errors', 'enrolled', 'links'],
   additionalProperties: false,
   properties: {
     documentId: DOCUMENT_ID,
     status: INGEST_STATUS,
+    channel: { enum: ['http', 'sftp', 'cli', 'reseller-api'], description: 'How the document came in (a replay: how it first came in).' },
     duplicateOf: { ...DOCUMENT_ID, description: 'For a duplicate: the document that was received first.' },
-    format: { type: 'string', description: 'csv, xml, x12 or json, as detected.' },
+    format: { type: 'string', description: 'csv, xml, cxml, x12 or json, as detected; reseller-api for a reseller-API request.' },
     mappingId: nullableStr,
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     summary: SUMMARY,
     errors: { type: 'array', items: DOCUMENT_ERROR },
+    enrolled: { type: 'integer', minimum: 0, description: 'Devices this run newly enrolled, whichever document named them (ship notices that waited for an order this one brought, too).' },
+    transaction: {
+      type: 'object',
+      description: 'A reseller-API request (replayed): the transaction it applied or repeated.',
+      required: ['kind', 'transactionId', 'enrollmentId', 'devicesEnrolled'],
+      properties: {
+        kind: { enum: ['applied', 'repeated'] },
+        transactionId: { type: 'string' },
+        enrollmentId: { type: 'string' },
+        devicesEnrolled: { type: 'integer', minimum: 0 },
+      },
+    },
+    request: {
+      type: 'object',
+      description: 'A reseller-API request (replayed): its transaction id and message language, as read.',
+      required: ['langCode'],
+      properties: { transactionId: { type: 'string' }, langCode: { type: 'string' } },
+    },
     links: LINKS,
   },
 };
@@ -187,7 +206,7 @@ const MAPPING_HEADER = {
 
 export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const { db } = deps;
-  const intake = deps.intake;
+  const files = deps.files;
   const spoolDir = deps.config.intake.spoolDir;
   const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
 
@@ -258,7 +277,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
           if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
           throw err;
         }
-        const result = await receive(intake, {
+        const result = await files.receive({
           partnerId: supplier.supplierId,
           channel: 'http',
           fileName,
@@ -329,7 +348,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       const doc = await visibleDocument(ctx);
       if (!doc) return;
       const kind = ctx.query.kind as 'csv' | 'json' | '997' | '855' | undefined;
-      const ack = await documentAck(intake, doc, kind);
+      const ack = await documentAck(deps, doc, kind);
       if (!ack) {
         return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: `${doc.document_id} (no ${kind ?? ''} acknowledgement)` } });
       }
@@ -364,7 +383,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (!doc) return;
       try {
         const mappingId = req.get('x-gateway-mapping') ?? undefined;
-        const result = await replayDocument(intake, doc.document_id, `reseller:${supplier.supplierId}`, mappingId);
+        const result = await files.replay(doc.document_id, `reseller:${supplier.supplierId}`, mappingId);
         api.log(res, 'document replayed', { documentId: result.documentId, status: result.status });
         res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
       } catch (err) {

@@ -5,12 +5,14 @@
 // enrollment rules are applied there, and the request is kept like any document), and
 // renders the answer in the protocol's envelopes.
 import express, { type Request, type Response, type Router } from 'express';
+import type { Knex } from 'knex';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { checkResellerContext, languageOf, shipToToLookUp } from '../../domain/partner-rules.js';
 import type { Supplier } from '../../model/state.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage, toWire } from '../../model/messages.js';
-import { receive, RESELLER_API_MAPPING, type IntakeDeps } from '../../intake/receive.js';
+import { RESELLER_API_MAPPING } from '../../intake/receive.js';
+import type { Intake } from '../../intake/service.js';
 import type { IngestResult } from '../../intake/types.js';
 import { findOrders } from '../../store/enrollment-store.js';
 import { findShipTo } from '../../store/suppliers.js';
@@ -67,9 +69,8 @@ function sendBulkAnswer(res: Response, result: IngestResult): void {
   sendEnvelope(res, 'enrollDeviceErrorResponse', errors, langCode);
 }
 
-export function resellerApi(intake: IntakeDeps, settings: ResellerApiSettings): Router {
+export function resellerApi(db: Knex, intake: Intake, settings: ResellerApiSettings): Router {
   const router = express.Router();
-  const db = intake.db;
   const raw = express.raw({ type: () => true, limit: settings.maxBodyBytes });
 
   /**
@@ -113,7 +114,7 @@ export function resellerApi(intake: IntakeDeps, settings: ResellerApiSettings): 
     const typeError = contentTypeError(req);
     if (typeError) return sendFlatError(res, typeError, 'en');
     res.locals.reseller = auth.supplier.supplierId;
-    const result = await receive(intake, {
+    const result = await intake.receive({
       partnerId: auth.supplier.supplierId,
       channel: 'reseller-api',
       fileName: 'bulk-enroll-devices',

@@ -1,6 +1,7 @@
 // The SFTP channel: one poller per configured partner mailbox, started by `serve`.
 import { DEFAULT_CONFIG } from '../../config.js';
 import type { IntakeDeps } from '../../intake/receive.js';
+import type { Intake } from '../../intake/service.js';
 import type { Logger } from '../../log/logger.js';
 import { MailboxPoller } from './poller.js';
 import { MailboxSettingsError, resolveMailboxes, type MailboxSettings } from './settings.js';
@@ -11,6 +12,8 @@ export { MAILBOX_DEFAULTS, MAILBOX_SCHEMA, MailboxSettingsError, resolveMailbox,
 export interface MailboxOptions {
   /** The gateway's spool folder (config intake.spoolDir); each mailbox uses a folder under it. */
   spoolDir?: string;
+  /** Where the files are received (`serve`: a worker thread); by default in this thread. */
+  intake?: Intake;
 }
 
 /**
@@ -26,7 +29,7 @@ export function startMailboxes(deps: IntakeDeps, mailboxes: MailboxSettings[], l
     }
   }
   const spoolDir = options.spoolDir ?? DEFAULT_CONFIG.intake.spoolDir;
-  const pollers = resolved.map((mailbox) => new MailboxPoller({ deps, mailbox, spoolDir, logger }));
+  const pollers = resolved.map((mailbox) => new MailboxPoller({ deps, mailbox, spoolDir, logger, ...(options.intake ? { intake: options.intake } : {}) }));
   for (const p of pollers) {
     p.start();
   }

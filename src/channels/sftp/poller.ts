@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, posix } from 'node:path';
-import { receive, type IntakeDeps } from '../../intake/receive.js';
+import type { IntakeDeps } from '../../intake/receive.js';
+import { inlineIntake, type Intake } from '../../intake/service.js';
 import { documentAcks } from '../../intake/acks.js';
 import type { Logger } from '../../log/logger.js';
 import { findDocument } from '../../store/documents.js';
@@ -24,7 +25,6 @@ import {
   ensureClaim,
   forgetSeen,
   getClaim,
-  markDone,
   markFinished,
   markSetAside,
   orphanedDone,
@@ -50,7 +50,10 @@ import type { ResolvedMailbox } from './settings.js';
 export type AckSource = (deps: IntakeDeps, documentId: string) => Promise<{ fileName: string; body: string }[]>;
 
 export interface PollerOptions {
+  /** The database (claims) and mappings (acks) of this thread. */
   deps: IntakeDeps;
+  /** Where files are received: under `serve`, a worker thread; by default, this thread. */
+  intake?: Intake;
   mailbox: ResolvedMailbox;
   /** The gateway's spool folder; this mailbox uses a folder of its own under it. */
   spoolDir: string;
@@ -88,6 +91,7 @@ const MAX_ACK_NAME_CHARS = 255;
 export class MailboxPoller {
   readonly holder: string;
   private readonly deps: IntakeDeps;
+  private readonly intake: Intake;
   private readonly mailbox: ResolvedMailbox;
   private readonly logger: Logger;
   private readonly spoolDir: string;
@@ -102,6 +106,7 @@ export class MailboxPoller {
 
   constructor(options: PollerOptions) {
     this.deps = options.deps;
+    this.intake = options.intake ?? inlineIntake(options.deps);
     this.mailbox = options.mailbox;
     this.logger = options.logger;
     this.spoolDir = join(options.spoolDir, options.mailbox.name);
@@ -282,17 +287,14 @@ export class MailboxPoller {
         this.log('warn', 'sftp file changed while downloading; left for the next poll', { file: claim.remoteName, claimId: claim.id });
         return { status: 'changed', finished: false };
       }
-      result = await receive(this.deps, {
+      result = await this.intake.receive({
         partnerId: m.partnerId,
         channel: 'sftp',
         fileName: claim.remoteName,
         path: local,
         actor: `sftp:${m.name}`,
         ...(m.mappingId !== undefined ? { mappingId: m.mappingId } : {}),
-        beforeCommit: async (trx, documentId) => {
-          const doc = await findDocument(trx, documentId);
-          await markDone(trx, claim.id, this.holder, documentId, doc?.status ?? null);
-        },
+        claim: { claimId: claim.id, holder: this.holder },
       });
     } catch (err) {
       // Before the claim is given back: a renewal landing after it would undo the delay.

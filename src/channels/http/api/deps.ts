@@ -4,14 +4,16 @@ import type { GatewayConfig } from '../../../config.js';
 import type { CreditSettings } from '../../../credit/ledger.js';
 import type { Logger } from '../../../log/logger.js';
 import type { Mapping } from '../../../mapping/mapping.js';
-import type { IntakeDeps } from '../../../intake/receive.js';
+import type { Intake } from '../../../intake/service.js';
 
 export interface ApiDeps {
   db: Knex;
   config: GatewayConfig;
   credit: CreditSettings;
   mappings: Map<string, Mapping>;
-  /** Everything intake needs: documents and reseller-API requests go through it. */
-  intake: IntakeDeps;
+  /** Where reseller-API requests are received: small, in this thread. */
+  intake: Intake;
+  /** Where uploaded files are received and replayed: under `serve`, a worker thread. */
+  files: Intake;
   logger: Logger;
 }

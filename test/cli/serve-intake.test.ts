@@ -1,0 +1,102 @@
+// `serve` receives files on a worker thread with its own connection. The real process,
+// on a fresh database: an upload applies and is answered with its result; a rejected
+// one is answered 422 with its coded error; refusals raised in the worker (replaying a
+// document that is not rejected) come back as the same HTTP answers; a corrected
+// document replays; and while a file is being applied the HTTP loop answers /healthz.
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import knexFactory from 'knex';
+import { databaseKind } from '../support/db.js';
+import { KEY_A } from '../support/http.js';
+
+const CLI = process.env.GW_CLI_PATH ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
+const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
+
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function csv(order: string, org: string, serials: string[]): string {
+  return `${HEADER}\n${serials.map((s) => `${order},OR,2026-11-02,${org},PO-${order},D-${order},2026-11-03,${s},,MW6F3LL/A`).join('\n')}\n`;
+}
+
+describe(`serve: files received on a worker thread (${databaseKind()})`, function () {
+  this.timeout(120_000);
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let child: ChildProcess | undefined;
+  let url: string;
+  const schema = `gw_cli_worker_${randomBytes(4).toString('hex')}`;
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'gw-cli-worker-'));
+    env = { ...process.env, GATEWAY_SQLITE_PATH: join(dir, 'g.sqlite3'), GATEWAY_SPOOL_DIR: join(dir, 'spool') };
+    if (process.env.DATABASE_URL) env.GATEWAY_PG_SCHEMA = schema;
+    expect(cli(env, 'seed').code).to.equal(0);
+    child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    url = await new Promise<string>((resolve, reject) => {
+      child!.stderr!.on('data', (c: Buffer) => {
+        stderr += c.toString();
+        const found = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+        if (found) resolve(found);
+      });
+      child!.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
+    });
+  });
+  after(async function () {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    if (process.env.DATABASE_URL) {
+      const db = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
+      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+      await db.destroy();
+    }
+  });
+
+  async function upload(fileName: string, body: string): Promise<{ status: number; body: Record<string, any> }> {
+    const res = await fetch(`${url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv', 'x-file-name': fileName }, body });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+
+  async function replay(documentId: string): Promise<{ status: number; body: Record<string, any> }> {
+    const res = await fetch(`${url}/v1/documents/${documentId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}` } });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  }
+
+  it('applies an upload, answers its result, and /healthz is answered while a larger file is applied', async function () {
+    const serials = Array.from({ length: 20_000 }, (_, i) => `WRK${String(i).padStart(8, '0')}`);
+    const big = upload('worker-big.csv', csv('WRK-1', '19827', serials));
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).to.equal(200);
+    const answer = await big;
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+    expect(answer.body).to.include({ status: 'applied', channel: 'http' });
+    expect(answer.body.summary).to.include({ devicesEnrolled: 20_000 });
+  });
+
+  it('a rejected document is 422 with its error; replaying an applied one is refused 409 from the worker; the corrected one replays', async function () {
+    const rejected = await upload('worker-rejected.csv', csv('WRK-2', '66001', ['WRKREJECT001']));
+    expect(rejected.status).to.equal(422);
+    expect(rejected.body.errors.map((e: { code: string }) => e.code)).to.deep.equal(['DEP-ERR-OR-4102']);
+    const applied = await upload('worker-ok.csv', csv('WRK-3', '19827', ['WRKAPPLIED01']));
+    const refused = await replay(applied.body.documentId as string);
+    expect(refused.status).to.equal(409);
+    expect(refused.body.error.code).to.equal('GW-DOC-6011');
+    expect(cli(env, 'org', 'add', '--org-id', '66001', '--name', 'Worker School', '--country', 'US').code).to.equal(0);
+    expect(cli(env, 'link', 'add', '--org-id', '66001', '--reseller-id', '16FCE4A0').code).to.equal(0);
+    const replayed = await replay(rejected.body.documentId as string);
+    expect(replayed.status, JSON.stringify(replayed.body)).to.equal(200);
+    expect(replayed.body).to.include({ documentId: rejected.body.documentId, status: 'applied' });
+  });
+});
