@@ -375,21 +375,22 @@ const EXIT_GRACE_MS = 2_000;
 async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
   const logger = jsonLogger();
   gatewayMetrics.startProcessMetrics();
-  // Files are received on worker threads, each with its own connection: a long ingest
-  // never holds up the HTTP loop (reads go on; on SQLite other writes wait for its commit).
-  const files = workerIntake({
+  // Documents and reseller-API requests are received on worker threads, each with its
+  // own connection: a long ingest never holds up the HTTP loop (reads go on; on SQLite,
+  // writes wait for its commit).
+  const intake = workerIntake({
     database: config,
     mappingDirs: config.mappingDirs,
     limits: config.intake,
     credit: config.credit,
     transactions: config.limits,
   });
-  const app = createApp(db, config, logger, undefined, files);
+  const app = createApp(db, config, logger, undefined, intake);
   const running = await startServer(app, config, { logger });
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
   process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\n`);
   logger.log('info', 'gateway listening', { url: running.url, database: config.databaseUrl ? 'postgresql' : 'sqlite', pid: process.pid });
-  const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake: files });
+  const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake });
   if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);
   if (trial) {
     const base = `${running.url}${RESELLER_API_BASE}`;
@@ -454,7 +455,7 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
     cutOff = true;
     logger.log('error', 'shutdown: audit entries still being written at the timeout; they may be lost');
   }
-  await files.close();
+  await intake.close();
   await db.destroy();
   logger.log(cutOff ? 'error' : 'info', 'shutdown: database closed; exiting', { elapsedMs: Date.now() - startedMs, cutOff, exitCode: cutOff ? 1 : 0 });
   if (cutOff) process.exitCode = 1;

@@ -55,6 +55,7 @@ import {
   insertDocument,
   insertInterchange,
   insertItem,
+  insertItems,
   itemTallies,
   storeContent,
   updateDocument,
@@ -272,7 +273,8 @@ class DocumentRun {
   }
 
   async execute(): Promise<IngestResult> {
-    const head = await sourceHead(this.source);
+    // The head is read only to detect a format: a named mapping needs none.
+    const head = this.req.mappingId === undefined ? await sourceHead(this.source) : '';
     const choice = chooseMapping(this.deps.mappings, this.supplier.supplierId, head, this.req.mappingId);
     this.format = choice.format;
     if (!choice.ok) {
@@ -382,8 +384,10 @@ class DocumentRun {
       if (!seen) await insertInterchange(trx, this.supplier.pk, ic.controlNumber, this.documentPk);
     }
     for (const pk of this.touchedDocuments) if (pk !== this.documentPk) await refreshDocumentStatus(trx, pk);
-    const { status, summary } = await refreshDocumentStatus(trx, this.documentPk, this.errorCount > 0, this.transactionStatus);
+    const { status, summary } = await documentStatusOf(trx, this.documentPk, this.errorCount > 0, this.transactionStatus);
     await updateDocument(trx, this.documentPk, {
+      status,
+      summary_json: JSON.stringify(summary),
       errors_json: JSON.stringify(this.errors.map(describeError)),
       x12_json: this.frozenX12(true),
       processed_at: new Date().toISOString(),
@@ -649,15 +653,16 @@ class DocumentRun {
   /** A transaction's outcome as rows: an item per order, then one per each of its deliveries with its devices. */
   private async recordTransactionOutcome(trx: Knex, outcome: TransactionOutcome): Promise<void> {
     const devices: DeviceOutcomeRow[] = [];
+    const items: ReturnType<DocumentRun['outcomeItemRow']>[] = [];
     for (const [oi, order] of outcome.orders.entries()) {
       const orderAt = `/orders/${oi}`;
       const pending = order.status === 'GW-OR-4120';
-      await insertItem(trx, this.outcomeItemRow(++this.seq, 'order', order.orderNumber, null, orderAt, order.status, order.error, 0, 0));
+      items.push(this.outcomeItemRow(++this.seq, 'order', order.orderNumber, null, orderAt, order.status, order.error, 0, 0));
       for (const [di, delivery] of order.deliveries.entries()) {
         const seq = ++this.seq;
         const deliveryAt = `${orderAt}/deliveries/${di}`;
         const refused = delivery.devices.filter((d) => d.status !== 'COMPLETE').length;
-        await insertItem(trx, this.outcomeItemRow(seq, 'delivery', order.orderNumber, delivery.deliveryNumber, deliveryAt, delivery.status, delivery.error, delivery.devices.length, refused));
+        items.push(this.outcomeItemRow(seq, 'delivery', order.orderNumber, delivery.deliveryNumber, deliveryAt, delivery.status, delivery.error, delivery.devices.length, refused));
         for (const [vi, device] of delivery.devices.entries()) {
           const { status, error } = deviceOutcomeStatus(device, pending);
           devices.push({
@@ -665,7 +670,8 @@ class DocumentRun {
             item_seq: seq,
             device_seq: vi + 1,
             serial: device.deviceId.slice(0, FIELD_LIMITS.deviceIdChars),
-            at: `${deliveryAt}/devices/${vi}`,
+            // Where it was in the request is its place in its delivery (device_seq).
+            at: null,
             status,
             code: error?.code ?? null,
             params_json: error?.params ? JSON.stringify(error.params) : null,
@@ -673,6 +679,7 @@ class DocumentRun {
         }
       }
     }
+    await insertItems(trx, items);
     await insertDeviceOutcomes(trx, devices, this.writeMode);
   }
 
@@ -902,19 +909,23 @@ function at(error: CodedError, where: string, unit?: string): DocumentError {
 }
 
 /**
- * Recomputes a document's status and counts from its items (after items of it changed).
- * A reseller-API transaction's status is the protocol's, given as `transactionStatus`.
+ * A document's status and counts from its items. A reseller-API transaction's status is
+ * the protocol's, given as `transactionStatus`.
  */
-export async function refreshDocumentStatus(
+async function documentStatusOf(
   trx: Knex,
   documentPk: number,
-  hadErrors = false,
+  hadErrors: boolean,
   transactionStatus?: TransactionOutcome['statusCode'],
 ): Promise<{ status: DocumentStatus; summary: DocumentSummary }> {
   const tallies: ItemTally[] = await itemTallies(trx, documentPk);
   const rolled = rollUpDocument(tallies, hadErrors);
-  const summary = rolled.summary;
-  const status = transactionStatus ? transactionDocumentStatus(transactionStatus) : rolled.status;
+  return { status: transactionStatus ? transactionDocumentStatus(transactionStatus) : rolled.status, summary: rolled.summary };
+}
+
+/** Recomputes an earlier document's status and counts after items of it changed (a waiting ship notice applied). */
+export async function refreshDocumentStatus(trx: Knex, documentPk: number): Promise<{ status: DocumentStatus; summary: DocumentSummary }> {
+  const { status, summary } = await documentStatusOf(trx, documentPk, false);
   await updateDocument(trx, documentPk, { status, summary_json: JSON.stringify(summary) });
   return { status, summary };
 }

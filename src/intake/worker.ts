@@ -1,7 +1,7 @@
 // receive() in worker threads, for `serve`: a file of a million serials takes seconds to
 // read and apply, and the thread that answers HTTP (/healthz, the reseller API, the query
-// API) must not wait for it. Each worker opens its own connection (on SQLite with
-// better-sqlite3, whose statements run in the worker's own thread) and its own mappings;
+// API) must not wait for it. Each worker opens its own connection (on SQLite with the
+// same driver as the serving thread: see store/db.ts) and its own mappings;
 // the serving thread hands it a request (a spooled file's path, a partner, a channel)
 // and gets the result back, with the metrics counted here, where /metrics is served.
 // On SQLite there is one worker: SQLite has one writer, and a second worker would only
@@ -62,7 +62,7 @@ function fromWire(e: WireError): Error {
 
 /** The worker side: serve calls one at a time, each on this worker's own connection. */
 async function serveCalls(settings: IntakeWorkerSettings): Promise<void> {
-  const db = openDatabase(settings.database, 'better-sqlite3');
+  const db = openDatabase(settings.database, 'sqlite3');
   const deps: IntakeDeps = {
     db,
     mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...settings.mappingDirs]),

@@ -49,8 +49,14 @@ export function isPostgres(db: Db): boolean {
  * thread pool, so the thread that serves HTTP never waits on the database (a write
  * waiting for another writer's lock waits there, not on the event loop). better-sqlite3
  * runs statements in the calling thread, with far less cost per statement: 1,000,000
- * serials ingested in 17.6 s against 24.7 s with sqlite3 in the same run. Intake's
- * worker thread and the command line's ingest use it; the serving thread uses sqlite3.
+ * serials ingested in 17.6 s against 24.7 s with sqlite3 in the same run.
+ *
+ * Each driver carries its own copy of the SQLite library, and two copies in one process
+ * must never open the same file: POSIX locks belong to the process, and each copy's
+ * bookkeeping of them is its own, so one copy releases the other's locks (seen here as
+ * "locking protocol" errors and stalls; sqlite.org/howtocorrupt.html, 2.2.1). So a
+ * process uses one driver: `serve` (its HTTP thread and its intake workers) sqlite3,
+ * and the command line's ingest, which opens nothing else, better-sqlite3.
  */
 export type SqliteDriver = 'sqlite3' | 'better-sqlite3';
 
@@ -75,6 +81,33 @@ export function openDatabase(settings: DatabaseSettings, sqliteDriver: SqliteDri
     });
   }
   if (settings.sqlitePath !== ':memory:') mkdirSync(dirname(settings.sqlitePath), { recursive: true });
+  return beginImmediate(openSqlite(settings, sqliteDriver));
+}
+
+/**
+ * SQLite transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred
+ * transaction reads first and asks for the lock at its first write; if another
+ * connection (the intake worker, another process) committed meanwhile, its snapshot is
+ * stale and the write fails at once, without waiting: under steady writes it could fail
+ * every retry. Taking the lock first makes it wait its turn (busy_timeout) instead.
+ * Savepoints (nested transactions) are unchanged.
+ */
+function beginImmediate(db: Db): Db {
+  interface SqliteTransaction {
+    begin(conn: unknown): Promise<unknown>;
+    query(conn: unknown, sql: string): Promise<unknown>;
+  }
+  const client = db.client as { transaction(...args: unknown[]): SqliteTransaction };
+  const make = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = make(...args);
+    trx.begin = (conn) => trx.query(conn, 'BEGIN IMMEDIATE;');
+    return trx;
+  };
+  return db;
+}
+
+function openSqlite(settings: DatabaseSettings, sqliteDriver: SqliteDriver): Db {
   // One connection: SQLite has one writer, and knex queues transactions on it.
   const pool = { min: 1, max: 1 };
   if (sqliteDriver === 'better-sqlite3') {
@@ -156,4 +189,15 @@ function isRetryable(err: unknown): boolean {
   if (e.code === 'SQLITE_BUSY' || e.code === 'SQLITE_LOCKED') return true;
   if (e.code === 'SQLITE_CONSTRAINT' && /UNIQUE/.test(String((err as Error).message))) return true;
   return false;
+}
+
+/** Inserts one row and answers its id, in one statement on both databases (no read back by key). */
+export async function insertReturningId(trx: Knex, table: string, row: Record<string, unknown>): Promise<number> {
+  if (isPostgres(trx)) {
+    const [r] = (await trx(table).insert(row).returning('id')) as { id: number }[];
+    return r!.id;
+  }
+  // SQLite answers an insert with the row id it gave.
+  const [id] = (await trx(table).insert(row)) as number[];
+  return id!;
 }

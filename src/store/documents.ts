@@ -1,8 +1,8 @@
 // Received documents: raw bytes (content-addressed, in chunks, never changed), the
 // document record and its items, purchase-order headers on file, X12 interchanges seen.
 import type { Knex } from 'knex';
-import { isPostgres } from './db.js';
-import { INTAKE_LIMITS } from '../model/limits.js';
+import { insertReturningId } from './db.js';
+import { INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DocumentStatus, DocumentSummary, ShipNotice } from '../model/documents.js';
 import type { PostStatus } from '../model/enrollment.js';
@@ -103,12 +103,7 @@ export async function findDocumentByPk(db: Knex, pk: number): Promise<DocumentRo
 }
 
 export async function insertDocument(trx: Knex, row: Omit<DocumentRow, 'id' | 'replays' | 'duplicate_of_pk'>): Promise<number> {
-  if (isPostgres(trx)) {
-    const [r] = (await trx('documents').insert(row).returning('id')) as { id: number }[];
-    return r!.id;
-  }
-  const [id] = (await trx('documents').insert(row)) as number[];
-  return id!;
+  return insertReturningId(trx, 'documents', row);
 }
 
 export async function updateDocument(trx: Knex, pk: number, fields: Partial<Omit<DocumentRow, 'id'>>): Promise<void> {
@@ -117,6 +112,11 @@ export async function updateDocument(trx: Knex, pk: number, fields: Partial<Omit
 
 export async function insertItem(trx: Knex, row: Omit<ItemRow, 'id'>): Promise<void> {
   await trx('document_items').insert(row);
+}
+
+/** Items in multi-row inserts: a transaction's orders and deliveries, a few hundred rows a statement. */
+export async function insertItems(trx: Knex, rows: Omit<ItemRow, 'id'>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows / 4) await trx('document_items').insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4));
 }
 
 export async function updateItem(trx: Knex, pk: number, fields: Partial<Omit<ItemRow, 'id'>>): Promise<void> {

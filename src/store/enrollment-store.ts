@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
-import { ConcurrentChange } from './db.js';
+import { ConcurrentChange, insertReturningId } from './db.js';
 import { insertRows, valueSet, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
@@ -278,15 +278,7 @@ async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<n
   };
   let pk: number;
   if (order.pk === null) {
-    await trx('orders').insert({
-      ...row,
-      supplier_pk: order.supplierPk,
-      order_number: order.orderNumber,
-      version: 1,
-      created_at: ctx.now,
-    });
-    const inserted = await trx('orders').where({ supplier_pk: order.supplierPk, order_number: order.orderNumber }).first('id');
-    pk = (inserted as { id: number }).id;
+    pk = await insertReturningId(trx, 'orders', { ...row, supplier_pk: order.supplierPk, order_number: order.orderNumber, version: 1, created_at: ctx.now });
   } else {
     const updated = await trx('orders')
       .where({ id: order.pk, version: order.version })

@@ -47,9 +47,10 @@ export async function insertRows(trx: Knex, table: string, columns: readonly str
 }
 
 /**
- * The columns whose value is the same in every row are bound once, and a column equal
- * to an earlier one in every row (an order line's live_serial and serial) repeats that
- * one's value; only the rest travel in the JSON (a ship notice's devices share their
+ * The columns whose value is the same in every row are bound once, a column counting
+ * up by one (device_seq) is the row's place, and a column equal to an earlier one in
+ * every row (an order line's live_serial and serial) repeats that one's value; only the
+ * rest travel in the JSON (a ship notice's devices share their
  * state, organisation, order and time, and differ in serial and tag), because SQLite
  * parses a row's JSON again for every value taken out of it.
  */
@@ -57,9 +58,11 @@ async function insertJsonSet(trx: Knex, table: string, columns: readonly string[
   const first = rows[0]!;
   const sameInEveryRow = (a: number, b: number) => rows.every((row) => row[a] === row[b]);
   const constant = columns.map((_, k) => rows.every((row) => row[k] === first[k]));
+  // A number counting up by one from the first row (an item's device_seq): the row's place.
+  const counting = columns.map((_, k) => !constant[k] && typeof first[k] === 'number' && rows.every((row, i) => row[k] === (first[k] as number) + i));
   const carried: number[] = [];
   const aliasOf = columns.map((_, k) => {
-    if (constant[k]) return -1;
+    if (constant[k] || counting[k]) return -1;
     const twin = carried.find((j) => sameInEveryRow(j, k));
     if (twin !== undefined) return twin;
     carried.push(k);
@@ -67,9 +70,9 @@ async function insertJsonSet(trx: Knex, table: string, columns: readonly string[
   });
   const bindings: SetValue[] = [];
   const select = columns.map((_, k) => {
-    if (constant[k]) {
+    if (constant[k] || counting[k]) {
       bindings.push(first[k]!);
-      return '?';
+      return counting[k] ? '? + key' : '?';
     }
     return carried.length === 1 ? 'value' : `value ->> ${carried.indexOf(aliasOf[k]!)}`;
   });

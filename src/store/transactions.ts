@@ -3,6 +3,7 @@
 // on, the status) and the outcome, rebuilt from the document's outcome rows: its items
 // (an order, then each of its deliveries) and its devices.
 import type { Knex } from 'knex';
+import { insertReturningId } from './db.js';
 import type { DeviceOutcome, OrderOutcome, PostStatus, TransactionOutcome, TransactionStatus } from '../model/enrollment.js';
 import type { CodedError, MessageParams } from '../model/error-codes.js';
 
@@ -77,7 +78,7 @@ export async function insertTransaction(
   db: Knex,
   t: { supplierPk: number; transactionId: string; enrollmentId: string; bodySha256: string; documentPk: number; receivedAt: string },
 ): Promise<number> {
-  await db('transactions').insert({
+  return insertReturningId(db, 'transactions', {
     supplier_pk: t.supplierPk,
     transaction_id: t.transactionId,
     enrollment_id: t.enrollmentId,
@@ -87,8 +88,6 @@ export async function insertTransaction(
     received_at: t.receivedAt,
     completed_at: t.receivedAt,
   });
-  const row = (await db('transactions').where({ enrollment_id: t.enrollmentId }).first('id')) as { id: number };
-  return row.id;
 }
 
 export async function completeTransaction(db: Knex, pk: number, statusCode: TransactionStatus, completedAt: string): Promise<void> {

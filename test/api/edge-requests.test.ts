@@ -16,6 +16,8 @@ import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { KEY_A, RESELLER_A, SHIP_TO_A, bulk, call, order } from '../support/http.js';
 import { api, makeKey } from '../support/api.js';
 import { testCreditSettings } from '../support/credit.js';
+import { inlineIntake, type Intake } from '../../src/intake/service.js';
+import { loadMappings } from '../../src/mapping/mapping.js';
 
 describe(`query API edge requests (${databaseKind()})`, function () {
   this.timeout(30000);
@@ -24,11 +26,16 @@ describe(`query API edge requests (${databaseKind()})`, function () {
   let gw: RunningServer;
   let admin: string;
   let operator: string;
+  /** Resolved each time intake is handed a file: its bytes have all arrived. */
+  let handedOver: () => void = () => undefined;
 
   before(async function () {
     t = await sampleDatabase();
     const config: GatewayConfig = { ...DEFAULT_CONFIG, port: 0, requestLog: false };
-    app = createApp(t.db, config, silentLogger, testCreditSettings());
+    const credit = testCreditSettings();
+    const inline = inlineIntake({ db: t.db, mappings: loadMappings(), limits: config.intake, credit, transactions: config.limits });
+    const intake: Intake = { ...inline, receive: (req) => (handedOver(), inline.receive(req)) };
+    app = createApp(t.db, config, silentLogger, credit, intake);
     gw = await startServer(app, config);
     admin = (await makeKey(t.db, 'org_admin', { orgId: '19827' })).key;
     operator = (await makeKey(t.db, 'operator')).key;
@@ -96,6 +103,7 @@ describe(`query API edge requests (${databaseKind()})`, function () {
     const rows = Array.from({ length: 3000 }, (_, i) => `ORD-EDGE-UP,OR,2026-11-02,19827,PO-UP,D-UP,2026-11-03,EDGEUP${String(i).padStart(6, '0')},,MW6F3LL/A`);
     const body = `order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n${rows.join('\n')}\n`;
     const url = new URL(`${gw.url}/v1/documents`);
+    const received = new Promise<void>((resolve) => (handedOver = resolve));
     await new Promise<void>((resolve) => {
       const req = http.request(
         {
@@ -109,7 +117,8 @@ describe(`query API edge requests (${databaseKind()})`, function () {
       );
       req.on('error', () => resolve());
       req.on('close', () => resolve());
-      req.end(body, () => setTimeout(() => req.destroy(), 20));
+      // The client leaves once the whole file is in and being applied.
+      req.end(body, () => void received.then(() => req.destroy()));
     });
     // The document applies whole even though nobody waits for the answer ...
     let applied = false;

@@ -248,7 +248,7 @@ describe(`exports API: limits, logs and failures mid-stream (${databaseKind()})`
     const router = new ApiRouter(g.t.db, { tls: false, requireClientCertificate: false }, logger);
     const credit = testCreditSettings();
     const intake = inlineIntake({ db: g.t.db, mappings: new Map(), limits: DEFAULT_CONFIG.intake, credit, transactions: DEFAULT_CONFIG.limits });
-    exportsRoutes(router, { db: g.t.db, config: DEFAULT_CONFIG, credit, mappings: new Map(), intake, files: intake, logger }, { batchRows: 2, maxRows: 5 });
+    exportsRoutes(router, { db: g.t.db, config: DEFAULT_CONFIG, credit, mappings: new Map(), intake, logger }, { batchRows: 2, maxRows: 5 });
     app.use('/v1', router.router);
     small = await startServer(app, { host: '127.0.0.1', port: 0, tls: null });
   });

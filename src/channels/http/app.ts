@@ -41,8 +41,8 @@ export function createApp(
   config: GatewayConfig,
   logger: Logger,
   credit: CreditSettings = creditSettingsFrom(config.credit),
-  /** Where uploaded files are received (`serve`: a worker thread); by default in this thread. */
-  files?: Intake,
+  /** Where documents and reseller-API requests are received (`serve`: worker threads); by default in this thread. */
+  intake?: Intake,
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -111,8 +111,14 @@ export function createApp(
   };
 
   const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
-  const intake = inlineIntake({ db, mappings, limits: config.intake, credit, transactions: config.limits });
-  const deps: ApiDeps = { db, config, credit, mappings, intake, files: files ?? intake, logger };
+  const deps: ApiDeps = {
+    db,
+    config,
+    credit,
+    mappings,
+    intake: intake ?? inlineIntake({ db, mappings, limits: config.intake, credit, transactions: config.limits }),
+    logger,
+  };
   const auth = { tls: config.tls !== null, requireClientCertificate: config.tls?.requireClientCertificate ?? false };
 
   const top = new ApiRouter(db, auth, logger);

@@ -206,7 +206,7 @@ const MAPPING_HEADER = {
 
 export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const { db } = deps;
-  const files = deps.files;
+  const files = deps.intake;
   const spoolDir = deps.config.intake.spoolDir;
   const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
 

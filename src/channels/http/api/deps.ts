@@ -11,9 +11,7 @@ export interface ApiDeps {
   config: GatewayConfig;
   credit: CreditSettings;
   mappings: Map<string, Mapping>;
-  /** Where reseller-API requests are received: small, in this thread. */
+  /** Where documents and reseller-API requests are received: under `serve`, worker threads. */
   intake: Intake;
-  /** Where uploaded files are received and replayed: under `serve`, a worker thread. */
-  files: Intake;
   logger: Logger;
 }
