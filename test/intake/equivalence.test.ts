@@ -1,0 +1,168 @@
+// The two ways of writing a unit's new rows give the same database. The same generated
+// documents and reseller-API requests (new serials, serials another organisation holds,
+// released serials, serials listed twice, bad serials, pending organisations, second
+// deliveries, returns, overrides and voids) go through intake twice, on two databases
+// that start alike: once with every new row written as a set (json_each on SQLite, COPY
+// on PostgreSQL), once row by row (multi-row INSERTs). Every result and every row of
+// every table intake writes must be the same, ids and clocks aside.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { receive, RESELLER_API_MAPPING, type IntakeDeps } from '../../src/intake/receive.js';
+import type { IngestResult } from '../../src/intake/types.js';
+import { loadMappings } from '../../src/mapping/mapping.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
+import { releaseDeviceFromOrg } from '../../src/admin/operations.js';
+import type { WriteMode } from '../../src/store/sets.js';
+import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
+import { testCreditSettings } from '../support/credit.js';
+import { random } from '../support/read-items.js';
+
+const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
+const PARTS = ['MW6F3LL/A', 'MX2E3LL/A', 'MYMJ3LL/A', 'Z0001'];
+const ORGS = ['19827', '55120', '30411'];
+
+interface Received {
+  partner: string;
+  fileName: string;
+  bytes: string;
+  api: boolean;
+}
+
+/** A reproducible sequence of documents and requests, with every case the rules tell apart. */
+function generate(seed: number): { received: Received[]; released: string[] } {
+  const rnd = random(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const serial = (n: number) => `EQ${String(n).padStart(8, '0')}`;
+  let next = 0;
+  const used: string[] = [];
+  const received: Received[] = [];
+  const fresh = () => {
+    const s = serial(next++);
+    used.push(s);
+    return s;
+  };
+  const some = (n: number) => Array.from({ length: n }, () => (used.length > 0 && rnd() < 0.15 ? pick(used) : fresh()));
+  for (let d = 0; d < 6; d++) {
+    const rows: string[] = [];
+    for (let o = 0; o < 3; o++) {
+      const order = `EQ-${d}-${o}`;
+      const org = pick(ORGS);
+      for (let delivery = 0; delivery < 2; delivery++) {
+        const serials = some(40 + Math.floor(rnd() * 40));
+        if (rnd() < 0.3) serials.push(serials[0]!); // listed twice
+        if (rnd() < 0.3) serials.push('bad serial!');
+        for (const s of serials) rows.push(`${order},OR,2026-11-02,${org},PO-${order},D${delivery}-${order},2026-11-0${3 + delivery},${s},${rnd() < 0.2 ? `TAG-${s.length}` : ''},${pick(PARTS)}`);
+      }
+    }
+    received.push({ partner: '16FCE4A0', fileName: `eq-${d}.csv`, bytes: `${HEADER}\n${rows.join('\n')}\n`, api: false });
+    // A reseller-API transaction between files: returns, an override, a void, new orders.
+    const orders: unknown[] = [];
+    const previous = `EQ-${d}-0`;
+    const kind = pick(['RE', 'OV', 'VD', 'OR']);
+    const devices = (n: number) => some(n).map((deviceId) => ({ deviceId, ...(rnd() < 0.3 ? { deviceFamily: 'iPad' } : {}) }));
+    if (kind === 'RE') orders.push({ orderNumber: `EQ-RET-${d}`, orderDate: '2026-11-05T10:00:00Z', orderType: 'RE', customerId: pick(ORGS), deliveries: [{ deliveryNumber: 'R1', shipDate: '2026-11-05T10:00:00Z', devices: used.slice(-30).map((deviceId) => ({ deviceId })) }] });
+    if (kind === 'OV') orders.push({ orderNumber: previous, orderDate: '2026-11-02T00:00:00Z', orderType: 'OV', customerId: pick(ORGS), poNumber: `PO-${previous}`, deliveries: [{ deliveryNumber: 'OV1', shipDate: '2026-11-06T10:00:00Z', devices: devices(50) }] });
+    if (kind === 'VD') orders.push({ orderNumber: previous, orderDate: '2026-11-02T00:00:00Z', orderType: 'VD', customerId: pick(ORGS) });
+    orders.push({ orderNumber: `EQ-API-${d}`, orderDate: '2026-11-02T10:00:00Z', orderType: 'OR', customerId: pick(ORGS), deliveries: [{ deliveryNumber: 'A1', shipDate: '2026-11-03T10:00:00Z', devices: devices(70) }] });
+    const body = { depResellerId: '16FCE4A0', transactionId: `EQ-TX-${d}`, requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' }, orders };
+    received.push({ partner: '16FCE4A0', fileName: 'bulk-enroll-devices', bytes: JSON.stringify(body), api: true });
+  }
+  // Serials released before anything arrives: every later order naming them is refused.
+  return { received, released: [serial(3), serial(17), serial(60)] };
+}
+
+/** Every table intake writes, each row with what does not depend on ids or clocks. */
+async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
+  const tokens = new Map<string, string>();
+  const token = (id: string) => {
+    if (!tokens.has(id)) tokens.set(id, `#${tokens.size}`);
+    return tokens.get(id)!;
+  };
+  // Document and enrollment ids are random: named by their order of first appearance.
+  const stable = (v: unknown): unknown =>
+    typeof v === 'string' ? v.replace(/doc_[0-9a-f-]{36}/g, token).replace(/[0-9a-f-]{36}_\d{13}/g, token) : v;
+  const drop = new Set(['id', 'received_at', 'processed_at', 'updated_at', 'created_at', 'completed_at', 'version']);
+  const tables: [string, string[]][] = [
+    ['documents', ['id']],
+    ['document_items', ['document_pk', 'seq']],
+    ['document_devices', ['document_pk', 'item_seq', 'device_seq']],
+    ['orders', ['supplier_pk', 'order_number']],
+    ['deliveries', ['order_pk', 'delivery_number']],
+    ['order_lines', ['order_pk', 'serial']],
+    ['devices', ['serial']],
+    ['device_events', ['serial', 'id']],
+    ['purchase_orders', ['supplier_pk', 'order_number']],
+    ['transactions', ['supplier_pk', 'transaction_id']],
+  ];
+  const out: Record<string, unknown[]> = {};
+  for (const [table, order] of tables) {
+    const rows = (await db(table).orderBy(order.map((column) => ({ column })))) as Record<string, unknown>[];
+    out[table] = rows.map((r) =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => !drop.has(k) && !(table === 'device_events' && k === 'at'))
+          .map(([k, v]) => [k, stable(k === 'bytes' ? null : v)]),
+      ),
+    );
+  }
+  return out;
+}
+
+describe(`intake: sets and rows give the same database (${databaseKind()})`, function () {
+  this.timeout(120_000);
+  const runs: Partial<Record<WriteMode, { t: TestDb; results: IngestResult[] }>> = {};
+  let dir: string;
+
+  before(async function () {
+    dir = mkdtempSync(join(tmpdir(), 'gw-equivalence-'));
+    const { received, released } = generate(20261202);
+    for (const mode of ['sets', 'rows'] as const) {
+      const t = await sampleDatabase();
+      const deps: IntakeDeps = { db: t.db, mappings: loadMappings(), limits: DEFAULT_CONFIG.intake, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits, writeMode: mode };
+      // A first order holds the serials to be released, so that a release is possible.
+      const seedOrder = { depResellerId: '16FCE4A0', transactionId: 'EQ-SEED', requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' }, orders: [{ orderNumber: 'EQ-SEED', orderDate: '2026-11-01T10:00:00Z', orderType: 'OR', customerId: '19827', deliveries: [{ deliveryNumber: 'S1', shipDate: '2026-11-01T12:00:00Z', devices: released.map((deviceId) => ({ deviceId })) }] }] };
+      const results: IngestResult[] = [];
+      results.push(await receive(deps, { partnerId: '16FCE4A0', channel: 'reseller-api', fileName: 'bulk-enroll-devices', bytes: Buffer.from(JSON.stringify(seedOrder)), mappingId: RESELLER_API_MAPPING, actor: 'test' }));
+      for (const serial of released) await releaseDeviceFromOrg(t.db, TEST_ACTOR, '19827', serial, 'sold');
+      for (const [i, r] of received.entries()) {
+        if (r.api) {
+          results.push(await receive(deps, { partnerId: r.partner, channel: 'reseller-api', fileName: r.fileName, bytes: Buffer.from(r.bytes), mappingId: RESELLER_API_MAPPING, actor: 'test' }));
+        } else {
+          const path = join(dir, `${mode}-${i}-${r.fileName}`);
+          writeFileSync(path, r.bytes);
+          results.push(await receive(deps, { partnerId: r.partner, channel: 'cli', fileName: r.fileName, path, actor: 'test' }));
+        }
+      }
+      runs[mode] = { t, results };
+    }
+  });
+  after(async function () {
+    for (const run of Object.values(runs)) await run?.t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the generated input covers what the rules tell apart', async function () {
+    const { t } = runs.sets!;
+    const codes = (await t.db('document_devices').whereNotNull('code').distinct('code')).map((r: { code: string }) => r.code);
+    for (const code of ['DEP-ERR-DE-4301', 'GW-DE-4310']) expect(codes, `device outcomes: ${codes.join(', ')}`).to.include(code);
+    const states = (await t.db('devices').distinct('state')).map((r: { state: string }) => r.state);
+    for (const state of ['enrolled', 'pending', 'released']) expect(states).to.include(state);
+    expect(Number(((await t.db('document_devices').count({ n: '*' })) as { n: number | string }[])[0]!.n)).to.be.above(500);
+  });
+
+  it('every result is the same', function () {
+    const strip = (r: IngestResult) => JSON.parse(JSON.stringify({ ...r, documentId: undefined, duplicateOf: undefined, transaction: r.transaction && { ...r.transaction, enrollmentId: undefined } }).replace(/doc_[0-9a-f-]{36}/g, 'doc'));
+    expect(runs.sets!.results.map(strip)).to.deep.equal(runs.rows!.results.map(strip));
+  });
+
+  it('every row of every table intake writes is the same', async function () {
+    const sets = await snapshot(runs.sets!.t.db);
+    const rows = await snapshot(runs.rows!.t.db);
+    for (const table of Object.keys(sets)) {
+      expect(sets[table], table).to.deep.equal(rows[table]);
+    }
+  });
+});
