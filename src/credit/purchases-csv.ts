@@ -29,6 +29,7 @@ import { renderMessage } from '../model/messages.js';
 import { decodeUtf8, InvalidUtf8 } from '../formats/utf8.js';
 import { withRetry } from '../store/db.js';
 import { storeContent } from '../store/documents.js';
+import { insertPurchaseImport } from '../store/credit.js';
 import { recordSpend, type Actor, type OrgRef } from './ledger.js';
 import { CREDIT_LIMITS, INTAKE_LIMITS, PURCHASE_CSV_LIMITS } from '../model/limits.js';
 
@@ -372,7 +373,7 @@ async function insertImport(
   x: { importId: string; req: PurchaseImportRequest; sha256: string; sizeBytes: number; receivedAt: string },
   result: PurchaseImportResult,
 ): Promise<void> {
-  await trx('credit_imports').insert({
+  await insertPurchaseImport(trx, {
     import_id: x.importId,
     org_pk: x.req.org.pk,
     location: x.req.location.slice(0, 64),

@@ -56,6 +56,7 @@ import {
   insertInterchange,
   insertItem,
   insertItems,
+  itemsHaveRefusedDevices,
   itemTallies,
   storeContent,
   updateDocument,
@@ -70,6 +71,7 @@ import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow 
 import { loadOrganisations } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
 import { markDone as markClaimDone } from '../store/sftp-claims.js';
+import { audit } from '../store/audit.js';
 import { completeTransaction, findTransactionOfDocument, findTransactionRecord, insertTransaction } from '../store/transactions.js';
 import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
 import { chooseMapping } from './detect.js';
@@ -483,13 +485,8 @@ class DocumentRun {
   }
 
   private async auditReplay(trx: Knex, status: string): Promise<void> {
-    await trx('audit_log').insert({
-      at: new Date().toISOString(),
-      actor: this.req.actor.slice(0, 120),
-      origin: this.req.channel,
-      action: 'document.replay',
-      detail_json: JSON.stringify({ documentId: this.id.documentId, status, previousStatus: this.id.replayOf?.status }),
-    });
+    const detail = { documentId: this.id.documentId, status, previousStatus: this.id.replayOf?.status };
+    await audit(trx, { actor: this.req.actor, origin: this.req.channel, action: 'document.replay', detail }, new Date().toISOString());
   }
 
   private result(status: DocumentStatus, summary: DocumentSummary): IngestResult {
@@ -534,7 +531,7 @@ class DocumentRun {
           }
         });
         this.itemsTaken += buffered.length;
-        const withErrors = await this.unitHasRefusedDevices(trx, buffered.map((b) => b.seq));
+        const withErrors = await itemsHaveRefusedDevices(trx, this.documentPk, buffered.map((b) => b.seq));
         this.setOutcomes.set(key, { applied: true, withErrors });
         return;
       } catch (err) {
@@ -547,9 +544,6 @@ class DocumentRun {
     for (const { seq, item } of buffered) await this.recordRejectedItem(trx, seq, item, refusal!);
   }
 
-  private async unitHasRefusedDevices(trx: Knex, seqs: number[]): Promise<boolean> {
-    return (await trx('document_items').where('document_pk', this.documentPk).whereIn('seq', seqs).where('refused_count', '>', 0).first('id')) !== undefined;
-  }
 
   /** An item of a refused unit: recorded as rejected, each of its devices too, with the unit's refusal. */
   private async recordRejectedItem(trx: Knex, seq: number, item: DocItem, refusal: DocumentError): Promise<void> {

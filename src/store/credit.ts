@@ -340,3 +340,26 @@ export async function accountsOfOrganisation(db: Knex, orgPk: number): Promise<C
 export async function organisationHasAccounts(db: Knex, orgPk: number): Promise<boolean> {
   return (await db('credit_accounts').where({ org_pk: orgPk }).first('id')) !== undefined;
 }
+
+/** The record of a purchase-history import: what the file came to, applied or refused. */
+export async function insertPurchaseImport(
+  trx: Knex,
+  row: {
+    import_id: string;
+    org_pk: number;
+    location: string;
+    file_name: string;
+    sha256: string;
+    size_bytes: number;
+    status: string;
+    rows: number;
+    recorded: number;
+    already_recorded: number;
+    errors_json: string;
+    result_json: string;
+    actor: string;
+    received_at: string;
+  },
+): Promise<void> {
+  await trx('credit_imports').insert(row);
+}
