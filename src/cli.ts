@@ -9,10 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { migrate, openDatabase, type Db, type SqliteDriver } from './store/db.js';
-import { createApp, RESELLER_API_BASE } from './channels/http/app.js';
-import { startServer } from './channels/http/server.js';
-import { jsonLogger } from './log/logger.js';
-import { gatewayMetrics } from './metrics/metrics.js';
 import { renderMessage } from './model/messages.js';
 import { listOrganisations } from './store/organisations.js';
 import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
@@ -49,11 +45,9 @@ import {
   showDocument,
 } from './cli-documents.js';
 import { IntakeError } from './intake/receive.js';
-import { startMailboxes } from './channels/sftp/index.js';
 import { MULTI, S, UsageError, print, required, type Command, type Values } from './cli-support.js';
 import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
 import { loadSampleCredit } from './credit/samples.js';
-import { workerIntake } from './intake/worker.js';
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
@@ -373,6 +367,16 @@ const SHUTDOWN_TIMEOUT_MS = 25_000;
 const EXIT_GRACE_MS = 2_000;
 
 async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
+  // Loaded here, not at the top: a command that does not serve (ingest, an admin
+  // command) starts without the HTTP stack, the SFTP client and the metrics registry.
+  const [{ createApp, RESELLER_API_BASE }, { startServer }, { jsonLogger }, { gatewayMetrics }, { startMailboxes }, { workerIntake }] = await Promise.all([
+    import('./channels/http/app.js'),
+    import('./channels/http/server.js'),
+    import('./log/logger.js'),
+    import('./metrics/metrics.js'),
+    import('./channels/sftp/index.js'),
+    import('./intake/worker.js'),
+  ]);
   const logger = jsonLogger();
   gatewayMetrics.startProcessMetrics();
   // Documents and reseller-API requests are received on worker threads, each with its

@@ -1,22 +1,19 @@
 // One reader per mapping format. Adding a format means a reader here and a section in
-// mappings/mapping.schema.json; adding a partner means only a mapping file.
+// mappings/mapping.schema.json; adding a partner means only a mapping file. A reader is
+// loaded when a document of its format first arrives: a process that reads only CSV
+// never loads the XML parser.
 import type { MappingFormat } from '../mapping/mapping.js';
-import { readCsv } from './csv/reader.js';
-import { readJson } from './json/reader.js';
-import { readResellerTransaction } from './reseller/transaction.js';
 import type { DocumentReader } from './types.js';
-import { readX12 } from './x12/reader.js';
-import { readCxml, readGatewayXml } from './xml/index.js';
 
-const READERS: Record<MappingFormat, DocumentReader> = {
-  csv: readCsv,
-  json: readJson,
-  x12: readX12,
-  xml: readGatewayXml,
-  cxml: readCxml,
-  'reseller-api': readResellerTransaction,
+const LOADERS: Record<MappingFormat, () => Promise<DocumentReader>> = {
+  csv: async () => (await import('./csv/reader.js')).readCsv,
+  json: async () => (await import('./json/reader.js')).readJson,
+  x12: async () => (await import('./x12/reader.js')).readX12,
+  xml: async () => (await import('./xml/index.js')).readGatewayXml,
+  cxml: async () => (await import('./xml/index.js')).readCxml,
+  'reseller-api': async () => (await import('./reseller/transaction.js')).readResellerTransaction,
 };
 
-export function readerFor(format: MappingFormat): DocumentReader {
-  return READERS[format];
+export function readerFor(format: MappingFormat): Promise<DocumentReader> {
+  return LOADERS[format]();
 }

@@ -304,7 +304,7 @@ class DocumentRun {
     // A replay starts from nothing: what an earlier run recorded (an API transaction's refused orders) goes.
     if (this.id.replayOf) await clearDocumentOutcome(trx, this.documentPk);
     await storeContent(trx, this.id.sha256, sourceChunks(this.source, INTAKE_LIMITS.contentChunkBytes, trx));
-    const reader = readerFor(this.mapping!.format);
+    const reader = await readerFor(this.mapping!.format);
     let bytesRead = 0;
     const chunks = sourceChunks(this.source, INTAKE_LIMITS.readChunkBytes, trx);
     const onProgress = this.req.onProgress;

@@ -190,3 +190,60 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
     expect(rows[0]!.at).to.match(/segment/);
   });
 });
+
+describe(`bad bytes: a NUL in a field is refused at reading, with where, and the bytes kept (${databaseKind()})`, () => {
+  let t: TestDb;
+  let deps: IntakeDeps;
+  let dir: string;
+
+  before(async () => {
+    t = await sampleDatabase();
+    deps = { db: t.db, mappings: loadMappings(), limits: DEFAULT_CONFIG.intake, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits };
+    dir = mkdtempSync(join(tmpdir(), 'gw-nul-'));
+  });
+  after(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases: { name: string; partner: string; file: string; text: string; at: RegExp }[] = [
+    {
+      name: 'CSV field',
+      partner: '16FCE4A0',
+      file: 'nul.csv',
+      text: 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\nNUL-1,OR,2026-11-02,19827,PO-1,D-1,2026-11-03,NULSERIAL001,TAG\u0000X,MW6F3LL/A\n',
+      at: /nul\.csv, line 2, column 9/,
+    },
+    {
+      name: 'JSON string',
+      partner: '2B7D9C10',
+      file: 'nul.json',
+      text: '{"orders":[{"orderNumber":"NUL-2","orderDate":"2026-11-02","orderType":"OR","customerId":"30411","deliveries":[{"deliveryNumber":"D1","shipDate":"2026-11-03","devices":[{"deviceId":"NUL\\u0000SERIAL2"}]}]}]}',
+      at: /line 1, column \d+/,
+    },
+    {
+      name: 'XML attribute',
+      partner: '2B7D9C10',
+      file: 'nul.xml',
+      text: '<?xml version="1.0" encoding="UTF-8"?>\n<GatewayDocuments xmlns="urn:abm-edi-gateway:documents:1">\n<ShipNotice deliveryNumber="D\u00001" shipDate="2026-11-03" orderNumber="NUL-3"><Device serial="NULSERIAL003"/></ShipNotice>\n</GatewayDocuments>\n',
+      at: /line 3, column \d+/,
+    },
+  ];
+
+  for (const c of cases) {
+    it(`${c.name}: rejected with GW-DOC-6013 naming line and column; the document and its exact bytes are kept`, async () => {
+      const path = join(dir, c.file);
+      writeFileSync(path, c.text);
+      const result = await receive(deps, { partnerId: c.partner, channel: 'http', fileName: c.file, path, actor: 'test' });
+      expect(result.status).to.equal('rejected');
+      const error = result.errors.find((e) => e.code === 'GW-DOC-6013');
+      expect(error, JSON.stringify(result.errors)).to.not.equal(undefined);
+      expect(String(error!.params?.at)).to.match(c.at);
+      const doc = (await t.db('documents').where({ document_id: result.documentId }).first('status', 'sha256', 'errors_json')) as { status: string; sha256: string; errors_json: string };
+      expect(doc.status).to.equal('rejected');
+      expect(JSON.parse(doc.errors_json).map((e: { code: string }) => e.code)).to.include('GW-DOC-6013');
+      const parts = (await t.db('document_content').where({ sha256: doc.sha256 }).orderBy('seq')) as { bytes: Buffer }[];
+      expect(Buffer.concat(parts.map((p) => Buffer.from(p.bytes))).equals(Buffer.from(c.text))).to.equal(true);
+    });
+  }
+});
