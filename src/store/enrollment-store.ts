@@ -7,7 +7,7 @@ import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange, insertReturningId } from './db.js';
-import { insertRows, valueSet, type SetValue, type WriteMode } from './sets.js';
+import { insertRows, whereInSet, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
@@ -98,11 +98,7 @@ async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void)
 export async function loadDevices(trx: Knex, serials: string[]): Promise<Map<string, Device>> {
   const out = new Map<string, Device>();
   if (serials.length === 0) return out;
-  const rows = (await trx
-    .from(valueSet(trx, serials))
-    .join('devices as d', 'd.serial', 'j.v')
-    .leftJoin('orders as o', 'o.id', 'd.order_pk')
-    .select('d.*', 'o.order_number')) as DeviceRow[];
+  const rows = (await whereInSet(trx('devices as d').leftJoin('orders as o', 'o.id', 'd.order_pk'), trx, 'd.serial', serials).select('d.*', 'o.order_number')) as DeviceRow[];
   for (const r of rows) out.set(r.serial, rowToDevice(r));
   return out;
 }
@@ -125,7 +121,7 @@ function rowToDevice(r: DeviceRow): Device {
 export async function loadReleased(trx: Knex, serials: string[]): Promise<Map<string, Released>> {
   const out = new Map<string, Released>();
   if (serials.length === 0) return out;
-  const rows = (await trx.from(valueSet(trx, serials)).join('released_devices as r', 'r.serial', 'j.v').select('r.*')) as {
+  const rows = (await whereInSet(trx('released_devices as r'), trx, 'r.serial', serials).select('r.*')) as {
     serial: string;
     org_pk: number;
     reason: string;

@@ -121,11 +121,12 @@ function quote(identifier: string): string {
 }
 
 /**
- * A FROM item naming each of `values` once as column `v` of alias `j`, so that a set of
- * keys is joined with a table in one statement however many there are (no IN list of
- * bound values). SQLite: json_each; PostgreSQL: unnest of a text array.
+ * Keeps the rows whose `column` is one of `values`, as one bound value however many there
+ * are (no IN list of bound values), looked up through the column's index: on SQLite an
+ * IN over json_each, on PostgreSQL = ANY of a text array (a join with unnest() was
+ * planned as a scan of the whole table).
  */
-export function valueSet(trx: Knex, values: readonly string[]): Knex.Raw {
+export function whereInSet(q: Knex.QueryBuilder, trx: Knex, column: string, values: readonly string[]): Knex.QueryBuilder {
   const distinct = [...new Set(values)];
-  return isPostgres(trx) ? trx.raw('unnest(?::text[]) AS j(v)', [distinct]) : trx.raw('(SELECT value AS v FROM json_each(?)) AS j', [JSON.stringify(distinct)]);
+  return isPostgres(trx) ? q.whereRaw('?? = any(?::text[])', [column, distinct]) : q.whereRaw('?? in (select value from json_each(?))', [column, JSON.stringify(distinct)]);
 }
