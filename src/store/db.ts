@@ -11,6 +11,7 @@ import * as principalKeys from './migrations/005-principal-keys.js';
 import * as roles from './migrations/006-roles-and-queries.js';
 import * as outcomes from './migrations/007-outcomes.js';
 import * as bulkIndexes from './migrations/008-bulk-indexes.js';
+import * as bulkForeignKeys from './migrations/009-bulk-foreign-keys.js';
 
 export type Db = Knex;
 
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '006-roles-and-queries': roles,
   '007-outcomes': outcomes,
   '008-bulk-indexes': bulkIndexes,
+  '009-bulk-foreign-keys': bulkForeignKeys,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -203,12 +203,13 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   const orderPks = new Map<string, number>();
   for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
   for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
+  assertKnownParents(world, supplier, orderPks, changes);
 
   const newLines: SetValue[][] = [];
   const changedLines: { order_pk: number; serial: string; delivery_number: string; asset_tag: string | null; status: string; source_order_pk: number | null; live_serial: string | null }[] = [];
   for (const { orderNumber, line } of changes.lines) {
     const order = world.orders.get(orderNumber);
-    const orderPk = orderPks.get(orderNumber)!;
+    const orderPk = orderPks.get(orderNumber)!; // assertKnownParents: present
     const sourceOrderPk = line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null;
     const liveSerial = line.status === 'live' && order?.kind !== 'return' ? line.serial : null;
     if (order?.lines.has(line.serial)) {
@@ -245,6 +246,24 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   await insertRows(trx, 'devices', DEVICE_COLUMNS, fresh, ctx.mode);
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
+}
+
+/**
+ * Every organisation, supplier and order a unit's rows name is one it loaded or wrote in
+ * this transaction (and those are never deleted). On PostgreSQL the bulk tables hold no
+ * foreign keys (migration 009): this check, once per set, stands in for a trigger per row.
+ */
+function assertKnownParents(world: World, supplier: Supplier, orderPks: Map<string, number>, changes: Changes): void {
+  const orgPks = new Set(world.organisations.map((o) => o.pk));
+  for (const { orderNumber, line } of changes.lines) {
+    if (!orderPks.has(orderNumber)) throw new Error(`invariant: order line ${line.serial} names order ${orderNumber}, which this unit neither loaded nor wrote`);
+    if (line.sourceOrderNumber && !orderPks.has(line.sourceOrderNumber)) throw new Error(`invariant: order line ${line.serial} names source order ${line.sourceOrderNumber}, which this unit neither loaded nor wrote`);
+  }
+  for (const d of changes.devices) {
+    const orgBefore = world.devices.get(d.serial)?.orgPk;
+    if (d.orgPk !== null && d.orgPk !== orgBefore && !orgPks.has(d.orgPk)) throw new Error(`invariant: device ${d.serial} names organisation ${d.orgPk}, which this unit did not load`);
+    if (d.version === 0 && d.supplierPk !== supplier.pk) throw new Error(`invariant: new device ${d.serial} names supplier ${d.supplierPk}, not ${supplier.pk}`);
+  }
 }
 
 function deviceRow(device: Device, orderPk: number | null, now: string) {
