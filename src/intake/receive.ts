@@ -56,7 +56,6 @@ import {
   insertInterchange,
   insertItem,
   insertItems,
-  itemsHaveRefusedDevices,
   itemTallies,
   storeContent,
   updateDocument,
@@ -250,6 +249,8 @@ class DocumentRun {
   private mapping: Mapping | null = null;
   /** Devices newly enrolled by this run, for the metrics once it commits. */
   private devicesEnrolled = 0;
+  /** Devices refused one by one in the ship notices of the unit being applied (the 997's E). */
+  private devicesRefusedInUnit = 0;
   /** A reseller-API request: the transaction it came to (applied, or repeated). */
   private receipt: TransactionReceipt | undefined;
   /** A reseller-API request: its transaction id and the language of its messages, once read. */
@@ -519,6 +520,7 @@ class DocumentRun {
     const key = setKey(this.currentInterchange(), unit);
     let refusal: DocumentError | undefined = this.repeatedInterchange ? { ...this.repeatedInterchange, unit } : undefined;
     const enrolledBefore = this.devicesEnrolled;
+    this.devicesRefusedInUnit = 0;
     if (!refusal) {
       try {
         await trx.transaction(async (sp) => {
@@ -531,8 +533,7 @@ class DocumentRun {
           }
         });
         this.itemsTaken += buffered.length;
-        const withErrors = await itemsHaveRefusedDevices(trx, this.documentPk, buffered.map((b) => b.seq));
-        this.setOutcomes.set(key, { applied: true, withErrors });
+        this.setOutcomes.set(key, { applied: true, withErrors: this.devicesRefusedInUnit > 0 });
         return;
       } catch (err) {
         if (!(err instanceof UnitRefused)) throw err;
@@ -835,6 +836,7 @@ class DocumentRun {
     }
     const applied = await this.applyNotice(trx, header, notice, this.documentPk, seq);
     if ('error' in applied) return at(applied.error, item.at, item.unit);
+    this.devicesRefusedInUnit += applied.refused;
     await insertItem(
       trx,
       this.itemRow(seq, item, applied.status, {

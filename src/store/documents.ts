@@ -123,11 +123,6 @@ export async function updateItem(trx: Knex, pk: number, fields: Partial<Omit<Ite
   await trx('document_items').where({ id: pk }).update(fields);
 }
 
-/** Whether any of a document's items (by seq) had devices refused one by one. */
-export async function itemsHaveRefusedDevices(db: Knex, documentPk: number, seqs: number[]): Promise<boolean> {
-  return (await db('document_items').where('document_pk', documentPk).whereIn('seq', seqs).where('refused_count', '>', 0).first('id')) !== undefined;
-}
-
 /** A document's items counted per kind and status, with their devices and refused devices. */
 export async function itemTallies(db: Knex, documentPk: number): Promise<{ kind: ItemKind; status: string; items: number; devices: number; refused: number }[]> {
   const rows = (await db('document_items')

@@ -175,6 +175,27 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
     expect(group!.ak9[0]).to.equal('R');
   });
 
+  it('a set applied with a device refused says E; a clean set beside it says A', async () => {
+    const orders = interchange('000007011', '7011', 'PO', [set850('0001', 'ACK-E-PO1', '0000123456'), set850('0002', 'ACK-E-PO2', '0000123456'), set850('0003', 'ACK-E-PO3', '0000123456')]);
+    expect((await ingest('e-orders.edi', orders)).status).to.equal('applied');
+    const first = interchange('000007012', '7012', 'SH', [set856('0001', 'ACK-E-D1', 'ACK-E-PO1', ['ACKE00000001'])]);
+    expect((await ingest('e-first.edi', first)).status).to.equal('applied');
+    // ACKE00000001 is live under ACK-E-PO1 already: refused in the first set, its other device enrolled.
+    const notices = interchange('000007013', '7013', 'SH', [
+      set856('0001', 'ACK-E-D2', 'ACK-E-PO2', ['ACKE00000001', 'ACKE00000002']),
+      set856('0002', 'ACK-E-D3', 'ACK-E-PO3', ['ACKE00000003']),
+    ]);
+    const result = await ingest('e-notices.edi', notices);
+    expect(result.status).to.equal('applied_with_errors');
+    expect(result.summary).to.include({ devicesEnrolled: 2, devicesRefused: 1 });
+    const [group] = await ack997(result.documentId);
+    expect(group!.sets).to.deep.equal([
+      ['0001', 'E'],
+      ['0002', 'A'],
+    ]);
+    expect(group!.ak9[0]).to.equal('E');
+  });
+
   it('every device of an applied ship notice has an outcome row, written with the document', async () => {
     const order = interchange('000007008', '7008', 'PO', [set850('0001', 'ACK-ROWS-PO', '0000123456')]);
     await ingest('rows-order.edi', order);
