@@ -379,9 +379,9 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
   ]);
   const logger = jsonLogger();
   gatewayMetrics.startProcessMetrics();
-  // Documents and reseller-API requests are received on worker threads, each with its
-  // own connection: a long ingest never holds up the HTTP loop (reads go on; on SQLite,
-  // writes wait for its commit).
+  // Documents and reseller-API requests are received off this thread (SQLite: an intake
+  // process; PostgreSQL: worker threads), each with its own connection: a long ingest
+  // never holds up the HTTP loop (reads go on; on SQLite, writes wait for its commit).
   const intake = workerIntake({
     database: config,
     mappingDirs: config.mappingDirs,

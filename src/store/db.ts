@@ -57,8 +57,9 @@ export function isPostgres(db: Db): boolean {
  * must never open the same file: POSIX locks belong to the process, and each copy's
  * bookkeeping of them is its own, so one copy releases the other's locks (seen here as
  * "locking protocol" errors and stalls; sqlite.org/howtocorrupt.html, 2.2.1). So a
- * process uses one driver: `serve` (its HTTP thread and its intake workers) sqlite3,
- * and the command line's ingest, which opens nothing else, better-sqlite3.
+ * process uses one driver: `serve`'s own process sqlite3 (its waits for the write lock
+ * happen off its HTTP loop), and the processes that only write, better-sqlite3: the
+ * intake process `serve` starts (intake/worker.ts) and the command line's ingest.
  */
 export type SqliteDriver = 'sqlite3' | 'better-sqlite3';
 

@@ -1,11 +1,12 @@
-// `serve` receives files on a worker thread with its own connection. The real process,
+// `serve` receives files off its HTTP thread (SQLite: an intake process; PostgreSQL:
+// worker threads), each with its own connection. The real process,
 // on a fresh database: an upload applies and is answered with its result; a rejected
 // one is answered 422 with its coded error; refusals raised in the worker (replaying a
 // document that is not rejected) come back as the same HTTP answers; a corrected
 // document replays; and while a file is being applied the HTTP loop answers /healthz.
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,7 @@ function csv(order: string, org: string, serials: string[]): string {
   return `${HEADER}\n${serials.map((s) => `${order},OR,2026-11-02,${org},PO-${order},D-${order},2026-11-03,${s},,MW6F3LL/A`).join('\n')}\n`;
 }
 
-describe(`serve: files received on a worker thread (${databaseKind()})`, function () {
+describe(`serve: files received by its intake workers (${databaseKind()})`, function () {
   this.timeout(120_000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
@@ -99,4 +100,40 @@ describe(`serve: files received on a worker thread (${databaseKind()})`, functio
     expect(replayed.status, JSON.stringify(replayed.body)).to.equal(200);
     expect(replayed.body).to.include({ documentId: rejected.body.documentId, status: 'applied' });
   });
+
+  it('Ctrl-C (SIGINT to serve and its intake process) while a file is applied: the file is answered, then both exit', async function () {
+    const intakeProcesses = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
+    // SQLite: one intake process of its own; PostgreSQL: worker threads, no process.
+    expect(intakeProcesses.length).to.equal(databaseKind() === 'sqlite' ? 1 : 0);
+    const serials = Array.from({ length: 20_000 }, (_, i) => `INT${String(i).padStart(8, '0')}`);
+    const big = upload('interrupted.csv', csv('WRK-4', '19827', serials));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the upload has reached the gateway
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    for (const pid of [child!.pid!, ...intakeProcesses]) process.kill(pid, 'SIGINT');
+    const answer = await big;
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+    expect(answer.body.summary).to.include({ devicesEnrolled: 20_000 });
+    expect(await exited).to.equal(0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const pid of intakeProcesses) expect(existsSync(`/proc/${pid}`), `intake process ${pid} still running`).to.equal(false);
+  });
 });
+
+/** The processes `pid` started, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+function commandLineOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+}
