@@ -95,6 +95,8 @@ interface Row {
   load: Load;
   gatewayCpuS: number | null;
   peakRssMb: number | null;
+  /** Its intake process's, when it has one (SQLite). */
+  helpersPeakMb?: number;
 }
 
 export async function runApiLoadBench(targets: readonly MakeTarget[], opts: LoadOptions, workDir: string): Promise<void> {
@@ -126,9 +128,10 @@ export async function runApiLoadBench(targets: readonly MakeTarget[], opts: Load
       process.stdout.write(`${target.database}: ${await verify(api, load.enrollmentIds)}\n`);
       for (const e of load.firstErrors) process.stdout.write(`${target.database}: error: ${e}\n`);
       if (load.errors > 0) process.exitCode = 1;
+      const helpersKb = gateway.helpersPeakKb();
       const peakKb = await gateway.stop();
       gateway = undefined;
-      rows.push({ label: `gateway on ${target.database}`, database: target.database, load, gatewayCpuS, peakRssMb: peakKb === null ? null : peakKb / 1024 });
+      rows.push({ label: `gateway on ${target.database}`, database: target.database, load, gatewayCpuS, peakRssMb: peakKb === null ? null : peakKb / 1024, helpersPeakMb: helpersKb / 1024 });
     } finally {
       api?.close();
       await gateway?.stop();
@@ -138,8 +141,8 @@ export async function runApiLoadBench(targets: readonly MakeTarget[], opts: Load
   process.stdout.write(
     '\n' +
       table(
-        ['server', 'clients', 's', 'transactions', `devices/s (target >= ${int(TARGET_DEVICES_PER_SECOND)} on SQLite)`, 'transactions/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'gateway CPU (cores)', 'clients CPU (cores)', 'gateway peak RSS MiB'],
-        rows.map(({ label, database, load, gatewayCpuS, peakRssMb }) => {
+        ['server', 'clients', 's', 'transactions', `devices/s (target >= ${int(TARGET_DEVICES_PER_SECOND)} on SQLite)`, 'transactions/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'gateway CPU (cores, with its intake process)', 'clients CPU (cores)', 'gateway peak RSS MiB (+ intake process)'],
+        rows.map(({ label, database, load, gatewayCpuS, peakRssMb, helpersPeakMb }) => {
           const devicesPerS = (load.transactions * DEVICES_PER_TRANSACTION) / load.seconds;
           return [
             label,
@@ -154,7 +157,7 @@ export async function runApiLoadBench(targets: readonly MakeTarget[], opts: Load
             int(load.errors),
             gatewayCpuS === null ? '-' : (gatewayCpuS / load.seconds).toFixed(2),
             (load.clientCpuS / load.seconds).toFixed(2),
-            peakRssMb === null ? '-' : peakRssMb.toFixed(0),
+            peakRssMb === null ? '-' : peakRssMb.toFixed(0) + (helpersPeakMb ? ` + ${helpersPeakMb.toFixed(0)}` : ''),
           ];
         }),
       ),

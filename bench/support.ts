@@ -5,7 +5,7 @@
 // The gateway is driven only through its public surfaces: the CLI, HTTP and environment
 // variables, so that the same harness measures any implementation of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,6 +70,27 @@ function cpuSecondsOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
+}
+
+/** The processes a process started, and theirs (`serve` starts its intake process on SQLite), from /proc. */
+function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // It ended while the list was read.
+    }
+  }
+  const found: number[] = [];
+  for (let frontier = [pid]; frontier.length > 0; ) {
+    const next = [...parentOf].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...next);
+    frontier = next;
+  }
+  return found;
 }
 
 let ticks: number | undefined;
@@ -137,9 +158,19 @@ export class ServedChild {
     return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
   }
 
-  /** CPU seconds (user and system) the child has used so far. */
+  /** CPU seconds (user and system) the child and the processes it started have used so far. */
   cpuSeconds(): number {
-    return cpuSecondsOf(this.child.pid!);
+    return [this.child.pid!, ...descendantsOf(this.child.pid!)].reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+  }
+
+  /** The peak RSS (VmHWM) of the processes the child started, summed, in KiB (its intake process on SQLite). */
+  helpersPeakKb(): number {
+    let sum = 0;
+    for (const pid of descendantsOf(this.child.pid!)) {
+      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      sum += m ? Number(m[1]) : 0;
+    }
+    return sum;
   }
 
   /** Resets the high-water mark; false where the kernel refuses. */
