@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { STORE_LIMITS } from '../model/limits.js';
 import * as core from './migrations/001-core.js';
 import * as intake from './migrations/002-intake.js';
 import * as sftp from './migrations/003-sftp.js';
@@ -110,6 +111,32 @@ function beginImmediate(db: Db): Db {
   return db;
 }
 
+/** The part of a better-sqlite3 connection this module touches. */
+interface BetterSqliteConnection {
+  pragma(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/**
+ * knex prepares every query again; a better-sqlite3 statement can be run again with new
+ * bindings once its run or all has returned (knex uses nothing else), so the
+ * connection keeps the latest statements by SQL text. No query sets safeIntegers, the
+ * one setting knex changes on a statement.
+ */
+function cacheStatements(conn: BetterSqliteConnection): void {
+  const cache = new Map<string, unknown>();
+  const prepare = conn.prepare.bind(conn);
+  conn.prepare = (sql: string) => {
+    let statement = cache.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (cache.size >= STORE_LIMITS.cachedStatements) cache.delete(cache.keys().next().value!);
+    } else cache.delete(sql); // kept as the latest used
+    cache.set(sql, statement);
+    return statement;
+  };
+}
+
 function openSqlite(settings: DatabaseSettings, sqliteDriver: SqliteDriver): Db {
   // One connection: SQLite has one writer, and knex queues transactions on it.
   const pool = { min: 1, max: 1 };
@@ -120,9 +147,10 @@ function openSqlite(settings: DatabaseSettings, sqliteDriver: SqliteDriver): Db 
       useNullAsDefault: true,
       pool: {
         ...pool,
-        afterCreate: (conn: { pragma(sql: string): unknown }, done: (err: Error | null, c: unknown) => void) => {
+        afterCreate: (conn: BetterSqliteConnection, done: (err: Error | null, c: unknown) => void) => {
           try {
             for (const p of SQLITE_PRAGMAS) conn.pragma(p);
+            cacheStatements(conn);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);
