@@ -134,7 +134,7 @@ if (!isMainThread && (workerData as { intakeWorker?: IntakeWorkerSettings } | nu
 interface WorkerEnd {
   send(message: unknown): void;
   onReply(handle: (reply: Reply) => void): void;
-  /** Called once when the worker fails or ends while calls are in hand. */
+  /** Called when the worker fails or ends unasked: the calls it had in hand are lost. */
   onFailure(handle: (why: string) => void): void;
   /** Asks it to finish what it has and stop; resolves when it has. */
   stop(): Promise<void>;
@@ -154,23 +154,38 @@ function threadWorker(settings: IntakeWorkerSettings): WorkerEnd {
   };
 }
 
+/**
+ * The intake process. One that ends unasked (killed, out of memory) fails the calls it
+ * had in hand, and the next call starts a new one: what it was applying was rolled back,
+ * and a file from SFTP is taken again.
+ */
 function processWorker(settings: IntakeWorkerSettings): WorkerEnd {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [CHILD_ARGUMENT], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  child.send(settings);
+  const replyHandlers: ((reply: Reply) => void)[] = [];
+  const failureHandlers: ((why: string) => void)[] = [];
   let stopping = false;
+  const start = (): ChildProcess => {
+    const started = fork(fileURLToPath(import.meta.url), [CHILD_ARGUMENT], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    started.send(settings);
+    started.on('message', (reply: Reply) => replyHandlers.forEach((handle) => handle(reply)));
+    started.on('error', (err) => failureHandlers.forEach((handle) => handle(err.message)));
+    started.on('exit', (code, signal) => {
+      if (!stopping) failureHandlers.forEach((handle) => handle(`the intake process ended (${signal ?? `exit code ${code}`})`));
+    });
+    return started;
+  };
+  const ended = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+  let child = start();
   return {
-    send: (m) => child.send(m as object),
-    onReply: (handle) => child.on('message', handle),
-    onFailure: (handle) => {
-      child.on('error', (err) => handle(err.message));
-      child.on('exit', (code, signal) => {
-        if (!stopping) handle(`the intake process ended (${signal ?? `exit code ${code}`})`);
-      });
+    send: (m) => {
+      if (ended(child) && !stopping) child = start();
+      child.send(m as object);
     },
+    onReply: (handle) => replyHandlers.push(handle),
+    onFailure: (handle) => failureHandlers.push(handle),
     stop: () =>
       new Promise<void>((resolve) => {
         stopping = true;
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (ended(child)) return resolve();
         child.once('exit', () => resolve());
         child.send({ op: 'close' });
       }),

@@ -101,6 +101,19 @@ describe(`serve: files received by its intake workers (${databaseKind()})`, func
     expect(replayed.body).to.include({ documentId: rejected.body.documentId, status: 'applied' });
   });
 
+  // SQLite only: on PostgreSQL the intake workers are threads of serve itself.
+  if (databaseKind() === 'sqlite')
+    it('an intake process that is killed is replaced: the next file applies', async function () {
+      const [first] = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
+      expect(first, 'an intake process').to.be.a('number');
+      process.kill(first!, 'SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const answer = await upload('after-kill.csv', csv('WRK-5', '19827', ['WRKAFTERKILL']));
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+      const [second] = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
+      expect(second).to.be.a('number').and.not.equal(first);
+    });
+
   it('Ctrl-C (SIGINT to serve and its intake process) while a file is applied: the file is answered, then both exit', async function () {
     const intakeProcesses = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
     // SQLite: one intake process of its own; PostgreSQL: worker threads, no process.
