@@ -36,7 +36,7 @@ module.exports = {
     layer('query', ['formats', 'domain', 'store', 'model', 'reports']),
     layer('reports', ['formats', 'domain', 'store', 'model', 'query']),
     layer('metrics', ['store', 'model']),
-    layer('log', []),
+    layer('log', ['model']),
     layer('admin', ['query', 'reports', 'formats', 'domain', 'store', 'model', 'log']),
     layer('credit', ['query', 'reports', 'formats', 'domain', 'store', 'model', 'admin']),
     layer('intake', ['formats', 'mapping', 'domain', 'store', 'model', 'credit', 'metrics']),

@@ -157,7 +157,9 @@ export async function addSupplier(
     if (await findSupplier(trx, s.supplierId)) throw new AdminError('GW-ADM-EXISTS', `supplier ${s.supplierId} already exists`);
     const supplier = await insertSupplier(trx, s, now());
     for (const shipTo of s.shipTos ?? []) await addShipToFor(trx, supplier, shipTo);
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'supplier.add', detail: s }, now());
+    // What was added, named field by field: a caller's record (a seed file's) may carry more, keys among it.
+    const detail = { supplierId: s.supplierId, kind: s.kind, name: s.name, shipTos: s.shipTos ?? [] };
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'supplier.add', detail }, now());
     return supplier;
   });
 }

@@ -2,6 +2,7 @@
 // log as the operator reads it (src/query/audit.ts), newest first.
 import type { Knex } from 'knex';
 import type { PageRequest } from '../model/reads.js';
+import { redactSecrets } from '../model/secrets.js';
 
 export interface AuditEntry {
   actor: string;
@@ -12,13 +13,14 @@ export interface AuditEntry {
   requestId?: string;
 }
 
+/** Records an entry; its detail passes through redactSecrets first, whoever wrote it. */
 export async function audit(db: Knex, entry: AuditEntry, now: string): Promise<void> {
   await db('audit_log').insert({
     at: now,
     actor: entry.actor.slice(0, 120),
     origin: entry.origin.slice(0, 120),
     action: entry.action,
-    detail_json: JSON.stringify(entry.detail),
+    detail_json: JSON.stringify(redactSecrets(entry.detail)),
     ...(entry.requestId ? { request_id: entry.requestId.slice(0, 40) } : {}),
   });
 }
