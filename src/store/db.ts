@@ -13,6 +13,7 @@ import * as roles from './migrations/006-roles-and-queries.js';
 import * as outcomes from './migrations/007-outcomes.js';
 import * as bulkIndexes from './migrations/008-bulk-indexes.js';
 import * as bulkForeignKeys from './migrations/009-bulk-foreign-keys.js';
+import * as redactAudit from './migrations/010-redact-audit.js';
 
 export type Db = Knex;
 
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '007-outcomes': outcomes,
   '008-bulk-indexes': bulkIndexes,
   '009-bulk-foreign-keys': bulkForeignKeys,
+  '010-redact-audit': redactAudit,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read
