@@ -2,33 +2,20 @@
 // were kept as documents: each becomes a document (its stored request as content) whose
 // outcome rows give back exactly the outcome it had, and device refusals recorded before
 // stay with their documents.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { migrate, migrateUpTo, openDatabase, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { findTransactionByEnrollmentId } from '../../src/store/transactions.js';
-import { databaseKind } from '../support/db.js';
+import { databaseAtMigration, databaseKind } from '../support/db.js';
 
 describe(`migration 007: transactions become documents with outcome rows (${databaseKind()})`, () => {
   let db: Db;
-  let schema: string | undefined;
-  let cleanup: () => Promise<void>;
+  let upgraded: Awaited<ReturnType<typeof databaseAtMigration>>;
 
   before(async () => {
-    const url = process.env.DATABASE_URL;
-    schema = url ? `gw_mig_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
-    const dir = url ? undefined : mkdtempSync(join(tmpdir(), 'gw-mig-'));
-    db = openDatabase(url ? { databaseUrl: url, sqlitePath: '', pgSchema: schema } : { databaseUrl: null, sqlitePath: join(dir!, 'gateway.sqlite3') });
-    await migrateUpTo(db, '006-roles-and-queries', schema);
-    cleanup = async () => {
-      if (schema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await db.destroy();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    };
+    upgraded = await databaseAtMigration('006-roles-and-queries');
+    db = upgraded.db;
   });
-  after(async () => cleanup());
+  after(async () => upgraded.close());
 
   it('converts each stored transaction, and the rebuilt outcome equals the stored one', async () => {
     const now = '2026-11-01T10:00:00.000Z';
@@ -67,7 +54,7 @@ describe(`migration 007: transactions become documents with outcome rows (${data
       completed_at: now,
     });
 
-    await migrate(db, schema);
+    await upgraded.upgrade();
 
     const stored = (await findTransactionByEnrollmentId(db, 'old-enrollment_1'))!;
     expect(stored.outcome).to.deep.equal(outcome);

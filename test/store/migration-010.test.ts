@@ -1,32 +1,19 @@
 // Upgrading a database whose supplier.add audit entries hold raw API keys (written by
 // seed before the redaction step): the keys are redacted, the rest of each entry stays.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { migrate, migrateUpTo, openDatabase, type Db } from '../../src/store/db.js';
+import type { Db } from '../../src/store/db.js';
 import { REDACTED } from '../../src/model/secrets.js';
-import { databaseKind } from '../support/db.js';
+import { databaseAtMigration, databaseKind } from '../support/db.js';
 
 describe(`migration 010: raw keys in earlier audit entries are redacted (${databaseKind()})`, () => {
   let db: Db;
-  let schema: string | undefined;
-  let cleanup: () => Promise<void>;
+  let upgraded: Awaited<ReturnType<typeof databaseAtMigration>>;
 
   before(async () => {
-    const url = process.env.DATABASE_URL;
-    schema = url ? `gw_mig_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
-    const dir = url ? undefined : mkdtempSync(join(tmpdir(), 'gw-mig-'));
-    db = openDatabase(url ? { databaseUrl: url, sqlitePath: '', pgSchema: schema } : { databaseUrl: null, sqlitePath: join(dir!, 'gateway.sqlite3') });
-    await migrateUpTo(db, '009-bulk-foreign-keys', schema);
-    cleanup = async () => {
-      if (schema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await db.destroy();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    };
+    upgraded = await databaseAtMigration('009-bulk-foreign-keys');
+    db = upgraded.db;
   });
-  after(async () => cleanup());
+  after(async () => upgraded.close());
 
   it('rewrites supplier.add details without their keys and leaves other entries alone', async () => {
     const at = '2026-11-01T10:00:00.000Z';
@@ -36,7 +23,7 @@ describe(`migration 010: raw keys in earlier audit entries are redacted (${datab
       { at, actor: 'seed', origin: 'cli', action: 'supplier.add', detail_json: JSON.stringify(seeded) },
       { at, actor: 'seed', origin: 'cli', action: 'organisation.add', detail_json: JSON.stringify(other) },
     ]);
-    await migrate(db, schema);
+    await upgraded.upgrade();
     const rows = (await db('audit_log').orderBy('id').select('action', 'detail_json')) as { action: string; detail_json: string }[];
     expect(rows.map((r) => [r.action, JSON.parse(r.detail_json) as unknown])).to.deep.equal([
       ['supplier.add', { ...seeded, apiKeys: [{ label: 'trial', key: REDACTED }] }],

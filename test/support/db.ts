@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { migrate, openDatabase, type Db } from '../../src/store/db.js';
+import { migrate, migrateUpTo, openDatabase, type Db } from '../../src/store/db.js';
 import { seedFromFolder } from '../../src/admin/seed.js';
 import type { Actor } from '../../src/admin/operations.js';
 
@@ -19,6 +19,29 @@ export interface TestDb {
 }
 
 export const databaseKind = (): 'sqlite' | 'postgres' => (process.env.DATABASE_URL ? 'postgres' : 'sqlite');
+
+/**
+ * A fresh database migrated up to `last` only, as a database made by an earlier release
+ * would be; `upgrade()` runs the rest of the migrations on it.
+ */
+export async function databaseAtMigration(last: string): Promise<{ db: Db; upgrade(): Promise<void>; close(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  const schema = url ? `gw_mig_${process.pid}_${randomBytes(4).toString('hex')}` : undefined;
+  const dir = url ? undefined : mkdtempSync(join(tmpdir(), 'gw-mig-'));
+  const db = openDatabase(url ? { databaseUrl: url, sqlitePath: '', pgSchema: schema } : { databaseUrl: null, sqlitePath: join(dir!, 'gateway.sqlite3') });
+  await migrateUpTo(db, last, schema);
+  return {
+    db,
+    upgrade: async () => {
+      await migrate(db, schema);
+    },
+    async close() {
+      if (schema) await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
+      await db.destroy();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export async function freshDatabase(): Promise<TestDb> {
   const url = process.env.DATABASE_URL;
