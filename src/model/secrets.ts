@@ -40,6 +40,8 @@ export function redactSecrets<T>(value: T): T {
 function redact(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return GATEWAY_KEY.test(value) ? REDACTED : value;
   if (value === null || typeof value !== 'object') return value;
+  // What JSON would write for it (a Date's ISO text, a Decimal's digits), then redacted.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return redact((value as { toJSON(): unknown }).toJSON(), depth + 1);
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};

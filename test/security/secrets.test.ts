@@ -117,7 +117,8 @@ describe(`secrets are never written down (${process.env.DATABASE_URL ? 'postgres
     const row = (await t.db('audit_log').where({ action: 'test.secrets' }).first('detail_json')) as { detail_json: string };
     expect(JSON.parse(row.detail_json)).to.deep.equal({ orgId: '19827', password: REDACTED, nested: { apiKeys: [{ label: 'x', key: REDACTED }], token: REDACTED }, note: REDACTED });
     const lines: string[] = [];
-    jsonLogger((l) => lines.push(l)).log('info', 'a request', { authorization: 'Bearer abc', privateKey: '-----BEGIN', path: '/v1/me' });
-    expect(JSON.parse(lines[0]!)).to.include({ authorization: REDACTED, privateKey: REDACTED, path: '/v1/me' });
+    jsonLogger((l) => lines.push(l)).log('info', 'a request', { authorization: 'Bearer abc', privateKey: '-----BEGIN', path: '/v1/me', at: new Date('2026-12-01T10:00:00.000Z') });
+    // Values JSON writes through toJSON (a Date) come out as JSON would write them.
+    expect(JSON.parse(lines[0]!)).to.include({ authorization: REDACTED, privateKey: REDACTED, path: '/v1/me', at: '2026-12-01T10:00:00.000Z' });
   });
 });
