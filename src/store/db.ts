@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { STORE_LIMITS } from '../model/limits.js';
+import { isPostgres } from './dialect.js';
 import * as core from './migrations/001-core.js';
 import * as intake from './migrations/002-intake.js';
 import * as sftp from './migrations/003-sftp.js';
@@ -45,9 +46,7 @@ const migrationSource: Knex.MigrationSource<string> = {
   getMigration: async (name) => MIGRATIONS[name]!,
 };
 
-export function isPostgres(db: Db): boolean {
-  return db.client.config.client === 'pg';
-}
+export { isPostgres } from './dialect.js';
 
 /**
  * SQLite's two drivers, chosen by measurement. sqlite3 runs each statement on libuv's

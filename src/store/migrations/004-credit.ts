@@ -23,6 +23,7 @@
 // what makes a double redemption impossible. A re-issued code replaces the hash and seal;
 // the old hash goes to credit_retired_codes so that its holder is told what happened.
 import type { Knex } from 'knex';
+import { isPostgres } from '../dialect.js';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('credit_order_lines', (t) => {
@@ -127,7 +128,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('received_at', 30).notNullable();
     t.index(['org_pk', 'received_at']);
   });
-  if (knex.client.config.client === 'pg') {
+  if (isPostgres(knex)) {
     await knex.raw(`CREATE OR REPLACE FUNCTION credit_entries_immutable() RETURNS trigger AS $$
       BEGIN RAISE EXCEPTION 'credit entries are immutable: add a reversing entry instead'; END; $$ LANGUAGE plpgsql`);
     await knex.raw(`CREATE TRIGGER credit_entries_no_update BEFORE UPDATE OR DELETE ON credit_entries
@@ -144,5 +145,5 @@ export async function down(knex: Knex): Promise<void> {
   for (const table of ['credit_imports', 'credit_entries', 'credit_retired_codes', 'credit_codes', 'credit_accounts', 'credit_order_lines']) {
     await knex.schema.dropTableIfExists(table);
   }
-  if (knex.client.config.client === 'pg') await knex.raw('DROP FUNCTION IF EXISTS credit_entries_immutable()');
+  if (isPostgres(knex)) await knex.raw('DROP FUNCTION IF EXISTS credit_entries_immutable()');
 }

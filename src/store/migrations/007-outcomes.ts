@@ -24,8 +24,8 @@
 // so those documents' acknowledgements list their refusals only.
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { isPostgres } from '../dialect.js';
 
-const isPg = (knex: Knex): boolean => knex.client.config.client === 'pg';
 
 interface OldOutcome {
   statusCode: string;
@@ -43,7 +43,7 @@ interface OldOutcome {
 }
 
 export async function up(knex: Knex): Promise<void> {
-  if (isPg(knex)) {
+  if (isPostgres(knex)) {
     await knex.schema.createTable('document_devices', (t) => {
       t.integer('document_pk').notNullable().references('id').inTable('documents');
       t.integer('item_seq').notNullable();

@@ -11,6 +11,7 @@
 // 1,000,000-serial ingest took the same time with foreign_keys on and off, so its
 // schema keeps them (and dropping one there means rebuilding the table).
 import type { Knex } from 'knex';
+import { isPostgres } from '../dialect.js';
 
 /** The bulk tables' foreign keys: [table, column, referenced table]. */
 const BULK_FOREIGN_KEYS: [string, string, string][] = [
@@ -23,14 +24,12 @@ const BULK_FOREIGN_KEYS: [string, string, string][] = [
   ['document_devices', 'document_pk', 'documents'],
 ];
 
-const onPostgres = (knex: Knex) => knex.client.config.client === 'pg';
-
 export async function up(knex: Knex): Promise<void> {
-  if (!onPostgres(knex)) return;
+  if (!isPostgres(knex)) return;
   for (const [table, column] of BULK_FOREIGN_KEYS) await knex.schema.alterTable(table, (t) => t.dropForeign([column]));
 }
 
 export async function down(knex: Knex): Promise<void> {
-  if (!onPostgres(knex)) return;
+  if (!isPostgres(knex)) return;
   for (const [table, column, parent] of BULK_FOREIGN_KEYS) await knex.schema.alterTable(table, (t) => t.foreign(column).references(`${parent}.id`));
 }
