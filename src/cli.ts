@@ -32,6 +32,7 @@ import {
   unlinkSupplier,
   type Actor,
 } from './admin/operations.js';
+import { addBusinessAccount, listBusinessApiAccounts, revokeBusinessApiAccount } from './admin/business-api.js';
 import { deviceReport, orderReport } from './admin/lookups.js';
 import { seedFromFolder } from './admin/seed.js';
 import {
@@ -282,6 +283,42 @@ const COMMANDS: Record<string, Command> = {
       if (!Number.isInteger(id)) throw new UsageError('--id must be a number');
       await revokeCredentialById(await db(), actor, id);
       process.stdout.write(`credential ${id} revoked\n`);
+    },
+  },
+  'api-account add': {
+    usage:
+      "api-account add --org-id ID --public-key FILE [--key-id K] [--label TEXT]   an account for clients of Apple's business API: prints its client id and key id (the key is EC P-256, PEM or JWK)",
+    options: { 'org-id': S, 'public-key': S, 'key-id': S, label: S },
+    async run({ db, values, actor }) {
+      const file = required(values, 'public-key');
+      let publicKey: string;
+      try {
+        publicKey = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      print(
+        await addBusinessAccount(await db(), actor, {
+          orgId: required(values, 'org-id'),
+          publicKey,
+          ...(values['key-id'] !== undefined ? { keyId: String(values['key-id']) } : {}),
+          ...(values.label !== undefined ? { label: String(values.label) } : {}),
+        }),
+      );
+    },
+  },
+  'api-account list': {
+    usage: 'api-account list [--org-id ID]   business API accounts: client ids, key ids, public keys, dates',
+    options: { 'org-id': S },
+    async run({ db, values }) {
+      print(await listBusinessApiAccounts(await db(), values['org-id'] as string | undefined));
+    },
+  },
+  'api-account revoke': {
+    usage: 'api-account revoke --client-id BUSINESSAPI.<uuid>   its tokens stop working at once',
+    options: { 'client-id': S },
+    async run({ db, values, actor }) {
+      print(await revokeBusinessApiAccount(await db(), actor, required(values, 'client-id')));
     },
   },
   'cert add': {

@@ -342,19 +342,28 @@ export async function releaseDeviceFromOrg(
   return withRetry(() =>
     db.transaction(async (trx) => {
       const org = await requireOrganisation(trx, orgId);
-      const device = (await loadDevices(trx, [serial])).get(serial);
-      const at = now();
-      const result = releaseDevice(device, serial, org, reason, at);
-      if ('code' in result) return result;
-      const orderPk = await orderPkOfDevice(trx, serial);
-      if (orderPk === undefined) throw new Error(`invariant: device ${serial}, loaded in this transaction, is on file`);
-      await writeDevice(trx, result.device, orderPk, at);
-      // The device leaves its order: the rule says what its line becomes.
-      if (orderPk !== null) await setOrderLineStatus(trx, orderPk, serial, lineStatusOnRelease());
-      await insertRelease(trx, result.released, actor.name);
-      await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
-      await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'device.release', detail: { orgId, serial, reason } }, at);
-      return result.device;
+      return releaseInTransaction(trx, actor, org, serial, reason);
     }),
   );
+}
+
+/**
+ * One release, in the caller's transaction: the rule (src/domain/release.ts) decides; the
+ * device, its order line, the release, its event and the audit entry are written. Answers
+ * the rule's refusal, or the released device.
+ */
+export async function releaseInTransaction(trx: Knex, actor: Actor, org: Organisation, serial: string, reason: string): Promise<CodedError | Device> {
+  const device = (await loadDevices(trx, [serial])).get(serial);
+  const at = now();
+  const result = releaseDevice(device, serial, org, reason, at);
+  if ('code' in result) return result;
+  const orderPk = await orderPkOfDevice(trx, serial);
+  if (orderPk === undefined) throw new Error(`invariant: device ${serial}, loaded in this transaction, is on file`);
+  await writeDevice(trx, result.device, orderPk, at);
+  // The device leaves its order: the rule says what its line becomes.
+  if (orderPk !== null) await setOrderLineStatus(trx, orderPk, serial, lineStatusOnRelease());
+  await insertRelease(trx, result.released, actor.name);
+  await writeEvents(trx, [result.event], { transactionPk: null, document: 'release', actor: actor.name, now: at });
+  await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'device.release', detail: { orgId: org.orgId, serial, reason } }, at);
+  return result.device;
 }

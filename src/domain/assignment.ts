@@ -90,47 +90,117 @@ export function planAssignment(
   candidates: AssignmentCandidate[],
   resellerOf: ReadonlyMap<number, string>,
 ): AssignmentPlan | { refusals: AssignmentRefusal[] } {
+  const { plan, refusals } = planEachDevice(org, server, candidates, resellerOf);
+  return refusals.length > 0 ? { refusals } : plan;
+}
+
+/**
+ * Each device on its own: the plan for those that can be assigned and the refusal of
+ * each that cannot. A business API activity (src/admin/activities.ts) moves what it can
+ * and names the rest; the gateway's own assignment is all or nothing (planAssignment).
+ */
+export function planEachDevice(
+  org: Organisation,
+  server: string,
+  candidates: AssignmentCandidate[],
+  resellerOf: ReadonlyMap<number, string>,
+): { plan: AssignmentPlan; refusals: AssignmentRefusal[] } {
+  return planServerChange(org, server, candidates, resellerOf, (d) => (d.server === server ? 'unchanged' : { server }));
+}
+
+/**
+ * Taking devices off `server`, each on its own: a device on no server is unchanged; one
+ * on another server is refused (GW-AS-4407), as is one the organisation cannot assign.
+ */
+export function planUnassignment(
+  org: Organisation,
+  server: string,
+  candidates: AssignmentCandidate[],
+  resellerOf: ReadonlyMap<number, string>,
+): { plan: AssignmentPlan; refusals: AssignmentRefusal[] } {
+  return planServerChange(org, server, candidates, resellerOf, (d) => {
+    if (d.server === null) return 'unchanged';
+    if (d.server !== server) return { refused: { code: 'GW-AS-4407', params: { serial: d.serial, current: d.server, server } } };
+    return { server: null };
+  });
+}
+
+/**
+ * The devices the organisation may change, each given its new server (or null) by
+ * `target`, which may also find it unchanged or refuse it; the others refused.
+ */
+function planServerChange(
+  org: Organisation,
+  server: string,
+  candidates: AssignmentCandidate[],
+  resellerOf: ReadonlyMap<number, string>,
+  target: (d: Device) => 'unchanged' | { server: string | null } | { refused: AssignmentError },
+): { plan: AssignmentPlan; refusals: AssignmentRefusal[] } {
+  checkServerName(server);
+  const refusals: AssignmentRefusal[] = [];
+  const plan: AssignmentPlan = { changed: [], unchanged: [], events: [] };
+  for (const c of once(candidates)) {
+    const refusal = notAssignable(org, c, resellerOf);
+    if (refusal) {
+      refusals.push(refusal);
+      continue;
+    }
+    const d = c.device!;
+    const next = target(d);
+    if (next === 'unchanged') plan.unchanged.push(c.serial);
+    else if ('refused' in next) refusals.push({ at: c.at, serial: c.serial, error: next.refused });
+    else {
+      plan.changed.push({ ...d, server: next.server });
+      plan.events.push(serverEvent(org, d, next.server));
+    }
+  }
+  return { plan, refusals };
+}
+
+function checkServerName(server: string): void {
   if (server.trim() === '' || server.length > ASSIGNMENT_LIMITS.serverChars) {
     throw new Error(`invariant: a server name is 1 to ${ASSIGNMENT_LIMITS.serverChars} characters, checked by the caller`);
   }
-  const refusals: AssignmentRefusal[] = [];
-  const plan: AssignmentPlan = { changed: [], unchanged: [], events: [] };
+}
+
+/** A serial named twice (or by a serial and its order) is decided once. */
+function* once(candidates: AssignmentCandidate[]): Iterable<AssignmentCandidate> {
   const seen = new Set<string>();
   for (const c of candidates) {
-    // A serial named twice (or by a serial and its order) is assigned once.
     if (seen.has(c.serial)) continue;
     seen.add(c.serial);
-    const d = c.device;
-    if (!d || d.orgPk !== org.pk) {
-      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4401', params: { serial: c.serial, orgId: org.orgId } } });
-      continue;
-    }
-    if (d.state === 'pending') {
-      const supplierId = d.supplierPk === null ? '' : (resellerOf.get(d.supplierPk) ?? '');
-      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4403', params: { serial: c.serial, orgId: org.orgId, supplierId } } });
-      continue;
-    }
-    if (d.state !== 'enrolled') {
-      refusals.push({ at: c.at, serial: c.serial, error: { code: 'GW-AS-4402', params: { serial: c.serial, state: d.state } } });
-      continue;
-    }
-    if (d.server === server) {
-      plan.unchanged.push(c.serial);
-      continue;
-    }
-    plan.changed.push({ ...d, server });
-    plan.events.push({
-      serial: d.serial,
-      kind: 'server-assigned',
-      fromState: d.state,
-      toState: d.state,
-      orgPk: org.pk,
-      supplierPk: d.supplierPk,
-      orderNumber: d.orderNumber,
-      detail: `server ${d.server === null ? '(none)' : JSON.stringify(d.server)} -> ${JSON.stringify(server)}`,
-    });
+    yield c;
   }
-  return refusals.length > 0 ? { refusals } : plan;
+}
+
+/**
+ * Why the organisation cannot point this device at a server, if it cannot. A device of
+ * another organisation and an unknown serial get the same refusal (GW-AS-4401), so an
+ * organisation cannot learn which serials exist elsewhere.
+ */
+function notAssignable(org: Organisation, c: AssignmentCandidate, resellerOf: ReadonlyMap<number, string>): AssignmentRefusal | undefined {
+  const d = c.device;
+  if (!d || d.orgPk !== org.pk) return { at: c.at, serial: c.serial, error: { code: 'GW-AS-4401', params: { serial: c.serial, orgId: org.orgId } } };
+  if (d.state === 'pending') {
+    const supplierId = d.supplierPk === null ? '' : (resellerOf.get(d.supplierPk) ?? '');
+    return { at: c.at, serial: c.serial, error: { code: 'GW-AS-4403', params: { serial: c.serial, orgId: org.orgId, supplierId } } };
+  }
+  if (d.state !== 'enrolled') return { at: c.at, serial: c.serial, error: { code: 'GW-AS-4402', params: { serial: c.serial, state: d.state } } };
+  return undefined;
+}
+
+function serverEvent(org: Organisation, d: Device, server: string | null): DeviceEvent {
+  const name = (s: string | null) => (s === null ? '(none)' : JSON.stringify(s));
+  return {
+    serial: d.serial,
+    kind: 'server-assigned',
+    fromState: d.state,
+    toState: d.state,
+    orgPk: org.pk,
+    supplierPk: d.supplierPk,
+    orderNumber: d.orderNumber,
+    detail: `server ${name(d.server)} -> ${name(server)}`,
+  };
 }
 
 /**

@@ -94,6 +94,7 @@ export const ERROR_CODES = {
   'GW-AS-4404': 'Order {supplierId}/{orderNumber} is not an order of organisation {orgId}.',
   'GW-AS-4405': 'Order {supplierId}/{orderNumber} holds no device now (its devices were returned, voided, removed or released).',
   'GW-AS-4406': 'Too many devices in one assignment: {count}, at most {max}.',
+  'GW-AS-4407': 'Device {serial} is on server {current}, not {server}: it cannot be unassigned from {server}.',
   // Device exports (CSV)
   'GW-EXP-4041': 'No order {order}.',
   'GW-EXP-4042': 'No organisation {orgId}.',

@@ -255,3 +255,42 @@ export const METRICS_LIMITS = {
   maxRouteLabels: 500,
   maxRouteLabelChars: 200,
 } as const;
+
+/** Apple's business API for organisations (spec/abm-org-api.md): accounts, tokens, pages. */
+export const BUSINESS_API_LIMITS = {
+  /** An access token lives an hour, as Apple's do: clients fetch a new one on expiry. */
+  tokenLifetimeSeconds: 3600,
+  /** A client assertion may be reused for its whole life, at most 180 days (Apple's rule). */
+  maxAssertionLifetimeSeconds: 180 * 24 * 3600,
+  /** Clock skew allowed on `iat` and `exp`: one client backdates `iat` by a minute. */
+  clockSkewSeconds: 300,
+  /** A token request's form body: five fields, one of them a JWT. */
+  maxTokenBodyBytes: 16 * 1024,
+  /** A client assertion longer than this is no ES256 JWT of a registered key. */
+  maxAssertionChars: 4096,
+  /** Token requests per client id (or address, before the client is known) per window. */
+  tokenRequestsPerWindow: 30,
+  tokenWindowSeconds: 60,
+  /** Distinct callers the token limiter remembers; the oldest window is dropped first. */
+  tokenLimiterEntries: 10_000,
+  /** Page sizes: Apple's 1 to 1000, 100 without `limit`. */
+  maxPageSize: 1000,
+  defaultPageSize: 100,
+  /** A key id as registered: Apple's are UUIDs; room for others, printable ASCII. */
+  keyIdChars: 64,
+  /** A public key given as PEM or JWK text. */
+  maxPublicKeyChars: 4096,
+  /** An account's label. */
+  labelChars: 100,
+} as const;
+
+/** Device activities of the business API (assign, unassign, release). */
+export const ACTIVITY_LIMITS = {
+  /** Devices named in one activity: as many as one gateway assignment reaches. */
+  maxDevices: ASSIGNMENT_LIMITS.maxDevices,
+  /**
+   * A claim older than this is a process that died while running the activity: another
+   * takes it over (the activity's writes are one transaction, so nothing is done twice).
+   */
+  staleClaimMs: 5 * 60 * 1000,
+} as const;

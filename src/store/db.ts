@@ -15,6 +15,8 @@ import * as outcomes from './migrations/007-outcomes.js';
 import * as bulkIndexes from './migrations/008-bulk-indexes.js';
 import * as bulkForeignKeys from './migrations/009-bulk-foreign-keys.js';
 import * as redactAudit from './migrations/010-redact-audit.js';
+import * as businessApi from './migrations/011-business-api.js';
+import * as activities from './migrations/012-org-device-activities.js';
 
 export type Db = Knex;
 
@@ -36,6 +38,8 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '008-bulk-indexes': bulkIndexes,
   '009-bulk-foreign-keys': bulkForeignKeys,
   '010-redact-audit': redactAudit,
+  '011-business-api': businessApi,
+  '012-org-device-activities': activities,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

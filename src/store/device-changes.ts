@@ -3,6 +3,7 @@
 // at a device-management server. The rules (src/domain/release.ts, src/domain/assignment.ts)
 // decide; these write what they decided.
 import type { Knex } from 'knex';
+import { noteServerUsed } from './mdm-servers.js';
 import type { LineStatus, Released } from '../model/state.js';
 
 /**
@@ -31,9 +32,20 @@ export async function insertRelease(trx: Knex, released: Released, actor: string
  * how many changed: fewer than asked means a device changed since it was read.
  */
 export async function setServerOfEnrolled(trx: Knex, orgPk: number, serials: string[], server: string, now: string): Promise<number> {
+  await noteServerUsed(trx, orgPk, server, now);
   return trx('devices')
     .whereIn('serial', serials)
     .where({ org_pk: orgPk, state: 'enrolled' })
     .where((q) => q.whereNull('server').orWhereNot('server', server))
     .update({ server, updated_at: now, version: trx.raw('version + 1') });
+}
+
+/**
+ * Takes the organisation's enrolled devices among `serials` off `server`, in one statement
+ * (the caller chunks), with the rule's premises checked again by the write: still this
+ * organisation's, still enrolled, still on that server. Answers how many changed.
+ */
+export async function clearServerOfEnrolled(trx: Knex, orgPk: number, serials: string[], server: string, now: string): Promise<number> {
+  await noteServerUsed(trx, orgPk, server, now);
+  return trx('devices').whereIn('serial', serials).where({ org_pk: orgPk, state: 'enrolled', server }).update({ server: null, updated_at: now, version: trx.raw('version + 1') });
 }

@@ -1,6 +1,7 @@
 // Organisations: their ids, Apple customer numbers, default servers and the resellers
 // they have added.
 import type { Knex } from 'knex';
+import { noteServerUsed } from './mdm-servers.js';
 import type { Organisation } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
@@ -113,6 +114,7 @@ export async function upsertDefaultServer(db: Knex, orgPk: number, family: Devic
     return;
   }
   await db('org_default_servers').insert({ org_pk: orgPk, family, server }).onConflict(['org_pk', 'family']).merge(['server']);
+  await noteServerUsed(db, orgPk, server, new Date().toISOString());
 }
 
 /** The organisation adds a supplier (a reseller whose orders for it then enroll). */

@@ -18,6 +18,7 @@ import { api as rawApi, makeKey, type ApiAnswer } from '../support/api.js';
 import { OpenApiChecker } from '../support/openapi-check.js';
 import { creditOrderXml } from '../support/credit.js';
 import { tempDir } from '../intake/support.js';
+import { businessClient } from '../support/business-api.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -148,10 +149,49 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     await ok(204, 'DELETE', '/v1/organisations/CONF-ORG/suppliers/CONF0001', O);
     await ok(200, 'GET', '/v1/audit?limit=5', O);
 
+    // An organisation admin's client of Apple's business API.
+    const client = await businessClient();
+    const account = await ok(201, 'POST', '/v1/business-api-accounts', A, { publicKey: client.publicKeyPem, label: 'conformance' });
+    client.register(account.body.clientId as string, account.body.keyId as string);
+    await ok(200, 'GET', '/v1/business-api-accounts', A);
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    await ok(200, 'POST', '/auth/oauth2/v2/token', null, await client.tokenForm(), form);
+    const token = (await ok(200, 'POST', '/auth/oauth2/token', null, await client.tokenForm(), form)).body.access_token as string;
+    keys.api_client = token;
+    await ok(400, 'POST', '/auth/oauth2/token', null, 'grant_type=client_credentials', form);
+    await ok(200, 'GET', '/v1/orgDevices?limit=2', token);
+    await ok(200, 'GET', '/v1/orgDevices/CONFSN000001?fields[orgDevices]=serialNumber,status', token);
+    await ok(404, 'GET', '/v1/orgDevices/NOSUCHSERIAL1', token);
+    await ok(200, 'GET', '/v1/orgDevices/CONFSN000001/relationships/assignedServer', token);
+    await ok(200, 'GET', '/v1/orgDevices/CONFSN000001/assignedServer', token);
+    const servers = await ok(200, 'GET', '/v1/mdmServers', token);
+    await ok(200, 'GET', `/v1/mdmServers/${(servers.body.data as { id: string }[])[0]!.id}/relationships/devices`, token);
+    await ok(400, 'GET', '/v1/mdmServers?fields[mdmServers]=nope', token);
+    const serverId = (servers.body.data as { id: string }[])[0]!.id;
+    const activity = await ok(201, 'POST', '/v1/orgDeviceActivities', token, {
+      data: {
+        type: 'orgDeviceActivities',
+        attributes: { activityType: 'ASSIGN_DEVICES' },
+        relationships: { mdmServer: { data: { type: 'mdmServers', id: serverId } }, devices: { data: [{ type: 'orgDevices', id: 'CONFSN000002' }] } },
+      },
+    });
+    const activityPath = `/v1/orgDeviceActivities/${activity.body.data.id as string}`;
+    let polled = await ok(200, 'GET', activityPath, token);
+    for (let i = 0; i < 50 && polled.body.data.attributes.status === 'IN_PROGRESS'; i++) polled = await ok(200, 'GET', activityPath, token);
+    expect(polled.body.data.attributes.status).to.equal('COMPLETED');
+    await ok(200, 'GET', `${activityPath}/results`, token);
+    await ok(409, 'POST', '/v1/orgDeviceActivities', token, {
+      data: { type: 'orgDeviceActivities', attributes: { activityType: 'RELEASE_DEVICES' }, relationships: { devices: { data: [{ type: 'orgDevices', id: 'NOSUCHSERIAL1' }] } } },
+    });
+
     // Refusals answer the declared error schema too.
     await ok(400, 'GET', '/v1/orders?limit=0', A);
     await ok(404, 'GET', `/v1/orders/${RESELLER_B}/NO-SUCH-ORDER`, A);
     await ok(401, 'GET', '/v1/orders', 'gwk_not_a_key');
+    // Last: the business API account's token stops with it.
+    const extra = await businessClient();
+    const revokedAccount = await ok(201, 'POST', '/v1/business-api-accounts', A, { publicKey: extra.publicKeyPem });
+    await ok(200, 'DELETE', `/v1/business-api-accounts/${revokedAccount.body.clientId as string}`, A);
 
     expect(problems, problems.join('\n')).to.deep.equal([]);
     const missed = checker.operationIds.filter((id) => !checker.exercised.has(id));
@@ -170,15 +210,17 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
         const roles = op['x-roles'];
         if (!roles) continue;
         const m = method.toUpperCase() as Method;
+        // The gateway's error schema, or the business API's (its gateway code in meta).
+        const code = (a: ApiAnswer): string | undefined => a.body.error?.code ?? a.body.errors?.[0]?.meta?.gatewayCode;
         const none = await call(m, path, null);
         expect(none.status, `${op.operationId} without a key`).to.equal(401);
-        expect(none.body.error.code).to.equal('GW-AUTH-401');
+        expect(code(none)).to.equal('GW-AUTH-401');
         for (const role of Object.keys(keys)) {
           if (roles.includes(role)) continue;
           const a = await call(m, path, keys[role]!);
           expect(a.status, `${op.operationId} as ${role}`).to.equal(403);
-          expect(a.body.error.code).to.equal('GW-AUTH-403');
-          expect(a.body.error.message).to.be.a('string').and.not.equal('');
+          expect(code(a)).to.equal('GW-AUTH-403');
+          expect(a.body.error?.message ?? a.body.errors?.[0]?.detail).to.be.a('string').and.not.equal('');
           checked++;
         }
       }

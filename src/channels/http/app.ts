@@ -7,6 +7,7 @@
 //   /enroll-service/1.0/...                   the reseller API (the protocol's own envelope)
 //   /v1/...                                   documents, credit, and the query API, with one
 //                                             error schema: {error:{code,message,requestId}}
+//   /v1/orgDevices, /v1/mdmServers, /auth/... Apple's business API for organisations (business-api.ts)
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
@@ -33,6 +34,8 @@ import { exportsRoutes } from './routes/exports.js';
 import { resellerDataRoutes } from './routes/reseller-data.js';
 import { operatorRoutes } from './routes/operator.js';
 import { operationsRoutes } from './routes/operations.js';
+import { BUSINESS_ERROR_SCHEMA, businessApiRoutes, tokenRoutes } from './business-api.js';
+import { businessAccountRoutes } from './routes/business-accounts.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
 
@@ -47,6 +50,12 @@ export function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+
+  // A client of Apple's business API sends //v1/orgDevices/X: the same path, not host "v1".
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.url.startsWith('//v1/')) req.url = req.url.slice(1);
+    next();
+  });
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = randomUUID();
@@ -123,6 +132,10 @@ export function createApp(
 
   const top = new ApiRouter(db, auth, logger);
   const v1 = new ApiRouter(db, auth, logger);
+  // Apple's business API: its own paths under /v1, beside the gateway's, in its own error shape.
+  const business = new ApiRouter(db, auth, logger);
+  tokenRoutes(top, deps);
+  businessApiRoutes(business, deps);
   documentRoutes(v1, deps);
   creditRoutes(v1, deps);
   ordersRoutes(v1, deps);
@@ -130,9 +143,11 @@ export function createApp(
   exportsRoutes(v1, deps);
   resellerDataRoutes(v1, deps);
   operatorRoutes(v1, deps);
+  businessAccountRoutes(v1, deps);
   const mounted: MountedRoutes[] = [
     { base: '', routes: top.routes },
     { base: '/v1', routes: v1.routes },
+    { base: '/v1', routes: business.routes, errorSchema: BUSINESS_ERROR_SCHEMA },
     // Documentation only: reseller-api.ts answers these, in the protocol's own envelopes.
     { base: RESELLER_API_BASE, routes: resellerOpenApiRoutes(config.limits), errorSchema: RESELLER_ERROR_SCHEMA },
   ];
@@ -157,6 +172,7 @@ export function createApp(
     }),
   );
 
+  app.use('/v1', business.router);
   app.use('/v1', v1.router);
   app.use('/v1', (req: Request, res: Response) => {
     sendHttpError(res, 404, 'GW-API-4041', `No such route: ${req.method} ${req.originalUrl.split('?')[0]!.slice(0, 200)}. The routes are listed in /openapi.json.`);

@@ -15,6 +15,8 @@ import type { Knex } from 'knex';
 import type { Supplier } from '../../model/state.js';
 import type { Actor, OrgRef } from '../../credit/ledger.js';
 import { findPrincipalByDigest } from '../../store/principal-keys.js';
+import { findBusinessToken } from '../../store/business-api.js';
+import { isBusinessToken } from '../../admin/business-api.js';
 import { sha256Hex } from '../../store/suppliers.js';
 import { renderMessage } from '../../model/messages.js';
 import { authenticate, type AuthSettings } from './auth.js';
@@ -26,7 +28,9 @@ export type Principal =
   | { role: 'org_admin'; keyId: string; org: OrgRef }
   /** `orgs` null: every organisation; otherwise only these. */
   | { role: 'finance'; keyId: string; orgs: OrgRef[] | null }
-  | { role: 'metrics'; keyId: string };
+  | { role: 'metrics'; keyId: string }
+  /** A business API access token (spec/abm-org-api.md): one organisation's devices and servers, through those routes only. */
+  | { role: 'api_client'; clientId: string; accountPk: number; org: OrgRef };
 
 export type Role = Principal['role'];
 
@@ -44,6 +48,7 @@ const ROLE_NAMES: Record<Role, string> = {
   org_admin: 'an organisation admin key',
   finance: 'a finance key',
   metrics: 'a metrics key',
+  api_client: 'a business API access token',
 };
 
 /** One detail of a refused request: where (a parameter, a body path) and what is wrong. */
@@ -66,6 +71,13 @@ export function sendHttpError(res: Response, status: number, code: string, messa
 export async function authenticatePrincipal(db: Knex, req: Request, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
   const header = req.get('authorization');
   const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  if (bearer !== undefined && isBusinessToken(bearer)) {
+    const token = await findBusinessToken(db, sha256Hex(bearer));
+    if (!token || token.expiresAt <= new Date().toISOString()) {
+      return { error: { status: 401, code: 'GW-AUTH-401', message: 'The access token is unknown, expired or revoked: request a new one from /auth/oauth2/token.' } };
+    }
+    return { role: 'api_client', clientId: token.account.clientId, accountPk: token.account.pk, org: token.account.org };
+  }
   if (bearer !== undefined && bearer.length <= RESELLER_API_LIMITS.maxKeyChars) {
     const found = await findPrincipalByDigest(db, sha256Hex(bearer));
     if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
@@ -117,12 +129,13 @@ export async function requirePrincipal(
 export function principalName(p: Principal): string {
   if (p.role === 'reseller') return `reseller:${p.supplier.supplierId}`;
   if (p.role === 'org_admin') return `org-admin:${p.org.orgId}:${p.keyId}`;
+  if (p.role === 'api_client') return `api-client:${p.org.orgId}:${p.clientId}`;
   return `${p.role}:${p.keyId}`;
 }
 
 /** The organisations a principal's data is limited to: null means every one. */
 export function orgScopeOf(p: Principal): OrgRef[] | null {
-  if (p.role === 'org_admin') return [p.org];
+  if (p.role === 'org_admin' || p.role === 'api_client') return [p.org];
   if (p.role === 'finance') return p.orgs;
   return null;
 }

@@ -65,7 +65,7 @@ function operation(spec: RouteSpec, errorSchema: JsonSchema | undefined): Record
   }
   responses.default = {
     description: 'A refusal: 400 invalid request, 401 no or unknown key, 403 wrong role or another organisation, 404 not found, 409 conflict, 413 too large, 415 wrong content type, 422 refused by a rule, 500 internal error with a reference.',
-    content: { 'application/json': { schema: errorSchema ?? { $ref: '#/components/schemas/Error' } } },
+    content: { 'application/json': { schema: spec.errorSchema ?? errorSchema ?? { $ref: '#/components/schemas/Error' } } },
   };
   let requestBody: Record<string, unknown> | undefined;
   if (spec.body?.kind === 'json') {

@@ -72,7 +72,16 @@ export interface RouteSpec {
    * keep GW-CR-7006); default GW-API-4001 with the details.
    */
   invalid?: (detail: ErrorDetail) => { status: number; code: string; message: string };
+  /**
+   * How this route answers a refusal (401, 403, 400 ...): default the /v1 error schema;
+   * Apple's business API routes answer in that API's own error shape.
+   */
+  renderError?: ErrorRenderer;
+  /** The schema of what renderError answers, for the document (default: its mount's). */
+  errorSchema?: JsonSchema;
 }
+
+export type ErrorRenderer = (res: Response, status: number, code: string, message: string, details?: ErrorDetail[]) => void;
 
 export interface RouteContext<P extends Principal | undefined = Principal> {
   req: Request;
@@ -182,24 +191,26 @@ export class ApiRouter {
   }
 
   private refuse(res: Response, spec: RouteSpec, status: number, detail: ErrorDetail): void {
+    const sendError = spec.renderError ?? sendHttpError;
     if (spec.invalid) {
       const mapped = spec.invalid(detail);
-      return sendHttpError(res, mapped.status, mapped.code, mapped.message);
+      return sendError(res, mapped.status, mapped.code, mapped.message);
     }
-    sendHttpError(res, status, 'GW-API-4001', `The request is invalid: ${detail.in} ${detail.path ? `"${detail.path}" ` : ''}${detail.message}.`, [detail]);
+    sendError(res, status, 'GW-API-4001', `The request is invalid: ${detail.in} ${detail.path ? `"${detail.path}" ` : ''}${detail.message}.`, [detail]);
   }
 
   private async run(c: Compiled, handler: Handler, jsonBody: express.RequestHandler | undefined, req: Request, res: Response): Promise<void> {
     const spec = c.spec;
+    const sendError = spec.renderError ?? sendHttpError;
     let principal: Principal | undefined;
     if (spec.roles !== 'public') {
       const found = await authenticatePrincipal(this.db, req, this.auth);
-      if ('error' in found) return sendHttpError(res, found.error.status, found.error.code, found.error.message);
+      if ('error' in found) return sendError(res, found.error.status, found.error.code, found.error.message);
       principal = found;
       res.locals.principal = principalName(found);
       if (found.role === 'reseller') res.locals.reseller = found.supplier.supplierId;
       const refusal = checkRole(found, spec.roles, spec.summary);
-      if (refusal) return sendHttpError(res, refusal.status, refusal.code, refusal.message);
+      if (refusal) return sendError(res, refusal.status, refusal.code, refusal.message);
     }
     const params: Record<string, string> = { ...(req.params as Record<string, string>) };
     const badParam = controlCharacterIn(params, PARAM_CONTROL);
@@ -215,7 +226,7 @@ export class ApiRouter {
       const max = spec.body.maxBytes ?? API_LIMITS.maxJsonBodyBytes;
       const declared = Number(req.get('content-length') ?? NaN);
       if (Number.isFinite(declared) && declared > max) {
-        return sendHttpError(res, 413, 'GW-API-4130', `The request body is too large: ${declared} bytes, at most ${max}.`);
+        return sendError(res, 413, 'GW-API-4130', `The request body is too large: ${declared} bytes, at most ${max}.`);
       }
       let raw: Buffer | undefined;
       try {
@@ -224,13 +235,13 @@ export class ApiRouter {
         );
       } catch (err) {
         if ((err as { type?: string }).type === 'entity.too.large') {
-          return sendHttpError(res, 413, 'GW-API-4130', `The request body is too large: at most ${max} bytes.`);
+          return sendError(res, 413, 'GW-API-4130', `The request body is too large: at most ${max} bytes.`);
         }
         return this.refuse(res, spec, 400, { in: 'body', path: '', message: 'could not be read' });
       }
       const parsed = parseJson(req, raw, spec.body.optional === true);
       if ('status' in parsed) {
-        if (parsed.status === 415) return sendHttpError(res, 415, 'GW-API-4150', parsed.detail.message);
+        if (parsed.status === 415) return sendError(res, 415, 'GW-API-4150', parsed.detail.message);
         return this.refuse(res, spec, parsed.status, parsed.detail);
       }
       body = parsed.value;

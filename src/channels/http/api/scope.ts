@@ -9,6 +9,7 @@ export function scopeOf(p: Principal): Scope {
     case 'reseller':
       return { kind: 'supplier', supplierPk: p.supplier.pk };
     case 'org_admin':
+    case 'api_client':
       return { kind: 'orgs', orgPks: [p.org.pk] };
     case 'finance':
       return p.orgs === null ? { kind: 'all' } : { kind: 'orgs', orgPks: p.orgs.map((o) => o.pk) };

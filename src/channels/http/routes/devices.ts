@@ -178,7 +178,7 @@ function deviceNotFound(res: Response, serial: string): void {
  * own (naming another is 403), or the one the operator names (required; unknown is 404).
  * Answers the refusal and returns undefined when there is none.
  */
-async function targetOrg(deps: ApiDeps, res: Response, p: Principal, given: unknown, where: 'query' | 'body'): Promise<{ pk: number; orgId: string } | undefined> {
+export async function targetOrg(deps: ApiDeps, res: Response, p: Principal, given: unknown, where: 'query' | 'body'): Promise<{ pk: number; orgId: string } | undefined> {
   const name = where === 'query' ? 'org' : 'orgId';
   if (p.role === 'org_admin') {
     if (given !== undefined && given !== p.org.orgId) {

@@ -38,7 +38,7 @@ const CUSTOMER_NUMBER_SCHEMA: JsonSchema = { type: 'string', pattern: '^\\d{1,32
  * An operation's refusal as an HTTP answer, keeping its code: invalid 422 (the request
  * was well-formed; a rule refused it), not found 404, already exists 409.
  */
-function sendAdminError(res: Response, err: unknown): void {
+export function sendAdminError(res: Response, err: unknown): void {
   if (!(err instanceof AdminError)) throw err;
   const status = err.code === 'GW-ADM-NOT-FOUND' ? 404 : err.code === 'GW-ADM-EXISTS' ? 409 : 422;
   sendHttpError(res, status, err.code, `${err.message.charAt(0).toUpperCase()}${err.message.slice(1)}.`);
@@ -49,7 +49,7 @@ function sendAdminError(res: Response, err: unknown): void {
  * request id rides along for when the operations' Actor carries it (the HTTP audit entry
  * of the same request has it already).
  */
-function actorFor(principal: Principal, req: Request, res: Response): Actor {
+export function actorFor(principal: Principal, req: Request, res: Response): Actor {
   return { ...actorOf(principal, req), requestId: String(res.locals.requestId ?? '') } as Actor;
 }
 
@@ -185,6 +185,7 @@ const ROLE_SUMMARY: Record<Role, string> = {
     "Organisation admin: its own organisation's orders, devices (look up, assign, release), default servers, exports, credit accounts, codes, redemptions and spends (/v1/credit/...) and the credit report.",
   finance: 'Finance: the credit reconciliation report (GET /v1/reports/credit) for every organisation, or for the set the key was limited to.',
   metrics: 'Metrics: the /metrics scrape only.',
+  api_client: "Business API client: its organisation's devices, servers and device activities through Apple's business API routes (/v1/orgDevices, /v1/mdmServers, /v1/orgDeviceActivities).",
 };
 
 // ---------------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       res.json({
         role: principal.role,
         principal: principalName(principal),
-        keyId: principal.role === 'reseller' ? null : principal.keyId,
+        keyId: principal.role === 'reseller' ? null : principal.role === 'api_client' ? principal.clientId : principal.keyId,
         resellerId: principal.role === 'reseller' ? principal.supplier.supplierId : null,
         organisation,
         financeScope,
