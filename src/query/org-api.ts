@@ -1,7 +1,8 @@
 // The gateway's devices and servers as Apple's business API names them
 // (spec/abm-org-api.md, "Gateway concepts to API"): one function per resource, shared by
 // every reader of that shape. Attributes the gateway cannot know (model, colour, IMEI,
-// AppleCare) are answered empty, as Apple answers what it does not know: "" or [].
+// AppleCare) are answered empty, as Apple answers what it does not know: "" or [] (a time
+// the gateway does not know is null).
 import type { Knex } from 'knex';
 import type { DeviceFamily } from '../model/device-family.js';
 import { findOrgDevice, orgDevicesBySerial, type OrgDeviceRecord } from '../store/business-api.js';
@@ -36,6 +37,11 @@ export const ORG_DEVICE_ATTRIBUTES = [
   'ethernetMacAddress',
   'purchaseSourceType',
   'purchaseSourceId',
+  // Optional, newer: the gateway keeps no MDM migration deadlines.
+  'isMdmMigrationCapable',
+  'mdmMigrationStatus',
+  'mdmMigrationDeadlineDateTime',
+  'releaserId',
 ] as const;
 export const ORG_DEVICE_RELATIONSHIPS = ['assignedServer', 'appleCareCoverage'] as const;
 
@@ -53,9 +59,12 @@ export const MDM_SERVER_ATTRIBUTES = [
 ] as const;
 export const MDM_SERVER_RELATIONSHIPS = ['devices'] as const;
 
-/** A stored date or time as ISO 8601 UTC ("2026-11-02" is midnight UTC of that day). */
-function isoTime(value: string | null): string {
-  if (value === null) return '';
+/**
+ * A stored date or time as ISO 8601 UTC ("2026-11-02" is midnight UTC of that day). An
+ * unknown time is null, not "": typed clients parse these fields as times.
+ */
+function isoTime(value: string | null): string | null {
+  if (value === null) return null;
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
 }
 
@@ -83,6 +92,10 @@ export function orgDeviceAttributes(d: OrgDeviceRecord): Record<(typeof ORG_DEVI
     ethernetMacAddress: [],
     purchaseSourceType: source,
     purchaseSourceId: (source === 'APPLE' ? d.customerId : d.supplierId) ?? '',
+    isMdmMigrationCapable: false,
+    mdmMigrationStatus: null,
+    mdmMigrationDeadlineDateTime: null,
+    releaserId: d.releasedBy,
   };
 }
 
@@ -96,7 +109,7 @@ export function mdmServerAttributes(s: MdmServerRecord): Record<(typeof MDM_SERV
     deviceCount: s.deviceCount,
     defaultProductFamilies: s.defaultFamilies.map((f) => DEFAULT_FAMILY[f as DeviceFamily] ?? f.toUpperCase()),
     enableMdmDisownFlag: false,
-    lastConnectedDateTime: '',
+    lastConnectedDateTime: null,
     lastConnectedIp: '',
   };
 }

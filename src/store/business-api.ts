@@ -118,8 +118,9 @@ export interface OrgDeviceRecord {
   orderDate: string | null;
   /** The order's Apple customer number. */
   customerId: string | null;
-  /** When this organisation released it, if it did. */
+  /** When this organisation released it, if it did, and who (the release's actor). */
   releasedAt: string | null;
+  releasedBy: string | null;
 }
 
 interface OrgDeviceRow {
@@ -152,9 +153,13 @@ async function withOrgTimes(db: Knex, orgPk: number, rows: OrgDeviceRow[]): Prom
     serial: string;
     added_at: string;
   }[];
-  const released = (await db('released_devices').whereIn('serial', serials).where('org_pk', orgPk).select('serial', 'released_at')) as { serial: string; released_at: string }[];
+  const released = (await db('released_devices').whereIn('serial', serials).where('org_pk', orgPk).select('serial', 'released_at', 'actor')) as {
+    serial: string;
+    released_at: string;
+    actor: string;
+  }[];
   const addedAt = new Map(added.map((a) => [a.serial, a.added_at]));
-  const releasedAt = new Map(released.map((r) => [r.serial, r.released_at]));
+  const releaseOf = new Map(released.map((r) => [r.serial, r]));
   return rows.map((r) => ({
     serial: r.serial,
     state: r.state,
@@ -168,7 +173,8 @@ async function withOrgTimes(db: Knex, orgPk: number, rows: OrgDeviceRow[]): Prom
     orderNumber: r.order_number,
     orderDate: r.order_date,
     customerId: r.customer_id,
-    releasedAt: releasedAt.get(r.serial) ?? null,
+    releasedAt: releaseOf.get(r.serial)?.released_at ?? null,
+    releasedBy: releaseOf.get(r.serial)?.actor ?? null,
   }));
 }
 

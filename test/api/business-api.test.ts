@@ -168,6 +168,9 @@ describe(`business API for organisations (${databaseKind()})`, function () {
     expect(attrs.releasedFromOrgDateTime).to.equal(null);
     expect(attrs.imei).to.deep.equal([]);
     expect(one.body.data.relationships.assignedServer.links.related).to.equal(`${g.url}/v1/orgDevices/${ba(1)}/assignedServer`);
+    expect(attrs).to.include({ isMdmMigrationCapable: false, mdmMigrationStatus: null, releaserId: null });
+    // AppleCare is not known here: said in the API's error shape, not answered as "none".
+    expectAppleError(await get(`/v1/orgDevices/${ba(1)}/appleCareCoverage`, token), 404, 'NOT_FOUND');
   });
 
   it("names each device's source: Apple with the order's customer number, or the reseller", async () => {
@@ -221,6 +224,7 @@ describe(`business API for organisations (${databaseKind()})`, function () {
     const released = await get(`/v1/orgDevices/${ba(3)}`, token);
     expect(released.status, released.text).to.equal(200);
     expect(released.body.data.attributes.releasedFromOrgDateTime).to.be.a('string');
+    expect(released.body.data.attributes.releaserId).to.equal(TEST_ACTOR.name);
     expect(released.body.data.attributes.status).to.equal('UNASSIGNED');
     const listed = (await get('/v1/orgDevices?limit=1000', token)).body.data.map((d: any) => d.id);
     expect(listed).not.to.include(ba(3));

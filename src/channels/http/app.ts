@@ -34,7 +34,7 @@ import { exportsRoutes } from './routes/exports.js';
 import { resellerDataRoutes } from './routes/reseller-data.js';
 import { operatorRoutes } from './routes/operator.js';
 import { operationsRoutes } from './routes/operations.js';
-import { BUSINESS_ERROR_SCHEMA, businessApiRoutes, tokenRoutes } from './business-api.js';
+import { BUSINESS_ERROR_SCHEMA, businessApiNotFound, businessApiRoutes, tokenRoutes } from './business-api.js';
 import { businessAccountRoutes } from './routes/business-accounts.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
@@ -173,6 +173,7 @@ export function createApp(
   );
 
   app.use('/v1', business.router);
+  app.use('/v1', businessApiNotFound);
   app.use('/v1', v1.router);
   app.use('/v1', (req: Request, res: Response) => {
     sendHttpError(res, 404, 'GW-API-4041', `No such route: ${req.method} ${req.originalUrl.split('?')[0]!.slice(0, 200)}. The routes are listed in /openapi.json.`);

@@ -511,6 +511,21 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
 }
 
 /**
+ * Any other path under the API's resources answers in the API's error shape: an unknown
+ * route there is the API's 404, and AppleCare coverage (a relationship every device
+ * links to) is said to be unknown here rather than answered as an empty list, which
+ * would read as "no coverage".
+ */
+export function businessApiNotFound(req: Request, res: Response, next: () => void): void {
+  const path = req.path;
+  if (!/^\/(orgDevices|mdmServers|orgDeviceActivities)(\/|$)/.test(path)) return next();
+  const detail = /^\/orgDevices\/[^/]+\/appleCareCoverage$/.test(path)
+    ? 'AppleCare coverage is not known to this gateway: ask Apple Business Manager.'
+    : `No such route: ${req.method} /v1${path.slice(0, 200)}. The routes are listed in /openapi.json.`;
+  sendBusinessError(res, 404, 'GW-API-4041', detail);
+}
+
+/**
  * Token requests per caller (the client id, or the address before one is known), in
  * fixed windows: a client that loops on a bad assertion is slowed, not the others.
  */
