@@ -270,9 +270,14 @@ export const BUSINESS_API_LIMITS = {
   maxAssertionChars: 4096,
   /** Token requests per client id (or address, before the client is known) per window. */
   tokenRequestsPerWindow: 30,
-  tokenWindowSeconds: 60,
-  /** Distinct callers the token limiter remembers; the oldest window is dropped first. */
-  tokenLimiterEntries: 10_000,
+  /**
+   * Resource requests per client id per window: a client paging through 100,000 devices
+   * 1000 at a time needs 100; a runaway loop is slowed before it crowds out the others.
+   */
+  resourceRequestsPerWindow: 600,
+  rateWindowSeconds: 60,
+  /** Distinct callers a limiter remembers; the oldest window is dropped first. */
+  limiterEntries: 10_000,
   /** Page sizes: Apple's 1 to 1000, 100 without `limit`. */
   maxPageSize: 1000,
   defaultPageSize: 100,

@@ -344,4 +344,19 @@ describe(`business API for organisations (${databaseKind()})`, function () {
     expect(last.status).to.equal(429);
     expect(Number(last.headers.get('retry-after'))).to.be.within(1, 60);
   });
+
+  it('slows a client that calls the resources too often: 429 RATE_LIMIT_EXCEEDED with Retry-After, other clients unaffected', async () => {
+    const busy = await register(otherOrgKey);
+    const busyToken = (await tokenRequest(form(busy, await busy.assertion()))).body.access_token as string;
+    let last: ApiAnswer | undefined;
+    for (let i = 0; i < 700; i++) {
+      last = await get('/v1/mdmServers?limit=1', busyToken);
+      if (last.status !== 200) break;
+    }
+    expectAppleError(last!, 429, 'RATE_LIMIT_EXCEEDED');
+    expect(Number(last!.headers.get('retry-after'))).to.be.within(1, 60);
+    const quiet = await register(otherOrgKey);
+    const calm = (await tokenRequest(form(quiet, await quiet.assertion()))).body.access_token as string;
+    expect((await get('/v1/mdmServers?limit=1', calm)).status).to.equal(200);
+  });
 });

@@ -32,7 +32,7 @@ import type { MdmServerRecord } from '../../store/mdm-servers.js';
 import type { Page } from '../../query/pages.js';
 import { decodeCursor, encodeCursor } from './api/cursor.js';
 import type { ApiDeps } from './api/deps.js';
-import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
+import type { ApiRouter, Handler, JsonSchema, RouteSpec } from './api/route.js';
 import { actorOf, type ErrorDetail, type Principal } from './principal.js';
 
 export const TOKEN_PATHS = ['/auth/oauth2/token', '/auth/oauth2/v2/token'] as const;
@@ -286,9 +286,20 @@ async function sendPage<T>(
 
 export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
   const { db } = deps;
+  const limiter = new WindowRateLimiter(BUSINESS_API_LIMITS.resourceRequestsPerWindow);
+  // Every resource route is declared through this: the client's rate is checked first.
+  const route = (spec: Omit<RouteSpec, 'tag' | 'roles' | 'renderError'>, handler: Handler) =>
+    api.route(resourceRoute(spec), async (ctx) => {
+      const wait = limiter.retryAfter(clientOf(ctx.principal).clientId, Date.now());
+      if (wait > 0) {
+        ctx.res.setHeader('Retry-After', String(wait));
+        return sendBusinessError(ctx.res, 429, 'GW-API-4290', `Too many requests from this client: at most ${BUSINESS_API_LIMITS.resourceRequestsPerWindow} a minute; try again in ${wait} s.`);
+      }
+      await handler(ctx);
+    });
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDevices',
       operationId: 'listOrgDevices',
@@ -296,7 +307,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       description: 'Every device enrolled to the organisation of the token, by serial number. Pending and released devices are not listed (a released one answers its own read).',
       query: { 'fields[orgDevices]': fieldsParam('orgDevices', [...ORG_DEVICE_ATTRIBUTES, ...ORG_DEVICE_RELATIONSHIPS]), limit: LIMIT, cursor: CURSOR },
       responses: { 200: { description: 'One page of orgDevices.', schema: LIST } },
-    }),
+    },
     async ({ req, res, principal, query }) => {
       const org = orgOf(principal);
       const fields = fieldsOf(query, 'orgDevices', [...ORG_DEVICE_ATTRIBUTES, ...ORG_DEVICE_RELATIONSHIPS]);
@@ -312,8 +323,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDevices/{id}',
       operationId: 'getOrgDevice',
@@ -322,7 +333,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       params: { id: SERIAL },
       query: { 'fields[orgDevices]': fieldsParam('orgDevices', [...ORG_DEVICE_ATTRIBUTES, ...ORG_DEVICE_RELATIONSHIPS]) },
       responses: { 200: { description: 'The device.', schema: SINGLE } },
-    }),
+    },
     async ({ req, res, principal, params, query }) => {
       const org = orgOf(principal);
       const fields = fieldsOf(query, 'orgDevices', [...ORG_DEVICE_ATTRIBUTES, ...ORG_DEVICE_RELATIONSHIPS]);
@@ -334,8 +345,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDevices/{id}/relationships/assignedServer',
       operationId: 'getOrgDeviceAssignedServerLinkage',
@@ -343,7 +354,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       description: 'data is {type: "mdmServers", id}, or null for a device on no server.',
       params: { id: SERIAL },
       responses: { 200: { description: "The server's linkage.", schema: SINGLE } },
-    }),
+    },
     async ({ req, res, principal, params }) => {
       const org = orgOf(principal);
       const device = await orgDevice(db, org.pk, params.id!);
@@ -354,8 +365,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDevices/{id}/assignedServer',
       operationId: 'getOrgDeviceAssignedServer',
@@ -364,7 +375,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       params: { id: SERIAL },
       query: { 'fields[mdmServers]': fieldsParam('mdmServers', [...MDM_SERVER_ATTRIBUTES, ...MDM_SERVER_RELATIONSHIPS]) },
       responses: { 200: { description: 'The server.', schema: SINGLE } },
-    }),
+    },
     async ({ req, res, principal, params, query }) => {
       const org = orgOf(principal);
       const fields = fieldsOf(query, 'mdmServers', [...MDM_SERVER_ATTRIBUTES, ...MDM_SERVER_RELATIONSHIPS]);
@@ -377,8 +388,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/mdmServers',
       operationId: 'listMdmServers',
@@ -386,7 +397,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       description: 'Every server the organisation has named (by assignment or as a default server), by id.',
       query: { 'fields[mdmServers]': fieldsParam('mdmServers', [...MDM_SERVER_ATTRIBUTES, ...MDM_SERVER_RELATIONSHIPS]), limit: LIMIT, cursor: CURSOR },
       responses: { 200: { description: 'One page of mdmServers.', schema: LIST } },
-    }),
+    },
     async ({ req, res, principal, query }) => {
       const org = orgOf(principal);
       const fields = fieldsOf(query, 'mdmServers', [...MDM_SERVER_ATTRIBUTES, ...MDM_SERVER_RELATIONSHIPS]);
@@ -402,8 +413,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/mdmServers/{id}/relationships/devices',
       operationId: 'listMdmServerDeviceLinkages',
@@ -412,7 +423,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       params: { id: SERVER_ID },
       query: { limit: LIMIT, cursor: CURSOR },
       responses: { 200: { description: 'One page of {type: "orgDevices", id}.', schema: LIST } },
-    }),
+    },
     async ({ req, res, principal, params, query }) => {
       const org = orgOf(principal);
       const server = await mdmServer(db, org.pk, params.id!);
@@ -427,8 +438,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'post',
       path: '/orgDeviceActivities',
       operationId: 'createOrgDeviceActivity',
@@ -439,7 +450,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
         `A server or serial the organisation does not have: 409; a malformed body: 400; MDM migration activities, which the gateway does not keep: 422. At most ${ACTIVITY_LIMITS.maxDevices} devices.`,
       body: { kind: 'json', schema: ACTIVITY_BODY },
       responses: { 201: { description: 'The activity, in progress.', schema: SINGLE } },
-    }),
+    },
     async ({ req, res, principal, body }) => {
       const client = clientOf(principal);
       const data = (body as { data: { attributes: { activityType: ActivityType }; relationships: { mdmServer?: { data: { id: string } }; devices: { data: { id: string }[] } } } }).data;
@@ -461,8 +472,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDeviceActivities/{id}',
       operationId: 'getOrgDeviceActivity',
@@ -471,7 +482,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       params: { id: { type: 'string', minLength: 1, maxLength: 36 } },
       query: { 'fields[orgDeviceActivities]': fieldsParam('orgDeviceActivities', ACTIVITY_ATTRIBUTES) },
       responses: { 200: { description: 'The activity.', schema: SINGLE } },
-    }),
+    },
     async ({ req, res, principal, params, query }) => {
       const client = clientOf(principal);
       const fields = fieldsOf(query, 'orgDeviceActivities', ACTIVITY_ATTRIBUTES);
@@ -488,8 +499,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
   );
 
-  api.route(
-    resourceRoute({
+  route(
+    {
       method: 'get',
       path: '/orgDeviceActivities/{id}/results',
       operationId: 'getOrgDeviceActivityResults',
@@ -497,7 +508,7 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
       description: 'CSV: serialNumber, result (SUCCESS or FAILED), errorCode, errorMessage, one row per device named. Only the account that made the activity may fetch it; another: 404.',
       params: { id: { type: 'string', minLength: 1, maxLength: 36 } },
       responses: { 200: { description: 'The results.', contentType: 'text/csv', schema: { type: 'string' } } },
-    }),
+    },
     async ({ res, principal, params }) => {
       const client = clientOf(principal);
       const activity = await findActivity(deps.db, client.org.pk, params.id!);
@@ -526,24 +537,26 @@ export function businessApiNotFound(req: Request, res: Response, next: () => voi
 }
 
 /**
- * Token requests per caller (the client id, or the address before one is known), in
- * fixed windows: a client that loops on a bad assertion is slowed, not the others.
+ * Requests per caller (a client id, or an address before the client is known) in fixed
+ * windows: a client that loops is slowed, not the others.
  */
-export class TokenRateLimiter {
+export class WindowRateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(private readonly perWindow: number) {}
 
   /** Seconds to wait, or 0 when this request may go ahead. */
   retryAfter(caller: string, nowMs: number): number {
-    const windowMs = BUSINESS_API_LIMITS.tokenWindowSeconds * 1000;
+    const windowMs = BUSINESS_API_LIMITS.rateWindowSeconds * 1000;
     let w = this.windows.get(caller);
     if (!w || nowMs - w.start >= windowMs) {
       this.windows.delete(caller);
-      if (this.windows.size >= BUSINESS_API_LIMITS.tokenLimiterEntries) this.windows.delete(this.windows.keys().next().value!);
+      if (this.windows.size >= BUSINESS_API_LIMITS.limiterEntries) this.windows.delete(this.windows.keys().next().value!);
       w = { start: nowMs, count: 0 };
       this.windows.set(caller, w);
     }
     w.count++;
-    if (w.count <= BUSINESS_API_LIMITS.tokenRequestsPerWindow) return 0;
+    if (w.count <= this.perWindow) return 0;
     return Math.max(1, Math.ceil((w.start + windowMs - nowMs) / 1000));
   }
 }
@@ -562,7 +575,7 @@ const TOKEN_FIELDS = ['grant_type', 'client_id', 'client_assertion_type', 'clien
 
 /** The token endpoints, declared in the registry (public: the assertion is the credential). */
 export function tokenRoutes(api: ApiRouter, deps: ApiDeps): void {
-  const limiter = new TokenRateLimiter();
+  const limiter = new WindowRateLimiter(BUSINESS_API_LIMITS.tokenRequestsPerWindow);
   const sendOAuth = (res: Response, status: number, error: string, description: string) => {
     res.setHeader('Cache-Control', 'no-store');
     res.status(status).json({ error, error_description: description });
