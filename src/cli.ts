@@ -406,15 +406,19 @@ const EXIT_GRACE_MS = 2_000;
 async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
   // Loaded here, not at the top: a command that does not serve (ingest, an admin
   // command) starts without the HTTP stack, the SFTP client and the metrics registry.
-  const [{ createApp, RESELLER_API_BASE }, { startServer }, { jsonLogger }, { gatewayMetrics }, { startMailboxes }, { workerIntake }] = await Promise.all([
+  const [{ createApp, RESELLER_API_BASE }, { startServer }, { jsonLogger }, { gatewayMetrics }, { startMailboxes }, { workerIntake }, { sweepUploadSpool }] = await Promise.all([
     import('./channels/http/app.js'),
     import('./channels/http/server.js'),
     import('./log/logger.js'),
     import('./metrics/metrics.js'),
     import('./channels/sftp/index.js'),
     import('./intake/worker.js'),
+    import('./channels/http/spool.js'),
   ]);
   const logger = jsonLogger();
+  // Uploads a killed gateway was receiving: partners' files that nothing will read.
+  const swept = sweepUploadSpool(config.intake.spoolDir);
+  if (swept.length > 0) logger.log('info', 'removed upload spool files left by a gateway that stopped mid-request', { files: swept.length, spoolDir: config.intake.spoolDir });
   gatewayMetrics.startProcessMetrics();
   // Documents and reseller-API requests are received off this thread (SQLite: an intake
   // process; PostgreSQL: worker threads), each with its own connection: a long ingest

@@ -19,11 +19,10 @@
 //
 // A code is bearer value: request bodies of redemptions and code listings are never
 // logged, and answers that hold codes are marked Cache-Control: no-store.
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import { createSpoolFile } from './spool.js';
 import {
   listAccounts,
   listCodes,
@@ -700,8 +699,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       const limit = CREDIT_API_LIMITS.maxPurchaseCsvBytes;
       const declared = Number(req.get('content-length') ?? NaN);
       if (Number.isFinite(declared) && declared > limit) return sendCoded(res, 413, { code: 'GW-CR-7034', params: { at: 'body', detail: `${declared} bytes, at most ${limit}` } });
-      mkdirSync(spoolDir, { recursive: true });
-      const path = join(spoolDir, `credit-purchases-${randomUUID()}.csv`);
+      const { path, stream } = createSpoolFile(spoolDir, 'credit-purchases');
       try {
         // Spooled with a running size check: memory stays flat whatever is sent.
         let received = 0;
@@ -710,7 +708,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
           if (received > limit) req.destroy(new BodyTooLarge(received));
         });
         try {
-          await pipeline(req, createWriteStream(path));
+          await pipeline(req, stream);
         } catch (err) {
           if (received > limit) return sendCoded(res, 413, { code: 'GW-CR-7034', params: { at: 'body', detail: `more than ${limit} bytes` } });
           throw err;

@@ -8,11 +8,10 @@
 // The partner is the authenticated reseller (API key or client certificate). A reseller
 // sees only its own documents: another partner's is answered exactly like a missing one.
 // An operator reads any document, and replays none: a replay acts as the partner.
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { randomUUID } from 'node:crypto';
 import type { Response } from 'express';
+import { createSpoolFile } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { documentAck } from '../../intake/acks.js';
@@ -262,8 +261,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
         return sendCoded(res, 400, { code: 'GW-DOC-6009', params: { at: 'X-File-Name', detail: 'letters, digits, dot, dash and underscore only, at most 200' } });
       }
       const mappingId = req.get('x-gateway-mapping') ?? undefined;
-      mkdirSync(spoolDir, { recursive: true });
-      const path = join(spoolDir, `http-${randomUUID()}`);
+      const { path, stream } = createSpoolFile(spoolDir, 'http');
       try {
         // Spooled to disk with a running size check: memory stays flat whatever the upload.
         let received = 0;
@@ -272,7 +270,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
           if (received > maxDocumentBytes) req.destroy(new Error('too big'));
         });
         try {
-          await pipeline(req, createWriteStream(path));
+          await pipeline(req, stream);
         } catch (err) {
           if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
           throw err;
