@@ -186,6 +186,11 @@ export function createApp(
   // Express 5 routes async rejections here too.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number };
+    if (clientWentAway(req, err)) {
+      // Not the gateway's fault and nobody to answer: a note, not an error with a stack.
+      logger.log('info', 'client closed the connection before its request was read', { requestId: res.locals.requestId, method: req.method, path: req.path });
+      return;
+    }
     if (res.headersSent) return;
     if (req.originalUrl.startsWith('/v1/')) {
       // The query API's one error schema, whatever failed before a route could answer.
@@ -215,6 +220,13 @@ export function createApp(
     sendFlatError(res, { code: 'GRX-16001', params: { reference } }, 'en');
   });
   return app;
+}
+
+/** Whether `err` is the request's connection closing under it (the client hung up mid-upload). */
+function clientWentAway(req: Request, err: unknown): boolean {
+  const e = err as { code?: string; type?: string };
+  const closed = e.code === 'ECONNRESET' || e.code === 'ECONNABORTED' || e.code === 'ERR_STREAM_PREMATURE_CLOSE' || e.type === 'request.aborted';
+  return closed && (req.destroyed || req.socket.destroyed);
 }
 
 /** POSTs of the reseller protocol that only read: not writes, so not audited. */
