@@ -44,7 +44,7 @@ import {
 } from '../../store/sftp-claims.js';
 import { errorCode, errorText, RemoteSession } from './remote.js';
 import type { RemoteFile } from '../../model/sftp.js';
-import type { ResolvedMailbox } from './settings.js';
+import { MIN_STABLE_POLLS, type ResolvedMailbox } from './settings.js';
 
 /** What the pipeline says about a committed document, for the acks. */
 export type AckSource = (deps: IntakeDeps, documentId: string) => Promise<{ fileName: string; body: string }[]>;
@@ -105,6 +105,7 @@ export class MailboxPoller {
   private lastPruneMs = 0;
 
   constructor(options: PollerOptions) {
+    if (options.mailbox.stablePolls < MIN_STABLE_POLLS) throw new Error(`invariant: mailbox ${options.mailbox.name} compares at least ${MIN_STABLE_POLLS} polls (settings.ts refuses fewer)`);
     this.deps = options.deps;
     this.intake = options.intake ?? inlineIntake(options.deps);
     this.mailbox = options.mailbox;

@@ -32,7 +32,10 @@ export interface MailboxSettings {
   pollIntervalMs?: number;
   /** A file is taken only when its mtime is at least this old (on the server's clock). */
   minFileAgeMs?: number;
-  /** A file is taken only when this many consecutive polls saw the same size and mtime. */
+  /**
+   * A file is taken only when this many consecutive polls saw the same size and mtime;
+   * the first sighting counts as one, so at least 2: with 1 nothing would compare.
+   */
   stablePolls?: number;
   /**
    * A claim whose holder neither finished nor renewed it for this long can be taken by
@@ -66,6 +69,12 @@ type OptionalSetting = 'password' | 'privateKeyPath' | 'passphrase' | 'hostKeyFi
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
 const DAY_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * The first sighting of a file counts as one poll: a file is compared with an earlier
+ * sighting only from the second on, so fewer would take a file still being written.
+ */
+export const MIN_STABLE_POLLS = 2;
 
 export const MAILBOX_DEFAULTS = {
   port: 22,
@@ -112,7 +121,7 @@ export const MAILBOX_SCHEMA = {
     mappingId: { type: 'string', minLength: 1, maxLength: 100 },
     pollIntervalMs: { type: 'integer', minimum: 10, maximum: DAY_MS },
     minFileAgeMs: { type: 'integer', minimum: 0, maximum: DAY_MS },
-    stablePolls: { type: 'integer', minimum: 1, maximum: 100 },
+    stablePolls: { type: 'integer', minimum: MIN_STABLE_POLLS, maximum: 100 },
     claimLeaseMs: { type: 'integer', minimum: 500, maximum: DAY_MS },
     maxFileBytes: { type: 'integer', minimum: 1, maximum: 4 * 1024 * 1024 * 1024 },
     maxFilesPerPoll: { type: 'integer', minimum: 1, maximum: 10_000 },
@@ -142,6 +151,11 @@ export function resolveMailbox(m: MailboxSettings): ResolvedMailbox {
     throw new MailboxSettingsError(`mailbox "${m.name}": give exactly one of password and privateKeyPath`);
   }
   const resolved: ResolvedMailbox = { ...MAILBOX_DEFAULTS, ...stripUndefined(m) };
+  if (resolved.stablePolls < MIN_STABLE_POLLS) {
+    throw new MailboxSettingsError(
+      `mailbox "${m.name}": stablePolls ${resolved.stablePolls} would take a file at its first sighting, while it may still be written; give ${MIN_STABLE_POLLS} or more (the first sighting counts as one)`,
+    );
+  }
   return resolved;
 }
 

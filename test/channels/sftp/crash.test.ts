@@ -133,7 +133,7 @@ describe(`SFTP mailbox: gateways that die mid-file (${databaseKind()})`, functio
 
   it('after a commit whose move failed, the next gateway moves the file and writes the ack without ingesting again', async function () {
     const spoolDir = join(work, 'spool-move');
-    const { mailbox, dirs } = testMailbox(sshd, join(work, 'move'), 'move', { stablePolls: 1, claimLeaseMs: 1000 });
+    const { mailbox, dirs } = testMailbox(sshd, join(work, 'move'), 'move', { claimLeaseMs: 1000 });
     const first = new MailboxPoller({ deps: intakeDeps(t.db), mailbox, spoolDir, logger: memoryLogger(), holderId: 'first' });
     pollers.push(first);
     expect((await first.pollOnce()).ok).to.equal(true); // connected, folders made
@@ -142,6 +142,7 @@ describe(`SFTP mailbox: gateways that die mid-file (${databaseKind()})`, functio
     rmdirSync(dirs.archive);
     writeFileSync(dirs.archive, 'not a folder');
     writeFileSync(join(dirs.inbound, 'committed.csv'), shipNoticeCsv('MOVE', 7));
+    expect((await first.pollOnce()).taken).to.deep.equal([]); // first sighting
     const failed = await first.pollOnce();
     expect(failed.ok).to.equal(false);
     await first.stop();
@@ -169,7 +170,7 @@ describe(`SFTP mailbox: gateways that die mid-file (${databaseKind()})`, functio
 
   it('after a commit whose acks were not written, the next poll writes them once', async function () {
     const spoolDir = join(work, 'spool-acks');
-    const { mailbox, dirs } = testMailbox(sshd, join(work, 'acks'), 'acks', { stablePolls: 1, claimLeaseMs: 1000 });
+    const { mailbox, dirs } = testMailbox(sshd, join(work, 'acks'), 'acks', { claimLeaseMs: 1000 });
     let fail = true;
     const first = new MailboxPoller({
       deps: intakeDeps(t.db),
@@ -184,6 +185,7 @@ describe(`SFTP mailbox: gateways that die mid-file (${databaseKind()})`, functio
     });
     pollers.push(first);
     writeFileSync(join(dirs.inbound, 'noack.csv'), shipNoticeCsv('NOACK', 4));
+    expect((await first.pollOnce()).taken).to.deep.equal([]); // first sighting
     const failed = await first.pollOnce();
     expect(failed.ok).to.equal(false);
     expect(failed.error).to.match(/simulated crash/);

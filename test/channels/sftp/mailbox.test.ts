@@ -175,7 +175,7 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('never takes temporary names, dot files or folders', async function () {
-    const { p, dirs } = poller('temps', { stablePolls: 1 });
+    const { p, dirs } = poller('temps', { stablePolls: 2 });
     const body = shipNoticeCsv('TEMP', 3);
     for (const n of ['orders.csv.tmp', 'orders.part', 'big.csv.filepart', '.hidden.csv', '.orders.csv.swp', 'ORDERS.TMP']) {
       writeFileSync(join(dirs.inbound, n), body);
@@ -194,9 +194,10 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('moves a rejected file to the error folder and writes its error ack to outbound', async function () {
-    const { p, dirs, logger } = poller('rejects', { stablePolls: 1 });
+    const { p, dirs, logger } = poller('rejects', { stablePolls: 2 });
     const bad = 'order_number,colour\nSO-1,red\n';
     writeFileSync(join(dirs.inbound, 'bad.csv'), bad);
+    expect((await p.pollOnce()).taken).to.deep.equal([]); // first sighting
     const r = await p.pollOnce();
     expect(r.ok, r.error).to.equal(true);
     expect(r.taken.map((x) => x.status)).to.deep.equal(['rejected']);
@@ -244,7 +245,7 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('reconnects after the server dropped its sessions between polls', async function () {
-    const { p, dirs, logger } = poller('dropped', { stablePolls: 1 });
+    const { p, dirs, logger } = poller('dropped', { stablePolls: 2 });
     expect((await p.pollOnce()).ok).to.equal(true);
     expect(sshd.dropSessions(), 'an open session to drop').to.be.greaterThan(0);
     await sleep(100);
@@ -255,16 +256,18 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('takes a file sent again (same name, size and mtime) anew: the pipeline calls it a duplicate and nothing applies twice', async function () {
-    const { p, dirs } = poller('again', { stablePolls: 1 });
+    const { p, dirs } = poller('again', { stablePolls: 2 });
     const body = shipNoticeCsv('AGAIN', 6);
     const path = join(dirs.inbound, 'again.csv');
     const when = new Date(Date.now() - 60_000);
     writeFileSync(path, body);
     utimesSync(path, when, when);
+    expect((await p.pollOnce()).taken).to.deep.equal([]); // first sighting
     const first = await p.pollOnce();
     expect(first.taken.map((x) => x.status)).to.deep.equal(['applied']);
     writeFileSync(path, body);
     utimesSync(path, when, when);
+    expect((await p.pollOnce()).taken).to.deep.equal([]); // first sighting of the file sent again
     const second = await p.pollOnce();
     expect(second.ok, second.error).to.equal(true);
     expect(second.taken.map((x) => x.status)).to.deep.equal(['duplicate']);
@@ -280,8 +283,10 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('sets a file larger than maxFileBytes aside in the error folder without downloading it', async function () {
-    const { p, dirs, logger } = poller('toolarge', { stablePolls: 1, maxFileBytes: 100 });
+    const { p, dirs, logger } = poller('toolarge', { stablePolls: 2, maxFileBytes: 100 });
     writeFileSync(join(dirs.inbound, 'huge.csv'), shipNoticeCsv('HUGE', 10));
+    expect(filesIn(dirs.error)).to.deep.equal([]);
+    await p.pollOnce(); // first sighting
     const r = await p.pollOnce();
     expect(r.ok, r.error).to.equal(true);
     expect(filesIn(dirs.error)).to.deep.equal(['huge.csv']);
@@ -293,7 +298,7 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('retries a file the pipeline cannot take, then sets it aside after maxAttempts', async function () {
-    const { p, dirs, logger } = poller('attempts', { stablePolls: 1, pollIntervalMs: 20, maxAttempts: 2, partnerId: 'NOSUCHPARTNER' });
+    const { p, dirs, logger } = poller('attempts', { stablePolls: 2, pollIntervalMs: 20, maxAttempts: 2, partnerId: 'NOSUCHPARTNER' });
     writeFileSync(join(dirs.inbound, 'orphan.csv'), shipNoticeCsv('ORPH', 2));
     await waitFor('the file to be set aside', async () => {
       await p.pollOnce();
@@ -309,7 +314,7 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
   });
 
   it('stop() finishes the file in hand and takes no other', async function () {
-    const { p, dirs, logger } = poller('stopping', { stablePolls: 1, pollIntervalMs: 50 });
+    const { p, dirs, logger } = poller('stopping', { stablePolls: 2, pollIntervalMs: 50 });
     const a = join(dirs.inbound, 'a-first.csv');
     const b = join(dirs.inbound, 'b-second.csv');
     writeFileSync(a, shipNoticeCsv('STOPA', 3000));
@@ -326,8 +331,16 @@ describe(`SFTP mailbox poller against OpenSSH sshd (${databaseKind()})`, functio
     expect(await enrolledCount(serialsOf('STOPA', 3000))).to.equal(3000);
   });
 
+  it('refuses stablePolls below 2, saying why: the first sighting would be taken while it may still be written', function () {
+    expect(() => testMailbox(sshd, join(work, 'once'), 'once', { stablePolls: 1, minFileAgeMs: 0 })).to.throw(MailboxSettingsError, /stablePolls 1 would take a file at its first sighting.*give 2 or more/);
+    const { mailbox } = testMailbox(sshd, join(work, 'twice'), 'twice');
+    const settings = { name: mailbox.name, partnerId: mailbox.partnerId, host: mailbox.host, username: mailbox.username, password: 'x', inboundDir: 'in', archiveDir: 'a', errorDir: 'e', outboundDir: 'o' };
+    expect(loadConfig({}, { mailboxes: [{ ...settings, stablePolls: 2 }] }).mailboxes).to.have.lengthOf(1);
+    expect(() => loadConfig({}, { mailboxes: [{ ...settings, stablePolls: 1 }] })).to.throw(ConfigError, /\/mailboxes\/0\/stablePolls must be >= 2/);
+  });
+
   it('startMailboxes polls every configured mailbox until stopped, and refuses a mapping that is not loaded', async function () {
-    const { mailbox, dirs } = testMailbox(sshd, join(work, 'started'), 'started', { stablePolls: 1, pollIntervalMs: 50, mappingId: 'brightline-csv' });
+    const { mailbox, dirs } = testMailbox(sshd, join(work, 'started'), 'started', { stablePolls: 2, pollIntervalMs: 50, mappingId: 'brightline-csv' });
     const logger = memoryLogger();
     const deps = intakeDeps(t.db);
     expect(() => startMailboxes(deps, [{ ...mailbox, mappingId: 'no-such-mapping' }], logger)).to.throw(MailboxSettingsError, /no-such-mapping/);
