@@ -5,6 +5,7 @@ import type { Knex } from 'knex';
 import { enrollPendingOnLink } from '../domain/linking.js';
 import { lineStatusOnRelease, releaseDevice } from '../domain/release.js';
 import type { Device, Organisation, Supplier } from '../model/state.js';
+import { isCountryCode } from '../model/country-currencies.js';
 import { isDeviceFamily, DEVICE_FAMILIES, type DeviceFamily } from '../model/device-family.js';
 import type { CodedError } from '../model/error-codes.js';
 import { audit } from '../store/audit.js';
@@ -102,6 +103,8 @@ export async function addOrganisation(
   requireMatch(org.orgId, ORG_ID, 'organisation id');
   requireName(org.name);
   requireMatch(org.country, COUNTRY, 'country (ISO 3166 alpha-2, upper case)');
+  // User-assigned and unassigned codes (QQ, XX, ZZ) name no country: no currency, no match.
+  if (!isCountryCode(org.country)) throw new AdminError('GW-ADM-INVALID', `${org.country} is not an ISO 3166-1 country code (alpha-2, e.g. GB, US, JP)`);
   for (const n of org.appleCustomerNumbers ?? []) requireMatch(n, /^\d{1,32}$/, 'Apple customer number');
   return db.transaction(async (trx) => {
     if (await findOrganisation(trx, org.orgId)) throw new AdminError('GW-ADM-EXISTS', `organisation ${org.orgId} already exists`);

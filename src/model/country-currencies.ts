@@ -270,6 +270,14 @@ const ROWS: ReadonlyArray<readonly [string, string]> = [
 
 export const COUNTRY_CURRENCY: ReadonlyMap<string, string> = new Map(ROWS);
 
+/** Every ISO 3166-1 alpha-2 code: the table's, and the three with no currency of their own. */
+const COUNTRY_CODES: ReadonlySet<string> = new Set([...COUNTRY_CURRENCY.keys(), 'AQ', 'GS', 'PS']);
+
+/** Whether `code` is an assigned ISO 3166-1 alpha-2 country code (upper case; QQ, XX, ZZ are not). */
+export function isCountryCode(code: string): boolean {
+  return COUNTRY_CODES.has(code);
+}
+
 /** The default billing currency for an ISO 3166-1 alpha-2 code. Exact match only: 'us' is unknown. */
 export function localCurrencyOf(country: string): string | undefined {
   return COUNTRY_CURRENCY.get(country);

@@ -267,6 +267,13 @@ describe(`operator routes and who-am-I (${databaseKind()})`, function () {
       const blank = await api('POST', '/v1/organisations', op(), { orgId: 'OPS-2', name: '   ', country: 'GB' });
       expect(blank.status).to.equal(422);
       expect(blank.body.error.code).to.equal('GW-ADM-INVALID');
+      // Shaped like a country code, but none: user-assigned (QQ, XX, ZZ) or unassigned (YY).
+      for (const country of ['QQ', 'XX', 'ZZ', 'YY']) {
+        const notACountry = await api('POST', '/v1/organisations', op(), { orgId: 'OPS-2', name: 'X', country });
+        expect(notACountry.status, country).to.equal(422);
+        expect(notACountry.body.error.code).to.equal('GW-ADM-INVALID');
+        expect(notACountry.body.error.message).to.include(`${country} is not an ISO 3166-1 country code`);
+      }
       const notJson = await rawApi(gw.url, 'POST', '/v1/organisations', op(), '{"orgId":', { 'content-type': 'application/json' });
       expect(notJson.status).to.equal(400);
       expect(await t.db('organisations').where({ org_id: 'OPS-2' }).first()).to.equal(undefined);

@@ -2,7 +2,7 @@
 // List One (amendment as of 2026-01-01) and consistency between the two tables.
 import { expect } from 'chai';
 import { CURRENCIES, ISO_4217_SOURCE, currencyInfo } from '../../src/model/currencies.js';
-import { COUNTRY_CURRENCY, localCurrencyOf } from '../../src/model/country-currencies.js';
+import { COUNTRY_CURRENCY, isCountryCode, localCurrencyOf } from '../../src/model/country-currencies.js';
 
 const THREE_UPPER = /^[A-Z]{3}$/;
 const TWO_UPPER = /^[A-Z]{2}$/;
@@ -145,5 +145,16 @@ describe('country → default currency table', () => {
     for (const country of ['us', 'Us', 'de', 'jp', ' US', 'USA', '']) {
       expect(localCurrencyOf(country), JSON.stringify(country)).to.equal(undefined);
     }
+  });
+});
+
+describe('ISO 3166-1 country codes', () => {
+  it('knows the 249 assigned codes, those without a currency of their own too, and no user-assigned one', () => {
+    const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+    const all = [...letters].flatMap((a) => [...letters].map((b) => a + b)).filter(isCountryCode);
+    expect(all).to.have.lengthOf(249);
+    for (const code of ['AQ', 'GS', 'PS', 'GB', 'US', 'JP']) expect(isCountryCode(code), code).to.equal(true);
+    // User-assigned (AA, QM-QZ, XA-XZ, ZZ) and lower case are no country.
+    for (const code of ['AA', 'QQ', 'QZ', 'XX', 'XK', 'ZZ', 'gb', 'GBR', '']) expect(isCountryCode(code), code).to.equal(false);
   });
 });
