@@ -91,7 +91,7 @@ export async function addBusinessAccount(
     const clientId = `BUSINESSAPI.${randomUUID()}`;
     const at = new Date().toISOString();
     await insertBusinessAccount(trx, { clientId, keyId, orgPk: org.pk, publicJwk: JSON.stringify(jwk), label }, at);
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'business-api-account.create', detail: { clientId, keyId, orgId: org.orgId, label } }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'business-api.account.create', detail: { clientId, keyId, orgId: org.orgId, label } }, at);
     return viewOf((await findBusinessAccount(trx, clientId))!);
   });
 }
@@ -112,7 +112,7 @@ export async function revokeBusinessApiAccount(db: Knex, actor: Actor, clientId:
     const at = new Date().toISOString();
     if (account.revokedAt === null) {
       await revokeBusinessAccount(trx, account.pk, at);
-      await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'business-api-account.revoke', detail: { clientId, keyId: account.keyId, orgId: account.org.orgId } }, at);
+      await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'business-api.account.revoke', detail: { clientId, keyId: account.keyId, orgId: account.org.orgId } }, at);
     }
     return viewOf((await findBusinessAccount(trx, clientId))!);
   });

@@ -197,7 +197,7 @@ export async function createApiKey(db: Knex, actor: Actor, supplierId: string, l
   return db.transaction(async (trx) => {
     const supplier = await requireSupplier(trx, supplierId);
     const id = await insertApiKey(trx, supplier.pk, key, label.slice(0, 100), now());
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.api-key.create', detail: { supplierId, id, label } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'key.create', detail: { supplierId, id, label } }, now());
     return { id, key };
   });
 }
@@ -228,7 +228,7 @@ export async function createPrincipalKey(
     const at = now();
     await insertPrincipalKey(trx, { keyId, role: req.role, orgPk: org?.pk ?? null, scopeOrgPks: scope.map((o) => o.pk), key, label }, at);
     const scopeOrgIds = scope.length > 0 ? { scopeOrgIds: scope.map((o) => o.orgId) } : {};
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'key.create', detail: { keyId, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds, label } }, at);
     return { keyId, key, role: req.role, orgId: org?.orgId ?? null, ...scopeOrgIds };
   });
 }
@@ -269,7 +269,7 @@ export async function revokePrincipalKey(db: Knex, actor: Actor, keyId: string):
       const row = await findPrincipalKey(trx, keyId);
       throw new AdminError('GW-ADM-NOT-FOUND', row ? `key ${keyId} was already revoked on ${row.revoked_at ?? ''}` : `no key ${keyId}`);
     }
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'principal-key.revoke', detail: { keyId } }, at);
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'key.revoke', detail: { keyId } }, at);
   });
 }
 
@@ -282,17 +282,17 @@ export async function addCertificate(db: Knex, actor: Actor, supplierId: string,
     } catch (err) {
       throw new AdminError('GW-ADM-INVALID', (err as Error).message);
     }
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.certificate.add', detail: { supplierId, id, label } }, now());
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'certificate.add', detail: { supplierId, id, label } }, now());
     return id;
   });
 }
 
 export async function revokeCredentialById(db: Knex, actor: Actor, credentialId: number): Promise<void> {
   await db.transaction(async (trx) => {
-    if (!(await revokeCredential(trx, credentialId, now()))) {
-      throw new AdminError('GW-ADM-NOT-FOUND', `no unrevoked credential ${credentialId}`);
-    }
-    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action: 'credential.revoke', detail: { credentialId } }, now());
+    const kind = await revokeCredential(trx, credentialId, now());
+    if (kind === undefined) throw new AdminError('GW-ADM-NOT-FOUND', `no unrevoked credential ${credentialId}`);
+    const action = kind === 'certificate' ? 'certificate.revoke' : 'key.revoke';
+    await audit(trx, { actor: actor.name, origin: actor.origin, requestId: actor.requestId, action, detail: { credentialId } }, now());
   });
 }
 

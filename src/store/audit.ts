@@ -3,11 +3,13 @@
 import type { Knex } from 'knex';
 import type { PageRequest } from '../model/reads.js';
 import { redactSecrets } from '../model/secrets.js';
+import type { AuditAction, HttpAuditAction } from '../model/audit-actions.js';
 
 export interface AuditEntry {
   actor: string;
   origin: string;
-  action: string;
+  /** One of the catalogue's names (src/model/audit-actions.ts). */
+  action: AuditAction | HttpAuditAction;
   detail: Record<string, unknown>;
   /** The HTTP request that made the change, when one did (its X-Request-Id). */
   requestId?: string;

@@ -17,6 +17,7 @@ import * as bulkForeignKeys from './migrations/009-bulk-foreign-keys.js';
 import * as redactAudit from './migrations/010-redact-audit.js';
 import * as businessApi from './migrations/011-business-api.js';
 import * as activities from './migrations/012-org-device-activities.js';
+import * as auditActionNames from './migrations/013-audit-action-names.js';
 
 export type Db = Knex;
 
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '010-redact-audit': redactAudit,
   '011-business-api': businessApi,
   '012-org-device-activities': activities,
+  '013-audit-action-names': auditActionNames,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -82,8 +82,13 @@ export async function insertCertificate(db: Knex, supplierPk: number, fingerprin
   return row.id;
 }
 
-export async function revokeCredential(db: Knex, credentialId: number, now: string): Promise<boolean> {
-  return (await db('credentials').where({ id: credentialId }).whereNull('revoked_at').update({ revoked_at: now })) === 1;
+/** Revokes a reseller's credential; answers its kind, or undefined when there was none unrevoked. */
+export async function revokeCredential(db: Knex, credentialId: number, now: string): Promise<'api-key' | 'certificate' | undefined> {
+  const row = (await db('credentials').where({ id: credentialId }).whereNull('revoked_at').first('kind')) as { kind: 'api-key' | 'certificate' } | undefined;
+  if (!row) return undefined;
+  // Still unrevoked when written: a racing revoke wins once.
+  const updated = await db('credentials').where({ id: credentialId }).whereNull('revoked_at').update({ revoked_at: now });
+  return updated === 1 ? row.kind : undefined;
 }
 
 export async function listCredentials(db: Knex, supplierPk: number): Promise<{ id: number; kind: string; label: string; createdAt: string; revokedAt: string | null }[]> {

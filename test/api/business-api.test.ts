@@ -99,7 +99,7 @@ describe(`business API for organisations (${databaseKind()})`, function () {
     expect(again.status, again.text).to.equal(409);
     const listed = await api(g.url, 'GET', '/v1/business-api-accounts', orgKey);
     expect(listed.body.items.map((x: any) => x.clientId)).to.deep.equal([account.clientId()]);
-    const audited = (await g.t.db('audit_log').where({ action: 'business-api-account.create' }).select('detail_json')) as { detail_json: string }[];
+    const audited = (await g.t.db('audit_log').where({ action: 'business-api.account.create' }).select('detail_json')) as { detail_json: string }[];
     expect(audited.map((r) => JSON.parse(r.detail_json).clientId)).to.include.members([account.clientId(), other.clientId()]);
   });
 

@@ -113,8 +113,8 @@ describe(`secrets are never written down (${process.env.DATABASE_URL ? 'postgres
 
   it('an audit detail or a log field that carries a secret is redacted, however deep, the rest kept', async () => {
     const detail = { orgId: '19827', password: 'hunter2-hunter2', nested: { apiKeys: [{ label: 'x', key: 'abcdefghijklmnopq' }], token: 't0k3n' }, note: `gwk_loose_${tag}` };
-    await audit(t.db, { actor: 'test', origin: 'mocha', action: 'test.secrets', detail }, new Date().toISOString());
-    const row = (await t.db('audit_log').where({ action: 'test.secrets' }).first('detail_json')) as { detail_json: string };
+    await audit(t.db, { actor: 'test-secrets', origin: 'mocha', action: 'supplier.add', detail }, new Date().toISOString());
+    const row = (await t.db('audit_log').where({ actor: 'test-secrets' }).first('detail_json')) as { detail_json: string };
     expect(JSON.parse(row.detail_json)).to.deep.equal({ orgId: '19827', password: REDACTED, nested: { apiKeys: [{ label: 'x', key: REDACTED }], token: REDACTED }, note: REDACTED });
     const lines: string[] = [];
     jsonLogger((l) => lines.push(l)).log('info', 'a request', { authorization: 'Bearer abc', privateKey: '-----BEGIN', path: '/v1/me', at: new Date('2026-12-01T10:00:00.000Z') });

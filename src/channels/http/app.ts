@@ -22,6 +22,7 @@ import { sendFlatError } from './errors.js';
 import { creditSettingsFrom } from '../../credit/defaults.js';
 import type { CreditSettings } from '../../credit/ledger.js';
 import { audit } from '../../store/audit.js';
+import type { HttpAuditAction } from '../../model/audit-actions.js';
 import { gatewayMetrics } from '../../metrics/metrics.js';
 import { ApiRouter } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
@@ -105,7 +106,8 @@ export function createApp(
       {
         actor: who,
         origin: `http@${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`,
-        action: `http.${req.method.toLowerCase()}`,
+        // GET, HEAD and OPTIONS returned above: a write's method.
+        action: `http.${req.method.toLowerCase()}` as HttpAuditAction,
         detail: { route, path: req.originalUrl.split('?')[0]!.slice(0, 300), status: res.statusCode, ...(answered ? {} : { aborted: true }) },
         requestId,
       },
