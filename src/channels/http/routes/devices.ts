@@ -7,8 +7,7 @@
 //   PUT  /default-servers/{family}       set (or with null clear) one
 // An organisation admin acts on its own organisation: it reads devices in it or released
 // by it, and a device outside that is 404 exactly as a missing one is (reads, releases).
-// Naming another organisation (org=, orgId) is refused with 403 on the routes that act
-// for one organisation, and narrows a search to nothing on GET /devices. The operator
+// Naming another organisation (org=, orgId) is refused with 403 (api/scope.ts). The operator
 // names the organisation it acts for: orgId in a write's body, org= on default servers.
 //
 // Reads are src/query/devices.ts, the assignment rule src/domain/assignment.ts, the writes
@@ -23,7 +22,7 @@ import type { Response } from 'express';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
 import { MAX_BIGINT_KEY, PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from '../api/cursor.js';
-import { scopeOf } from '../api/scope.js';
+import { refusedOtherOrganisation, scopeOf } from '../api/scope.js';
 import { actorOf, sendHttpError, type Principal } from '../principal.js';
 import { ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, refuseParam } from '../api/params.js';
 import { orderLink } from './orders.js';
@@ -180,13 +179,7 @@ function deviceNotFound(res: Response, serial: string): void {
  */
 export async function targetOrg(deps: ApiDeps, res: Response, p: Principal, given: unknown, where: 'query' | 'body'): Promise<{ pk: number; orgId: string } | undefined> {
   const name = where === 'query' ? 'org' : 'orgId';
-  if (p.role === 'org_admin') {
-    if (given !== undefined && given !== p.org.orgId) {
-      sendHttpError(res, 403, 'GW-AUTH-403', `An organisation admin key acts for its own organisation (${p.org.orgId}) only: ${name} ${String(given)} is another.`);
-      return undefined;
-    }
-    return p.org;
-  }
+  if (p.role === 'org_admin') return refusedOtherOrganisation(res, p, given, name) ? undefined : p.org;
   if (typeof given !== 'string') {
     refuseParam(res, { in: where, path: name, message: 'is required with an operator key' });
     return undefined;
@@ -214,7 +207,7 @@ export function devicesRoutes(api: ApiRouter, deps: ApiDeps): void {
       operationId: 'listDevices',
       summary: 'Search devices',
       description:
-        "Devices in the caller's scope by serial: the operator every device, an organisation admin those in its organisation. serial is exact, serialPrefix a prefix (not both). Filters narrow the scope and never widen it.",
+        "Devices in the caller's scope by serial: the operator every device, an organisation admin those in its organisation. serial is exact, serialPrefix a prefix (not both). Filters narrow the scope and never widen it; an organisation admin naming another organisation (org) is 403.",
       tag: 'Devices',
       roles: ['operator', 'org_admin'],
       query: {
@@ -234,6 +227,7 @@ export function devicesRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (query.serial !== undefined && query.serialPrefix !== undefined) {
         return refuseParam(res, { in: 'query', path: 'serialPrefix', message: 'cannot be given with serial' });
       }
+      if (refusedOtherOrganisation(res, principal, query.org, 'org')) return;
       const filters = givenFilters<DeviceFilters>({
         serial: query.serial as string | undefined,
         serialPrefix: query.serialPrefix as string | undefined,

@@ -3,8 +3,8 @@
 //   GET /orders/{supplierId}/{orderNumber}      one order, its deliveries and a page of its devices
 // Each caller reads within its scope (src/model/reads.ts): the operator every order, a
 // reseller the orders it sent, an organisation admin its organisation's orders. Filters
-// only narrow the scope: an organisation admin naming another organisation (org=) gets
-// an empty list, and an order outside the scope is 404 exactly as a missing one is.
+// only narrow the scope; an organisation admin naming another organisation (org=) is 403
+// (api/scope.ts), and an order outside the scope is 404 exactly as a missing one is.
 //
 // Codes of these routes (messages in src/model/error-codes.ts):
 //   GW-OR-4140 (404) an order that is missing or outside the caller's scope.
@@ -12,7 +12,7 @@ import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
 import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from '../api/cursor.js';
 import { DAY_SCHEMA, ORDER_NUMBER_SCHEMA, ORG_ID_SCHEMA, SUPPLIER_ID_SCHEMA, refuseParam } from '../api/params.js';
-import { scopeOf } from '../api/scope.js';
+import { refusedOtherOrganisation, scopeOf } from '../api/scope.js';
 import { sendHttpError } from '../principal.js';
 import { isCalendarDay } from '../../../query/days.js';
 import { ORDER_TYPES } from '../../../model/state.js';
@@ -117,7 +117,7 @@ export function ordersRoutes(api: ApiRouter, deps: ApiDeps): void {
       operationId: 'listOrders',
       summary: 'Search orders',
       description:
-        'Orders in the caller\'s scope, newest first: the operator sees every order, a reseller those it sent, an organisation admin those of its organisation. Filters narrow the scope and never widen it (an organisation admin naming another organisation gets an empty list).',
+        'Orders in the caller\'s scope, newest first: the operator sees every order, a reseller those it sent, an organisation admin those of its organisation. Filters narrow the scope and never widen it; an organisation admin naming another organisation (org) is 403.',
       tag: 'Orders',
       roles: ['operator', 'reseller', 'org_admin'],
       query: {
@@ -141,6 +141,7 @@ export function ordersRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (typeof query.from === 'string' && typeof query.to === 'string' && query.to < query.from) {
         return refuseParam(res, { in: 'query', path: 'to', message: 'is before from' });
       }
+      if (refusedOtherOrganisation(res, principal, query.org, 'org')) return;
       const filters = givenFilters<OrderFilters>({
         orderNumber: query.orderNumber as string | undefined,
         poNumber: query.poNumber as string | undefined,
