@@ -15,9 +15,9 @@ import { importPurchases } from './credit/purchases-csv.js';
 import type { Checked } from './domain/credit.js';
 import { renderMessage } from './model/messages.js';
 import { findOrgRef } from './store/credit.js';
-import { creditMismatchesCsv, creditReportCsv } from './reports/credit-csv.js';
+import { creditMismatchesCsv, creditReportCsv, hasMovement } from './reports/credit-csv.js';
 import { creditReport } from './reports/credit.js';
-import { toCsv } from './formats/csv/write.js';
+import { csvConventionOf, toCsv } from './formats/csv/write.js';
 
 async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
   const org = await findOrgRef(db, orgId);
@@ -152,8 +152,9 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
     },
   },
   'report credit': {
-    usage: 'report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches] [--out FILE]',
-    options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, out: S },
+    usage:
+      "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
+    options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, delimiter: S, decimal: S, out: S },
     async run({ values, db }) {
       const format = (values.format as string | undefined) ?? 'csv';
       if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
@@ -164,9 +165,16 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
         ...(values.org ? { orgId: values.org as string } : {}),
       });
       if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
+      const convention = csvConventionOf(values.delimiter as string | undefined, values.decimal as string | undefined);
+      if (typeof convention === 'string') throw new UsageError(convention);
       const text =
-        format === 'json' ? `${JSON.stringify(result.report, null, 2)}\n` : values.mismatches ? creditMismatchesCsv(result.report) : creditReportCsv(result.report);
+        format === 'json'
+          ? `${JSON.stringify(result.report, null, 2)}\n`
+          : values.mismatches
+            ? creditMismatchesCsv(result.report, convention)
+            : creditReportCsv(result.report, convention);
       writeOut(text, values.out as string | undefined);
+      if (!hasMovement(result.report)) process.stderr.write(`no credit movement from ${result.report.period.from} to ${result.report.period.to}\n`);
       const flagged = Object.values(result.report.mismatchCounts).reduce((a, b) => a + b, 0);
       if (flagged > 0) process.stderr.write(`${flagged} mismatch(es) flagged: see --mismatches\n`);
     },

@@ -7,9 +7,13 @@
 // field a spreadsheet would run as a formula (OWASP's advice on CSV injection), and
 // leaves plain numbers, negative amounts included, as they are.
 import type { CreditReport, Mismatch } from './credit.js';
-import { csvLine as line } from '../formats/csv/write.js';
+import { csvLine as line, decimalIn, RFC_4180, type CsvConvention } from '../formats/csv/write.js';
 
-const csvLine = (fields: readonly (string | number)[]): string => `${line([...fields])}\r\n`;
+/** A CRLF-ended line; the fields at `amounts` (column indexes) carry the convention's decimal mark. */
+function csvLine(fields: readonly (string | number)[], c: CsvConvention, amounts: ReadonlySet<number> = NO_AMOUNTS): string {
+  return `${line(fields.map((f, i) => (amounts.has(i) && typeof f === 'string' ? decimalIn(f, c) : f)), c)}\r\n`;
+}
+const NO_AMOUNTS: ReadonlySet<number> = new Set();
 
 export const CREDIT_REPORT_CSV_HEADER = [
   'level',
@@ -48,19 +52,31 @@ export const CREDIT_MISMATCHES_CSV_HEADER = [
  * they belong to the organisation's accounts), then the organisation's row; then the
  * currency's total row.
  */
-export function creditReportCsv(report: CreditReport): string {
-  let out = csvLine(CREDIT_REPORT_CSV_HEADER);
+export function creditReportCsv(report: CreditReport, c: CsvConvention = RFC_4180): string {
+  const amounts = REPORT_AMOUNT_COLUMNS;
+  let out = csvLine(CREDIT_REPORT_CSV_HEADER, c);
   for (const section of report.currencies) {
     for (const org of section.organisations) {
       for (const s of org.suppliers) {
-        out += csvLine(['supplier', section.currency, org.orgId, org.name, s.supplierId, s.name, s.ordered, s.issued, s.redeemed, '', s.refunded, s.voided, s.outstanding, '']);
+        out += csvLine(['supplier', section.currency, org.orgId, org.name, s.supplierId, s.name, s.ordered, s.issued, s.redeemed, '', s.refunded, s.voided, s.outstanding, ''], c, amounts);
       }
-      out += csvLine(['organisation', section.currency, org.orgId, org.name, '', '', org.ordered, org.issued, org.redeemed, org.spent, org.refunded, org.voided, org.outstanding, org.balance]);
+      out += csvLine(['organisation', section.currency, org.orgId, org.name, '', '', org.ordered, org.issued, org.redeemed, org.spent, org.refunded, org.voided, org.outstanding, org.balance], c, amounts);
     }
     const t = section.totals;
-    out += csvLine(['currency', section.currency, '', '', '', '', t.ordered, t.issued, t.redeemed, t.spent, t.refunded, t.voided, t.outstanding, t.balance]);
+    out += csvLine(['currency', section.currency, '', '', '', '', t.ordered, t.issued, t.redeemed, t.spent, t.refunded, t.voided, t.outstanding, t.balance], c, amounts);
   }
+  // A file of figures only would leave a reader wondering whether the export failed.
+  if (!hasMovement(report)) out += csvLine(['none', '', '', `no credit movement from ${report.period.from} to ${report.period.to}`, '', '', '', '', '', '', '', '', '', ''], c);
   return out;
+}
+
+/** The report's flow columns, from ordered to balance: what carries the decimal mark. */
+const REPORT_AMOUNT_COLUMNS: ReadonlySet<number> = new Set(CREDIT_REPORT_CSV_HEADER.map((_, i) => i).filter((i) => i >= CREDIT_REPORT_CSV_HEADER.indexOf('ordered')));
+
+/** Whether anything was ordered, issued, redeemed, spent, refunded or voided in the period. */
+export function hasMovement(report: CreditReport): boolean {
+  const FLOWS = ['ordered', 'issued', 'redeemed', 'spent', 'refunded', 'voided'] as const;
+  return report.currencies.some((s) => FLOWS.some((f) => !/^-?0(\.0+)?$/.test(s.totals[f])));
 }
 
 /**
@@ -69,9 +85,10 @@ export function creditReportCsv(report: CreditReport): string {
  * (what the ledger says) and its stored balance. An unredeemed code has no such pair: its
  * amount and window are in the message.
  */
-export function creditMismatchesCsv(report: CreditReport): string {
-  let out = csvLine(CREDIT_MISMATCHES_CSV_HEADER);
-  for (const m of report.mismatches) out += csvLine(mismatchFields(m));
+export function creditMismatchesCsv(report: CreditReport, c: CsvConvention = RFC_4180): string {
+  const amounts = new Set([CREDIT_MISMATCHES_CSV_HEADER.indexOf('expected'), CREDIT_MISMATCHES_CSV_HEADER.indexOf('actual')]);
+  let out = csvLine(CREDIT_MISMATCHES_CSV_HEADER, c);
+  for (const m of report.mismatches) out += csvLine(mismatchFields(m), c, amounts);
   return out;
 }
 

@@ -137,6 +137,9 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     const today = new Date().toISOString().slice(0, 10);
     await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}`, keys.finance!);
     await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv`, A);
+    const dutch = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&delimiter=;&decimal=,`, A);
+    expect(dutch.text.split('\r\n')[0]).to.match(/^level;currency;org_id;/);
+    await ok(400, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&delimiter=,&decimal=,`, A);
 
     // The operator.
     await ok(200, 'GET', '/v1/organisations', O);

@@ -11,7 +11,8 @@ import type { PurchaseOrder } from '../../src/model/documents.js';
 import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
-import { creditMismatchesCsv, creditReportCsv } from '../../src/reports/credit-csv.js';
+import { creditMismatchesCsv, creditReportCsv, hasMovement } from '../../src/reports/credit-csv.js';
+import { csvConventionOf } from '../../src/formats/csv/write.js';
 import { csvField } from '../../src/formats/csv/write.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
@@ -364,6 +365,33 @@ describe(`credit report (${databaseKind()})`, function () {
         'currency,USD,,,,,135.03,135.03,0.00,0.00,25.00,0.00,111.02,0.00',
       ]);
       expect(creditMismatchesCsv(r)).to.equal('kind,currency,org_id,supplier_id,order_number,line,code_id,account_id,location,expected,actual,message\r\n');
+    });
+
+    it("CSV in a Dutch or German spreadsheet's convention (; and ,): the same figures as the JSON, to the cent", async () => {
+      const r = await report(t.db, { from: '2025-01-01', to: '2025-06-30' });
+      const convention = csvConventionOf(';', ',');
+      if (typeof convention === 'string') throw new Error(convention);
+      const lines = creditReportCsv(r, convention).split('\r\n').slice(0, -1);
+      expect(lines[0]).to.equal('level;currency;org_id;org_name;supplier_id;supplier_name;ordered;issued;redeemed;spent;refunded;voided;outstanding;balance');
+      const header = lines[0]!.split(';');
+      const totals = lines.slice(1).filter((l) => l.startsWith('currency;')).map((l) => Object.fromEntries(l.split(';').map((v, i) => [header[i], v])));
+      expect(totals.map((t) => t.currency)).to.deep.equal(r.currencies.map((c) => c.currency));
+      for (const [i, section] of r.currencies.entries()) {
+        for (const f of ['ordered', 'issued', 'redeemed', 'spent', 'refunded', 'voided', 'outstanding', 'balance'] as const) {
+          expect(totals[i]![f], `${section.currency} ${f}`).to.equal(section.totals[f].replace('.', ','));
+        }
+      }
+      expect(lines).to.include('currency;USD;;;;;135,03;135,03;0,00;0,00;25,00;0,00;111,02;0,00');
+      expect(csvConventionOf(',', ',')).to.match(/cannot also be the delimiter/);
+      expect(csvConventionOf('|', '.')).to.match(/the delimiter is/);
+    });
+
+    it('a period with no movement says so in the file, not with a bare header', async () => {
+      const r = await report(t.db, { from: '2001-01-01', to: '2001-01-31' });
+      const lines = creditReportCsv(r).split('\r\n');
+      expect(lines[1]).to.equal('none,,,no credit movement from 2001-01-01 to 2001-01-31,,,,,,,,,,');
+      expect(hasMovement(r)).to.equal(false);
+      expect(hasMovement(await report(t.db, { from: '2025-01-01', to: '2025-06-30' }))).to.equal(true);
     });
   });
 

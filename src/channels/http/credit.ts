@@ -40,7 +40,7 @@ import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { creditReport } from '../../reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv } from '../../reports/credit-csv.js';
-import { toCsv } from '../../formats/csv/write.js';
+import { csvConventionOf, toCsv } from '../../formats/csv/write.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
@@ -735,6 +735,8 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
     },
     format: { enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv.' },
     section: { enum: ['totals', 'mismatches'], default: 'totals', description: 'With format=csv: the figures (totals, default) or the mismatches.' },
+    delimiter: { enum: [',', ';', 'tab'], default: ',', description: 'With format=csv: between fields. A Dutch or German spreadsheet wants ;.' },
+    decimal: { enum: ['.', ','], default: '.', description: 'With format=csv: the decimal mark of amounts (with , the delimiter must be ; or tab).' },
   };
   const reportInvalid = creditInvalid(Object.keys(reportQuery));
   api.route(
@@ -776,10 +778,12 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (!result.ok) return sendRefusal(res, result.error);
       if (query.format !== 'csv') return void res.json(result.report);
       const section = query.section as 'totals' | 'mismatches';
+      const convention = csvConventionOf(query.delimiter as string, query.decimal as string);
+      if (typeof convention === 'string') return sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: ${convention}.`, [{ in: 'query', path: 'decimal', message: convention }]);
       const name = `credit-${section}-${from}-${to}${scope.orgId ? `-${scope.orgId}` : ''}`.replace(/[^A-Za-z0-9_-]/g, '');
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
-      res.send(section === 'mismatches' ? creditMismatchesCsv(result.report) : creditReportCsv(result.report));
+      res.send(section === 'mismatches' ? creditMismatchesCsv(result.report, convention) : creditReportCsv(result.report, convention));
     },
   );
 }

@@ -23,7 +23,7 @@ const HEADER = ['document_id', 'document_status', 'item', 'at', 'order_number', 
 export async function csvAck(doc: { documentId: string; status: string }, lines: AsyncIterable<AckLine> | Iterable<AckLine>): Promise<string> {
   const out: string[] = [HEADER.join(',')];
   for await (const r of lines) {
-    out.push([doc.documentId, doc.status, r.item, r.at, r.orderNumber, r.deliveryNumber, r.serial, r.status, r.code, r.message].map(csvField).join(','));
+    out.push([doc.documentId, doc.status, r.item, r.at, r.orderNumber, r.deliveryNumber, r.serial, r.status, r.code, r.message].map((f) => csvField(f)).join(','));
   }
   return out.join('\r\n') + '\r\n';
 }
