@@ -3,7 +3,8 @@
 // finance reconciliation report. Every write goes through the same operations as the
 // HTTP API (src/credit/), with the same rules, idempotency keys and audit.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { basename } from 'node:path';
 import type { Knex } from 'knex';
 import { AdminError } from './admin/operations.js';
@@ -15,9 +16,9 @@ import { importPurchases } from './credit/purchases-csv.js';
 import type { Checked } from './domain/credit.js';
 import { renderMessage } from './model/messages.js';
 import { findOrgRef } from './store/credit.js';
-import { creditMismatchesCsv, creditReportCsv, hasMovement } from './reports/credit-csv.js';
-import { creditReport } from './reports/credit.js';
-import { csvConventionOf, toCsv } from './formats/csv/write.js';
+import { creditMismatchesCsv, creditReportCsv, hasMovement, ledgerEntriesCsv, ReportRefused } from './reports/credit-csv.js';
+import { creditReport, type ReportRequest } from './reports/credit.js';
+import { csvConventionOf, toCsv, type CsvConvention } from './formats/csv/write.js';
 
 async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
   const org = await findOrgRef(db, orgId);
@@ -50,6 +51,20 @@ function writeOut(text: string, out: string | undefined): void {
     writeFileSync(out, text, { mode: 0o600 });
     process.stderr.write(`written to ${out}\n`);
   } else process.stdout.write(text);
+}
+
+/** The ledger entries of a period as CSV, streamed to the file (0600) or stdout. */
+async function writeEntries(db: Knex, request: ReportRequest, convention: CsvConvention, out: string | undefined): Promise<void> {
+  const sink = out ? createWriteStream(out, { mode: 0o600 }) : process.stdout;
+  try {
+    for await (const chunk of ledgerEntriesCsv(db, request, convention)) if (!sink.write(chunk)) await once(sink, 'drain');
+  } catch (err) {
+    if (err instanceof ReportRefused) throw new AdminError(err.error.code, renderMessage(err.error));
+    throw err;
+  } finally {
+    if (out) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(resolve));
+  }
+  if (out) process.stderr.write(`written to ${out}\n`);
 }
 
 const settingsOf = (config: GatewayConfig) => creditSettingsFrom(config.credit);
@@ -153,20 +168,26 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
   },
   'report credit': {
     usage:
-      "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
-    options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, delimiter: S, decimal: S, out: S },
+      "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches | --entries] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
+    options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, entries: { type: 'boolean' }, delimiter: S, decimal: S, out: S },
     async run({ values, db }) {
       const format = (values.format as string | undefined) ?? 'csv';
       if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
-      const result = await creditReport(await db(), {
+      const convention = csvConventionOf(values.delimiter as string | undefined, values.decimal as string | undefined);
+      if (typeof convention === 'string') throw new UsageError(convention);
+      const request = {
         from: required(values, 'from'),
         to: required(values, 'to'),
         ...(values.currency ? { currency: values.currency as string } : {}),
         ...(values.org ? { orgId: values.org as string } : {}),
-      });
+      };
+      if (values.entries) {
+        if (values.mismatches || format !== 'csv') throw new UsageError('--entries is a CSV of its own: give no --mismatches or --format json');
+        await writeEntries(await db(), request, convention, values.out as string | undefined);
+        return;
+      }
+      const result = await creditReport(await db(), request);
       if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
-      const convention = csvConventionOf(values.delimiter as string | undefined, values.decimal as string | undefined);
-      if (typeof convention === 'string') throw new UsageError(convention);
       const text =
         format === 'json'
           ? `${JSON.stringify(result.report, null, 2)}\n`

@@ -214,6 +214,8 @@ export const REPORT_LIMITS = {
   maxPeriodDays: 3660,
   /** Mismatches listed per kind; mismatchCounts has the full counts. */
   maxMismatchesListed: 1000,
+  /** Ledger entries read per query by the entries export: memory stays flat whatever the period holds. */
+  entriesPerPage: 5000,
   /** Organisations in one orgIds filter: as many as a finance key may cover. */
   maxOrgIds: STORE_LIMITS.maxFinanceScopeOrgs,
 } as const;

@@ -411,6 +411,24 @@ function buildSections(
   return sections;
 }
 
+/** The request's filters as the store applies them; an unknown organisation is refused (GW-CR-7033). */
+export async function reportScopeOf(trx: Knex, req: ReportRequest, orgIds: string[] | null): Promise<{ ok: true; scope: ReportScope } | { ok: false; error: CodedError }> {
+  let orgPk: number | null = null;
+  if (req.orgId !== undefined) {
+    const org = (await organisationPksByOrgId(trx, [req.orgId])).get(req.orgId);
+    if (org === undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
+    orgPk = org;
+  }
+  let setPks: number[] | null = null;
+  if (orgIds !== null) {
+    const found = await organisationPksByOrgId(trx, orgIds);
+    const unknown = orgIds.find((id) => !found.has(id));
+    if (unknown !== undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: unknown.slice(0, 60) } } };
+    setPks = orgIds.map((id) => found.get(id)!);
+  }
+  return { ok: true, scope: { currency: req.currency ?? null, orgPk, orgPks: setPks } };
+}
+
 export async function creditReport(db: Knex, req: ReportRequest, now: Date = new Date()): Promise<ReportResult> {
   const period = parseReportPeriod(req);
   if (!period.ok) return period;
@@ -418,20 +436,9 @@ export async function creditReport(db: Knex, req: ReportRequest, now: Date = new
   // A caller's bug, not a request to answer: a finance key never covers more.
   if (orgIds !== null && orgIds.length > REPORT_LIMITS.maxOrgIds) throw new Error(`creditReport: ${orgIds.length} organisations in orgIds, at most ${REPORT_LIMITS.maxOrgIds}`);
   const run = async (trx: Knex): Promise<ReportResult> => {
-    let orgPk: number | null = null;
-    if (req.orgId !== undefined) {
-      const org = (await organisationPksByOrgId(trx, [req.orgId])).get(req.orgId);
-      if (org === undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: String(req.orgId).slice(0, 60) } } };
-      orgPk = org;
-    }
-    let setPks: number[] | null = null;
-    if (orgIds !== null) {
-      const found = await organisationPksByOrgId(trx, orgIds);
-      const unknown = orgIds.find((id) => !found.has(id));
-      if (unknown !== undefined) return { ok: false, error: { code: 'GW-CR-7033', params: { what: 'organisation', id: unknown.slice(0, 60) } } };
-      setPks = orgIds.map((id) => found.get(id)!);
-    }
-    const scope: ReportScope = { currency: req.currency ?? null, orgPk, orgPks: setPks };
+    const resolved = await reportScopeOf(trx, req, orgIds);
+    if (!resolved.ok) return resolved;
+    const scope = resolved.scope;
     const acc = new Accumulator();
     await sumFlowsAndPositions(trx, scope, period.fromAt, period.toAt, acc);
     const orgPks = new Set<number>();

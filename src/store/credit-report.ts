@@ -134,6 +134,79 @@ export async function entrySums(trx: Knex, scope: ReportScope, fromAt: string, t
   }));
 }
 
+/** A ledger entry as the finance export lists it: every reference an invoice can be tied by. */
+export interface LedgerEntryRow {
+  pk: number;
+  entryId: string;
+  at: string;
+  kind: string;
+  currency: string;
+  amountMinor: bigint;
+  orgId: string;
+  location: string | null;
+  accountId: string | null;
+  supplierId: string | null;
+  orderNumber: string | null;
+  lineNumber: string | null;
+  codeId: string | null;
+  reversesEntryId: string | null;
+  documentId: string | null;
+  actor: string;
+}
+
+/** Entries from `fromAt` (inclusive) to `toAt` (exclusive), oldest first, `limit` after the entry `afterPk`. */
+export async function ledgerEntriesPage(trx: Knex, scope: ReportScope, fromAt: string, toAt: string, afterPk: number, limit: number): Promise<LedgerEntryRow[]> {
+  const rows = (await scoped(trx('credit_entries as e'), scope, 'e.currency', 'e.org_pk')
+    .join('organisations as g', 'g.id', 'e.org_pk')
+    .leftJoin('credit_accounts as a', 'a.id', 'e.account_pk')
+    .leftJoin('suppliers as s', 's.id', 'e.supplier_pk')
+    .leftJoin('credit_order_lines as l', 'l.id', 'e.order_line_pk')
+    .leftJoin('credit_codes as c', 'c.id', 'e.code_pk')
+    .leftJoin('credit_entries as r', 'r.id', 'e.reverses_entry_pk')
+    .leftJoin('documents as d', 'd.id', 'e.document_pk')
+    .where('e.at', '>=', fromAt)
+    .andWhere('e.at', '<', toAt)
+    .andWhere('e.id', '>', afterPk)
+    .orderBy('e.id')
+    .limit(limit)
+    .select(
+      'e.id',
+      'e.entry_id',
+      'e.at',
+      'e.kind',
+      'e.currency',
+      trx.raw('CAST(e.amount_minor AS TEXT) AS amount_minor'),
+      'g.org_id',
+      'a.location',
+      'a.account_id',
+      's.supplier_id',
+      'l.order_number',
+      'l.line_number',
+      'c.code_id',
+      'r.entry_id as reverses_entry_id',
+      'd.document_id',
+      'e.actor',
+    )) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    pk: rowIdOf(r.id),
+    entryId: String(r.entry_id),
+    at: String(r.at),
+    kind: String(r.kind),
+    currency: String(r.currency),
+    amountMinor: toMinor(r.amount_minor),
+    orgId: String(r.org_id),
+    location: (r.location as string | null) ?? null,
+    accountId: (r.account_id as string | null) ?? null,
+    supplierId: (r.supplier_id as string | null) ?? null,
+    orderNumber: (r.order_number as string | null) ?? null,
+    lineNumber: (r.line_number as string | null) ?? null,
+    codeId: (r.code_id as string | null) ?? null,
+    reversesEntryId: (r.reverses_entry_id as string | null) ?? null,
+    documentId: (r.document_id as string | null) ?? null,
+    actor: String(r.actor),
+  }));
+}
+
 async function countOf(trx: Knex, q: Knex.QueryBuilder): Promise<number> {
   const row = (await trx.from(q.clone().as('m')).count({ n: '*' }).first()) as { n: unknown } | undefined;
   return Number(row?.n ?? 0);

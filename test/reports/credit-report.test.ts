@@ -11,7 +11,7 @@ import type { PurchaseOrder } from '../../src/model/documents.js';
 import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
-import { creditMismatchesCsv, creditReportCsv, hasMovement } from '../../src/reports/credit-csv.js';
+import { creditMismatchesCsv, creditReportCsv, hasMovement, LEDGER_ENTRIES_CSV_HEADER, ledgerEntriesCsv } from '../../src/reports/credit-csv.js';
 import { csvConventionOf } from '../../src/formats/csv/write.js';
 import { csvField } from '../../src/formats/csv/write.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
@@ -384,6 +384,32 @@ describe(`credit report (${databaseKind()})`, function () {
       expect(lines).to.include('currency;USD;;;;;135,03;135,03;0,00;0,00;25,00;0,00;111,02;0,00');
       expect(csvConventionOf(',', ',')).to.match(/cannot also be the delimiter/);
       expect(csvConventionOf('|', '.')).to.match(/the delimiter is/);
+    });
+
+    it('the ledger entries of the period add up to the report\'s flows, per currency and kind, exactly', async () => {
+      const req = { from: '2025-01-01', to: '2025-06-30' };
+      const r = await report(t.db, req);
+      let csv = '';
+      for await (const chunk of ledgerEntriesCsv(t.db, req)) csv += chunk;
+      const [header, ...rows] = csv.split('\r\n').slice(0, -1).map((l) => l.split(','));
+      expect(header).to.deep.equal([...LEDGER_ENTRIES_CSV_HEADER]);
+      const col = (name: string) => header!.indexOf(name);
+      const minor = (amount: string) => BigInt(amount.replace('.', ''));
+      const sums = new Map<string, bigint>();
+      for (const row of rows) {
+        const key = `${row[col('currency')]}:${row[col('kind')]}`;
+        sums.set(key, (sums.get(key) ?? 0n) + minor(row[col('amount')]!));
+        expect(row[col('entry_id')]).to.match(/\S/);
+      }
+      expect(rows.length).to.be.greaterThan(0);
+      for (const section of r.currencies) {
+        for (const kind of ['issued', 'redeemed', 'spent', 'refunded', 'voided'] as const) {
+          expect(sums.get(`${section.currency}:${kind}`) ?? 0n, `${section.currency} ${kind}`).to.equal(minor(section.totals[kind]));
+        }
+      }
+      let empty = '';
+      for await (const chunk of ledgerEntriesCsv(t.db, { from: '2001-01-01', to: '2001-01-31' })) empty += chunk;
+      expect(empty.split('\r\n')[1]).to.match(/,none,.*no credit movement from 2001-01-01 to 2001-01-31$/);
     });
 
     it('a period with no movement says so in the file, not with a bare header', async () => {

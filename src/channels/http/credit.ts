@@ -20,6 +20,7 @@
 // A code is bearer value: request bodies of redemptions and code listings are never
 // logged, and answers that hold codes are marked Cache-Control: no-store.
 import { rmSync } from 'node:fs';
+import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
 import { createSpoolFile } from './spool.js';
@@ -39,7 +40,7 @@ import { checkLocation, type Checked } from '../../domain/credit.js';
 import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { creditReport } from '../../reports/credit.js';
-import { creditMismatchesCsv, creditReportCsv } from '../../reports/credit-csv.js';
+import { creditMismatchesCsv, creditReportCsv, ledgerEntriesCsv, ReportRefused } from '../../reports/credit-csv.js';
 import { csvConventionOf, toCsv } from '../../formats/csv/write.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
@@ -734,7 +735,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
         'Only this organisation. An organisation admin key reads its own only, a limited finance key those it covers (another: 403 GW-AUTH-403); an unknown organisation is 404 GW-CR-7033.',
     },
     format: { enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv.' },
-    section: { enum: ['totals', 'mismatches'], default: 'totals', description: 'With format=csv: the figures (totals, default) or the mismatches.' },
+    section: { enum: ['totals', 'mismatches', 'entries'], default: 'totals', description: 'With format=csv: the figures (totals, default), the mismatches, or the ledger entries of the period (streamed, oldest first).' },
     delimiter: { enum: [',', ';', 'tab'], default: ',', description: 'With format=csv: between fields. A Dutch or German spreadsheet wants ;.' },
     decimal: { enum: ['.', ','], default: '.', description: 'With format=csv: the decimal mark of amounts (with , the delimiter must be ; or tab).' },
   };
@@ -768,19 +769,36 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       const currency = query.currency as string | undefined;
       const scope = reportScope(principal, query.org as string | undefined);
       if ('refusal' in scope) return sendHttpError(res, 403, 'GW-AUTH-403', scope.refusal);
-      const result = await creditReport(db, {
+      const request = {
         from,
         to,
         ...(currency !== undefined ? { currency } : {}),
         ...(scope.orgId !== undefined ? { orgId: scope.orgId } : {}),
         ...(scope.orgIds !== undefined ? { orgIds: scope.orgIds } : {}),
-      });
-      if (!result.ok) return sendRefusal(res, result.error);
-      if (query.format !== 'csv') return void res.json(result.report);
-      const section = query.section as 'totals' | 'mismatches';
+      };
+      const section = query.section as 'totals' | 'mismatches' | 'entries';
       const convention = csvConventionOf(query.delimiter as string, query.decimal as string);
       if (typeof convention === 'string') return sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: ${convention}.`, [{ in: 'query', path: 'decimal', message: convention }]);
       const name = `credit-${section}-${from}-${to}${scope.orgId ? `-${scope.orgId}` : ''}`.replace(/[^A-Za-z0-9_-]/g, '');
+      if (section === 'entries') {
+        if (query.format !== 'csv') return sendHttpError(res, 400, 'GW-API-4001', 'The request is invalid: section=entries is a CSV (format=csv).', [{ in: 'query', path: 'format', message: 'must be csv with section=entries' }]);
+        const entries = ledgerEntriesCsv(db, request, convention);
+        let first: IteratorResult<string>;
+        try {
+          first = await entries.next(); // the header, once the period and scope are checked
+        } catch (err) {
+          if (err instanceof ReportRefused) return sendRefusal(res, err.error);
+          throw err;
+        }
+        res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+        res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
+        if (!first.done) res.write(first.value);
+        for await (const chunk of entries) if (!res.write(chunk)) await once(res, 'drain');
+        return void res.end();
+      }
+      const result = await creditReport(db, request);
+      if (!result.ok) return sendRefusal(res, result.error);
+      if (query.format !== 'csv') return void res.json(result.report);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
       res.send(section === 'mismatches' ? creditMismatchesCsv(result.report, convention) : creditReportCsv(result.report, convention));
