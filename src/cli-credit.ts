@@ -18,6 +18,7 @@ import { renderMessage } from './model/messages.js';
 import { findOrgRef } from './store/credit.js';
 import { creditMismatchesCsv, creditReportCsv, hasMovement, ledgerEntriesCsv, ReportRefused } from './reports/credit-csv.js';
 import { creditReport, type ReportRequest } from './reports/credit.js';
+import { creditReportXlsx } from './reports/credit-xlsx.js';
 import { csvConventionOf, toCsv, type CsvConvention } from './formats/csv/write.js';
 
 async function orgRef(db: Knex, orgId: string): Promise<OrgRef> {
@@ -168,11 +169,12 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
   },
   'report credit': {
     usage:
-      "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json] [--mismatches | --entries] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
+      "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json|xlsx] [--mismatches | --entries] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
     options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, entries: { type: 'boolean' }, delimiter: S, decimal: S, out: S },
     async run({ values, db }) {
       const format = (values.format as string | undefined) ?? 'csv';
-      if (format !== 'csv' && format !== 'json') throw new UsageError('--format must be csv or json');
+      if (format !== 'csv' && format !== 'json' && format !== 'xlsx') throw new UsageError('--format must be csv, json or xlsx');
+      if (format === 'xlsx' && values.out === undefined) throw new UsageError('--format xlsx writes a workbook: give --out FILE.xlsx');
       const convention = csvConventionOf(values.delimiter as string | undefined, values.decimal as string | undefined);
       if (typeof convention === 'string') throw new UsageError(convention);
       const request = {
@@ -188,6 +190,12 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
       }
       const result = await creditReport(await db(), request);
       if (!result.ok) throw new AdminError(result.error.code, renderMessage(result.error));
+      if (format === 'xlsx') {
+        // Both sheets (figures and mismatches) are in the workbook.
+        writeFileSync(values.out as string, await creditReportXlsx(result.report), { mode: 0o600 });
+        process.stderr.write(`written to ${String(values.out)}\n`);
+        return;
+      }
       const text =
         format === 'json'
           ? `${JSON.stringify(result.report, null, 2)}\n`

@@ -52,27 +52,33 @@ export const CREDIT_MISMATCHES_CSV_HEADER = [
   'message',
 ] as const;
 
-/**
- * The figures: per currency, each organisation's supplier rows (spent and balance empty:
- * they belong to the organisation's accounts), then the organisation's row; then the
- * currency's total row.
- */
+/** The figures as CSV (reportRows), and a row saying so when nothing moved in the period. */
 export function creditReportCsv(report: CreditReport, c: CsvConvention = RFC_4180): string {
-  const amounts = REPORT_AMOUNT_COLUMNS;
   let out = csvLine(CREDIT_REPORT_CSV_HEADER, c);
-  for (const section of report.currencies) {
-    for (const org of section.organisations) {
-      for (const s of org.suppliers) {
-        out += csvLine(['supplier', section.currency, org.orgId, org.name, s.supplierId, s.name, s.ordered, s.issued, s.redeemed, '', s.refunded, s.voided, s.outstanding, ''], c, amounts);
-      }
-      out += csvLine(['organisation', section.currency, org.orgId, org.name, '', '', org.ordered, org.issued, org.redeemed, org.spent, org.refunded, org.voided, org.outstanding, org.balance], c, amounts);
-    }
-    const t = section.totals;
-    out += csvLine(['currency', section.currency, '', '', '', '', t.ordered, t.issued, t.redeemed, t.spent, t.refunded, t.voided, t.outstanding, t.balance], c, amounts);
-  }
+  for (const row of reportRows(report)) out += csvLine(row, c, REPORT_AMOUNT_COLUMNS);
   // A file of figures only would leave a reader wondering whether the export failed.
   if (!hasMovement(report)) out += csvLine(['none', '', '', `no credit movement from ${report.period.from} to ${report.period.to}`, '', '', '', '', '', '', '', '', '', ''], c);
   return out;
+}
+
+/**
+ * The figures' rows, in CREDIT_REPORT_CSV_HEADER order: per currency, each organisation's
+ * supplier rows (spent and balance empty: they belong to the organisation's accounts),
+ * then the organisation's row; then the currency's total row. The CSV and the XLSX both.
+ */
+export function reportRows(report: CreditReport): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  for (const section of report.currencies) {
+    for (const org of section.organisations) {
+      for (const s of org.suppliers) {
+        rows.push(['supplier', section.currency, org.orgId, org.name, s.supplierId, s.name, s.ordered, s.issued, s.redeemed, '', s.refunded, s.voided, s.outstanding, '']);
+      }
+      rows.push(['organisation', section.currency, org.orgId, org.name, '', '', org.ordered, org.issued, org.redeemed, org.spent, org.refunded, org.voided, org.outstanding, org.balance]);
+    }
+    const t = section.totals;
+    rows.push(['currency', section.currency, '', '', '', '', t.ordered, t.issued, t.redeemed, t.spent, t.refunded, t.voided, t.outstanding, t.balance]);
+  }
+  return rows;
 }
 
 /** The report's flow columns, from ordered to balance: what carries the decimal mark. */
@@ -97,7 +103,7 @@ export function creditMismatchesCsv(report: CreditReport, c: CsvConvention = RFC
   return out;
 }
 
-function mismatchFields(m: Mismatch): (string | number)[] {
+export function mismatchFields(m: Mismatch): (string | number)[] {
   switch (m.kind) {
     case 'ordered_not_issued':
       return [m.kind, m.currency, m.orgId, m.supplierId, m.orderNumber, m.line, '', '', '', m.ordered, m.issued, m.message];

@@ -140,6 +140,8 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     const dutch = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&delimiter=;&decimal=,`, A);
     expect(dutch.text.split('\r\n')[0]).to.match(/^level;currency;org_id;/);
     await ok(400, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&delimiter=,&decimal=,`, A);
+    const workbook = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=xlsx`, keys.finance!);
+    expect(workbook.headers.get('content-type')).to.match(/spreadsheetml/);
     const entries = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&section=entries`, keys.finance!);
     expect(entries.text.split('\r\n')[0]).to.match(/^entry_id,at,kind,currency,amount,/);
     expect(entries.text.split('\r\n').length).to.be.greaterThan(3);

@@ -11,8 +11,10 @@ import type { PurchaseOrder } from '../../src/model/documents.js';
 import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
-import { creditMismatchesCsv, creditReportCsv, hasMovement, LEDGER_ENTRIES_CSV_HEADER, ledgerEntriesCsv } from '../../src/reports/credit-csv.js';
+import { CREDIT_REPORT_CSV_HEADER, creditMismatchesCsv, creditReportCsv, hasMovement, LEDGER_ENTRIES_CSV_HEADER, ledgerEntriesCsv } from '../../src/reports/credit-csv.js';
 import { csvConventionOf } from '../../src/formats/csv/write.js';
+import readXlsxFile from 'read-excel-file/node';
+import { creditReportXlsx } from '../../src/reports/credit-xlsx.js';
 import { csvField } from '../../src/formats/csv/write.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
@@ -410,6 +412,32 @@ describe(`credit report (${databaseKind()})`, function () {
       let empty = '';
       for await (const chunk of ledgerEntriesCsv(t.db, { from: '2001-01-01', to: '2001-01-31' })) empty += chunk;
       expect(empty.split('\r\n')[1]).to.match(/,none,.*no credit movement from 2001-01-01 to 2001-01-31$/);
+    });
+
+    it('XLSX: the figures as numbers whose text in the file is exactly the report\'s amounts, with the currency\'s decimals', async () => {
+      const r = await report(t.db, { from: '2025-01-01', to: '2025-06-30' });
+      const workbook = await creditReportXlsx(r);
+      const sheets = await readXlsxFile(workbook, { parseNumber: (text: string) => text });
+      // Numbers a spreadsheet sums, not text.
+      const asNumbers = (await readXlsxFile(workbook))[0]!.data as unknown[][];
+      const usdTotal = asNumbers.find((row) => row[0] === 'currency' && row[1] === 'USD')!;
+      expect(usdTotal[CREDIT_REPORT_CSV_HEADER.indexOf('ordered')]).to.equal(135.03);
+      expect(sheets.map((x) => x.sheet)).to.deep.equal(['Totals', 'Mismatches', 'Period']);
+      const [header, ...rows] = sheets[0]!.data as unknown[][];
+      expect(header).to.deep.equal([...CREDIT_REPORT_CSV_HEADER]);
+      // The same rows as the CSV, amounts as exact decimal text ("135.03"; "0.00" is 0).
+      const canonical = (amount: string) => amount.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+      const csvRows = creditReportCsv(r).split('\r\n').slice(1, -1).map((l) => l.split(','));
+      expect(rows).to.have.lengthOf(csvRows.length);
+      const from = CREDIT_REPORT_CSV_HEADER.indexOf('ordered');
+      for (const [i, row] of rows.entries()) {
+        for (const [j, cell] of row.entries()) {
+          const expected = csvRows[i]![j]!;
+          if (j >= from && expected !== '') expect(String(cell), `row ${i} ${header![j]}`).to.equal(canonical(expected));
+          else expect(cell ?? '', `row ${i} ${header![j]}`).to.equal(expected);
+        }
+      }
+      expect(sheets[2]!.data[1]).to.deep.equal(['2025-01-01', '2025-06-30', r.generatedAt]);
     });
 
     it('a period with no movement says so in the file, not with a bare header', async () => {

@@ -41,6 +41,7 @@ import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { creditReport } from '../../reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv, ledgerEntriesCsv, ReportRefused } from '../../reports/credit-csv.js';
+import { creditReportXlsx, XLSX_CONTENT_TYPE } from '../../reports/credit-xlsx.js';
 import { csvConventionOf, toCsv } from '../../formats/csv/write.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
@@ -483,7 +484,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
   const codesQuery: Record<string, JsonSchema> = {
     order: { type: 'string', minLength: 1, maxLength: CREDIT_API_LIMITS.orderNumberChars, description: `Only this order's codes: an order number of 1 to ${CREDIT_API_LIMITS.orderNumberChars} characters.` },
     state: { enum: [...CODE_STATES], description: `Only codes in this state: ${CODE_STATES.join(', ')}.` },
-    format: { enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv.' },
+    format: { enum: ['json', 'csv', 'xlsx'], default: 'json', description: 'json (default), csv, or xlsx (a workbook: the figures, the mismatches and the period on sheets of their own).' },
     limit: {
       type: 'integer',
       minimum: 1,
@@ -734,7 +735,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       description:
         'Only this organisation. An organisation admin key reads its own only, a limited finance key those it covers (another: 403 GW-AUTH-403); an unknown organisation is 404 GW-CR-7033.',
     },
-    format: { enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv.' },
+    format: { enum: ['json', 'csv', 'xlsx'], default: 'json', description: 'json (default), csv, or xlsx (a workbook: the figures, the mismatches and the period on sheets of their own).' },
     section: { enum: ['totals', 'mismatches', 'entries'], default: 'totals', description: 'With format=csv: the figures (totals, default), the mismatches, or the ledger entries of the period (streamed, oldest first).' },
     delimiter: { enum: [',', ';', 'tab'], default: ',', description: 'With format=csv: between fields. A Dutch or German spreadsheet wants ;.' },
     decimal: { enum: ['.', ','], default: '.', description: 'With format=csv: the decimal mark of amounts (with , the delimiter must be ; or tab).' },
@@ -761,7 +762,16 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
         }
         return reportInvalid(d);
       },
-      responses: { 200: { description: 'The report (JSON; text/csv with format=csv).', schema: CREDIT_REPORT, alternatives: [{ contentType: 'text/csv', schema: { type: 'string' } }] } },
+      responses: {
+        200: {
+          description: 'The report (JSON; text/csv with format=csv; a workbook with format=xlsx).',
+          schema: CREDIT_REPORT,
+          alternatives: [
+            { contentType: 'text/csv', schema: { type: 'string' } },
+            { contentType: XLSX_CONTENT_TYPE, schema: { type: 'string', contentEncoding: 'binary' } },
+          ],
+        },
+      },
     },
     async ({ res, principal, query }) => {
       const from = query.from as string;
@@ -798,6 +808,11 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       }
       const result = await creditReport(db, request);
       if (!result.ok) return sendRefusal(res, result.error);
+      if (query.format === 'xlsx') {
+        res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
+        res.setHeader('Content-Disposition', `attachment; filename="${name.replace(`-${section}-`, '-')}.xlsx"`);
+        return void res.send(await creditReportXlsx(result.report));
+      }
       if (query.format !== 'csv') return void res.json(result.report);
       res.setHeader('Content-Type', 'text/csv; charset=utf-8');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.csv"`);
