@@ -571,16 +571,64 @@ async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean>
 }
 
 function usage(): string {
-  return ['usage: abm-edi-gateway <command>', '', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`), '', 'Configuration: see README.md (DATABASE_URL, GATEWAY_PORT, GATEWAY_CONFIG, ...).'].join('\n');
+  return [
+    'usage: abm-edi-gateway <command> [options]',
+    '',
+    ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+    '',
+    'abm-edi-gateway <command> --help: that command alone. --version: the version.',
+    'Exit codes: 0 done; 1 refused or failed (the reason on stderr); 2 a mistake in the command line; 3 a document or import rejected.',
+    'Configuration: see README.md (DATABASE_URL, GATEWAY_SQLITE_PATH, GATEWAY_PORT, GATEWAY_CONFIG, ...).',
+  ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** One command's usage and its options, for `<command> --help` and `help <command>`. */
+function commandHelp(name: string, command: Command): string {
+  const options = Object.entries(command.options).map(([flag, o]) => `  --${flag}${o.type === 'boolean' ? '' : ' VALUE'}${o.multiple ? ' (repeatable)' : ''}`);
+  return [`usage: abm-edi-gateway ${command.usage}`, ...(options.length > 0 ? ['', 'options:', ...options] : []), '', `(abm-edi-gateway --help lists every command; ${name} is one of them)`].join('\n');
+}
+
+/** The gateway's version, from its package.json (the same file npm installs it by). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** The command named by the first one or two words of `argv`, if any. */
+function commandOf(argv: string[]): { name: string; command: Command } | undefined {
   const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
   const name = COMMANDS[two] ? two : argv[0] ?? '';
   const command = COMMANDS[name];
-  if (!command || name === 'help' || argv.includes('--help')) {
+  return command ? { name, command } : undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
+    process.stdout.write(`abm-edi-gateway ${version()}\n`);
+    return 0;
+  }
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
     process.stdout.write(usage() + '\n');
-    return command || name === 'help' || argv.length === 0 ? 0 : 2;
+    return 0;
+  }
+  if (argv[0] === 'help') {
+    const asked = commandOf(argv.slice(1));
+    if (!asked) {
+      process.stderr.write(`no command ${argv.slice(1).join(' ')}\n${usage()}\n`);
+      return 2;
+    }
+    process.stdout.write(commandHelp(asked.name, asked.command) + '\n');
+    return 0;
+  }
+  const found = commandOf(argv);
+  if (!found) {
+    process.stderr.write(`no command ${argv.slice(0, 2).join(' ')}\n${usage()}\n`);
+    return 2;
+  }
+  const { name, command } = found;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(commandHelp(name, command) + '\n');
+    return 0;
   }
   const rest = argv.slice(name.split(' ').length);
   let database: Db | undefined;

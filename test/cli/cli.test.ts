@@ -38,6 +38,34 @@ function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
 describe(`command line (${databaseKind()})`, function () {
   this.timeout(60000);
 
+  it('--help, help COMMAND, COMMAND --help and --version exit 0; an unknown command is 2, on stderr', async function () {
+    const { env, cleanup } = freshEnv();
+    try {
+      const all = cli(env, '--help');
+      expect(all.code).to.equal(0);
+      expect(all.stdout).to.match(/^usage: abm-edi-gateway <command>/);
+      expect(all.stdout).to.include('ingest FILE --partner ID').and.to.include('Exit codes: 0 done');
+      expect(cli(env, 'help').code).to.equal(0);
+      expect(cli(env).code).to.equal(0);
+      const one = cli(env, 'ingest', '--help');
+      expect(one.code).to.equal(0);
+      expect(one.stdout).to.match(/^usage: abm-edi-gateway ingest FILE --partner ID/);
+      expect(one.stdout).to.include('--partner VALUE').and.not.include('org add');
+      const two = cli(env, 'help', 'key', 'create');
+      expect(two.code).to.equal(0);
+      expect(two.stdout).to.match(/^usage: abm-edi-gateway key create/);
+      const version = cli(env, '--version');
+      expect(version.code).to.equal(0);
+      expect(version.stdout).to.match(/^abm-edi-gateway \d+\.\d+\.\d+\n$/);
+      const unknown = cli(env, 'frobnicate');
+      expect(unknown.code).to.equal(2);
+      expect(unknown.stderr).to.match(/^no command frobnicate/);
+      expect(unknown.stdout).to.equal('');
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('demo: loads samples, prints where it listens and a curl that enrolls the sample order', async function () {
     const { env, cleanup } = freshEnv();
     const child = spawn(process.execPath, [CLI, 'demo', '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
