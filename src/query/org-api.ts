@@ -5,7 +5,7 @@
 // the gateway does not know is null).
 import type { Knex } from 'knex';
 import type { DeviceFamily } from '../model/device-family.js';
-import { findOrgDevice, orgDevicesBySerial, type OrgDeviceRecord } from '../store/business-api.js';
+import { findOrgDevice, orgDevicesBySerial, serialsOnServer, type OrgDeviceRecord } from '../store/business-api.js';
 import { findMdmServer, findMdmServerByName, mdmServersOfOrg, type MdmServerRecord } from '../store/mdm-servers.js';
 import { pageOf, type Page } from './pages.js';
 
@@ -137,6 +137,6 @@ export async function assignedServerOf(db: Knex, orgPk: number, device: OrgDevic
 }
 
 /** The serials on a server, by serial. */
-export async function serverDevicesPage(db: Knex, orgPk: number, server: MdmServerRecord, page: { afterSerial?: string; limit: number }): Promise<Page<OrgDeviceRecord>> {
-  return pageOf(await orgDevicesBySerial(db, orgPk, { ...page, serverName: server.name }), page.limit);
+export async function serverDevicesPage(db: Knex, orgPk: number, server: MdmServerRecord, page: { afterSerial?: string; limit: number }): Promise<Page<string>> {
+  return pageOf(await serialsOnServer(db, orgPk, server.name, page), page.limit);
 }

@@ -178,15 +178,18 @@ async function withOrgTimes(db: Knex, orgPk: number, rows: OrgDeviceRow[]): Prom
   }));
 }
 
-/**
- * The organisation's enrolled devices by serial, `limit + 1` after `afterSerial`; only
- * those on `serverName` when given.
- */
-export async function orgDevicesBySerial(db: Knex, orgPk: number, page: { afterSerial?: string; limit: number; serverName?: string }): Promise<OrgDeviceRecord[]> {
+/** The organisation's enrolled devices by serial, `limit + 1` after `afterSerial`. */
+export async function orgDevicesBySerial(db: Knex, orgPk: number, page: { afterSerial?: string; limit: number }): Promise<OrgDeviceRecord[]> {
   const q = orgDevices(db, orgPk).where('d.state', 'enrolled').orderBy('d.serial').limit(page.limit + 1);
   if (page.afterSerial !== undefined) q.where('d.serial', '>', page.afterSerial);
-  if (page.serverName !== undefined) q.where('d.server', page.serverName);
   return withOrgTimes(db, orgPk, (await q) as OrgDeviceRow[]);
+}
+
+/** The serials of the organisation's enrolled devices on server `name`, `limit + 1` after `afterSerial`. */
+export async function serialsOnServer(db: Knex, orgPk: number, name: string, page: { afterSerial?: string; limit: number }): Promise<string[]> {
+  const q = db('devices').where({ org_pk: orgPk, state: 'enrolled', server: name }).orderBy('serial').limit(page.limit + 1);
+  if (page.afterSerial !== undefined) q.where('serial', '>', page.afterSerial);
+  return ((await q.select('serial')) as { serial: string }[]).map((r) => r.serial);
 }
 
 /**

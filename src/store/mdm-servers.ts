@@ -60,19 +60,24 @@ export async function mdmServersOfOrg(db: Knex, orgPk: number, page: { afterId?:
   return withCounts(db, orgPk, (await q.select('id', 'server_id', 'name', 'created_at', 'updated_at')) as ServerRow[]);
 }
 
+const SERVER_COLUMNS = ['id', 'org_pk', 'server_id', 'name', 'created_at', 'updated_at'] as const;
+
+/** The one server matching `where`, with its counts. */
+async function oneServer(db: Knex, where: Record<string, string | number>): Promise<MdmServerRecord | undefined> {
+  const row = (await db('mdm_servers').where(where).first(...SERVER_COLUMNS)) as (ServerRow & { org_pk: number }) | undefined;
+  return row ? (await withCounts(db, Number(row.org_pk), [row]))[0] : undefined;
+}
+
 /** One of the organisation's servers, by id; undefined for another organisation's. */
 export async function findMdmServer(db: Knex, orgPk: number, serverId: string): Promise<MdmServerRecord | undefined> {
-  const row = (await db('mdm_servers').where({ org_pk: orgPk, server_id: serverId }).first('id', 'server_id', 'name', 'created_at', 'updated_at')) as ServerRow | undefined;
-  return row ? (await withCounts(db, orgPk, [row]))[0] : undefined;
+  return oneServer(db, { org_pk: orgPk, server_id: serverId });
 }
 
 /** One of the organisation's servers, by name. */
 export async function findMdmServerByName(db: Knex, orgPk: number, name: string): Promise<MdmServerRecord | undefined> {
-  const row = (await db('mdm_servers').where({ org_pk: orgPk, name }).first('id', 'server_id', 'name', 'created_at', 'updated_at')) as ServerRow | undefined;
-  return row ? (await withCounts(db, orgPk, [row]))[0] : undefined;
+  return oneServer(db, { org_pk: orgPk, name });
 }
 
 export async function findMdmServerByPk(db: Knex, pk: number): Promise<MdmServerRecord | undefined> {
-  const row = (await db('mdm_servers').where({ id: pk }).first('id', 'org_pk', 'server_id', 'name', 'created_at', 'updated_at')) as (ServerRow & { org_pk: number }) | undefined;
-  return row ? (await withCounts(db, Number(row.org_pk), [row]))[0] : undefined;
+  return oneServer(db, { id: pk });
 }

@@ -432,8 +432,8 @@ export function businessApiRoutes(api: ApiRouter, deps: ApiDeps): void {
         kind: 'mdmServerDevices',
         filters: { server: server.serverId },
         load: (afterSerial, limit) => serverDevicesPage(db, org.pk, server, { limit, ...(afterSerial !== undefined ? { afterSerial } : {}) }),
-        keyOf: (d) => d.serial,
-        render: (d) => ({ type: 'orgDevices', id: d.serial }),
+        keyOf: (serial) => serial,
+        render: (serial) => ({ type: 'orgDevices', id: serial }),
       });
     },
   );
