@@ -160,6 +160,7 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
     },
   },
   'credit accounts': {
+    readsOnly: true,
     usage: 'credit accounts --org-id ID   balances per location and currency',
     options: { 'org-id': S },
     async run({ values, db }) {
@@ -168,6 +169,7 @@ export const CREDIT_COMMANDS: Record<string, Command> = {
     },
   },
   'report credit': {
+    readsOnly: true,
     usage:
       "report credit --from YYYY-MM-DD --to YYYY-MM-DD [--currency CUR] [--org ID] [--format csv|json|xlsx] [--mismatches | --entries] [--delimiter ';'|','|tab] [--decimal ','|'.'] [--out FILE]",
     options: { from: S, to: S, currency: S, org: S, format: S, mismatches: { type: 'boolean' }, entries: { type: 'boolean' }, delimiter: S, decimal: S, out: S },

@@ -11,6 +11,11 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 export interface Command {
   usage: string;
   options: Options;
+  /**
+   * The command only reads: on SQLite it never creates a database file, and a missing
+   * one is said to be missing, with its path, rather than answered as empty.
+   */
+  readsOnly?: true;
   /** `db` opens the configured database (migrated); on SQLite, with the driver asked for (store/db.ts). */
   run(ctx: { config: GatewayConfig; values: Values; positionals: string[]; actor: Actor; db: (driver?: SqliteDriver) => Promise<Db> }): Promise<void>;
 }

@@ -96,6 +96,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'document list': {
+    readsOnly: true,
     usage: 'document list [--partner ID] [--status S] [--limit N]   newest first',
     options: { partner: S, status: S, limit: S },
     async run({ values, db }) {
@@ -105,6 +106,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'document show': {
+    readsOnly: true,
     usage: 'document show ID              status, summary, items and errors of a received document',
     options: {},
     async run({ positionals, db }) {
@@ -114,6 +116,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'document ack': {
+    readsOnly: true,
     usage: 'document ack ID [--kind csv|json|997|855]   print a document\'s acknowledgement',
     options: { kind: S },
     async run({ config, positionals, values, db }) {
@@ -139,6 +142,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   backup: {
+    readsOnly: true,
     usage:
       'backup --out FILE   a consistent copy of the live database, while the gateway runs: SQLite a database file, PostgreSQL a pg_dump archive (README: "Backup and restore")',
     options: { out: S },
@@ -181,6 +185,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'org list': {
+    readsOnly: true,
     usage: 'org list',
     options: {},
     async run({ db }) {
@@ -222,6 +227,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'reseller list': {
+    readsOnly: true,
     usage: 'reseller list',
     options: {},
     async run({ db }) {
@@ -275,6 +281,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'key list': {
+    readsOnly: true,
     usage: 'key list (--reseller-id ID | --role operator | --role org-admin [--org-id ID] | --role finance | --role metrics)   ids, labels, dates; never the keys',
     options: { 'reseller-id': S, role: S, 'org-id': S },
     async run({ db, values }) {
@@ -332,6 +339,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'api-account list': {
+    readsOnly: true,
     usage: 'api-account list [--org-id ID]   business API accounts: client ids, key ids, public keys, dates',
     options: { 'org-id': S },
     async run({ db, values }) {
@@ -381,6 +389,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'device show': {
+    readsOnly: true,
     usage: 'device show --serial SERIAL   current state and full history',
     options: { serial: S },
     async run({ db, values }) {
@@ -390,6 +399,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'order show': {
+    readsOnly: true,
     usage: 'order show --reseller-id ID --order-number N',
     options: { 'reseller-id': S, 'order-number': S },
     async run({ db, values }) {
@@ -642,6 +652,12 @@ export async function main(argv: string[]): Promise<number> {
       positionals,
       actor,
       db: async (driver?: SqliteDriver) => {
+        if (command.readsOnly && !config.databaseUrl && !existsSync(config.sqlitePath)) {
+          throw new AdminError(
+            'GW-ADM-NOT-FOUND',
+            `no database at ${resolve(config.sqlitePath)}: run from the gateway's folder, set GATEWAY_SQLITE_PATH (or DATABASE_URL), or create one with migrate`,
+          );
+        }
         database = openDatabase(config, driver);
         await migrate(database, config.pgSchema);
         return database;

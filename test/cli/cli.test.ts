@@ -2,7 +2,7 @@
 // runs, and the admin commands, each in its own process on a fresh database.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +61,13 @@ describe(`command line (${databaseKind()})`, function () {
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.match(/^no command frobnicate/);
       expect(unknown.stdout).to.equal('');
+      if (!process.env.DATABASE_URL) {
+        // A command that only reads never creates a database: run from the wrong folder, it says where it looked.
+        const missing = cli(env, 'device', 'show', '--serial', 'ABCDEFGH1234');
+        expect(missing.code).to.equal(1);
+        expect(missing.stderr).to.include(`no database at ${env.GATEWAY_SQLITE_PATH}`);
+        expect(existsSync(env.GATEWAY_SQLITE_PATH!)).to.equal(false);
+      }
     } finally {
       await cleanup();
     }
