@@ -36,7 +36,7 @@ import {
 } from './admin/operations.js';
 import { addBusinessAccount, listBusinessApiAccounts, revokeBusinessApiAccount } from './admin/business-api.js';
 import { deviceReport, orderReport } from './admin/lookups.js';
-import { seedFromFolder } from './admin/seed.js';
+import { sampleKeys, seedFromFolder, type SeedKey } from './admin/seed.js';
 import {
   ackCommand,
   describeResult,
@@ -61,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
     options: { host: S, port: S },
     async run({ config, values, db }) {
       const cfg = withListenOverrides(config, values);
-      await serve(cfg, await db(), false);
+      await serve(cfg, await db());
     },
   },
   demo: {
@@ -71,14 +71,29 @@ const COMMANDS: Record<string, Command> = {
       const cfg = withListenOverrides(config, values);
       const database = await db();
       const report = await seedFromFolder(database, SAMPLES_DIR, actor);
-      process.stderr.write(`samples loaded: ${JSON.stringify(report)}\n\nSample documents, through the intake pipeline:\n`);
-      const deps = intakeDeps(database, cfg);
-      await ingestSamples(deps, SAMPLES_DIR, actor.name, (line) => process.stderr.write(line));
-      process.stderr.write('\nSample volume credit: codes redeemed, purchases recorded:\n');
-      await loadSampleCredit(database, deps.credit, SAMPLES_DIR, actor, (line) => process.stderr.write(line));
+      const where = config.databaseUrl ? 'the PostgreSQL database of DATABASE_URL' : resolve(config.sqlitePath);
+      if (report.organisationsAdded === 0 && report.suppliersAdded === 0) {
+        // A second npm start: the samples are in already; taking them again would only print duplicates.
+        process.stderr.write(
+          [
+            `The sample data is loaded already, in ${where}: its documents, devices and credit are as the first run left them.`,
+            config.databaseUrl
+              ? 'To start over, drop the schema (or point DATABASE_URL at a fresh database) and run npm start again.'
+              : `To start over: stop the gateway, remove ${dirname(resolve(config.sqlitePath))} (rm -rf ${dirname(config.sqlitePath)}), and run npm start again.`,
+            'To serve this database without the samples: node dist/src/cli.js serve',
+            '',
+          ].join('\n'),
+        );
+      } else {
+        process.stderr.write(`samples loaded into ${where}: ${JSON.stringify(report)}\n\nSample documents, through the intake pipeline:\n`);
+        const deps = intakeDeps(database, cfg);
+        await ingestSamples(deps, SAMPLES_DIR, actor.name, (line) => process.stderr.write(line));
+        process.stderr.write('\nSample volume credit: codes redeemed, purchases recorded:\n');
+        await loadSampleCredit(database, deps.credit, SAMPLES_DIR, actor, (line) => process.stderr.write(line));
+      }
       await printSampleCreditReport(database);
       if (values['no-serve']) return;
-      await serve(cfg, database, true);
+      await serve(cfg, database, { keys: sampleKeys(SAMPLES_DIR) });
     },
   },
   ingest: {
@@ -437,6 +452,26 @@ const SHUTDOWN_TIMEOUT_MS = 25_000;
 /** After the database is closed, the longest the process may linger (a socket left open) before it is ended. */
 const EXIT_GRACE_MS = 2_000;
 
+/** The sample keys of every role, and a request each may make, for the demo's last words. */
+function trialKeyLines(url: string, keys: SeedKey[]): string[] {
+  if (keys.length === 0) return [];
+  const keyOf = (role: string) => keys.find((k) => k.role === role)?.key;
+  const today = new Date().toISOString().slice(0, 10);
+  const examples: [string | undefined, string][] = [
+    [keyOf('org_admin'), `${url}/v1/devices`],
+    [keyOf('finance'), `${url}/v1/reports/credit?from=${today.slice(0, 4)}-01-01&to=${today}`],
+    [keyOf('operator'), `${url}/v1/audit?limit=5`],
+  ];
+  return [
+    '',
+    'A key for every role (samples/keys.json and suppliers.json: for this trial only, never on real data):',
+    ...[...keys.map((k) => [`${k.role}${k.orgId ? ` ${k.orgId}` : ''}`, k.key]), ['reseller 16FCE4A0', 'gwk_sample_brightline_local_trial_only']].map(([who, key]) => `  ${who!.padEnd(18)} ${key!}`),
+    'For example:',
+    ...examples.filter(([key]) => key !== undefined).map(([key, target]) => `  curl -s "${target}" -H 'Authorization: Bearer ${key!}'`),
+    '',
+  ];
+}
+
 /**
  * pg_dump of the gateway's schema (or whole database) into a custom-format archive. The
  * connection goes in libpq's environment variables, not the command line, so that a
@@ -462,7 +497,8 @@ async function dumpPostgres(databaseUrl: string, schema: string | null, out: str
   chmodSync(out, 0o600);
 }
 
-async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<void> {
+/** `trial`: the demo's, with the sample keys of every role to print. */
+async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedKey[] }): Promise<void> {
   // Loaded here, not at the top: a command that does not serve (ingest, an admin
   // command) starts without the HTTP stack, the SFTP client and the metrics registry.
   const [{ createApp, RESELLER_API_BASE }, { startServer }, { jsonLogger }, { gatewayMetrics }, { startMailboxes }, { workerIntake }, { sweepUploadSpool }] = await Promise.all([
@@ -506,6 +542,7 @@ async function serve(config: GatewayConfig, db: Db, trial: boolean): Promise<voi
         'Then ask for its status with the deviceEnrollmentTransactionId it answers:',
         `  curl -s -X POST ${base}/check-transaction-status -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data '{"requestContext":{"shipTo":"0000052010","timeZone":"420","langCode":"en"},"depResellerId":"16FCE4A0","deviceEnrollmentTransactionId":"<id>"}'`,
         'And see one of its devices:  node dist/src/cli.js device show --serial DMPX1A2B3C4D',
+        ...trialKeyLines(running.url, trial.keys),
         'Stop with Ctrl-C.',
         '',
       ].join('\n'),

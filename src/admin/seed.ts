@@ -1,6 +1,6 @@
 // Loads organisations and suppliers from a samples folder (organisations.json and
 // suppliers.json). Idempotent: what exists already is left as it is.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { Ajv } from 'ajv';
@@ -8,7 +8,9 @@ import { findOrganisation, upsertDefaultServer } from '../store/organisations.js
 import { findSupplier, findSupplierByCredential, sha256Hex } from '../store/suppliers.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { DEVICE_FAMILIES } from '../model/device-family.js';
-import { addOrganisation, addSupplier, createApiKey, linkSupplier, type Actor } from './operations.js';
+import { addOrganisation, addSupplier, createApiKey, createPrincipalKey, linkSupplier, type Actor } from './operations.js';
+import { principalDigestOnFile } from '../store/principal-keys.js';
+import type { PrincipalRole } from '../model/roles.js';
 
 interface SeedOrganisation {
   orgId: string;
@@ -77,6 +79,35 @@ const SUPPLIERS_SCHEMA = {
   },
 } as const;
 
+export interface SeedKey {
+  role: PrincipalRole;
+  orgId?: string;
+  label: string;
+  key: string;
+}
+
+const KEYS_SCHEMA = {
+  type: 'object',
+  required: ['keys'],
+  properties: {
+    keys: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['role', 'label', 'key'],
+        additionalProperties: false,
+        properties: {
+          role: { enum: ['operator', 'org_admin', 'finance', 'metrics'] },
+          orgId: { type: 'string' },
+          label: { type: 'string', maxLength: 100 },
+          key: { type: 'string', minLength: 16 },
+        },
+      },
+    },
+  },
+} as const;
+
 function readValidated<T>(path: string, schema: object): T {
   const ajv = new Ajv({ useDefaults: true, allErrors: true });
   const validate = ajv.compile(schema);
@@ -92,10 +123,12 @@ export interface SeedReport {
   suppliersAdded: number;
   keysAdded: number;
   linksAdded: number;
+  /** Operator, organisation admin, finance and metrics keys from keys.json (when the folder has one). */
+  principalKeysAdded: number;
 }
 
 export async function seedFromFolder(db: Knex, dir: string, actor: Actor): Promise<SeedReport> {
-  const report: SeedReport = { organisationsAdded: 0, suppliersAdded: 0, keysAdded: 0, linksAdded: 0 };
+  const report: SeedReport = { organisationsAdded: 0, suppliersAdded: 0, keysAdded: 0, linksAdded: 0, principalKeysAdded: 0 };
   const { suppliers } = readValidated<{ suppliers: SeedSupplier[] }>(join(dir, 'suppliers.json'), SUPPLIERS_SCHEMA);
   const { organisations } = readValidated<{ organisations: SeedOrganisation[] }>(join(dir, 'organisations.json'), ORGS_SCHEMA);
   for (const s of suppliers) {
@@ -124,5 +157,20 @@ export async function seedFromFolder(db: Knex, dir: string, actor: Actor): Promi
       report.linksAdded++;
     }
   }
+  // Keys of the other roles, after the organisations they belong to.
+  const keysFile = join(dir, 'keys.json');
+  if (existsSync(keysFile)) {
+    for (const k of readValidated<{ keys: SeedKey[] }>(keysFile, KEYS_SCHEMA).keys) {
+      if (await principalDigestOnFile(db, sha256Hex(k.key))) continue;
+      await createPrincipalKey(db, actor, { role: k.role, label: k.label, ...(k.orgId ? { orgId: k.orgId } : {}) }, k.key);
+      report.principalKeysAdded++;
+    }
+  }
   return report;
+}
+
+/** The keys of keys.json in `dir`, for the demo to print (none when there is no such file). */
+export function sampleKeys(dir: string): SeedKey[] {
+  const keysFile = join(dir, 'keys.json');
+  return existsSync(keysFile) ? readValidated<{ keys: SeedKey[] }>(keysFile, KEYS_SCHEMA).keys : [];
 }

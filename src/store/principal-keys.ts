@@ -147,3 +147,8 @@ export async function findPrincipalKey(db: Knex, keyId: string): Promise<Omit<Pr
 export async function revokePrincipalKey(db: Knex, keyId: string, now: string): Promise<boolean> {
   return (await db('principal_keys').where({ key_id: keyId }).whereNull('revoked_at').update({ revoked_at: now })) === 1;
 }
+
+/** Whether a key with this digest was ever made, revoked or not (a seed never makes it again). */
+export async function principalDigestOnFile(db: Knex, digest: string): Promise<boolean> {
+  return (await db('principal_keys').where({ digest }).first('id')) !== undefined;
+}

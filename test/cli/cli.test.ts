@@ -115,6 +115,14 @@ describe(`command line (${databaseKind()})`, function () {
       const devices = status.orders[0]!.deliveries[0]!.devices;
       expect(devices).to.have.length(3);
       expect(devices.every((d) => d.devicePostStatus === 'COMPLETE')).to.equal(true);
+      // Every printed example works as pasted: a key for each role, and a request each may make.
+      const examples = stderr.split('\n').filter((l) => /^\s+curl -s "http/.test(l));
+      expect(examples).to.have.length(3);
+      for (const line of examples) {
+        const [, target, exampleKey] = /curl -s "([^"]+)" -H 'Authorization: Bearer ([^']+)'/.exec(line)!;
+        expect((await fetch(target!, { headers: { authorization: `Bearer ${exampleKey!}` } })).status, line).to.equal(200);
+      }
+      for (const role of ['operator', 'org_admin 19827', 'finance', 'metrics']) expect(stderr).to.match(new RegExp(`^  ${role}\\s+gwk_`, 'm'));
       child.kill('SIGTERM');
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code).to.equal(0);
@@ -123,6 +131,11 @@ describe(`command line (${databaseKind()})`, function () {
       expect(shown.code).to.equal(0);
       const report = JSON.parse(shown.stdout) as { state: string; organisation: string; server: string };
       expect(report).to.include({ state: 'enrolled', organisation: '19827', server: 'Northwind MDM (iPad)' });
+      // A second npm start says what it found and how to start over, instead of seven duplicates.
+      const again = spawnSync(process.execPath, [CLI, 'demo', '--no-serve'], { env, encoding: 'utf8' });
+      expect(again.status).to.equal(0);
+      expect(again.stderr).to.match(/The sample data is loaded already, in .*: .*\nTo start over/);
+      expect(again.stderr).not.to.include('duplicate');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await cleanup();
