@@ -148,6 +148,21 @@ const COMMANDS: Record<string, Command> = {
       if (result.status === 'rejected') process.exitCode = 3;
     },
   },
+  database: {
+    readsOnly: true,
+    usage: 'database   which database this command line opens (a SQLite file, or PostgreSQL host, database and schema), without creating one',
+    options: {},
+    async run({ config }) {
+      if (config.databaseUrl) {
+        const url = new URL(config.databaseUrl);
+        // Never the password: the URL's user, host, port and database only.
+        print({ database: 'postgresql', host: url.hostname, port: Number(url.port || 5432), name: url.pathname.replace(/^\//, ''), user: decodeURIComponent(url.username), schema: config.pgSchema ?? 'public' });
+        return;
+      }
+      const path = resolve(config.sqlitePath);
+      print({ database: 'sqlite', path, exists: existsSync(path), ...(existsSync(path) ? { sizeBytes: statSync(path).size } : {}) });
+    },
+  },
   migrate: {
     usage: 'migrate                       create or update the database schema',
     options: {},

@@ -61,6 +61,12 @@ describe(`command line (${databaseKind()})`, function () {
       expect(unknown.code).to.equal(2);
       expect(unknown.stderr).to.match(/^no command frobnicate/);
       expect(unknown.stdout).to.equal('');
+      // Which database the command line opens, said without opening (or creating) it; never a password.
+      const which = cli(env, 'database');
+      expect(which.code).to.equal(0);
+      const answer = JSON.parse(which.stdout) as Record<string, unknown>;
+      if (process.env.DATABASE_URL) expect(answer).to.include({ database: 'postgresql', schema: env.GATEWAY_PG_SCHEMA });
+      else expect(answer).to.deep.equal({ database: 'sqlite', path: env.GATEWAY_SQLITE_PATH, exists: false });
       if (!process.env.DATABASE_URL) {
         // A command that only reads never creates a database: run from the wrong folder, it says where it looked.
         const missing = cli(env, 'device', 'show', '--serial', 'ABCDEFGH1234');
