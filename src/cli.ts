@@ -154,9 +154,9 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async run({ config }) {
       if (config.databaseUrl) {
-        const url = new URL(config.databaseUrl);
         // Never the password: the URL's user, host, port and database only.
-        print({ database: 'postgresql', host: url.hostname, port: Number(url.port || 5432), name: url.pathname.replace(/^\//, ''), user: decodeURIComponent(url.username), schema: config.pgSchema ?? 'public' });
+        const { host, port, user, database } = postgresParts(config.databaseUrl);
+        print({ database: 'postgresql', host, port: Number(port), name: database, user, schema: config.pgSchema ?? 'public' });
         return;
       }
       const path = resolve(config.sqlitePath);
@@ -487,21 +487,35 @@ function trialKeyLines(url: string, keys: SeedKey[]): string[] {
   ];
 }
 
+/** DATABASE_URL's parts, decoded: what `database` shows (all but the password) and what pg_dump is given. */
+function postgresParts(databaseUrl: string): { host: string; port: string; user: string; database: string; password?: string; sslmode?: string } {
+  const url = new URL(databaseUrl);
+  const sslmode = url.searchParams.get('sslmode');
+  return {
+    host: url.hostname,
+    port: url.port || '5432',
+    user: decodeURIComponent(url.username),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(sslmode ? { sslmode } : {}),
+  };
+}
+
 /**
  * pg_dump of the gateway's schema (or whole database) into a custom-format archive. The
  * connection goes in libpq's environment variables, not the command line, so that a
  * password in DATABASE_URL never shows in the process list.
  */
 async function dumpPostgres(databaseUrl: string, schema: string | null, out: string): Promise<void> {
-  const url = new URL(databaseUrl);
+  const c = postgresParts(databaseUrl);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    PGHOST: url.hostname,
-    PGPORT: url.port || '5432',
-    PGUSER: decodeURIComponent(url.username),
-    PGDATABASE: decodeURIComponent(url.pathname.replace(/^\//, '')),
-    ...(url.password ? { PGPASSWORD: decodeURIComponent(url.password) } : {}),
-    ...(url.searchParams.get('sslmode') ? { PGSSLMODE: url.searchParams.get('sslmode')! } : {}),
+    PGHOST: c.host,
+    PGPORT: c.port,
+    PGUSER: c.user,
+    PGDATABASE: c.database,
+    ...(c.password ? { PGPASSWORD: c.password } : {}),
+    ...(c.sslmode ? { PGSSLMODE: c.sslmode } : {}),
   };
   const r = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${out}`, ...(schema ? [`--schema=${schema}`] : [])], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.error) throw new AdminError('GW-ADM-INVALID', `pg_dump could not be run (${r.error.message}): install the PostgreSQL client tools (apt-get install postgresql-client)`);
