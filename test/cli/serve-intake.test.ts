@@ -5,17 +5,12 @@
 // document that is not rejected) come back as the same HTTP answers; a corrected
 // document replays; and while a file is being applied the HTTP loop answers /healthz.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
-import knexFactory from 'knex';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { databaseKind } from '../support/db.js';
+import { CLI, gatewayHome, startCliGateway, stopChild, type GatewayHome } from '../support/cli-gateway.js';
 import { KEY_A } from '../support/http.js';
 
-const CLI = process.env.GW_CLI_PATH ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
 const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
 
 function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
@@ -29,40 +24,20 @@ function csv(order: string, org: string, serials: string[]): string {
 
 describe(`serve: files received by its intake workers (${databaseKind()})`, function () {
   this.timeout(120_000);
-  let dir: string;
+  let home: GatewayHome;
   let env: NodeJS.ProcessEnv;
   let child: ChildProcess | undefined;
   let url: string;
-  const schema = `gw_cli_worker_${randomBytes(4).toString('hex')}`;
 
   before(async function () {
-    dir = mkdtempSync(join(tmpdir(), 'gw-cli-worker-'));
-    env = { ...process.env, GATEWAY_SQLITE_PATH: join(dir, 'g.sqlite3'), GATEWAY_SPOOL_DIR: join(dir, 'spool') };
-    if (process.env.DATABASE_URL) env.GATEWAY_PG_SCHEMA = schema;
+    home = gatewayHome('cli-worker');
+    env = home.env;
     expect(cli(env, 'seed').code).to.equal(0);
-    child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    url = await new Promise<string>((resolve, reject) => {
-      child!.stderr!.on('data', (c: Buffer) => {
-        stderr += c.toString();
-        const found = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-        if (found) resolve(found);
-      });
-      child!.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-    });
+    ({ child, url } = await startCliGateway(['serve', '--port', '0'], env));
   });
   after(async function () {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
-    if (process.env.DATABASE_URL) {
-      const db = knexFactory({ client: 'pg', connection: process.env.DATABASE_URL });
-      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
-      await db.destroy();
-    }
+    await stopChild(child);
+    await home?.remove();
   });
 
   async function upload(fileName: string, body: string): Promise<{ status: number; body: Record<string, any> }> {

@@ -1,32 +1,21 @@
 // A gateway killed while a partner's upload is spooling leaves the partner's bytes in its
 // spool folder; the next `serve` removes them at start. The real process, SIGKILLed.
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { databaseKind } from '../support/db.js';
 import { KEY_A } from '../support/http.js';
+import { CLI, startCliGateway } from '../support/cli-gateway.js';
 
-const CLI = process.env.GW_CLI_PATH ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.js');
 
 /** `serve` on a free port; answers the child and its URL once it listens. */
-async function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (c: Buffer) => {
-      stderr += c.toString();
-      const found = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited (${code}): ${stderr}`)));
-  });
-  return { child, url };
+function serve(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  return startCliGateway(['serve', '--port', '0'], env);
 }
 
 /** The spool folder's upload files (none while it does not exist yet). */
