@@ -9,6 +9,8 @@
 //   domain/                            model only: rules are plain functions over plain data
 //   store/                             model only: the one place with SQL
 //   model/                             nothing of ours
+//   console/                           nothing of ours either: it runs in the browser and
+//                                      knows the gateway only through /v1; nothing imports it
 // and no import circle anywhere. Type-only imports count: a layer that names a type from
 // above it depends on it.
 const layer = (name, allowed) => ({
@@ -40,6 +42,20 @@ module.exports = {
     layer('admin', ['query', 'reports', 'formats', 'domain', 'store', 'model', 'log']),
     layer('credit', ['query', 'reports', 'formats', 'domain', 'store', 'model', 'admin']),
     layer('intake', ['formats', 'mapping', 'domain', 'store', 'model', 'credit', 'metrics']),
+    {
+      name: 'console-is-a-client',
+      comment: 'src/console/ runs in the browser and reaches the gateway through /v1 only: it imports nothing of the server (../shared/DESIGN.md, "The console")',
+      severity: 'error',
+      from: { path: '^src/console/' },
+      to: { path: '^src/', pathNot: '^src/console/' },
+    },
+    {
+      name: 'nothing-imports-the-console',
+      comment: 'The server serves the built console as files; no server module imports its sources.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/console/' },
+      to: { path: '^src/console/' },
+    },
     {
       name: 'sql-only-in-store',
       comment: 'Only src/store/ builds queries: knex itself is imported there alone (elsewhere a handle is passed, by type).',

@@ -479,6 +479,8 @@ function trialKeyLines(url: string, keys: SeedKey[]): string[] {
   ];
   return [
     '',
+    `The console: open ${url}/console/ in a browser and sign in with one of these keys.`,
+    '',
     'A key for every role (samples/keys.json and suppliers.json: for this trial only, never on real data):',
     ...[...keys.map((k) => [`${k.role}${k.orgId ? ` ${k.orgId}` : ''}`, k.key]), ['reseller 16FCE4A0', 'gwk_sample_brightline_local_trial_only']].map(([who, key]) => `  ${who!.padEnd(18)} ${key!}`),
     'For example:',
@@ -557,7 +559,7 @@ async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedKey[] })
   const app = createApp(db, config, logger, undefined, intake);
   const running = await startServer(app, config, { logger });
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
-  process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\n`);
+  process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\nconsole: ${running.url}/console/ (sign in with a key)\n`);
   logger.log('info', 'gateway listening', { url: running.url, database: config.databaseUrl ? 'postgresql' : 'sqlite', pid: process.pid });
   const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake });
   if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);

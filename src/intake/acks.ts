@@ -11,12 +11,12 @@ import { csvAck, type AckLine, type AckLineStatus } from '../formats/csv/ack.js'
 import { write855, type Ack855Input } from '../formats/x12/ack855.js';
 import { write997 } from '../formats/x12/ack997.js';
 import type { Mapping } from '../mapping/mapping.js';
-import type { DocumentSummary } from '../model/documents.js';
+import type { DeviceOutcomeStatus, DocumentSummary } from '../model/documents.js';
 import { isErrorCode, type CodedError, type MessageParams } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
 import type { X12InterchangeInfo } from '../model/x12.js';
 import { findDocument, itemsOf, type DocumentRow, type ItemRow } from '../store/documents.js';
-import { deviceOutcomesOf, type DeviceOutcomeRow } from '../store/outcomes.js';
+import { deviceOutcomesAfter, deviceOutcomesOf, type DeviceOutcomeRow } from '../store/outcomes.js';
 import type { ErrorWithMessage } from './receive.js';
 
 export interface Ack {
@@ -114,6 +114,38 @@ export async function* ackLines(db: Knex, doc: DocumentRow): AsyncIterable<AckLi
       throw new Error(`invariant: document ${doc.document_id} item ${item.seq} names ${item.device_count} devices, ${count} outcome rows`);
     }
   }
+}
+
+/** What a document's acknowledgement says of one device, for a page of them. */
+export interface DeviceOutcomeLine {
+  item: number;
+  deviceSeq: number;
+  serial: string;
+  at: string | null;
+  status: DeviceOutcomeStatus;
+  code: string | null;
+  message: string;
+}
+
+/**
+ * A page of a document's device outcomes after (item, deviceSeq), of one status when
+ * given, in the document's order, with the code and message its acknowledgement gives each
+ * (a pending device's reason is its ship notice's).
+ */
+export async function deviceOutcomePage(
+  db: Knex,
+  doc: DocumentRow,
+  opts: { status?: DeviceOutcomeStatus; after: { itemSeq: number; deviceSeq: number }; limit: number },
+): Promise<DeviceOutcomeLine[]> {
+  const rows = await deviceOutcomesAfter(db, doc.id, opts.after, opts.limit, opts.status);
+  const needItems = rows.some((d) => (d.code === null && d.status === 'PENDING') || d.at === null);
+  const items = needItems ? new Map((await itemsOf(db, doc.id)).map((i) => [i.seq, i])) : new Map<number, ItemRow>();
+  return rows.map((d) => {
+    const item = items.get(d.item_seq);
+    const code = d.code ?? (d.status === 'PENDING' ? (item?.code ?? null) : null);
+    const params = d.code ? parse(d.params_json) : d.status === 'PENDING' ? parse(item?.params_json ?? null) : null;
+    return { item: d.item_seq, deviceSeq: d.device_seq, serial: d.serial, at: d.at ?? item?.at ?? null, status: d.status, code, message: messageOf(code, params) };
+  });
 }
 
 // ---- JSON report -------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export const AUDIT_ACTIONS = {
   'business-api.account.revoke': 'a business API account revoked (its tokens with it)',
   'business-api.activity.submit': 'a business API activity (assign, unassign, release) submitted',
   'business-api.activity.complete': 'a business API activity carried out, with its counts',
+  'session.create': 'someone signed in to the console with their key (the key is not recorded)',
+  'session.end': 'someone signed out of the console',
 } as const;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;

@@ -172,4 +172,5 @@ export interface DocumentSummary {
  * organisation adds the reseller), refused by a rule (with its code), waiting for its
  * order, or not applied because its item or unit was rejected.
  */
-export type DeviceOutcomeStatus = 'ENROLLED' | 'PENDING' | 'REFUSED' | 'AWAITING_ORDER' | 'REJECTED';
+export const DEVICE_OUTCOME_STATUSES = ['ENROLLED', 'PENDING', 'REFUSED', 'AWAITING_ORDER', 'REJECTED'] as const;
+export type DeviceOutcomeStatus = (typeof DEVICE_OUTCOME_STATUSES)[number];

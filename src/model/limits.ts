@@ -301,3 +301,18 @@ export const ACTIVITY_LIMITS = {
    */
   staleClaimMs: 5 * 60 * 1000,
 } as const;
+
+/** The console's sign-in sessions (src/channels/http/console.ts). */
+export const CONSOLE_LIMITS = {
+  /**
+   * A session unused this long ends: a console left open on a shared desk stops answering
+   * (the 30 minutes NIST SP 800-63B allows for re-authentication after inactivity).
+   */
+  sessionIdleMs: 30 * 60 * 1000,
+  /** However busy, a session ends after a working day; the key signs in again. */
+  sessionLifetimeMs: 12 * 60 * 60 * 1000,
+  /** Sign-in attempts per address per window: keys are 192 random bits, this only slows a runaway script. */
+  signInsPerWindow: 20,
+  /** A session's last use is written at most this often: a page of twenty calls is one write, not twenty. */
+  touchEveryMs: 60 * 1000,
+} as const;

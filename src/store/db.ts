@@ -18,6 +18,7 @@ import * as redactAudit from './migrations/010-redact-audit.js';
 import * as businessApi from './migrations/011-business-api.js';
 import * as activities from './migrations/012-org-device-activities.js';
 import * as auditActionNames from './migrations/013-audit-action-names.js';
+import * as consoleSessions from './migrations/014-console-sessions.js';
 
 export type Db = Knex;
 
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
   '011-business-api': businessApi,
   '012-org-device-activities': activities,
   '013-audit-action-names': auditActionNames,
+  '014-console-sessions': consoleSessions,
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -29,15 +29,17 @@ export async function replaceItemDeviceOutcomes(trx: Knex, documentPk: number, i
   await insertDeviceOutcomes(trx, rows, mode);
 }
 
-/** One batch of a document's device outcomes after (itemSeq, deviceSeq), in the document's order. */
+/** One batch of a document's device outcomes after (itemSeq, deviceSeq), in the document's order; of one status when given. */
 export async function deviceOutcomesAfter(
   db: Knex,
   documentPk: number,
   after: { itemSeq: number; deviceSeq: number },
   limit: number,
+  status?: DeviceOutcomeStatus,
 ): Promise<DeviceOutcomeRow[]> {
-  return (await db('document_devices')
-    .where('document_pk', documentPk)
+  const q = db('document_devices').where('document_pk', documentPk);
+  if (status !== undefined) q.andWhere('status', status);
+  return (await q
     .andWhere((q) => q.where('item_seq', '>', after.itemSeq).orWhere((q2) => q2.where('item_seq', after.itemSeq).andWhere('device_seq', '>', after.deviceSeq)))
     .orderBy([
       { column: 'item_seq', order: 'asc' },

@@ -104,6 +104,7 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     await ok(200, 'GET', '/v1/documents', KEY_B);
     await ok(200, 'GET', `/v1/documents/${documentId}`, KEY_B);
     await ok(200, 'GET', `/v1/documents/${documentId}/ack`, O);
+    await ok(200, 'GET', `/v1/documents/${documentId}/devices?limit=2`, O);
     await ok(422, 'POST', `/v1/documents/${rejected.body.documentId as string}/replay`, KEY_B);
 
     // Orders, devices, exports.
@@ -191,6 +192,12 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     await ok(409, 'POST', '/v1/orgDeviceActivities', token, {
       data: { type: 'orgDeviceActivities', attributes: { activityType: 'RELEASE_DEVICES' }, relationships: { devices: { data: [{ type: 'orgDevices', id: 'NOSUCHSERIAL1' }] } } },
     });
+
+    // The console's session: signed in with a key, then the cookie alone.
+    const signedIn = await ok(200, 'POST', '/v1/session', null, { key: keys.finance });
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    await ok(200, 'GET', '/v1/session', null, undefined, { cookie });
+    await ok(204, 'DELETE', '/v1/session', null, undefined, { cookie, 'x-csrf-token': signedIn.body.csrfToken as string });
 
     // Refusals answer the declared error schema too.
     await ok(400, 'GET', '/v1/orders?limit=0', A);

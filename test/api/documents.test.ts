@@ -115,6 +115,44 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(rows.every((row) => row.document_id === firstId && row.document_status === 'applied')).to.equal(true);
   });
 
+  it('GET /v1/documents/:id/devices: each device as the ack gives it, a page at a time, one status when asked', async function () {
+    const all = await request('GET', `/v1/documents/${firstId}/devices?limit=4`);
+    expect(all.status, all.text).to.equal(200);
+    expect(all.body.items.map((d: any) => [d.item, d.serial, d.status, d.code, d.at])).to.deep.equal([
+      [2, 'BLC0NWIPAD01', 'ENROLLED', null, 'line 2'],
+      [2, 'BLC0NWIPAD02', 'ENROLLED', null, 'line 3'],
+      [2, 'BLC0NWIPAD03', 'ENROLLED', null, 'line 4'],
+      [2, 'BLC0NWMAC001', 'ENROLLED', null, 'line 5'],
+    ]);
+    const rest = await request('GET', `/v1/documents/${firstId}/devices?limit=4&cursor=${all.body.nextCursor}`);
+    expect(rest.body.items.map((d: any) => [d.item, d.serial])).to.deep.equal([
+      [4, 'BLC0FABIPH01'],
+      [4, 'BLC0FABIPH02'],
+    ]);
+    expect(rest.body.nextCursor).to.equal(null);
+    // A cursor made for another filter is refused, not answered with another list.
+    const mixed = await request('GET', `/v1/documents/${firstId}/devices?limit=4&status=REFUSED&cursor=${all.body.nextCursor}`);
+    expectCodedError(mixed, 400, 'GW-API-4002');
+    const none = await request('GET', `/v1/documents/${firstId}/devices?status=REFUSED`);
+    expect(none.body).to.deep.equal({ items: [], nextCursor: null });
+    // The same devices in a later file are refused, each with its code, message and line.
+    const again = await upload(sample.toString('utf8').replace(/BL-CSV-200/g, 'BL-CSV-300').replace(/BL-D-200/g, 'BL-D-300'), 'brightline-again.csv');
+    expect(again.body.status, again.text).to.equal('applied_with_errors');
+    const refused = await request('GET', `/v1/documents/${again.body.documentId}/devices?status=REFUSED`);
+    expect(refused.body.items).to.have.lengthOf(6);
+    expect(refused.body.items[0]).to.include({ serial: 'BLC0NWIPAD01', status: 'REFUSED', at: 'line 2' });
+    // What the acknowledgement says of each, word for word.
+    const ack = parse((await request('GET', `/v1/documents/${again.body.documentId}/ack`)).text, { columns: true }) as Record<string, string>[];
+    const ackOf = new Map(ack.filter((row) => row.serial !== '').map((row) => [row.serial, row]));
+    for (const d of refused.body.items) {
+      expect(d.code, d.serial).to.equal(ackOf.get(d.serial)!.code).and.not.equal('');
+      expect(d.message, d.serial).to.equal(ackOf.get(d.serial)!.message).and.include(d.serial);
+    }
+    // Another reseller learns nothing of it.
+    const other = await request('GET', `/v1/documents/${again.body.documentId}/devices`, { key: KEY_B });
+    expectCodedError(other, 404, 'GW-DOC-6012');
+  });
+
   it('the same upload again: 409 duplicate, naming the first document', async function () {
     const r = await upload(sample, 'again.csv');
     expect(r.status, r.text).to.equal(409);

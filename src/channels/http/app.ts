@@ -8,6 +8,7 @@
 //   /v1/...                                   documents, credit, and the query API, with one
 //                                             error schema: {error:{code,message,requestId}}
 //   /v1/orgDevices, /v1/mdmServers, /auth/... Apple's business API for organisations (business-api.ts)
+//   /, /console/...                           the console's page and assets (console.ts); it calls /v1
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Knex } from 'knex';
@@ -37,6 +38,8 @@ import { operatorRoutes } from './routes/operator.js';
 import { operationsRoutes } from './routes/operations.js';
 import { BUSINESS_ERROR_SCHEMA, businessApiNotFound, businessApiRoutes, tokenRoutes } from './business-api.js';
 import { businessAccountRoutes } from './routes/business-accounts.js';
+import { sessionRoutes } from './routes/session.js';
+import { consoleRouter } from './console.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
 
@@ -146,6 +149,7 @@ export function createApp(
   resellerDataRoutes(v1, deps);
   operatorRoutes(v1, deps);
   businessAccountRoutes(v1, deps);
+  sessionRoutes(v1, deps);
   const mounted: MountedRoutes[] = [
     { base: '', routes: top.routes },
     { base: '/v1', routes: v1.routes },
@@ -173,6 +177,8 @@ export function createApp(
       ...config.limits,
     }),
   );
+
+  app.use(consoleRouter());
 
   app.use('/v1', business.router);
   app.use('/v1', businessApiNotFound);

@@ -3,6 +3,7 @@
 // (api/route.ts) so that /openapi.json documents them and ajv checks their parameters:
 //   POST /v1/documents                 raw body; X-Gateway-Mapping, X-File-Name optional   reseller
 //   GET  /v1/documents/{id}            status, summary, items, errors                     reseller (own), operator (any)
+//   GET  /v1/documents/{id}/devices    each device's outcome, code and place (?status=REFUSED) reseller (own), operator (any)
 //   GET  /v1/documents/{id}/ack        the acknowledgement (?kind=csv|json|997|855)       reseller (own), operator (any)
 //   POST /v1/documents/{id}/replay     run a rejected document again (after a correction) reseller (own)
 // The partner is the authenticated reseller (API key or client certificate). A reseller
@@ -14,7 +15,9 @@ import type { Response } from 'express';
 import { createSpoolFile } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { documentAck } from '../../intake/acks.js';
+import { deviceOutcomePage, documentAck } from '../../intake/acks.js';
+import { DEVICE_OUTCOME_STATUSES, type DeviceOutcomeStatus } from '../../model/documents.js';
+import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from './api/cursor.js';
 import { IntakeError, ReplayRefused } from '../../intake/receive.js';
 import { findDocument, type DocumentRow } from '../../store/documents.js';
 import { documentView } from '../../intake/view.js';
@@ -203,6 +206,20 @@ const MAPPING_HEADER = {
 // ---------------------------------------------------------------------------------------
 // Routes
 
+const DEVICE_OUTCOME: JsonSchema = {
+  type: 'object',
+  required: ['item', 'serial', 'at', 'status', 'code', 'message'],
+  additionalProperties: false,
+  properties: {
+    item: { type: 'integer', description: 'The item (order or ship notice) of the document that named the device.' },
+    serial: { type: 'string' },
+    at: { type: ['string', 'null'], description: 'Where in the file ("line 12", "segment 57"); null for a reseller-API transaction.' },
+    status: { enum: [...DEVICE_OUTCOME_STATUSES] },
+    code: { type: ['string', 'null'], description: 'Why it was refused or waits (GW-DE-4310, GW-OR-4120, ...).' },
+    message: { type: 'string', description: 'The code in words; empty when there is none.' },
+  },
+};
+
 export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const { db } = deps;
   const files = deps.intake;
@@ -313,6 +330,39 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       // Deleted between the two reads: answered as missing.
       if (!view) return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: doc.document_id } });
       ctx.res.json({ ...view, links: links(doc.document_id) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/documents/{id}/devices',
+      operationId: 'listDocumentDevices',
+      summary: "A document's devices and what became of each",
+      description:
+        'Every device the document named, in its order, with its outcome as the acknowledgement gives it (ENROLLED, PENDING, REFUSED, AWAITING_ORDER, REJECTED), the code and message of a refusal or a wait, and where in the file it was. status= keeps one outcome (REFUSED: which devices were refused, and why).',
+      tag: 'Documents',
+      roles: ['reseller', 'operator'],
+      params: ID_PARAM,
+      query: { status: { enum: [...DEVICE_OUTCOME_STATUSES] }, ...PAGE_PARAMS },
+      responses: { 200: { description: 'A page of device outcomes.', schema: pageSchema(DEVICE_OUTCOME) } },
+    },
+    async (ctx) => {
+      const doc = await visibleDocument(ctx);
+      if (!doc) return;
+      const status = ctx.query.status as DeviceOutcomeStatus | undefined;
+      const limit = ctx.query.limit as number;
+      const filters = givenFilters({ documentId: doc.document_id, status });
+      const key = cursorKey('document-devices', filters, ctx.query.cursor, ['number', 'number']);
+      if (key === 'invalid') return refuseCursor(ctx.res);
+      const after = key ? { itemSeq: key[0] as number, deviceSeq: key[1] as number } : { itemSeq: 0, deviceSeq: 0 };
+      const lines = await deviceOutcomePage(db, doc, { ...(status ? { status } : {}), after, limit: limit + 1 });
+      const shown = lines.slice(0, limit);
+      const last = shown[shown.length - 1];
+      ctx.res.json({
+        items: shown.map(({ deviceSeq: _seq, ...line }) => line),
+        nextCursor: lines.length > limit && last ? encodeCursor('document-devices', filters, [last.item, last.deviceSeq]) : null,
+      });
     },
   );
 

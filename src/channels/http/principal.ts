@@ -17,10 +17,12 @@ import type { Actor, OrgRef } from '../../credit/ledger.js';
 import { findPrincipalByDigest } from '../../store/principal-keys.js';
 import { findBusinessToken } from '../../store/business-api.js';
 import { isBusinessToken } from '../../admin/business-api.js';
-import { sha256Hex } from '../../store/suppliers.js';
+import { findSupplierByCredential, sha256Hex } from '../../store/suppliers.js';
+import { findConsoleSession, touchConsoleSession } from '../../store/console-sessions.js';
+import { csrfHolds, needsCsrf, sessionDigest, sessionEnded, sessionTokenOf } from './console-session.js';
 import { renderMessage } from '../../model/messages.js';
 import { authenticate, type AuthSettings } from './auth.js';
-import { RESELLER_API_LIMITS } from '../../model/limits.js';
+import { CONSOLE_LIMITS, RESELLER_API_LIMITS } from '../../model/limits.js';
 
 export type Principal =
   | { role: 'operator'; keyId: string }
@@ -68,8 +70,63 @@ export function sendHttpError(res: Response, status: number, code: string, messa
   res.status(status).json({ error: { code, message, ...(requestId ? { requestId } : {}), ...(details && details.length > 0 ? { details } : {}) } });
 }
 
+/**
+ * The principal a key stands for, found by the key's digest: an operator, org-admin,
+ * finance or metrics key, else a reseller's API key. The console's sessions resolve
+ * through here, as bearer keys do.
+ */
+export async function principalOfKeyDigest(db: Knex, digest: string): Promise<Principal | undefined> {
+  const principal = await principalKeyOfDigest(db, digest);
+  if (principal) return principal;
+  const supplier = await findSupplierByCredential(db, 'api-key', digest);
+  return supplier ? { role: 'reseller', supplier } : undefined;
+}
+
+/** An operator, org-admin, finance or metrics key (table principal_keys), by its digest. */
+async function principalKeyOfDigest(db: Knex, digest: string): Promise<Principal | undefined> {
+  const found = await findPrincipalByDigest(db, digest);
+  if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
+  if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId, orgs: found.scope };
+  if (found?.role === 'operator') return { role: 'operator', keyId: found.keyId };
+  if (found?.role === 'metrics') return { role: 'metrics', keyId: found.keyId };
+  return undefined;
+}
+
+/**
+ * Who may not hold a console session: a metrics key (the console has nothing for it), and a
+ * reseller's key where the gateway takes resellers only with a client certificate.
+ */
+export function consoleRefusal(p: Principal, settings: AuthSettings): AuthRefusal | undefined {
+  if (p.role === 'metrics' || p.role === 'api_client') return { status: 403, code: 'GW-AUTH-403', message: `The console is for operators, organisation admins, finance and resellers; this is ${ROLE_NAMES[p.role]}.` };
+  if (p.role === 'reseller' && settings.requireClientCertificate) {
+    return { status: 403, code: 'GW-AUTH-403', message: 'This gateway takes a reseller only with its client certificate: a key alone cannot sign in to the console.' };
+  }
+  return undefined;
+}
+
+const SESSION_ENDED: AuthRefusal = { status: 401, code: 'GW-AUTH-401', message: 'The console session has ended (signed out, idle too long, or its key revoked): sign in again.' };
+
+/** A request that carries the console's session cookie and no Authorization header. */
+async function principalOfSession(db: Knex, req: Request, token: string, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
+  const session = await findConsoleSession(db, sessionDigest(token));
+  const now = Date.now();
+  if (!session || sessionEnded(session, now)) return { error: SESSION_ENDED };
+  if (needsCsrf(req) && !csrfHolds(req, token)) {
+    return { error: { status: 403, code: 'GW-AUTH-403', message: 'A write from the console needs the X-CSRF-Token header of its session (GET /v1/session gives it).' } };
+  }
+  const principal = await principalOfKeyDigest(db, session.keyDigest);
+  if (!principal) return { error: SESSION_ENDED };
+  const refusal = consoleRefusal(principal, settings);
+  if (refusal) return { error: refusal };
+  if (Date.parse(session.lastSeenAt) + CONSOLE_LIMITS.touchEveryMs <= now) await touchConsoleSession(db, session.pk, new Date(now).toISOString());
+  return principal;
+}
+
 export async function authenticatePrincipal(db: Knex, req: Request, settings: AuthSettings): Promise<Principal | { error: AuthRefusal }> {
   const header = req.get('authorization');
+  // The console's cookie stands in for a key only when no key is sent.
+  const sessionToken = header === undefined ? sessionTokenOf(req) : undefined;
+  if (sessionToken !== undefined) return principalOfSession(db, req, sessionToken, settings);
   const bearer = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
   if (bearer !== undefined && isBusinessToken(bearer)) {
     const token = await findBusinessToken(db, sha256Hex(bearer));
@@ -79,11 +136,9 @@ export async function authenticatePrincipal(db: Knex, req: Request, settings: Au
     return { role: 'api_client', clientId: token.account.clientId, accountPk: token.account.pk, org: token.account.org };
   }
   if (bearer !== undefined && bearer.length <= RESELLER_API_LIMITS.maxKeyChars) {
-    const found = await findPrincipalByDigest(db, sha256Hex(bearer));
-    if (found?.role === 'org_admin' && found.org) return { role: 'org_admin', keyId: found.keyId, org: found.org };
-    if (found?.role === 'finance') return { role: 'finance', keyId: found.keyId, orgs: found.scope };
-    if (found?.role === 'operator') return { role: 'operator', keyId: found.keyId };
-    if (found?.role === 'metrics') return { role: 'metrics', keyId: found.keyId };
+    // A reseller's key is looked up by auth.ts below, where a client certificate comes first.
+    const principal = await principalKeyOfDigest(db, sha256Hex(bearer));
+    if (principal) return principal;
   }
   const reseller = await authenticate(db, req, settings);
   // The reseller check's own reason: no credentials, not "Bearer <key>", an unknown or

@@ -1,0 +1,133 @@
+// Pieces every screen uses: a link that stays in the page, an error shown with its code,
+// and paging by the API's keyset cursors.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { ApiFailure, type Page } from './api.js';
+import { useUi } from './ui.js';
+
+export function Link({ to, children }: { to: string; children: ComponentChildren }) {
+  const { go } = useUi();
+  return (
+    <a
+      href={to}
+      onClick={(e) => {
+        if (e.ctrlKey || e.metaKey || e.shiftKey) return;
+        e.preventDefault();
+        go(to);
+      }}
+    >
+      {children}
+    </a>
+  );
+}
+
+/** A failed call as the API said it: code, message, and the request id for a report. */
+export function ErrorBox({ error }: { error: unknown }) {
+  const { t } = useUi();
+  if (error === null || error === undefined) return null;
+  const e = error instanceof ApiFailure ? error.error : { code: 'GW-CONSOLE', message: String(error) };
+  return (
+    <div class="error" role="alert">
+      <strong>{t('common.error')}</strong> <code>{e.code}</code>: {e.message}
+      {'requestId' in e && e.requestId ? <small> (request {e.requestId})</small> : null}
+    </div>
+  );
+}
+
+/** One page of a list at a time: `load(cursor)` fetches it; the cursors seen go back to the first page. */
+export function usePaged<T>(load: (cursor: string | null) => Promise<Page<T>>, deps: unknown[]) {
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [page, setPage] = useState<Page<T> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => setCursor(null), deps);
+  useEffect(() => {
+    let current = true;
+    setPage(null);
+    setError(null);
+    load(cursor)
+      .then((p) => current && setPage(p))
+      .catch((e: unknown) => current && setError(e));
+    return () => {
+      current = false;
+    };
+  }, [cursor, ...deps]);
+  return { page, error, cursor, next: () => page?.nextCursor && setCursor(page.nextCursor), first: () => setCursor(null) };
+}
+
+export function Pager({ paged }: { paged: { page: Page<unknown> | null; cursor: string | null; next(): void; first(): void } }) {
+  const { t } = useUi();
+  return (
+    <div class="pager">
+      {paged.cursor !== null ? (
+        <button type="button" onClick={paged.first}>
+          {t('common.first')}
+        </button>
+      ) : null}
+      {paged.page?.nextCursor ? (
+        <button type="button" onClick={paged.next}>
+          {t('common.next')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Loading() {
+  const { t } = useUi();
+  return <p class="loading">{t('common.loading')}</p>;
+}
+
+/** A column of a list: its heading and what a row shows in it. */
+export interface Column<T> {
+  label: string;
+  cell(item: T): ComponentChildren;
+}
+
+/** A list answered a page at a time: its error, its loading, "nothing", the rows, and the pager. */
+export function PagedTable<T>({ paged, columns, testId }: { paged: ReturnType<typeof usePaged<T>>; columns: Column<T>[]; testId?: string }) {
+  const { t } = useUi();
+  return (
+    <>
+      <ErrorBox error={paged.error} />
+      {paged.page === null && !paged.error ? <Loading /> : null}
+      {paged.page && paged.page.items.length === 0 ? <p>{t('common.none')}</p> : null}
+      {paged.page && paged.page.items.length > 0 ? (
+        <table data-testid={testId}>
+          <thead>
+            <tr>
+              {columns.map((c) => (
+                <th scope="col">{c.label}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {paged.page.items.map((item) => (
+              <tr>
+                {columns.map((c) => (
+                  <td>{c.cell(item)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <Pager paged={paged} />
+    </>
+  );
+}
+
+/** A choice among the API's values for a filter, "all" first. */
+export function Choice({ label, name, value, options, onChange }: { label: string; name: string; value: string; options: readonly string[]; onChange(v: string): void }) {
+  const { t } = useUi();
+  return (
+    <label>
+      {label}
+      <select name={name} value={value} onChange={(e) => onChange((e.currentTarget as HTMLSelectElement).value)}>
+        <option value="">{t('common.all')}</option>
+        {options.map((o) => (
+          <option value={o}>{o}</option>
+        ))}
+      </select>
+    </label>
+  );
+}

@@ -1,0 +1,55 @@
+import { useState } from 'preact/hooks';
+import { call, query, type Page } from '../api.js';
+import { useUi } from '../ui.js';
+import { formatDateTime } from '../i18n.js';
+import { PagedTable, usePaged } from '../parts.js';
+
+interface AuditEntry {
+  at: string;
+  actor: string;
+  origin: string;
+  action: string;
+  requestId: string | null;
+  detail: unknown;
+}
+
+export function AuditScreen() {
+  const { t, language } = useUi();
+  const [action, setAction] = useState('');
+  const [actor, setActor] = useState('');
+  const [filters, setFilters] = useState({ action: '', actor: '' });
+  const paged = usePaged<AuditEntry>((cursor) => call<Page<AuditEntry>>(`/audit${query({ action: filters.action.trim(), actor: filters.actor.trim(), cursor, limit: 50 })}`), [filters]);
+  return (
+    <section>
+      <h1>{t('audit.title')}</h1>
+      <form
+        class="filters"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilters({ action, actor });
+        }}
+      >
+        <label>
+          {t('audit.action')}
+          <input name="action" value={action} onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <label>
+          {t('audit.actor')}
+          <input name="actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">{t('common.search')}</button>
+      </form>
+      <PagedTable
+        paged={paged}
+        columns={[
+          { label: t('audit.at'), cell: (e) => formatDateTime(e.at, language) },
+          { label: t('audit.action'), cell: (e) => <code>{e.action}</code> },
+          { label: t('audit.actor'), cell: (e) => e.actor },
+          { label: t('audit.origin'), cell: (e) => e.origin },
+          { label: t('audit.detail'), cell: (e) => <code class="detail">{JSON.stringify(e.detail)}</code> },
+        ]}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,251 @@
+// Documents a reseller (or Apple) sent: status, devices, errors with their codes and
+// places, the acknowledgement to download; and a file to upload, with its outcome.
+import { useEffect, useState } from 'preact/hooks';
+import { call, query, type Page } from '../api.js';
+import { useUi } from '../ui.js';
+import { formatDateTime } from '../i18n.js';
+import { Choice, ErrorBox, Link, Loading, PagedTable, usePaged } from '../parts.js';
+
+interface Summary {
+  purchaseOrders: number;
+  shipNotices: number;
+  devices: number;
+  devicesEnrolled: number;
+  devicesRefused: number;
+  devicesAwaiting: number;
+}
+
+interface DocumentSummary {
+  documentId: string;
+  supplierId: string;
+  channel: string;
+  fileName: string;
+  format: string;
+  status: string;
+  receivedAt: string;
+  summary: Summary;
+  errorCount: number;
+}
+
+interface DocumentError {
+  code: string;
+  message: string;
+  params?: { at?: string };
+}
+
+interface DocumentDetail extends DocumentSummary {
+  errors: DocumentError[];
+  sizeBytes: number;
+  mappingId: string | null;
+}
+
+interface Outcome {
+  documentId: string;
+  status: string;
+  errors: DocumentError[];
+  summary: Summary;
+}
+
+interface DeviceOutcome {
+  item: number;
+  serial: string;
+  at: string | null;
+  status: string;
+  code: string | null;
+  message: string;
+}
+
+/** Each device the document named and what became of it; refused ones first asked for when there are any. */
+function DeviceOutcomes({ documentId, refused }: { documentId: string; refused: boolean }) {
+  const { t } = useUi();
+  const [status, setStatus] = useState(refused ? 'REFUSED' : '');
+  const paged = usePaged<DeviceOutcome>(
+    (cursor) => call<Page<DeviceOutcome>>(`/documents/${encodeURIComponent(documentId)}/devices${query({ status, cursor, limit: 100 })}`),
+    [documentId, status],
+  );
+  return (
+    <section aria-labelledby="outcomes-title">
+      <h2 id="outcomes-title">{t('document.devices')}</h2>
+      <div class="filters">
+        <Choice label={t('common.status')} name="status" value={status} options={['ENROLLED', 'PENDING', 'REFUSED', 'AWAITING_ORDER', 'REJECTED']} onChange={setStatus} />
+      </div>
+      <PagedTable
+        paged={paged}
+        testId="device-outcomes"
+        columns={[
+          { label: 'Serial', cell: (d) => d.serial },
+          { label: t('common.status'), cell: (d) => d.status },
+          { label: t('document.code'), cell: (d) => (d.code ? <code>{d.code}</code> : null) },
+          { label: t('document.message'), cell: (d) => d.message },
+          { label: t('document.where'), cell: (d) => d.at },
+        ]}
+      />
+    </section>
+  );
+}
+
+function Devices({ s }: { s: Summary }) {
+  return (
+    <span>
+      {s.devicesEnrolled} / {s.devicesRefused} / {s.devicesAwaiting}
+    </span>
+  );
+}
+
+function Errors({ errors }: { errors: DocumentError[] }) {
+  const { t } = useUi();
+  if (errors.length === 0) return null;
+  return (
+    <table class="errors" data-testid="document-errors">
+      <caption>{t('documents.errors')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('document.code')}</th>
+          <th scope="col">{t('document.message')}</th>
+          <th scope="col">{t('document.where')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {errors.map((e) => (
+          <tr>
+            <td>
+              <code>{e.code}</code>
+            </td>
+            <td>{e.message}</td>
+            <td>{e.params?.at}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function DocumentsScreen() {
+  const { t, language } = useUi();
+  const [status, setStatus] = useState('');
+  const paged = usePaged<DocumentSummary>((cursor) => call<Page<DocumentSummary>>(`/documents${query({ status, cursor, limit: 50 })}`), [status]);
+  return (
+    <section>
+      <h1>{t('documents.title')}</h1>
+      <div class="filters">
+        <Choice label={t('common.status')} name="status" value={status} options={['applied', 'applied_with_errors', 'rejected', 'duplicate', 'processing']} onChange={setStatus} />
+      </div>
+      <PagedTable
+        paged={paged}
+        columns={[
+          { label: t('documents.file'), cell: (d) => <Link to={`/console/documents/${encodeURIComponent(d.documentId)}`}>{d.fileName}</Link> },
+          { label: t('common.status'), cell: (d) => <span class={`status status-${d.status}`}>{d.status}</span> },
+          { label: t('documents.format'), cell: (d) => d.format },
+          { label: t('devices.supplier'), cell: (d) => d.supplierId },
+          { label: t('documents.received'), cell: (d) => formatDateTime(d.receivedAt, language) },
+          { label: t('documents.devices'), cell: (d) => <Devices s={d.summary} /> },
+          { label: t('documents.errors'), cell: (d) => d.errorCount },
+        ]}
+      />
+    </section>
+  );
+}
+
+export function DocumentScreen({ documentId }: { documentId: string }) {
+  const { t, language } = useUi();
+  const [doc, setDoc] = useState<DocumentDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    call<DocumentDetail>(`/documents/${encodeURIComponent(documentId)}`).then(setDoc, setError);
+  }, [documentId]);
+  if (error) return <ErrorBox error={error} />;
+  if (!doc) return <Loading />;
+  return (
+    <section>
+      <h1>{doc.fileName}</h1>
+      <dl class="facts">
+        <dt>{t('common.status')}</dt>
+        <dd>
+          <span class={`status status-${doc.status}`} data-testid="document-status">
+            {doc.status}
+          </span>
+        </dd>
+        <dt>{t('documents.format')}</dt>
+        <dd>
+          {doc.format} {doc.mappingId ? `(${doc.mappingId})` : ''}
+        </dd>
+        <dt>{t('devices.supplier')}</dt>
+        <dd>{doc.supplierId}</dd>
+        <dt>{t('documents.received')}</dt>
+        <dd>{formatDateTime(doc.receivedAt, language)}</dd>
+        <dt>{t('documents.devices')}</dt>
+        <dd>
+          <Devices s={doc.summary} />
+        </dd>
+      </dl>
+      <p>
+        <a href={`/v1/documents/${encodeURIComponent(doc.documentId)}/ack`} download data-testid="ack-link">
+          {t('document.ack')}
+        </a>
+      </p>
+      <Errors errors={doc.errors} />
+      {doc.summary.devices > 0 ? <DeviceOutcomes documentId={doc.documentId} refused={doc.summary.devicesRefused > 0} /> : null}
+    </section>
+  );
+}
+
+/** A name the upload route takes (letters, digits, dot, dash, underscore; 200 at most). */
+function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-200) || 'upload';
+}
+
+export function UploadScreen() {
+  const { t } = useUi();
+  const [file, setFile] = useState<File | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!file) return;
+    setBusy(true);
+    setOutcome(null);
+    setError(null);
+    try {
+      const answer = await call<Outcome>('/documents', {
+        method: 'POST',
+        body: await file.arrayBuffer(),
+        headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': safeFileName(file.name) },
+        // A refused file is still received: its outcome, errors and all, is the answer.
+        answerStatuses: [422],
+      });
+      setOutcome(answer);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section>
+      <h1>{t('upload.title')}</h1>
+      <form onSubmit={submit}>
+        <label for="upload-file">{t('upload.file')}</label>
+        <input id="upload-file" type="file" required onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)} />
+        <button type="submit" disabled={busy || !file}>
+          {t('upload.submit')}
+        </button>
+      </form>
+      <ErrorBox error={error} />
+      {outcome ? (
+        <div class="outcome" role="status">
+          <h2>{t('upload.outcome')}</h2>
+          <p>
+            <span class={`status status-${outcome.status}`} data-testid="upload-status">
+              {outcome.status}
+            </span>{' '}
+            <Devices s={outcome.summary} />
+          </p>
+          <Errors errors={outcome.errors} />
+          {outcome.summary.devicesRefused > 0 ? <DeviceOutcomes documentId={outcome.documentId} refused /> : null}
+          <Link to={`/console/documents/${encodeURIComponent(outcome.documentId)}`}>{t('upload.open')}</Link>
+        </div>
+      ) : null}
+    </section>
+  );
+}

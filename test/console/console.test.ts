@@ -1,0 +1,248 @@
+// The console in a real browser against a real gateway with the demo's data, as each role
+// uses it. Every test asserts what the page shows; every screen looked at is saved as a
+// screenshot (test-artifacts/console/<database>/) and must pass axe-core's serious and
+// critical rules.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import readXlsxFile from 'read-excel-file/node';
+import { databaseKind } from '../support/db.js';
+import { TRIAL_KEYS, launchBrowser, look, startDemoGateway, type DemoGateway } from '../support/console.js';
+
+describe(`console in Chromium (${databaseKind()})`, function () {
+  this.timeout(120_000);
+  let gateway: DemoGateway;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async function () {
+    gateway = await startDemoGateway();
+    browser = await launchBrowser();
+  });
+  after(async function () {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await gateway?.stop();
+  });
+
+  /** A fresh browser profile (no cookie, English unless told), at the gateway's root. */
+  async function freshPage(opts: { locale?: string; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+    const context = await browser.newContext({ locale: opts.locale ?? 'en-GB', timezoneId: 'Europe/Amsterdam', acceptDownloads: true, ...(opts.viewport ? { viewport: opts.viewport } : {}) });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => {
+      throw new Error(`page error: ${e.message}`);
+    });
+    return page;
+  }
+
+  async function signIn(page: Page, key: string, path = '/'): Promise<void> {
+    await page.goto(gateway.url + path);
+    await page.getByLabel('Your key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  }
+
+  async function expectAccessible(page: Page, name: string): Promise<void> {
+    expect(await look(page, name), `accessibility of ${name}`).to.deep.equal([]);
+  }
+
+  it('sends a visitor without a session to sign-in, from / and from a screen\'s own address', async function () {
+    const page = await freshPage();
+    await page.goto(gateway.url + '/');
+    expect(new URL(page.url()).pathname).to.equal('/console/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expectAccessible(page, 'sign-in');
+    await page.goto(gateway.url + '/console/devices/DMPX1A2B3C01');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(await page.getByText('DMPX1A2B3C01').count()).to.equal(0);
+    await page.getByLabel('Your key').fill('gwk_org_not_a_key_at_all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'GW-AUTH-401' }).waitFor();
+    // The key never stays in the page's storage.
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }))).not.to.include('gwk_');
+  });
+
+  it('an organisation admin finds a device by its serial, reads its history, and releases it after a confirmation that names it', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    await expectAccessible(page, 'admin-devices');
+    await page.getByLabel('Serial (or its beginning)').fill('dmpx1a2b3c');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.locator('td:first-child').allInnerTexts()).to.deep.equal(['DMPX1A2B3C01', 'DMPX1A2B3C02', 'DMPX1A2B3C03']);
+    await page.getByRole('link', { name: 'DMPX1A2B3C01' }).click();
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    expect(await page.locator('h1').innerText()).to.include('enrolled');
+    expect(await page.locator('table').innerText()).to.include('APL-850-1001');
+    await expectAccessible(page, 'admin-device');
+
+    await page.getByRole('button', { name: 'Release this device' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).to.include('Releasing DMPX1A2B3C01').and.include('cannot be undone');
+    await expectAccessible(page, 'admin-release-confirmation');
+    // Cancel leaves it as it was.
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.locator('h1').innerText()).to.include('enrolled');
+    await page.getByRole('button', { name: 'Release this device' }).click();
+    await dialog.getByLabel('Reason (kept in the audit log)').fill('sold to a staff member');
+    await dialog.getByRole('button', { name: 'Release DMPX1A2B3C01' }).click();
+    await page.getByTestId('released').waitFor();
+    expect(await page.getByTestId('released').innerText()).to.include('sold to a staff member');
+    expect(await page.locator('h1').innerText()).to.include('released');
+    expect(await page.getByRole('button', { name: 'Release this device' }).count()).to.equal(0);
+  });
+
+  it('a reseller uploads a ship notice for the released device and sees it refused with its code', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.brightline);
+    await page.getByRole('heading', { name: 'Documents' }).waitFor();
+    await page.getByRole('link', { name: 'Upload a file' }).click();
+    const csv =
+      'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n' +
+      'BL-CONSOLE-1,OR,2026-11-20,19827,NW-PO-9,DL-9,2026-11-21,DMPX1A2B3C01,,MW6F3LL/A\n';
+    await page.getByLabel(/^File/).setInputFiles({ name: 'later-order.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByTestId('upload-status').waitFor();
+    await page.getByTestId('device-outcomes').waitFor();
+    expect(await page.getByTestId('upload-status').innerText()).to.equal('applied_with_errors');
+    const refused = await page.getByTestId('device-outcomes').locator('tbody tr').allInnerTexts();
+    expect(refused).to.have.lengthOf(1);
+    expect(refused[0]).to.include('DMPX1A2B3C01').and.include('REFUSED').and.include('GW-DE-4310').and.include('was released by an organisation').and.include('line 2');
+    await expectAccessible(page, 'reseller-upload-refused');
+  });
+
+  it('a reseller uploads a broken file, sees the coded error with its line, and downloads the acknowledgement', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.brightline, '/console/upload');
+    const csv =
+      'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n' +
+      'BL-CONSOLE-2,OR,2026-13-45,19827,NW-PO-10,DL-10,2026-11-21,CNSLBRK00001,,MW6F3LL/A\n';
+    await page.getByLabel(/^File/).setInputFiles({ name: 'broken.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByTestId('upload-status').waitFor();
+    const errors = await page.getByTestId('document-errors').innerText();
+    expect(errors).to.include('GW-MAP-6202').and.include('broken.csv, line 2');
+    await page.getByRole('link', { name: 'Open the document' }).click();
+    await page.getByTestId('document-status').waitFor();
+    expect(await page.getByTestId('document-status').innerText()).to.equal('rejected');
+    await expectAccessible(page, 'reseller-document');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ack-link').click()]);
+    const ack = readFileSync((await download.path())!, 'utf8');
+    expect(ack).to.include('GW-MAP-6202');
+    await page.getByRole('link', { name: 'Documents' }).click();
+    await page.getByRole('link', { name: 'broken.csv' }).first().waitFor();
+    await expectAccessible(page, 'reseller-documents');
+  });
+
+  it('an organisation admin cannot see or act on another organisation\'s devices, even by a direct address', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.fabrikamAdmin);
+    await page.locator('tbody tr').first().waitFor();
+    const serials = await page.locator('tbody td:first-child').allInnerTexts();
+    expect(serials).not.to.include('BLC0NWIPAD02');
+    await page.goto(`${gateway.url}/console/devices/BLC0NWIPAD02`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).to.include('GW-DE-4320').and.include('BLC0NWIPAD02');
+    expect(await page.getByRole('button', { name: 'Release this device' }).count()).to.equal(0);
+    // A write forged from the page without the session's CSRF token is refused.
+    const forged = await page.evaluate(async () => {
+      const res = await fetch('/v1/devices/BLC0NWIPAD02/release', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'x' }) });
+      return { status: res.status, body: await res.text() };
+    });
+    expect(forged.status).to.equal(403);
+    expect(forged.body).to.include('X-CSRF-Token');
+  });
+
+  it('finance picks a period and downloads CSV and XLSX whose figures equal the API\'s report', async function () {
+    const page = await freshPage({ locale: 'de-DE' });
+    await page.goto(gateway.url + '/');
+    // The browser's German: the sign-in speaks it; the switch brings English back.
+    await page.getByRole('heading', { name: 'Anmelden' }).waitFor();
+    await page.getByLabel('Sprache').selectOption('en');
+    await signIn(page, TRIAL_KEYS.finance);
+    await page.getByRole('heading', { name: 'Credit reconciliation' }).waitFor();
+    const from = '2026-01-01';
+    const to = new Date().toISOString().slice(0, 10);
+    await page.getByLabel('From').fill(from);
+    await page.getByLabel('To').fill(to);
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByTestId('currency-USD').waitFor();
+    const report = (await (await fetch(`${gateway.url}/v1/reports/credit?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TRIAL_KEYS.finance}` } })).json()) as {
+      currencies: { currency: string; totals: Record<string, string> }[];
+    };
+    const usd = report.currencies.find((c) => c.currency === 'USD')!;
+    const shownBalance = await page.getByTestId('currency-USD').locator('tfoot td[data-flow="balance"]').innerText();
+    expect(shownBalance.replace(/[^0-9.]/g, '')).to.equal(usd.totals.balance);
+    await expectAccessible(page, 'finance-reconciliation');
+
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+    const csv = readFileSync((await csvDownload.path())!, 'utf8');
+    const direct = await (await fetch(`${gateway.url}/v1/reports/credit?from=${from}&to=${to}&format=csv`, { headers: { authorization: `Bearer ${TRIAL_KEYS.finance}` } })).text();
+    expect(csv).to.equal(direct);
+    expect(csv).to.include(usd.totals.balance);
+
+    const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-xlsx').click()]);
+    const sheets = await readXlsxFile(readFileSync((await xlsxDownload.path())!), { parseNumber: (text: string) => text });
+    const rows = sheets[0]!.data as unknown[][];
+    const header = rows[0] as string[];
+    const usdTotal = rows.find((r) => r[header.indexOf('level')] === 'currency' && r[header.indexOf('currency')] === 'USD');
+    expect(usdTotal, JSON.stringify(rows.slice(0, 3))).to.not.equal(undefined);
+    // The cell's text in the file is the exact amount (585.03; a trailing zero is not written).
+    expect(String(usdTotal![header.indexOf('balance')])).to.equal(usd.totals.balance.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''));
+  });
+
+  it('finance in a German browser gets amounts and the CSV in the German convention', async function () {
+    const page = await freshPage({ locale: 'de-DE' });
+    await page.goto(gateway.url + '/');
+    await page.getByLabel('Ihr Schlüssel').fill(TRIAL_KEYS.finance);
+    await page.getByRole('button', { name: 'Anmelden' }).click();
+    await page.getByRole('heading', { name: 'Abstimmung des Guthabens' }).waitFor();
+    await page.getByLabel('Von').fill('2026-01-01');
+    await page.getByRole('button', { name: 'Anzeigen' }).click();
+    await page.getByTestId('currency-USD').waitFor();
+    expect(await page.getByTestId('currency-USD').locator('tfoot td[data-flow="ordered"]').innerText()).to.match(/^750,00\s\$$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\n')[0]).to.include(';');
+    expect(csv).to.include(';750,00;');
+    await expectAccessible(page, 'finance-german');
+  });
+
+  it('an operator finds console sign-ins in the audit log, filtered by action prefix', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.operator);
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Action (key.* for a prefix)').fill('session.*');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.locator('tbody tr').first().waitFor();
+    const actions = await page.locator('tbody td:nth-child(2)').allInnerTexts();
+    expect(actions.length).to.be.greaterThan(0);
+    expect(actions.every((a) => a.startsWith('session.'))).to.equal(true);
+    expect(await page.locator('tbody').innerText()).to.include('operator:');
+    await expectAccessible(page, 'operator-audit');
+  });
+
+  it('is usable at phone width: nothing runs off the side of the screen', async function () {
+    const page = await freshPage({ viewport: { width: 390, height: 844 } });
+    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await page.locator('tbody tr').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).to.be.at.most(0);
+    await expectAccessible(page, 'phone-devices');
+  });
+
+  it('signs out: the session ends and the screens ask for a key again', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const after = await page.evaluate(async () => (await fetch('/v1/devices')).status);
+    expect(after).to.equal(401);
+    await page.goto(`${gateway.url}/console/devices`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  });
+});
