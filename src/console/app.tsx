@@ -10,6 +10,7 @@ import { OrdersScreen } from './screens/orders.js';
 import { DocumentScreen, DocumentsScreen, UploadScreen } from './screens/documents.js';
 import { FinanceScreen } from './screens/finance.js';
 import { AuditScreen } from './screens/audit.js';
+import { OrganisationScreen } from './screens/organisation.js';
 import { UiContext, useUi, type Ui } from './ui.js';
 
 type Role = Session['role'];
@@ -17,6 +18,7 @@ type Role = Session['role'];
 /** What each role finds in the navigation, in order; the first is its home. */
 const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
   org_admin: [
+    { path: '/console/organisation', label: 'nav.organisation' },
     { path: '/console/devices', label: 'nav.devices' },
     { path: '/console/orders', label: 'nav.orders' },
   ],
@@ -48,6 +50,8 @@ function Screen({ path }: { path: string }) {
   if (document) return <DocumentScreen documentId={decodeURIComponent(document[1]!)} />;
   const allowed = nav.some((n) => n.path === path);
   switch (allowed ? path : nav[0]!.path) {
+    case '/console/organisation':
+      return <OrganisationScreen />;
     case '/console/devices':
       return <DevicesScreen />;
     case '/console/orders':

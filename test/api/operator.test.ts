@@ -159,7 +159,7 @@ describe(`operator routes and who-am-I (${databaseKind()})`, function () {
       ['POST', '/v1/organisations', { orgId: 'FORBID1', name: 'Forbidden', country: 'US' }],
       ['POST', '/v1/organisations/19827/customer-numbers', { number: '424242' }],
       ['PUT', '/v1/organisations/55120/suppliers/16FCE4A0', undefined],
-      ['DELETE', '/v1/organisations/19827/suppliers/16FCE4A0', undefined],
+      ['DELETE', '/v1/organisations/30411/suppliers/16FCE4A0', undefined],
       ['POST', '/v1/suppliers', { supplierId: 'FORBID01', kind: 'reseller', name: 'Forbidden' }],
     ];
     const reads = ['/v1/organisations', '/v1/suppliers', '/v1/audit'];
@@ -184,13 +184,16 @@ describe(`operator routes and who-am-I (${databaseKind()})`, function () {
           const r = await api(method, path, key, body);
           expect(r.status, `${role} ${method} ${path}`).to.equal(403);
           expect(r.body.error.code).to.equal('GW-AUTH-403');
-          expect(r.body.error.message).to.include('needs an operator key');
+          // An organisation admin links resellers to its own organisation (19827) only.
+          const ownOnly = role === 'organisation admin' && path.includes('/suppliers/');
+          expect(r.body.error.message).to.include(ownOnly ? 'its own organisation (19827) only' : 'needs an operator key');
         }
       }
       expect(await t.db('organisations').where({ org_id: 'FORBID1' }).first()).to.equal(undefined);
       expect(await t.db('suppliers').where({ supplier_id: 'FORBID01' }).first()).to.equal(undefined);
       expect(await t.db('apple_customer_numbers').where({ number: '424242' }).first()).to.equal(undefined);
       expect((await t.db('org_supplier_links as l').join('organisations as o', 'o.id', 'l.org_pk').where('o.org_id', '55120')).length).to.equal(0);
+      expect((await t.db('org_supplier_links as l').join('organisations as o', 'o.id', 'l.org_pk').where('o.org_id', '30411')).length).to.equal(2);
       const after = await t.db('audit_log').whereNot('action', 'like', 'http.%').count({ n: '*' });
       expect(Number(after[0]!.n)).to.equal(Number(before[0]!.n));
     });
@@ -312,6 +315,20 @@ describe(`operator routes and who-am-I (${databaseKind()})`, function () {
       const again = await api('DELETE', '/v1/organisations/55120/suppliers/16FCE4A0', op());
       expect(again.status).to.equal(404);
       expect(again.body.error.code).to.equal('GW-ADM-NOT-FOUND');
+    });
+
+    it("an organisation admin adds and removes a reseller of its own organisation, as in Apple Business Manager; audited under its key", async function () {
+      const admin = await makeKey(t.db, 'org_admin', { orgId: '55120' });
+      const r = await api('PUT', '/v1/organisations/55120/suppliers/16FCE4A0', admin.key);
+      expect(r.status, r.text).to.equal(200);
+      expect(r.body).to.include({ orgId: '55120', supplierId: RESELLER_A });
+      const entry = await t.db('audit_log').where({ action: 'link.add' }).orderBy('id', 'desc').first();
+      expect(entry.actor).to.equal(`org-admin:55120:${admin.keyId}`);
+      expect((await api('GET', '/v1/organisations/55120', admin.key)).body.suppliers.map((x: { supplierId: string }) => x.supplierId)).to.deep.equal([RESELLER_A]);
+      expect((await api('DELETE', '/v1/organisations/55120/suppliers/16FCE4A0', admin.key)).status).to.equal(204);
+      const other = await api('PUT', '/v1/organisations/19827/suppliers/2B7D9C10', admin.key);
+      expect(other.status).to.equal(403);
+      expect(await t.db('org_supplier_links as l').join('organisations as o', 'o.id', 'l.org_pk').join('suppliers as s', 's.id', 'l.supplier_pk').where({ 'o.org_id': '19827', 's.supplier_id': '2B7D9C10' }).first()).to.equal(undefined);
     });
 
     it('PUT link refusals: Apple needs none (422), an unknown supplier or organisation is 404, a malformed id 400', async function () {

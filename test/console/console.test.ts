@@ -65,7 +65,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
 
   it('an organisation admin finds a device by its serial, reads its history, and releases it after a confirmation that names it', async function () {
     const page = await freshPage();
-    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/devices');
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
     await expectAccessible(page, 'admin-devices');
     await page.getByLabel('Serial (or its beginning)').fill('dmpx1a2b3c');
@@ -140,7 +140,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
 
   it('an organisation admin cannot see or act on another organisation\'s devices, even by a direct address', async function () {
     const page = await freshPage();
-    await signIn(page, TRIAL_KEYS.fabrikamAdmin);
+    await signIn(page, TRIAL_KEYS.fabrikamAdmin, '/console/devices');
     await page.locator('tbody tr').first().waitFor();
     const serials = await page.locator('tbody td:first-child').allInnerTexts();
     expect(serials).not.to.include('BLC0NWIPAD02');
@@ -228,11 +228,46 @@ describe(`console in Chromium (${databaseKind()})`, function () {
 
   it('is usable at phone width: nothing runs off the side of the screen', async function () {
     const page = await freshPage({ viewport: { width: 390, height: 844 } });
-    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/devices');
     await page.locator('tbody tr').first().waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).to.be.at.most(0);
     await expectAccessible(page, 'phone-devices');
+  });
+
+  it('an organisation admin removes a reseller, finds the devices it ships next pending and why, adds it back and sees them enrolled', async function () {
+    const page = await freshPage();
+    page.on('dialog', (d) => void d.accept());
+    await signIn(page, TRIAL_KEYS.northwindAdmin);
+    await page.getByRole('heading', { name: 'Northwind Schools (19827)' }).waitFor();
+    await page.getByRole('button', { name: 'Remove 16FCE4A0' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reseller 16FCE4A0 removed' }).waitFor();
+    // The reseller ships two devices to Northwind through its own channel, the HTTP upload.
+    const csv =
+      'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n' +
+      'BL-CONSOLE-3,OR,2026-11-25,19827,NW-PO-11,DL-11,2026-11-26,CNSLPEND0001,,MW6F3LL/A\n' +
+      'BL-CONSOLE-3,OR,2026-11-25,19827,NW-PO-11,DL-11,2026-11-26,CNSLPEND0002,,MW6F3LL/A\n';
+    const shipped = await fetch(`${gateway.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${TRIAL_KEYS.brightline}`, 'x-file-name': 'pending.csv' }, body: csv });
+    expect(shipped.status).to.equal(201);
+    await page.reload();
+    await page.getByTestId('device-counts').waitFor();
+    await expectAccessible(page, 'admin-overview');
+    await page.getByRole('link', { name: /pending\s+2/ }).click();
+    await page.getByRole('link', { name: 'CNSLPEND0001' }).waitFor();
+    expect(await page.locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['CNSLPEND0001', 'CNSLPEND0002']);
+    await page.getByRole('link', { name: 'CNSLPEND0001' }).click();
+    await page.getByTestId('pending-reason').waitFor();
+    expect(await page.getByTestId('pending-reason').innerText()).to.include('GW-OR-4120').and.include('has not added reseller 16FCE4A0');
+    await expectAccessible(page, 'admin-pending-device');
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByLabel('Reseller number').fill('16fce4a0');
+    await page.getByRole('button', { name: 'Add reseller' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reseller 16FCE4A0 added: 2 pending device(s) enrolled.' }).waitFor();
+    await page.getByTestId('resellers').getByText('Brightline Resellers (16FCE4A0)').waitFor();
+    await page.goto(`${gateway.url}/console/devices/CNSLPEND0002`);
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    expect(await page.locator('h1').innerText()).to.include('enrolled');
+    expect(await page.getByTestId('pending-reason').count()).to.equal(0);
   });
 
   it('signs out: the session ends and the screens ask for a key again', async function () {

@@ -24,7 +24,7 @@ export function OrdersScreen() {
     <section>
       <h1>{t('orders.title')}</h1>
       <div class="filters">
-        <Choice label={t('common.status')} name="status" value={status} options={['open', 'shipped', 'cancelled']} onChange={setStatus} />
+        <Choice label={t('common.status')} name="status" value={status} options={['open', 'voided']} onChange={setStatus} />
       </div>
       <PagedTable
         paged={paged}

@@ -4,8 +4,8 @@
 //   GET    /v1/organisations, POST /v1/organisations            operator
 //   GET    /v1/organisations/{orgId}                            operator | that organisation's admin
 //   POST   /v1/organisations/{orgId}/customer-numbers           operator
-//   PUT    /v1/organisations/{orgId}/suppliers/{supplierId}     operator (link; pending devices enroll)
-//   DELETE /v1/organisations/{orgId}/suppliers/{supplierId}     operator (unlink)
+//   PUT    /v1/organisations/{orgId}/suppliers/{supplierId}     operator | that organisation's admin (link; pending devices enroll)
+//   DELETE /v1/organisations/{orgId}/suppliers/{supplierId}     operator | that organisation's admin (unlink)
 //   GET    /v1/suppliers, POST /v1/suppliers                    operator
 //   GET    /v1/audit                                            operator
 // Reads are src/query/organisations.ts and src/query/audit.ts. Writes go through
@@ -17,7 +17,7 @@ import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
 import type { ApiDeps } from '../api/deps.js';
 import { MAX_BIGINT_KEY, PAGE_PARAMS, cursorPk, pageSchema, sendPage } from '../api/cursor.js';
-import { scopeOf } from '../api/scope.js';
+import { refusedOtherOrganisation, scopeOf } from '../api/scope.js';
 import { actorOf, principalName, sendHttpError, type Principal, type Role } from '../principal.js';
 import { AdminError, addAppleCustomerNumber, addOrganisation, addSupplier, linkSupplier, unlinkSupplier, type Actor } from '../../../admin/operations.js';
 import { listAudit } from '../../../query/audit.js';
@@ -345,9 +345,10 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       path: '/organisations/{orgId}/suppliers/{supplierId}',
       operationId: 'linkSupplier',
       summary: 'The organisation adds a reseller',
-      description: "The reseller's devices already ordered for the organisation stop being pending and are enrolled, in the same database transaction. Adding a reseller twice changes nothing (enrolled 0).",
+      description:
+        "The reseller's devices already ordered for the organisation stop being pending and are enrolled, in the same database transaction. Adding a reseller twice changes nothing (enrolled 0). An organisation admin adds resellers to its own organisation, as in Apple Business Manager; another organisation is 403.",
       tag: 'Operator',
-      roles: ['operator'],
+      roles: ['operator', 'org_admin'],
       params: linkParams,
       responses: {
         200: {
@@ -362,6 +363,7 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       },
     },
     async ({ req, res, principal, params }) => {
+      if (refusedOtherOrganisation(res, principal, params.orgId, 'orgId')) return;
       try {
         const { enrolled } = await linkSupplier(db, actorFor(principal, req, res), params.orgId!, params.supplierId!);
         res.json({ orgId: params.orgId!, supplierId: params.supplierId!, enrolled });
@@ -377,13 +379,14 @@ export function operatorRoutes(api: ApiRouter, deps: ApiDeps): void {
       path: '/organisations/{orgId}/suppliers/{supplierId}',
       operationId: 'unlinkSupplier',
       summary: 'The organisation removes a reseller',
-      description: "Enrolled devices stay enrolled; the reseller's later orders for the organisation wait as pending.",
+      description: "Enrolled devices stay enrolled; the reseller's later orders for the organisation wait as pending. An organisation admin removes resellers from its own organisation only.",
       tag: 'Operator',
-      roles: ['operator'],
+      roles: ['operator', 'org_admin'],
       params: linkParams,
       responses: { 204: { description: 'Removed.' } },
     },
     async ({ req, res, principal, params }) => {
+      if (refusedOtherOrganisation(res, principal, params.orgId, 'orgId')) return;
       try {
         await unlinkSupplier(db, actorFor(principal, req, res), params.orgId!, params.supplierId!);
         res.status(204).end();

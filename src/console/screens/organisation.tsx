@@ -1,0 +1,138 @@
+// An organisation admin's overview: its devices by state (each a link to the list), the
+// resellers it has added (add one by its reseller number: its pending devices enrol; remove
+// one) and its default servers.
+import { useEffect, useState } from 'preact/hooks';
+import { call } from '../api.js';
+import { useUi } from '../ui.js';
+import { formatDateTime } from '../i18n.js';
+import { ErrorBox, Link, Loading } from '../parts.js';
+
+interface Organisation {
+  orgId: string;
+  name: string;
+  country: string;
+  appleCustomerNumbers: string[];
+  suppliers: { supplierId: string; name: string; kind: string; linkedAt: string }[];
+  defaultServers: Record<string, string>;
+  devices: Record<string, number>;
+}
+
+interface Me {
+  organisation: { orgId: string; name: string } | null;
+}
+
+const STATES = ['enrolled', 'pending', 'returned', 'voided', 'released'];
+
+export function OrganisationScreen() {
+  const { t, language } = useUi();
+  const [org, setOrg] = useState<Organisation | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [reloads, setReloads] = useState(0);
+  const [resellerId, setResellerId] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  useEffect(() => {
+    call<Me>('/me')
+      .then((me) => {
+        if (!me.organisation) throw new Error('invariant: an organisation admin without an organisation');
+        return call<Organisation>(`/organisations/${encodeURIComponent(me.organisation.orgId)}`);
+      })
+      .then(setOrg, setError);
+  }, [reloads]);
+  if (error) return <ErrorBox error={error} />;
+  if (!org) return <Loading />;
+  const link = async (e: Event) => {
+    e.preventDefault();
+    setNotice(null);
+    setActionError(null);
+    const id = resellerId.trim().toUpperCase();
+    try {
+      const answer = await call<{ enrolled: number }>(`/organisations/${encodeURIComponent(org.orgId)}/suppliers/${encodeURIComponent(id)}`, { method: 'PUT' });
+      setNotice(t('org.linked', { reseller: id, enrolled: answer.enrolled }));
+      setResellerId('');
+      setReloads((n) => n + 1);
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  const unlink = async (supplierId: string) => {
+    if (!confirm(t('org.unlink.confirm', { reseller: supplierId }))) return;
+    setNotice(null);
+    setActionError(null);
+    try {
+      await call(`/organisations/${encodeURIComponent(org.orgId)}/suppliers/${encodeURIComponent(supplierId)}`, { method: 'DELETE' });
+      setNotice(t('org.unlinked', { reseller: supplierId }));
+      setReloads((n) => n + 1);
+    } catch (err) {
+      setActionError(err);
+    }
+  };
+  return (
+    <section>
+      <h1>
+        {org.name} ({org.orgId})
+      </h1>
+      <h2>{t('nav.devices')}</h2>
+      <ul class="counts" data-testid="device-counts">
+        {STATES.map((s) => (
+          <li>
+            <Link to={`/console/devices?state=${s}`}>
+              <span class={`state state-${s}`}>{s}</span> <strong>{org.devices[s] ?? 0}</strong>
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <h2>{t('org.resellers')}</h2>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <ErrorBox error={actionError} />
+      {org.suppliers.length === 0 ? <p data-testid="no-resellers">{t('common.none')}</p> : null}
+      <table data-testid="resellers" hidden={org.suppliers.length === 0}>
+        <thead>
+          <tr>
+            <th scope="col">{t('devices.supplier')}</th>
+            <th scope="col">{t('org.linkedAt')}</th>
+            <th scope="col">
+              <span class="visually-hidden">{t('org.unlink')}</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {org.suppliers.map((s) => (
+            <tr>
+              <td>
+                {s.name} ({s.supplierId})
+              </td>
+              <td>{formatDateTime(s.linkedAt, language)}</td>
+              <td>
+                <button type="button" onClick={() => unlink(s.supplierId)}>
+                  {t('org.unlink')} {s.supplierId}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form class="filters" onSubmit={link}>
+        <label>
+          {t('org.resellerNumber')}
+          <input name="reseller" required pattern="[A-Za-z0-9]{1,32}" value={resellerId} onInput={(e) => setResellerId((e.currentTarget as HTMLInputElement).value)} />
+        </label>
+        <button type="submit">{t('org.link')}</button>
+      </form>
+      <p class="help">{t('org.link.help')}</p>
+      <h2>{t('org.defaultServers')}</h2>
+      <dl class="facts">
+        {Object.entries(org.defaultServers).map(([family, server]) => (
+          <>
+            <dt>{family}</dt>
+            <dd>{server}</dd>
+          </>
+        ))}
+      </dl>
+    </section>
+  );
+}
