@@ -233,15 +233,15 @@ export async function createPrincipalKey(
   });
 }
 
-/** The refusal in the words of the CLI, whose flags name the organisations (--org-id, --orgs). */
+/** The refusal, naming the command line's flags and the HTTP body's fields (--org-id / orgId, --orgs / scopeOrgIds). */
 function keyOrganisationsMessage(refusal: KeyOrganisationsRefusal, role: PrincipalRole, scopeCount: number): string {
   switch (refusal) {
     case 'org-required':
-      return 'an organisation admin key needs the organisation it is for (--org-id)';
+      return 'an organisation admin key needs the organisation it is for (--org-id; orgId over HTTP)';
     case 'org-not-allowed':
-      return role === 'finance' ? 'a finance key is limited with --orgs A,B (or sees every organisation): give no --org-id' : `a ${role} key belongs to no organisation: give no --org-id`;
+      return role === 'finance' ? 'a finance key is limited with --orgs A,B (scopeOrgIds over HTTP), or sees every organisation: give no --org-id' : `a ${role} key belongs to no organisation: give no --org-id (orgId)`;
     case 'scope-not-allowed':
-      return 'only a finance key is limited to a set of organisations (--orgs)';
+      return 'only a finance key is limited to a set of organisations (--orgs; scopeOrgIds over HTTP)';
     case 'scope-too-large':
       return `a finance key may be limited to at most ${STORE_LIMITS.maxFinanceScopeOrgs} organisations, not ${scopeCount}`;
   }

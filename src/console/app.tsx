@@ -11,6 +11,7 @@ import { DocumentScreen, DocumentsScreen, UploadScreen } from './screens/documen
 import { FinanceScreen } from './screens/finance.js';
 import { AuditScreen } from './screens/audit.js';
 import { OrganisationScreen } from './screens/organisation.js';
+import { KeysScreen } from './screens/keys.js';
 import { UiContext, useUi, type Ui } from './ui.js';
 
 type Role = Session['role'];
@@ -33,6 +34,7 @@ const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
     { path: '/console/orders', label: 'nav.orders' },
     { path: '/console/documents', label: 'nav.documents' },
     { path: '/console/finance', label: 'nav.finance' },
+    { path: '/console/keys', label: 'nav.keys' },
     { path: '/console/audit', label: 'nav.audit' },
   ],
 };
@@ -62,6 +64,8 @@ function Screen({ path }: { path: string }) {
       return <UploadScreen />;
     case '/console/finance':
       return <FinanceScreen />;
+    case '/console/keys':
+      return <KeysScreen />;
     case '/console/audit':
       return <AuditScreen />;
     default:

@@ -157,6 +157,9 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     await ok(200, 'PUT', '/v1/organisations/CONF-ORG/suppliers/CONF0001', O);
     await ok(204, 'DELETE', '/v1/organisations/CONF-ORG/suppliers/CONF0001', O);
     await ok(200, 'GET', '/v1/audit?limit=5', O);
+    const madeKey = await ok(201, 'POST', '/v1/keys', O, { role: 'finance', scopeOrgIds: ['19827'], label: 'conformance' });
+    await ok(200, 'GET', '/v1/keys?role=finance', O);
+    await ok(204, 'DELETE', `/v1/keys/${madeKey.body.keyId as string}`, O);
 
     // An organisation admin's client of Apple's business API.
     const client = await businessClient();

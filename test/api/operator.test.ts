@@ -331,6 +331,31 @@ describe(`operator routes and who-am-I (${databaseKind()})`, function () {
       expect(await t.db('org_supplier_links as l').join('organisations as o', 'o.id', 'l.org_pk').join('suppliers as s', 's.id', 'l.supplier_pk').where({ 'o.org_id': '19827', 's.supplier_id': '2B7D9C10' }).first()).to.equal(undefined);
     });
 
+    it('keys over HTTP: made with the key shown once, listed without it, revoked; audited by key id only', async function () {
+      const made = await api('POST', '/v1/keys', op(), { role: 'org_admin', orgId: '30411', label: 'Fabrikam helpdesk' });
+      expect(made.status, made.text).to.equal(201);
+      expect(made.headers.get('cache-control')).to.equal('no-store');
+      expect(made.body).to.include({ role: 'org_admin', orgId: '30411' });
+      expect(made.body.key).to.match(/^gwk_org_/);
+      const me = await api('GET', '/v1/me', made.body.key);
+      expect(me.body).to.include({ role: 'org_admin', keyId: made.body.keyId });
+      const listed = await api('GET', '/v1/keys?role=org_admin&org=30411', op());
+      const view = listed.body.items.find((k: { keyId: string }) => k.keyId === made.body.keyId);
+      expect(view).to.include({ role: 'org_admin', orgId: '30411', label: 'Fabrikam helpdesk', revokedAt: null });
+      expect(listed.text).not.to.include(made.body.key);
+      const entry = await t.db('audit_log').where({ action: 'key.create' }).orderBy('id', 'desc').first();
+      expect(entry.detail_json).to.include(made.body.keyId).and.not.include(made.body.key);
+      const revoked = await api('DELETE', `/v1/keys/${made.body.keyId}`, op());
+      expect(revoked.status, revoked.text).to.equal(204);
+      expect((await api('GET', '/v1/me', made.body.key)).status).to.equal(401);
+      expect((await api('DELETE', `/v1/keys/${made.body.keyId}`, op())).status).to.equal(404);
+      const noOrg = await api('POST', '/v1/keys', op(), { role: 'org_admin' });
+      expect(noOrg.status).to.equal(422);
+      expect(noOrg.body.error.message).to.include('orgId');
+      const unknownOrg = await api('POST', '/v1/keys', op(), { role: 'org_admin', orgId: 'NOPE1' });
+      expect(unknownOrg.status).to.equal(404);
+    });
+
     it('PUT link refusals: Apple needs none (422), an unknown supplier or organisation is 404, a malformed id 400', async function () {
       const apple = await api('PUT', '/v1/organisations/55120/suppliers/APPLE', op());
       expect(apple.status).to.equal(422);

@@ -39,6 +39,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { BUSINESS_ERROR_SCHEMA, businessApiNotFound, businessApiRoutes, tokenRoutes } from './business-api.js';
 import { businessAccountRoutes } from './routes/business-accounts.js';
 import { sessionRoutes } from './routes/session.js';
+import { keyRoutes } from './routes/keys.js';
 import { consoleRouter } from './console.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
@@ -150,6 +151,7 @@ export function createApp(
   operatorRoutes(v1, deps);
   businessAccountRoutes(v1, deps);
   sessionRoutes(v1, deps);
+  keyRoutes(v1, deps);
   const mounted: MountedRoutes[] = [
     { base: '', routes: top.routes },
     { base: '/v1', routes: v1.routes },

@@ -108,8 +108,8 @@ export function OrganisationScreen() {
               </td>
               <td>{formatDateTime(s.linkedAt, language)}</td>
               <td>
-                <button type="button" onClick={() => unlink(s.supplierId)}>
-                  {t('org.unlink')} {s.supplierId}
+                <button type="button" aria-label={`${t('org.unlink')} ${s.supplierId}`} onClick={() => unlink(s.supplierId)}>
+                  {t('org.unlink')}
                 </button>
               </td>
             </tr>

@@ -10,8 +10,7 @@
 //   GET    /v1/audit                                            operator
 // Reads are src/query/organisations.ts and src/query/audit.ts. Writes go through
 // src/admin/operations.ts, the same functions the CLI calls, so a rule or an audit entry
-// cannot differ between the two. Keys are made and revoked by the CLI only (issue #5):
-// there is no key route.
+// cannot differ between the two. Keys are made and revoked in keys.ts (and by the CLI).
 import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { ApiRouter, JsonSchema } from '../api/route.js';
