@@ -12,6 +12,7 @@ import { FinanceScreen } from './screens/finance.js';
 import { AuditScreen } from './screens/audit.js';
 import { OrganisationScreen } from './screens/organisation.js';
 import { KeysScreen } from './screens/keys.js';
+import { TransactionsScreen } from './screens/transactions.js';
 import { UiContext, useUi, type Ui } from './ui.js';
 
 type Role = Session['role'];
@@ -26,6 +27,7 @@ const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
   reseller: [
     { path: '/console/documents', label: 'nav.documents' },
     { path: '/console/upload', label: 'nav.upload' },
+    { path: '/console/transactions', label: 'nav.transactions' },
     { path: '/console/orders', label: 'nav.orders' },
   ],
   finance: [{ path: '/console/finance', label: 'nav.finance' }],
@@ -64,6 +66,8 @@ function Screen({ path }: { path: string }) {
       return <UploadScreen />;
     case '/console/finance':
       return <FinanceScreen />;
+    case '/console/transactions':
+      return <TransactionsScreen />;
     case '/console/keys':
       return <KeysScreen />;
     case '/console/audit':

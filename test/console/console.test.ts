@@ -138,6 +138,32 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await expectAccessible(page, 'reseller-documents');
   });
 
+  it('a reseller runs a refused file again once its cause is mended, from the document\'s page', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.brightline, '/console/upload');
+    const csv =
+      'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n' +
+      'BL-CONSOLE-4,OR,2026-11-20,77123,PO-77,DL-77,2026-11-21,CNSLRPLY0001,,MW6F3LL/A\n';
+    await page.getByLabel(/^File/).setInputFiles({ name: 'new-customer.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByTestId('upload-status').waitFor();
+    expect(await page.getByTestId('upload-status').innerText()).to.equal('rejected');
+    expect(await page.getByTestId('document-errors').innerText()).to.include('77123');
+    await page.getByRole('link', { name: 'Open the document' }).click();
+    await page.getByRole('button', { name: 'Run it again' }).waitFor();
+    // The operator adds the organisation, which adds the reseller.
+    const op = { authorization: `Bearer ${TRIAL_KEYS.operator}`, 'content-type': 'application/json' };
+    expect((await fetch(`${gateway.url}/v1/organisations`, { method: 'POST', headers: op, body: JSON.stringify({ orgId: '77123', name: 'Contoso College', country: 'NL' }) })).status).to.equal(201);
+    expect((await fetch(`${gateway.url}/v1/organisations/77123/suppliers/16FCE4A0`, { method: 'PUT', headers: op })).status).to.equal(200);
+    await page.getByRole('button', { name: 'Run it again' }).click();
+    await page.getByRole('status').filter({ hasText: 'Run again: applied.' }).waitFor();
+    await page.getByTestId('document-status').filter({ hasText: /^applied$/ }).waitFor();
+    expect(await page.getByRole('button', { name: 'Run it again' }).count()).to.equal(0);
+    await page.getByRole('link', { name: 'API transactions' }).click();
+    await page.getByRole('heading', { name: 'Reseller API transactions' }).waitFor();
+    await expectAccessible(page, 'reseller-transactions');
+  });
+
   it('an organisation admin cannot see or act on another organisation\'s devices, even by a direct address', async function () {
     const page = await freshPage();
     await signIn(page, TRIAL_KEYS.fabrikamAdmin, '/console/devices');

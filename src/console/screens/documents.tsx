@@ -147,12 +147,25 @@ export function DocumentsScreen() {
 }
 
 export function DocumentScreen({ documentId }: { documentId: string }) {
-  const { t, language } = useUi();
+  const { t, language, session } = useUi();
   const [doc, setDoc] = useState<DocumentDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const [reloads, setReloads] = useState(0);
+  const [replayed, setReplayed] = useState<string | null>(null);
+  const [replayError, setReplayError] = useState<unknown>(null);
   useEffect(() => {
     call<DocumentDetail>(`/documents/${encodeURIComponent(documentId)}`).then(setDoc, setError);
-  }, [documentId]);
+  }, [documentId, reloads]);
+  const replay = async () => {
+    setReplayError(null);
+    try {
+      const answer = await call<Outcome>(`/documents/${encodeURIComponent(documentId)}/replay`, { method: 'POST', answerStatuses: [422] });
+      setReplayed(answer.status);
+      setReloads((n) => n + 1);
+    } catch (err) {
+      setReplayError(err);
+    }
+  };
   if (error) return <ErrorBox error={error} />;
   if (!doc) return <Loading />;
   return (
@@ -183,6 +196,20 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
           {t('document.ack')}
         </a>
       </p>
+      {session.role === 'reseller' && doc.status === 'rejected' ? (
+        <div class="replay">
+          <button type="button" onClick={replay}>
+            {t('document.replay')}
+          </button>
+          <p class="help">{t('document.replay.help')}</p>
+        </div>
+      ) : null}
+      {replayed ? (
+        <p class="notice" role="status">
+          {t('document.replayed', { status: replayed })}
+        </p>
+      ) : null}
+      <ErrorBox error={replayError} />
       <Errors errors={doc.errors} />
       {doc.summary.devices > 0 ? <DeviceOutcomes documentId={doc.documentId} refused={doc.summary.devicesRefused > 0} /> : null}
     </section>
@@ -211,8 +238,8 @@ export function UploadScreen() {
         method: 'POST',
         body: await file.arrayBuffer(),
         headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': safeFileName(file.name) },
-        // A refused file is still received: its outcome, errors and all, is the answer.
-        answerStatuses: [422],
+        // A refused file, or one sent before, is still received: its outcome, errors and all, is the answer.
+        answerStatuses: [409, 422],
       });
       setOutcome(answer);
     } catch (err) {
