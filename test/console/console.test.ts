@@ -14,6 +14,10 @@ describe(`console in Chromium (${databaseKind()})`, function () {
   let gateway: DemoGateway;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  const blocked: string[] = [];
+  afterEach(function () {
+    expect(blocked.splice(0), 'what the Content-Security-Policy blocked').to.deep.equal([]);
+  });
 
   before(async function () {
     gateway = await startDemoGateway();
@@ -32,6 +36,10 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     const page = await context.newPage();
     page.on('pageerror', (e) => {
       throw new Error(`page error: ${e.message}`);
+    });
+    // The page's Content-Security-Policy allows this origin only: anything it blocks is a bug of the console.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) blocked.push(m.text());
     });
     return page;
   }
@@ -193,14 +201,27 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('heading', { name: 'Credit reconciliation' }).waitFor();
     const from = '2026-01-01';
     const to = new Date().toISOString().slice(0, 10);
-    await page.getByLabel('From').fill(from);
-    await page.getByLabel('To').fill(to);
+    await page.getByLabel('From', { exact: true }).fill(from);
+    await page.getByLabel('To', { exact: true }).fill(to);
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByTestId('currency-USD').waitFor();
     const report = (await (await fetch(`${gateway.url}/v1/reports/credit?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TRIAL_KEYS.finance}` } })).json()) as {
       currencies: { currency: string; totals: Record<string, string> }[];
     };
     const usd = report.currencies.find((c) => c.currency === 'USD')!;
+    // The flows, month by month, drawn with the chart library bundled in the console.
+    const chart = page.getByTestId('chart-USD');
+    await chart.locator('canvas').waitFor();
+    expect(await chart.locator('figcaption').innerText()).to.include('Credit flows in USD').and.include(from);
+    // Drawn once the month-by-month reports have answered: wait for paint on the canvas.
+    const canvas = await chart.locator('canvas').elementHandle();
+    await page.waitForFunction((c) => {
+      const el = c as HTMLCanvasElement;
+      const pixels = el.getContext('2d')!.getImageData(0, 0, el.width, el.height).data;
+      let painted = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+      return el.width > 100 && painted > 1000;
+    }, canvas);
     const shownBalance = await page.getByTestId('currency-USD').locator('tfoot td[data-flow="balance"]').innerText();
     expect(shownBalance.replace(/[^0-9.]/g, '')).to.equal(usd.totals.balance);
     await expectAccessible(page, 'finance-reconciliation');
@@ -227,7 +248,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByLabel('Ihr Schlüssel').fill(TRIAL_KEYS.finance);
     await page.getByRole('button', { name: 'Anmelden' }).click();
     await page.getByRole('heading', { name: 'Abstimmung des Guthabens' }).waitFor();
-    await page.getByLabel('Von').fill('2026-01-01');
+    await page.getByLabel('Von', { exact: true }).fill('2026-01-01');
     await page.getByRole('button', { name: 'Anzeigen' }).click();
     await page.getByTestId('currency-USD').waitFor();
     expect(await page.getByTestId('currency-USD').locator('tfoot td[data-flow="ordered"]').innerText()).to.match(/^750,00\s\$$/);

@@ -6,6 +6,7 @@ import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmount, type Language, type MessageKey } from '../i18n.js';
 import { ErrorBox, Loading } from '../parts.js';
+import { FlowsChart } from './flows-chart.js';
 
 type Flows = Record<'ordered' | 'issued' | 'redeemed' | 'refunded' | 'voided' | 'outstanding', string> & { spent?: string; balance?: string };
 
@@ -90,6 +91,7 @@ export function FinanceScreen() {
       {!report && !error ? <Loading /> : null}
       {report && report.currencies.length === 0 ? <p>{t('finance.noMovement')}</p> : null}
       {report?.currencies.map((c) => (
+        <>
         <table class="amounts" data-testid={`currency-${c.currency}`}>
           <caption>
             {t('finance.currency')}: {c.currency}
@@ -125,6 +127,8 @@ export function FinanceScreen() {
             </tr>
           </tfoot>
         </table>
+        <FlowsChart currency={c.currency} minorUnit={c.minorUnit} period={report.period} />
+        </>
       ))}
       {report ? (
         <>
