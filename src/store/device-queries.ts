@@ -7,6 +7,7 @@ import type { Scope } from '../model/reads.js';
 import type { DeviceState } from '../model/state.js';
 import { chunks } from './chunks.js';
 import { whereInScope } from './scope.js';
+import { isPostgres } from './db.js';
 
 export interface DeviceFilter {
   serial?: string;
@@ -102,7 +103,14 @@ export async function devicesBySerial(db: Knex, scope: Scope, f: DeviceFilter, p
   }
   const q = whereInScope(deviceSelect(db('devices as d')), scope, 'd.org_pk', 'd.supplier_pk');
   if (f.serial !== undefined) q.where('d.serial', f.serial);
-  if (f.serialPrefix !== undefined) q.where('d.serial', 'like', `${f.serialPrefix}%`);
+  if (f.serialPrefix !== undefined) {
+    q.where('d.serial', 'like', `${f.serialPrefix}%`);
+    // SQLite's LIKE ignores case, so it cannot walk the serial index: the same prefix as a
+    // range of the binary-ordered serials can ('~' sorts after every letter and digit).
+    // PostgreSQL's LIKE on a C-collated column uses the index itself, and a range under
+    // another collation would not mean "starts with".
+    if (!isPostgres(db)) q.where('d.serial', '>=', f.serialPrefix).where('d.serial', '<', `${f.serialPrefix}~`);
+  }
   if (f.state !== undefined) q.where('d.state', f.state);
   if (f.family !== undefined) q.where('d.family', f.family);
   if (f.server !== undefined) q.where('d.server', f.server);
