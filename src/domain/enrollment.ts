@@ -16,6 +16,7 @@ import {
   type DeviceState,
   type Order,
   type OrderLine,
+  type Released,
   type Organisation,
   type Supplier,
 } from '../model/state.js';
@@ -186,7 +187,7 @@ class Run {
    */
   private conflict(serial: string, order: Order, org: Organisation): CodedError | 'already-here' | undefined {
     const released = this.world.released.get(serial);
-    if (released) return { code: 'GW-DE-4310', params: { deviceId: serial, releasedOn: released.releasedAt.slice(0, 10) } };
+    if (released) return this.refuseReleased(released, order.orderNumber);
     const device = this.world.devices.get(serial);
     if (!isLive(device)) return undefined;
     if (device.supplierPk === this.supplier.pk && device.orderNumber === order.orderNumber) return 'already-here';
@@ -239,7 +240,7 @@ class Run {
   private returnDevice(ret: Order, org: Organisation, deliveryNumber: string, checked: CheckedDevice): DeviceOutcome {
     const serial = checked.serial;
     const released = this.world.released.get(serial);
-    if (released) return deviceError(serial, { code: 'GW-DE-4310', params: { deviceId: serial, releasedOn: released.releasedAt.slice(0, 10) } });
+    if (released) return deviceError(serial, this.refuseReleased(released, ret.orderNumber));
     const already = ret.lines.get(serial);
     if (already?.status === 'returned') return COMPLETE_DEVICE(serial);
     const device = this.world.devices.get(serial);
@@ -283,7 +284,7 @@ class Run {
         const device = this.world.devices.get(line.serial)!;
         this.putDevice({ ...device, state: 'voided', server: null }, 'voided', `order ${order.orderNumber} voided`);
       } else if (order.kind === 'return' && line.status === 'returned') {
-        const refusal = this.restore(line);
+        const refusal = this.restore(line, order.orderNumber);
         if (refusal) failures.push(`${line.serial} (${refusal.code})`);
         else this.touchLine(order, line.serial, { status: 'voided' });
       }
@@ -300,10 +301,10 @@ class Run {
   }
 
   /** Voiding a return puts its device back into the order it was returned from. */
-  private restore(line: OrderLine): CodedError | undefined {
+  private restore(line: OrderLine, voidedOrderNumber: string): CodedError | undefined {
     const serial = line.serial;
     const released = this.world.released.get(serial);
-    if (released) return { code: 'GW-DE-4310', params: { deviceId: serial, releasedOn: released.releasedAt.slice(0, 10) } };
+    if (released) return this.refuseReleased(released, voidedOrderNumber);
     const source = line.sourceOrderNumber ? this.world.orders.get(line.sourceOrderNumber) : undefined;
     if (!source || source.status === 'voided') {
       return { code: 'DEP-ERR-DE-4306', params: { deviceId: serial, reason: ': the order it was returned from is voided' } };
@@ -517,6 +518,25 @@ class Run {
     let set = this.dirtyLines.get(order.orderNumber);
     if (!set) this.dirtyLines.set(order.orderNumber, (set = new Set()));
     set.add(serial);
+  }
+
+  /**
+   * A device its organisation released, named again: refused with GW-DE-4310, whoever
+   * orders it. The refusal goes on the device's history under the organisation that
+   * released it, so that organisation sees the later order that was turned away.
+   */
+  private refuseReleased(released: Released, orderNumber: string): CodedError {
+    this.events.push({
+      serial: released.serial,
+      kind: 'refused',
+      fromState: 'released',
+      toState: 'released',
+      orgPk: released.orgPk,
+      supplierPk: this.supplier.pk,
+      orderNumber,
+      detail: `GW-DE-4310: ordered again by ${this.supplier.supplierId}`,
+    });
+    return { code: 'GW-DE-4310', params: { deviceId: released.serial, releasedOn: released.releasedAt.slice(0, 10) } };
   }
 
   private putDevice(next: Device, kind: DeviceEventKind, detail: string | null): void {

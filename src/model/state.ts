@@ -96,7 +96,9 @@ export type DeviceEventKind =
   | 'restored'
   | 'reassigned'
   | 'released'
-  | 'server-assigned';
+  | 'server-assigned'
+  /** A later order named a device its organisation had released, and was refused (GW-DE-4310). */
+  | 'refused';
 
 export interface DeviceEvent {
   serial: string;

@@ -121,6 +121,13 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     expect(refused).to.have.lengthOf(1);
     expect(refused[0]).to.include('DMPX1A2B3C01').and.include('REFUSED').and.include('GW-DE-4310').and.include('was released by an organisation').and.include('line 2');
     await expectAccessible(page, 'reseller-upload-refused');
+    // The organisation that released it sees the later order turned away, on the device's history.
+    const admin = await freshPage();
+    await signIn(admin, TRIAL_KEYS.northwindAdmin, '/console/devices/DMPX1A2B3C01');
+    await admin.getByRole('heading', { name: 'History' }).waitFor();
+    const lastEvent = await admin.locator('tbody tr').last().innerText();
+    expect(lastEvent).to.include('refused').and.include('released → released').and.include('BL-CONSOLE-1').and.include('document doc_');
+    await expectAccessible(admin, 'admin-device-later-order-refused');
   });
 
   it('a reseller uploads a broken file, sees the coded error with its line, and downloads the acknowledgement', async function () {

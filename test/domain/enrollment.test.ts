@@ -395,6 +395,10 @@ describe('domain/enrollment', () => {
           expect(device.status).to.equal('GW-DE-4310');
           expect(device.error?.params?.releasedOn).to.equal('2024-05-01');
           expect(result.changes.devices).to.deep.equal([]);
+          // The refusal is on the device's history, under the organisation that released it.
+          expect(result.changes.events).to.deep.equal([
+            { serial: S1, kind: 'refused', fromState: 'released', toState: 'released', orgPk: ORG_A.pk, supplierPk: supplier.pk, orderNumber: 'N-1', detail: `GW-DE-4310: ordered again by ${supplier.supplierId}` },
+          ]);
         });
       }
 
@@ -402,6 +406,7 @@ describe('domain/enrollment', () => {
         const result = applyTransaction(releasedWorld(), R1, [ret('O-1-R', ORG_A.orgId, [S1])]);
         expect(deviceStatuses(result)).to.deep.equal({ [S1]: 'GW-DE-4310' });
         expect(result.changes.devices).to.deep.equal([]);
+        expect(result.changes.events.map((e) => [e.serial, e.kind, e.orderNumber, e.orgPk])).to.deep.equal([[S1, 'refused', 'O-1-R', ORG_A.pk]]);
       });
 
       it('refuses an override that lists a released device', () => {
