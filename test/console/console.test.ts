@@ -104,6 +104,28 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     expect(await page.getByRole('button', { name: 'Release this device' }).count()).to.equal(0);
   });
 
+  it('an organisation admin assigns a device to a server, downloads its devices as CSV, and reads its orders', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/devices/DMPX1A2B3C02');
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    await page.getByLabel('Device-management server').fill('Northwind Lab');
+    await page.getByRole('button', { name: 'Assign' }).click();
+    await page.getByRole('status').filter({ hasText: 'Assigned to Northwind Lab.' }).waitFor();
+    await page.locator('tbody tr', { hasText: 'server-assigned' }).waitFor();
+    expect(await page.locator('dl.facts').innerText()).to.include('Northwind Lab');
+    await page.getByRole('link', { name: 'Devices' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-devices').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const row = csv.split('\n').find((l) => l.startsWith('DMPX1A2B3C02,'));
+    expect(row, csv.slice(0, 300)).to.include('Northwind Lab');
+    expect(csv).not.to.include('BLC0FABIPH01'); // Fabrikam's
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    expect(await page.locator('tbody').innerText()).to.include('APL-850-1001');
+    await expectAccessible(page, 'admin-orders');
+  });
+
   it('a reseller uploads a ship notice for the released device and sees it refused with its code', async function () {
     const page = await freshPage();
     await signIn(page, TRIAL_KEYS.brightline);

@@ -41,7 +41,7 @@ const STATES = ['enrolled', 'pending', 'returned', 'voided', 'released'];
 const FAMILIES = ['iPhone', 'iPad', 'Mac', 'AppleTV', 'AppleWatch', 'AppleVisionPro'];
 
 export function DevicesScreen() {
-  const { t, language } = useUi();
+  const { t, language, session } = useUi();
   const params = new URLSearchParams(location.search);
   const [serial, setSerial] = useState(params.get('serial') ?? '');
   const [orderNumber, setOrderNumber] = useState(params.get('orderNumber') ?? '');
@@ -77,6 +77,13 @@ export function DevicesScreen() {
         <Choice label={t('devices.family')} name="family" value={family} options={FAMILIES} onChange={setFamily} />
         <button type="submit">{t('common.search')}</button>
       </form>
+      {session.role === 'org_admin' ? (
+        <p class="downloads">
+          <a href="/v1/exports/devices?available=true" download data-testid="export-devices">
+            {t('devices.export')}
+          </a>
+        </p>
+      ) : null}
       <PagedTable
         paged={paged}
         columns={[
@@ -139,6 +146,7 @@ export function DeviceScreen({ serial }: { serial: string }) {
         <dt>{t('devices.assetTag')}</dt>
         <dd>{device.assetTag}</dd>
       </dl>
+      {mayRelease && device.state === 'enrolled' ? <AssignServer device={device} onAssigned={() => setLoaded((n) => n + 1)} /> : null}
       {mayRelease ? <ReleaseDevice device={device} onReleased={() => setLoaded((n) => n + 1)} /> : null}
       <h2>{t('device.history')}</h2>
       <table>
@@ -168,6 +176,44 @@ export function DeviceScreen({ serial }: { serial: string }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** Assigns an enrolled device to a device-management server (POST /v1/devices/assignments, one serial). */
+function AssignServer({ device, onAssigned }: { device: DeviceDetail; onAssigned(): void }) {
+  const { t, session } = useUi();
+  const [server, setServer] = useState(device.server ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const assign = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    setDone(false);
+    try {
+      await call('/devices/assignments', {
+        method: 'POST',
+        json: { server: server.trim(), serials: [device.serial], ...(session.role === 'operator' ? { orgId: device.orgId } : {}) },
+      });
+      setDone(true);
+      onAssigned();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="filters" onSubmit={assign}>
+      <div class="field">
+        <label for="assign-server">{t('device.server.label')}</label>
+        <input id="assign-server" name="server" required maxLength={100} value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
+      </div>
+      <button type="submit">{t('device.assign')}</button>
+      {done ? (
+        <p class="notice" role="status">
+          {t('device.assigned', { server: server.trim() })}
+        </p>
+      ) : null}
+      <ErrorBox error={error} />
+    </form>
   );
 }
 
