@@ -13,6 +13,7 @@ import { AuditScreen } from './screens/audit.js';
 import { OrganisationScreen } from './screens/organisation.js';
 import { KeysScreen } from './screens/keys.js';
 import { TransactionsScreen } from './screens/transactions.js';
+import { OrganisationsScreen, SuppliersScreen } from './screens/partners.js';
 import { UiContext, useUi, type Ui } from './ui.js';
 
 type Role = Session['role'];
@@ -36,6 +37,8 @@ const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
     { path: '/console/orders', label: 'nav.orders' },
     { path: '/console/documents', label: 'nav.documents' },
     { path: '/console/finance', label: 'nav.finance' },
+    { path: '/console/organisations', label: 'nav.organisations' },
+    { path: '/console/suppliers', label: 'nav.suppliers' },
     { path: '/console/keys', label: 'nav.keys' },
     { path: '/console/audit', label: 'nav.audit' },
   ],
@@ -68,6 +71,10 @@ function Screen({ path }: { path: string }) {
       return <FinanceScreen />;
     case '/console/transactions':
       return <TransactionsScreen />;
+    case '/console/organisations':
+      return <OrganisationsScreen />;
+    case '/console/suppliers':
+      return <SuppliersScreen />;
     case '/console/keys':
       return <KeysScreen />;
     case '/console/audit':

@@ -327,6 +327,35 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     expect(status).to.equal(401);
   });
 
+  it('an operator adds an organisation and its reseller, and reads the suppliers with their Ship-To accounts', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.operator, '/console/organisations');
+    await page.getByTestId('organisations').waitFor();
+    const form = page.getByRole('form', { name: 'Add organisation' });
+    await form.getByLabel('Organisation id').fill('88001');
+    await form.getByLabel('Name').fill('Tailspin Academy');
+    await form.getByLabel('Country (ISO code)').fill('nl');
+    await form.getByRole('button', { name: 'Add organisation' }).click();
+    await page.getByRole('status').filter({ hasText: 'Organisation 88001 added.' }).waitFor();
+    const link = page.getByRole('form', { name: 'Add reseller to organisation' });
+    await link.getByLabel('Organisation id').fill('88001');
+    await link.getByLabel('Reseller number').fill('2B7D9C10');
+    await link.getByRole('button', { name: 'Add reseller to organisation' }).click();
+    await page.getByRole('status').filter({ hasText: 'Reseller 2B7D9C10 added: 0 pending device(s) enrolled.' }).waitFor();
+    await page.getByTestId('organisations').locator('tr', { hasText: 'Tailspin Academy' }).filter({ hasText: '2B7D9C10' }).waitFor();
+    expect(await page.getByTestId('organisations').locator('tr', { hasText: 'Tailspin Academy' }).innerText()).to.include('NL');
+    await expectAccessible(page, 'operator-organisations');
+    // A country that is no ISO 3166-1 code is refused, with the gateway's coded message.
+    await form.getByLabel('Organisation id').fill('88002');
+    await form.getByLabel('Name').fill('Nowhere School');
+    await form.getByLabel('Country (ISO code)').fill('QQ');
+    await form.getByRole('button', { name: 'Add organisation' }).click();
+    await page.getByRole('alert').filter({ hasText: 'QQ' }).waitFor();
+    await page.getByRole('link', { name: 'Suppliers' }).click();
+    await page.getByTestId('suppliers').locator('tr', { hasText: '16FCE4A0' }).filter({ hasText: '0000052010' }).waitFor();
+    await expectAccessible(page, 'operator-suppliers');
+  });
+
   it('is usable at phone width: nothing runs off the side of the screen', async function () {
     const page = await freshPage({ viewport: { width: 390, height: 844 } });
     await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/devices');
