@@ -13,6 +13,7 @@ import { AuditScreen } from './screens/audit.js';
 import { OrganisationScreen } from './screens/organisation.js';
 import { KeysScreen } from './screens/keys.js';
 import { TransactionsScreen } from './screens/transactions.js';
+import { CreditScreen } from './screens/credit.js';
 import { OrganisationsScreen, SuppliersScreen } from './screens/partners.js';
 import { UiContext, useUi, type Ui } from './ui.js';
 
@@ -24,6 +25,7 @@ const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
     { path: '/console/organisation', label: 'nav.organisation' },
     { path: '/console/devices', label: 'nav.devices' },
     { path: '/console/orders', label: 'nav.orders' },
+    { path: '/console/credit', label: 'nav.credit' },
   ],
   reseller: [
     { path: '/console/documents', label: 'nav.documents' },
@@ -69,6 +71,8 @@ function Screen({ path }: { path: string }) {
       return <UploadScreen />;
     case '/console/finance':
       return <FinanceScreen />;
+    case '/console/credit':
+      return <CreditScreen />;
     case '/console/transactions':
       return <TransactionsScreen />;
     case '/console/organisations':

@@ -13,6 +13,18 @@ const en = {
   'signin.submit': 'Sign in',
   'signin.ended': 'Your session ended. Sign in again.',
   'nav.devices': 'Devices',
+  'nav.credit': 'Volume credit',
+  'credit.title': 'Volume credit',
+  'credit.balances': 'Balances',
+  'credit.location': 'Location',
+  'credit.redeem': 'Redeem a code',
+  'credit.redeemed': 'Redeemed into {location}.',
+  'credit.code': 'Code',
+  'credit.codes': 'Codes',
+  'credit.amount': 'Amount',
+  'credit.until': 'Download until',
+  'credit.download': 'Download these codes (CSV)',
+  'credit.audited': 'Every listing of codes is written to the audit log.',
   'nav.organisations': 'Organisations',
   'nav.suppliers': 'Suppliers',
   'orgs.title': 'Organisations',
@@ -160,6 +172,18 @@ const fr: Messages = {
   'signin.submit': 'Se connecter',
   'signin.ended': 'Votre session a pris fin. Connectez-vous à nouveau.',
   'nav.devices': 'Appareils',
+  'nav.credit': 'Crédit en volume',
+  'credit.title': 'Crédit en volume',
+  'credit.balances': 'Soldes',
+  'credit.location': 'Site',
+  'credit.redeem': 'Utiliser un code',
+  'credit.redeemed': 'Code utilisé pour {location}.',
+  'credit.code': 'Code',
+  'credit.codes': 'Codes',
+  'credit.amount': 'Montant',
+  'credit.until': 'Téléchargeable jusqu’au',
+  'credit.download': 'Télécharger ces codes (CSV)',
+  'credit.audited': 'Chaque consultation des codes est inscrite au journal d’audit.',
   'nav.organisations': 'Organisations',
   'nav.suppliers': 'Fournisseurs',
   'orgs.title': 'Organisations',
@@ -304,6 +328,18 @@ const de: Messages = {
   'signin.submit': 'Anmelden',
   'signin.ended': 'Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.',
   'nav.devices': 'Geräte',
+  'nav.credit': 'Volumenguthaben',
+  'credit.title': 'Volumenguthaben',
+  'credit.balances': 'Salden',
+  'credit.location': 'Standort',
+  'credit.redeem': 'Code einlösen',
+  'credit.redeemed': 'Für {location} eingelöst.',
+  'credit.code': 'Code',
+  'credit.codes': 'Codes',
+  'credit.amount': 'Betrag',
+  'credit.until': 'Herunterladbar bis',
+  'credit.download': 'Diese Codes herunterladen (CSV)',
+  'credit.audited': 'Jede Auflistung von Codes wird im Prüfprotokoll vermerkt.',
   'nav.organisations': 'Organisationen',
   'nav.suppliers': 'Lieferanten',
   'orgs.title': 'Organisationen',
@@ -448,6 +484,18 @@ const es: Messages = {
   'signin.submit': 'Iniciar sesión',
   'signin.ended': 'Su sesión terminó. Inicie sesión de nuevo.',
   'nav.devices': 'Dispositivos',
+  'nav.credit': 'Crédito por volumen',
+  'credit.title': 'Crédito por volumen',
+  'credit.balances': 'Saldos',
+  'credit.location': 'Ubicación',
+  'credit.redeem': 'Canjear un código',
+  'credit.redeemed': 'Canjeado en {location}.',
+  'credit.code': 'Código',
+  'credit.codes': 'Códigos',
+  'credit.amount': 'Importe',
+  'credit.until': 'Descargable hasta',
+  'credit.download': 'Descargar estos códigos (CSV)',
+  'credit.audited': 'Cada consulta de códigos queda en el registro de auditoría.',
   'nav.organisations': 'Organizaciones',
   'nav.suppliers': 'Proveedores',
   'orgs.title': 'Organizaciones',
@@ -619,6 +667,12 @@ export function formatDateTime(iso: string | null | undefined, language: Languag
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+}
+
+/** An exact decimal amount in its currency's usual decimals (ISO 4217's, as Intl knows them). */
+export function formatAmountIn(amount: string, currency: string, language: Language): string {
+  const decimals = new Intl.NumberFormat(language, { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return formatAmount(amount, currency, decimals, language);
 }
 
 /**

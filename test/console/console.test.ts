@@ -126,6 +126,27 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await expectAccessible(page, 'admin-orders');
   });
 
+  it('an organisation admin reads its credit balances and codes, downloads them, and redeems one', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/credit');
+    const balance = page.getByTestId('balances').locator('tr', { hasText: 'District Office' });
+    await balance.waitFor();
+    const before = await balance.locator('td.amount').innerText();
+    expect(before).to.equal('$585.03');
+    await page.getByTestId('codes').waitFor();
+    const code = await page.getByTestId('codes').locator('code.secret').first().innerText();
+    expect(code).to.match(/^[A-Z0-9]{5}(-[A-Z0-9]{5}){3}$/);
+    await expectAccessible(page, 'admin-credit');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-codes').click()]);
+    expect(readFileSync((await download.path())!, 'utf8')).to.include(code);
+    await page.getByLabel('Code', { exact: true }).fill(code.toLowerCase());
+    await page.getByLabel('Location', { exact: true }).fill('District Office');
+    await page.getByLabel('Currency', { exact: true }).fill('usd');
+    await page.getByRole('button', { name: 'Redeem a code' }).click();
+    await page.getByRole('status').filter({ hasText: 'Redeemed into District Office.' }).waitFor();
+    await balance.locator('td.amount', { hasText: '$610.03' }).waitFor();
+  });
+
   it('a reseller uploads a ship notice for the released device and sees it refused with its code', async function () {
     const page = await freshPage();
     await signIn(page, TRIAL_KEYS.brightline);
