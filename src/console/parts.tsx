@@ -81,36 +81,48 @@ export function Loading() {
 export interface Column<T> {
   label: string;
   cell(item: T): ComponentChildren;
+  /** A class for the column's cells (amount: right-aligned figures). */
+  className?: string;
+}
+
+/** Rows under their column headings. */
+export function DataTable<T>({ items, columns, testId }: { items: readonly T[]; columns: Column<T>[]; testId?: string }) {
+  return (
+    <table data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map((c) => (
+            <th scope="col">{c.label}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((item) => (
+          <tr>
+            {columns.map((c) => (
+              <td class={c.className}>{c.cell(item)}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A list answered whole: its loading, "nothing", or its rows. */
+export function ListTable<T>({ items, columns, testId }: { items: readonly T[] | null; columns: Column<T>[]; testId?: string }) {
+  const { t } = useUi();
+  if (items === null) return <Loading />;
+  if (items.length === 0) return <p>{t('common.none')}</p>;
+  return <DataTable items={items} columns={columns} {...(testId ? { testId } : {})} />;
 }
 
 /** A list answered a page at a time: its error, its loading, "nothing", the rows, and the pager. */
 export function PagedTable<T>({ paged, columns, testId }: { paged: ReturnType<typeof usePaged<T>>; columns: Column<T>[]; testId?: string }) {
-  const { t } = useUi();
   return (
     <>
       <ErrorBox error={paged.error} />
-      {paged.page === null && !paged.error ? <Loading /> : null}
-      {paged.page && paged.page.items.length === 0 ? <p>{t('common.none')}</p> : null}
-      {paged.page && paged.page.items.length > 0 ? (
-        <table data-testid={testId}>
-          <thead>
-            <tr>
-              {columns.map((c) => (
-                <th scope="col">{c.label}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {paged.page.items.map((item) => (
-              <tr>
-                {columns.map((c) => (
-                  <td>{c.cell(item)}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {paged.error ? null : <ListTable items={paged.page?.items ?? null} columns={columns} {...(testId ? { testId } : {})} />}
       <Pager paged={paged} />
     </>
   );

@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmountIn, formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, Loading } from '../parts.js';
+import { Choice, ErrorBox, ListTable } from '../parts.js';
 
 interface Account {
   accountId: string;
@@ -66,30 +66,16 @@ export function CreditScreen() {
     <section>
       <h1>{t('credit.title')}</h1>
       <h2>{t('credit.balances')}</h2>
-      {accounts === null ? <Loading /> : null}
-      {accounts && accounts.length === 0 ? <p>{t('common.none')}</p> : null}
-      {accounts && accounts.length > 0 ? (
-        <table data-testid="balances">
-          <thead>
-            <tr>
-              <th scope="col">{t('credit.location')}</th>
-              <th scope="col">{t('finance.currency')}</th>
-              <th scope="col">{t('finance.balance')}</th>
-              <th scope="col">{t('devices.updated')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {accounts.map((a) => (
-              <tr>
-                <td>{a.location}</td>
-                <td>{a.currency}</td>
-                <td class="amount">{formatAmountIn(a.balance, a.currency, language)}</td>
-                <td>{formatDateTime(a.updatedAt, language)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <ListTable
+        items={accounts}
+        testId="balances"
+        columns={[
+          { label: t('credit.location'), cell: (a) => a.location },
+          { label: t('finance.currency'), cell: (a) => a.currency },
+          { label: t('finance.balance'), cell: (a) => formatAmountIn(a.balance, a.currency, language), className: 'amount' },
+          { label: t('devices.updated'), cell: (a) => formatDateTime(a.updatedAt, language) },
+        ]}
+      />
       <h2>{t('credit.redeem')}</h2>
       <form class="filters" onSubmit={submit}>
         <div class="field">
@@ -122,34 +108,17 @@ export function CreditScreen() {
         </a>
       </p>
       <p class="help">{t('credit.audited')}</p>
-      {codes === null ? <Loading /> : null}
-      {codes && codes.codes.length === 0 ? <p>{t('common.none')}</p> : null}
-      {codes && codes.codes.length > 0 ? (
-        <table data-testid="codes">
-          <thead>
-            <tr>
-              <th scope="col">{t('credit.code')}</th>
-              <th scope="col">{t('orders.number')}</th>
-              <th scope="col">{t('credit.amount')}</th>
-              <th scope="col">{t('common.status')}</th>
-              <th scope="col">{t('credit.until')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {codes.codes.map((c) => (
-              <tr>
-                <td>{c.code ? <code class="secret">{c.code}</code> : <span>…{c.hint}</span>}</td>
-                <td>
-                  {c.supplierId}/{c.orderNumber}
-                </td>
-                <td class="amount">{formatAmountIn(c.amount, c.currency, language)}</td>
-                <td>{c.state}</td>
-                <td>{formatDateTime(c.downloadUntil, language)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      <ListTable
+        items={codes?.codes ?? null}
+        testId="codes"
+        columns={[
+          { label: t('credit.code'), cell: (c) => (c.code ? <code class="secret">{c.code}</code> : <span>…{c.hint}</span>) },
+          { label: t('orders.number'), cell: (c) => `${c.supplierId}/${c.orderNumber}` },
+          { label: t('credit.amount'), cell: (c) => formatAmountIn(c.amount, c.currency, language), className: 'amount' },
+          { label: t('common.status'), cell: (c) => c.state },
+          { label: t('credit.until'), cell: (c) => formatDateTime(c.downloadUntil, language) },
+        ]}
+      />
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, Loading } from '../parts.js';
+import { Choice, ErrorBox, ListTable } from '../parts.js';
 
 interface KeyView {
   keyId: string;
@@ -105,43 +105,30 @@ export function KeysScreen() {
         <Choice label={t('keys.showRole')} name="roleFilter" value={roleFilter} options={ROLES} onChange={setRoleFilter} />
       </div>
       <ErrorBox error={error} />
-      {keys === null && !error ? <Loading /> : null}
-      {keys ? (
-        <table data-testid="keys">
-          <thead>
-            <tr>
-              <th scope="col">{t('keys.keyId')}</th>
-              <th scope="col">{t('keys.role')}</th>
-              <th scope="col">{t('devices.organisation')}</th>
-              <th scope="col">{t('keys.label')}</th>
-              <th scope="col">{t('keys.created')}</th>
-              <th scope="col">{t('keys.revoked')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr>
-                <td>
-                  <code>{k.keyId}</code>
-                </td>
-                <td>{k.role}</td>
-                <td>{k.orgId ?? k.scopeOrgIds?.join(', ') ?? ''}</td>
-                <td>{k.label}</td>
-                <td>{formatDateTime(k.createdAt, language)}</td>
-                <td>
-                  {k.revokedAt ? (
-                    formatDateTime(k.revokedAt, language)
-                  ) : (
-                    <button type="button" class="danger" aria-label={`${t('keys.revoke')} ${k.keyId}`} onClick={() => revoke(k.keyId)}>
-                      {t('keys.revoke')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {error ? null : (
+        <ListTable
+          items={keys}
+          testId="keys"
+          columns={[
+            { label: t('keys.keyId'), cell: (k) => <code>{k.keyId}</code> },
+            { label: t('keys.role'), cell: (k) => k.role },
+            { label: t('devices.organisation'), cell: (k) => k.orgId ?? k.scopeOrgIds?.join(', ') ?? '' },
+            { label: t('keys.label'), cell: (k) => k.label },
+            { label: t('keys.created'), cell: (k) => formatDateTime(k.createdAt, language) },
+            {
+              label: t('keys.revoked'),
+              cell: (k) =>
+                k.revokedAt ? (
+                  formatDateTime(k.revokedAt, language)
+                ) : (
+                  <button type="button" class="danger" aria-label={`${t('keys.revoke')} ${k.keyId}`} onClick={() => revoke(k.keyId)}>
+                    {t('keys.revoke')}
+                  </button>
+                ),
+            },
+          ]}
+        />
+      )}
     </section>
   );
 }

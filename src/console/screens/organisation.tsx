@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ErrorBox, Link, Loading } from '../parts.js';
+import { ErrorBox, Link, ListTable, Loading } from '../parts.js';
 
 interface Organisation {
   orgId: string;
@@ -89,33 +89,22 @@ export function OrganisationScreen() {
         </p>
       ) : null}
       <ErrorBox error={actionError} />
-      {org.suppliers.length === 0 ? <p data-testid="no-resellers">{t('common.none')}</p> : null}
-      <table data-testid="resellers" hidden={org.suppliers.length === 0}>
-        <thead>
-          <tr>
-            <th scope="col">{t('devices.supplier')}</th>
-            <th scope="col">{t('org.linkedAt')}</th>
-            <th scope="col">
-              <span class="visually-hidden">{t('org.unlink')}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {org.suppliers.map((s) => (
-            <tr>
-              <td>
-                {s.name} ({s.supplierId})
-              </td>
-              <td>{formatDateTime(s.linkedAt, language)}</td>
-              <td>
-                <button type="button" aria-label={`${t('org.unlink')} ${s.supplierId}`} onClick={() => unlink(s.supplierId)}>
-                  {t('org.unlink')}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ListTable
+        items={org.suppliers}
+        testId="resellers"
+        columns={[
+          { label: t('devices.supplier'), cell: (x) => `${x.name} (${x.supplierId})` },
+          { label: t('org.linkedAt'), cell: (x) => formatDateTime(x.linkedAt, language) },
+          {
+            label: t('org.unlink'),
+            cell: (x) => (
+              <button type="button" aria-label={`${t('org.unlink')} ${x.supplierId}`} onClick={() => unlink(x.supplierId)}>
+                {t('org.unlink')}
+              </button>
+            ),
+          },
+        ]}
+      />
       <form class="filters" onSubmit={link}>
         <label>
           {t('org.resellerNumber')}
