@@ -6,7 +6,7 @@ import { call, setCsrfToken, whenSignedOut, type Session } from './api.js';
 import { LANGUAGES, initialLanguage, rememberLanguage, translator, type Language, type MessageKey, type Translate } from './i18n.js';
 import { SignIn } from './screens/sign-in.js';
 import { DeviceScreen, DevicesScreen } from './screens/devices.js';
-import { OrdersScreen } from './screens/orders.js';
+import { OrderScreen, OrdersScreen } from './screens/orders.js';
 import { DocumentScreen, DocumentsScreen, UploadScreen } from './screens/documents.js';
 import { FinanceScreen } from './screens/finance.js';
 import { AuditScreen } from './screens/audit.js';
@@ -55,6 +55,8 @@ function Screen({ path }: { path: string }) {
   const nav = NAVIGATION[ui.session.role];
   const device = /^\/console\/devices\/([^/]+)$/.exec(path);
   if (device) return <DeviceScreen serial={decodeURIComponent(device[1]!)} />;
+  const order = /^\/console\/orders\/([^/]+)\/([^/]+)$/.exec(path);
+  if (order) return <OrderScreen supplierId={decodeURIComponent(order[1]!)} orderNumber={decodeURIComponent(order[2]!)} />;
   const document = /^\/console\/documents\/([^/]+)$/.exec(path);
   if (document) return <DocumentScreen documentId={decodeURIComponent(document[1]!)} />;
   const allowed = nav.some((n) => n.path === path);

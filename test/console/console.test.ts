@@ -119,11 +119,37 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     const row = csv.split('\n').find((l) => l.startsWith('DMPX1A2B3C02,'));
     expect(row, csv.slice(0, 300)).to.include('Northwind Lab');
     expect(csv).not.to.include('BLC0FABIPH01'); // Fabrikam's
+    // The devices on that server, by the list's server filter.
+    await page.getByLabel('Server').fill('Northwind Lab');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: 'DMPX1A2B3C02' }).waitFor();
+    expect(await page.locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['DMPX1A2B3C02']);
+    // An order found by its PO number, with its deliveries and devices.
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('heading', { name: 'Orders' }).waitFor();
-    await page.locator('tbody tr').first().waitFor();
-    expect(await page.locator('tbody').innerText()).to.include('APL-850-1001');
+    await page.getByLabel('PO number').fill('NW-PO-2026-118');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByTestId('orders').locator('tbody tr').first().waitFor();
+    expect(await page.getByTestId('orders').locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['APL-850-1001']);
     await expectAccessible(page, 'admin-orders');
+    await page.getByRole('link', { name: 'APL-850-1001' }).click();
+    await page.getByTestId('order-devices').waitFor();
+    expect(await page.getByTestId('order-devices').innerText()).to.include('DMPX1A2B3C02').and.include('Northwind Lab');
+    expect(await page.locator('main').innerText()).to.include('8000123401');
+    await expectAccessible(page, 'admin-order');
+  });
+
+  it('an organisation admin sets a default server for a device family and sees what arrived lately', async function () {
+    const page = await freshPage();
+    await signIn(page, TRIAL_KEYS.fabrikamAdmin);
+    await page.getByTestId('recent-orders').waitFor();
+    expect(await page.getByTestId('recent-orders').locator('tbody tr').count()).to.be.greaterThan(0);
+    const form = page.getByRole('form', { name: 'Set the default server' });
+    await form.getByLabel('Family').selectOption('Mac');
+    await form.getByLabel('Server').fill('Fabrikam Mac MDM');
+    await form.getByRole('button', { name: 'Set the default server' }).click();
+    await page.getByRole('status').filter({ hasText: 'Default server of Mac: Fabrikam Mac MDM.' }).waitFor();
+    await page.getByTestId('default-servers').getByText('Fabrikam Mac MDM').waitFor();
   });
 
   it('an organisation admin reads its credit balances and codes, downloads them, and redeems one', async function () {
@@ -256,7 +282,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByTestId('currency-USD').waitFor();
     const report = (await (await fetch(`${gateway.url}/v1/reports/credit?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TRIAL_KEYS.finance}` } })).json()) as {
-      currencies: { currency: string; totals: Record<string, string> }[];
+      currencies: { currency: string; totals: Record<string, string>; suppliers: { supplierId: string; outstanding: string }[] }[];
     };
     const usd = report.currencies.find((c) => c.currency === 'USD')!;
     // The flows, month by month, drawn with the chart library bundled in the console.
@@ -274,6 +300,10 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     }, canvas);
     const shownBalance = await page.getByTestId('currency-USD').locator('tfoot td[data-flow="balance"]').innerText();
     expect(shownBalance.replace(/[^0-9.]/g, '')).to.equal(usd.totals.balance);
+    // Per supplier too: what Brightline sold that is still outstanding.
+    const brightline = usd.suppliers.find((x) => x.supplierId === '16FCE4A0')!;
+    const supplierRow = await page.getByTestId('suppliers-USD').locator('tr', { hasText: '16FCE4A0' }).locator('td').allInnerTexts();
+    expect(supplierRow[supplierRow.length - 1]!.replace(/[^0-9.]/g, '')).to.equal(brightline.outstanding);
     await expectAccessible(page, 'finance-reconciliation');
 
     const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
@@ -375,6 +405,32 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('link', { name: 'Suppliers' }).click();
     await page.getByTestId('suppliers').locator('tr', { hasText: '16FCE4A0' }).filter({ hasText: '0000052010' }).waitFor();
     await expectAccessible(page, 'operator-suppliers');
+  });
+
+  it('is usable by keyboard alone: sign in, move between screens, open a device', async function () {
+    const page = await freshPage();
+    await page.goto(gateway.url + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    /** Tab until the focused element is the one described, as a keyboard user would. */
+    const tabTo = async (want: { id?: string; link?: string }) => {
+      for (let i = 0; i < 40; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(() => ({ id: document.activeElement?.id ?? '', tag: document.activeElement?.tagName ?? '', text: document.activeElement?.textContent ?? '' }));
+        if (want.id !== undefined ? focused.id === want.id : focused.tag === 'A' && focused.text === want.link) return;
+      }
+      throw new Error(`Tab never reached ${JSON.stringify(want)}`);
+    };
+    await tabTo({ id: 'key' });
+    await page.keyboard.type(TRIAL_KEYS.northwindAdmin);
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    await tabTo({ link: 'Devices' });
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Devices' }).waitFor();
+    await tabTo({ link: 'BLC0NWIPAD02' });
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+    expect(await page.locator('h1').innerText()).to.include('BLC0NWIPAD02');
   });
 
   it('is usable at phone width: nothing runs off the side of the screen', async function () {

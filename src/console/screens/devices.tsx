@@ -47,17 +47,18 @@ export function DevicesScreen() {
   const [orderNumber, setOrderNumber] = useState(params.get('orderNumber') ?? '');
   const [state, setState] = useState(params.get('state') ?? '');
   const [family, setFamily] = useState(params.get('family') ?? '');
-  const [filters, setFilters] = useState({ serial, orderNumber, state, family });
+  const [server, setServer] = useState(params.get('server') ?? '');
+  const [filters, setFilters] = useState({ serial, orderNumber, state, family, server });
   const paged = usePaged<DeviceSummary>(
     (cursor) =>
       call<Page<DeviceSummary>>(
-        `/devices${query({ serialPrefix: filters.serial.trim().toUpperCase(), orderNumber: filters.orderNumber.trim(), state: filters.state, family: filters.family, cursor, limit: 50 })}`,
+        `/devices${query({ serialPrefix: filters.serial.trim().toUpperCase(), orderNumber: filters.orderNumber.trim(), state: filters.state, family: filters.family, server: filters.server.trim(), cursor, limit: 50 })}`,
       ),
     [filters],
   );
   const search = (e: Event) => {
     e.preventDefault();
-    const next = { serial, orderNumber, state, family };
+    const next = { serial, orderNumber, state, family, server };
     history.replaceState(null, '', `/console/devices${query(next)}`);
     setFilters(next);
   };
@@ -75,6 +76,10 @@ export function DevicesScreen() {
         </label>
         <Choice label={t('devices.state')} name="state" value={state} options={STATES} onChange={setState} />
         <Choice label={t('devices.family')} name="family" value={family} options={FAMILIES} onChange={setFamily} />
+        <label>
+          {t('devices.server')}
+          <input name="server" value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
+        </label>
         <button type="submit">{t('common.search')}</button>
       </form>
       {session.role === 'org_admin' ? (

@@ -5,17 +5,19 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmount, type Language, type MessageKey } from '../i18n.js';
-import { ErrorBox, Loading } from '../parts.js';
+import { DataTable, ErrorBox, Loading } from '../parts.js';
 import { FlowsChart } from './flows-chart.js';
 
 type Flows = Record<'ordered' | 'issued' | 'redeemed' | 'refunded' | 'voided' | 'outstanding', string> & { spent?: string; balance?: string };
+
+type SupplierFlows = Flows & { supplierId: string; name: string };
 
 interface CurrencyReport {
   currency: string;
   minorUnit: number;
   totals: Flows;
   organisations: (Flows & { orgId: string; name: string })[];
-  suppliers: (Flows & { supplierId: string; name: string })[];
+  suppliers: SupplierFlows[];
 }
 
 interface Mismatch {
@@ -33,6 +35,8 @@ interface CreditReport {
 }
 
 const COLUMNS: (keyof Flows)[] = ['ordered', 'issued', 'redeemed', 'spent', 'refunded', 'voided', 'outstanding', 'balance'];
+/** A supplier sells credit: what the organisations did with it (spent, balance) is theirs. */
+const SUPPLIER_COLUMNS: (keyof Flows)[] = ['ordered', 'issued', 'redeemed', 'refunded', 'voided', 'outstanding'];
 
 function isoDay(d: Date): string {
   return d.toISOString().slice(0, 10);
@@ -127,6 +131,14 @@ export function FinanceScreen() {
             </tr>
           </tfoot>
         </table>
+        <DataTable
+          items={c.suppliers}
+          testId={`suppliers-${c.currency}`}
+          columns={[
+            { label: t('devices.supplier'), cell: (x: SupplierFlows) => `${x.name} (${x.supplierId})` },
+            ...SUPPLIER_COLUMNS.map((k) => ({ label: t(`finance.${k}` as MessageKey), cell: (x: SupplierFlows) => amount(c, x[k]), className: 'amount' })),
+          ]}
+        />
         <FlowsChart currency={c.currency} minorUnit={c.minorUnit} period={report.period} />
         </>
       ))}

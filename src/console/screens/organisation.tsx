@@ -6,6 +6,7 @@ import { call } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
 import { ErrorBox, Link, ListTable, Loading } from '../parts.js';
+import { orderPath } from './orders.js';
 
 interface Organisation {
   orgId: string;
@@ -114,7 +115,7 @@ export function OrganisationScreen() {
       </form>
       <p class="help">{t('org.link.help')}</p>
       <h2>{t('org.defaultServers')}</h2>
-      <dl class="facts">
+      <dl class="facts" data-testid="default-servers">
         {Object.entries(org.defaultServers).map(([family, server]) => (
           <>
             <dt>{family}</dt>
@@ -122,6 +123,90 @@ export function OrganisationScreen() {
           </>
         ))}
       </dl>
+      <DefaultServerForm onSet={() => setReloads((n) => n + 1)} />
+      <h2>{t('org.recent')}</h2>
+      <RecentOrders />
     </section>
+  );
+}
+
+/** The families a default server is set for (the API's DEVICE_FAMILIES). */
+const FAMILIES = ['iPhone', 'iPad', 'Mac', 'AppleTV', 'AppleWatch', 'AppleVisionPro'];
+
+/** Sets (or, with an empty server, clears) the server new devices of a family are assigned to. */
+function DefaultServerForm({ onSet }: { onSet(): void }) {
+  const { t } = useUi();
+  const [family, setFamily] = useState('iPad');
+  const [server, setServer] = useState('');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setNotice(null);
+    setError(null);
+    try {
+      const value = server.trim() === '' ? null : server.trim();
+      await call(`/default-servers/${encodeURIComponent(family)}`, { method: 'PUT', json: { server: value } });
+      setNotice(t('org.defaultSet', { family, server: value ?? '–' }));
+      onSet();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="filters" onSubmit={submit} aria-label={t('org.setDefault')}>
+      <div class="field">
+        <label for="default-family">{t('devices.family')}</label>
+        <select id="default-family" value={family} onChange={(e) => setFamily((e.currentTarget as HTMLSelectElement).value)}>
+          {FAMILIES.map((f) => (
+            <option value={f}>{f}</option>
+          ))}
+        </select>
+      </div>
+      <div class="field">
+        <label for="default-server">{t('devices.server')}</label>
+        <input id="default-server" maxLength={100} value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
+      </div>
+      <button type="submit">{t('org.setDefault')}</button>
+      {notice ? (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+interface RecentOrder {
+  supplierId: string;
+  orderNumber: string;
+  orderDate: string | null;
+  poNumber: string | null;
+  status: string;
+  deviceCount: number;
+}
+
+/** The five newest orders, each a link to its page. */
+function RecentOrders() {
+  const { t, language } = useUi();
+  const [orders, setOrders] = useState<RecentOrder[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    call<{ items: RecentOrder[] }>('/orders?limit=5').then((r) => setOrders(r.items), setError);
+  }, []);
+  if (error) return <ErrorBox error={error} />;
+  return (
+    <ListTable
+      items={orders}
+      testId="recent-orders"
+      columns={[
+        { label: t('orders.number'), cell: (o) => <Link to={orderPath(o)}>{o.orderNumber}</Link> },
+        { label: t('devices.supplier'), cell: (o) => o.supplierId },
+        { label: t('orders.date'), cell: (o) => formatDateTime(o.orderDate, language) },
+        { label: t('orders.po'), cell: (o) => o.poNumber },
+        { label: t('orders.devices'), cell: (o) => o.deviceCount },
+      ]}
+    />
   );
 }
