@@ -143,3 +143,13 @@ export function Choice({ label, name, value, options, onChange }: { label: strin
     </label>
   );
 }
+
+/** A labelled text box of a form, its value kept by the screen. */
+export function TextInput({ label, name, value, onChange }: { label: string; name: string; value: string; onChange(v: string): void }) {
+  return (
+    <label>
+      {label}
+      <input name={name} value={value} onInput={(e) => onChange((e.currentTarget as HTMLInputElement).value)} />
+    </label>
+  );
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { PagedTable, usePaged } from '../parts.js';
+import { PagedTable, TextInput, usePaged } from '../parts.js';
 
 interface AuditEntry {
   at: string;
@@ -30,14 +30,8 @@ export function AuditScreen() {
           setFilters({ action, actor });
         }}
       >
-        <label>
-          {t('audit.action')}
-          <input name="action" value={action} onInput={(e) => setAction((e.currentTarget as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t('audit.actor')}
-          <input name="actor" value={actor} onInput={(e) => setActor((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+        <TextInput label={t('audit.action')} name="action" value={action} onChange={setAction} />
+        <TextInput label={t('audit.actor')} name="actor" value={actor} onChange={setActor} />
         <button type="submit">{t('common.search')}</button>
       </form>
       <PagedTable

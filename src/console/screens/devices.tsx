@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, Link, Loading, PagedTable, usePaged } from '../parts.js';
+import { Choice, ErrorBox, Link, Loading, PagedTable, TextInput, usePaged } from '../parts.js';
 
 interface DeviceSummary {
   serial: string;
@@ -66,20 +66,11 @@ export function DevicesScreen() {
     <section>
       <h1>{t('devices.title')}</h1>
       <form class="filters" role="search" onSubmit={search}>
-        <label>
-          {t('devices.serial')}
-          <input name="serial" value={serial} onInput={(e) => setSerial((e.currentTarget as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t('devices.order')}
-          <input name="orderNumber" value={orderNumber} onInput={(e) => setOrderNumber((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+        <TextInput label={t('devices.serial')} name="serial" value={serial} onChange={setSerial} />
+        <TextInput label={t('devices.order')} name="orderNumber" value={orderNumber} onChange={setOrderNumber} />
         <Choice label={t('devices.state')} name="state" value={state} options={STATES} onChange={setState} />
         <Choice label={t('devices.family')} name="family" value={family} options={FAMILIES} onChange={setFamily} />
-        <label>
-          {t('devices.server')}
-          <input name="server" value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+        <TextInput label={t('devices.server')} name="server" value={server} onChange={setServer} />
         <button type="submit">{t('common.search')}</button>
       </form>
       {session.role === 'org_admin' ? (

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, usePaged } from '../parts.js';
+import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, TextInput, usePaged } from '../parts.js';
 
 interface OrderSummary {
   supplierId: string;
@@ -57,14 +57,8 @@ export function OrdersScreen() {
           setSearch({ orderNumber, poNumber });
         }}
       >
-        <label>
-          {t('orders.number')}
-          <input name="orderNumber" value={orderNumber} onInput={(e) => setOrderNumber((e.currentTarget as HTMLInputElement).value)} />
-        </label>
-        <label>
-          {t('orders.po')}
-          <input name="poNumber" value={poNumber} onInput={(e) => setPoNumber((e.currentTarget as HTMLInputElement).value)} />
-        </label>
+        <TextInput label={t('orders.number')} name="orderNumber" value={orderNumber} onChange={setOrderNumber} />
+        <TextInput label={t('orders.po')} name="poNumber" value={poNumber} onChange={setPoNumber} />
         <Choice label={t('common.status')} name="status" value={status} options={['open', 'voided']} onChange={setStatus} />
         <button type="submit">{t('common.search')}</button>
       </form>
