@@ -479,7 +479,7 @@ function trialKeyLines(url: string, keys: SeedKey[]): string[] {
   ];
   return [
     '',
-    `The console: open ${url}/console/ in a browser and sign in with one of these keys.`,
+    `The console: open ${url}/console/ in a browser and sign in with one of these keys (any but the metrics key).`,
     '',
     'A key for every role (samples/keys.json and suppliers.json: for this trial only, never on real data):',
     ...[...keys.map((k) => [`${k.role}${k.orgId ? ` ${k.orgId}` : ''}`, k.key]), ['reseller 16FCE4A0', 'gwk_sample_brightline_local_trial_only']].map(([who, key]) => `  ${who!.padEnd(18)} ${key!}`),
