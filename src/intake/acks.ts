@@ -104,9 +104,8 @@ export async function* ackLines(db: Knex, doc: DocumentRow): AsyncIterable<AckLi
     let count = 0;
     while (!next.done && next.value.item_seq === item.seq) {
       const d: DeviceOutcomeRow = next.value;
-      const code = d.code ?? (d.status === 'PENDING' ? item.code : null);
-      const params = d.code ? parse(d.params_json) : d.status === 'PENDING' ? parse(item.params_json) : null;
-      yield { ...base, at: d.at ?? item.at, kind: 'shipNotice', serial: d.serial, status: d.status, code: code ?? '', message: messageOf(code, params) };
+      const { code, message } = deviceReason(d, item);
+      yield { ...base, at: d.at ?? item.at, kind: 'shipNotice', serial: d.serial, status: d.status, code: code ?? '', message };
       count++;
       next = await devices.next();
     }
@@ -142,10 +141,15 @@ export async function deviceOutcomePage(
   const items = needItems ? new Map((await itemsOf(db, doc.id)).map((i) => [i.seq, i])) : new Map<number, ItemRow>();
   return rows.map((d) => {
     const item = items.get(d.item_seq);
-    const code = d.code ?? (d.status === 'PENDING' ? (item?.code ?? null) : null);
-    const params = d.code ? parse(d.params_json) : d.status === 'PENDING' ? parse(item?.params_json ?? null) : null;
-    return { item: d.item_seq, deviceSeq: d.device_seq, serial: d.serial, at: d.at ?? item?.at ?? null, status: d.status, code, message: messageOf(code, params) };
+    return { item: d.item_seq, deviceSeq: d.device_seq, serial: d.serial, at: d.at ?? item?.at ?? null, status: d.status, ...deviceReason(d, item) };
   });
+}
+
+/** Why a device was refused or waits: its own code, or for a pending one its ship notice's (item). */
+function deviceReason(d: DeviceOutcomeRow, item: ItemRow | undefined): { code: string | null; message: string } {
+  if (d.code) return { code: d.code, message: messageOf(d.code, parse(d.params_json)) };
+  if (d.status !== 'PENDING' || !item?.code) return { code: null, message: '' };
+  return { code: item.code, message: messageOf(item.code, parse(item.params_json)) };
 }
 
 // ---- JSON report -------------------------------------------------------------------------
