@@ -153,3 +153,43 @@ export function TextInput({ label, name, value, onChange }: { label: string; nam
     </label>
   );
 }
+
+/** A write made from a screen (add, remove, assign, redeem, ...): what it came to, in words, or its error. */
+export interface Action {
+  notice: string | null;
+  error: unknown;
+  /** Runs `act`, whose answer is the message to show; an error is shown instead. */
+  run(act: () => Promise<string>): Promise<void>;
+}
+
+export function useAction(): Action {
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  return {
+    notice,
+    error,
+    async run(act) {
+      setNotice(null);
+      setError(null);
+      try {
+        setNotice(await act());
+      } catch (err) {
+        setError(err);
+      }
+    },
+  };
+}
+
+/** What the last action came to: its message as a status, or its error. */
+export function ActionOutcome({ action }: { action: Action }) {
+  return (
+    <>
+      {action.notice ? (
+        <p class="notice" role="status">
+          {action.notice}
+        </p>
+      ) : null}
+      <ErrorBox error={action.error} />
+    </>
+  );
+}

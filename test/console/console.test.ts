@@ -51,6 +51,14 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   }
 
+  /**
+   * Waits for a list answered again (a search, a filter) to show `count` rows: the list
+   * before it is on the page until the new answer replaces it.
+   */
+  async function rowCount(page: Page, selector: string, count: number): Promise<void> {
+    await page.waitForFunction(([sel, n]) => document.querySelectorAll(sel as string).length === n, [selector, count] as const);
+  }
+
   async function expectAccessible(page: Page, name: string): Promise<void> {
     expect(await look(page, name), `accessibility of ${name}`).to.deep.equal([]);
   }
@@ -78,9 +86,8 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await expectAccessible(page, 'admin-devices');
     await page.getByLabel('Serial (or its beginning)').fill('dmpx1a2b3c');
     await page.getByRole('button', { name: 'Search' }).click();
-    const rows = page.locator('tbody tr');
-    await rows.first().waitFor();
-    expect(await rows.locator('td:first-child').allInnerTexts()).to.deep.equal(['DMPX1A2B3C01', 'DMPX1A2B3C02', 'DMPX1A2B3C03']);
+    await rowCount(page, 'tbody tr', 3);
+    expect(await page.locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['DMPX1A2B3C01', 'DMPX1A2B3C02', 'DMPX1A2B3C03']);
     await page.getByRole('link', { name: 'DMPX1A2B3C01' }).click();
     await page.getByRole('heading', { name: 'History' }).waitFor();
     expect(await page.locator('h1').innerText()).to.include('enrolled');
@@ -122,14 +129,14 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     // The devices on that server, by the list's server filter.
     await page.getByLabel('Server').fill('Northwind Lab');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByRole('link', { name: 'DMPX1A2B3C02' }).waitFor();
+    await rowCount(page, 'tbody tr', 1);
     expect(await page.locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['DMPX1A2B3C02']);
     // An order found by its PO number, with its deliveries and devices.
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('heading', { name: 'Orders' }).waitFor();
     await page.getByLabel('PO number').fill('NW-PO-2026-118');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.getByTestId('orders').locator('tbody tr').first().waitFor();
+    await rowCount(page, '[data-testid="orders"] tbody tr', 1);
     expect(await page.getByTestId('orders').locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['APL-850-1001']);
     await expectAccessible(page, 'admin-orders');
     await page.getByRole('link', { name: 'APL-850-1001' }).click();
@@ -460,7 +467,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByTestId('device-counts').waitFor();
     await expectAccessible(page, 'admin-overview');
     await page.getByRole('link', { name: /pending\s+2/ }).click();
-    await page.getByRole('link', { name: 'CNSLPEND0001' }).waitFor();
+    await rowCount(page, 'tbody tr', 2);
     expect(await page.locator('tbody td:first-child').allInnerTexts()).to.deep.equal(['CNSLPEND0001', 'CNSLPEND0002']);
     await page.getByRole('link', { name: 'CNSLPEND0001' }).click();
     await page.getByTestId('pending-reason').waitFor();

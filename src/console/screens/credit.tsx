@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmountIn, formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, ListTable } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, ListTable, useAction } from '../parts.js';
 
 interface Account {
   accountId: string;
@@ -37,8 +37,7 @@ export function CreditScreen() {
   const [error, setError] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
   const [redeem, setRedeem] = useState({ code: '', location: '', currency: '' });
-  const [redeemError, setRedeemError] = useState<unknown>(null);
-  const [redeemed, setRedeemed] = useState<string | null>(null);
+  const redemption = useAction();
   useEffect(() => {
     call<{ accounts: Account[] }>('/credit/accounts').then((r) => setAccounts(r.accounts), setError);
   }, [reloads]);
@@ -46,20 +45,17 @@ export function CreditScreen() {
     setCodes(null);
     call<{ count: number; codes: Code[] }>(`/credit/codes${query({ state, limit: 200 })}`).then(setCodes, setError);
   }, [state, reloads]);
-  const submit = async (e: Event) => {
+  const submit = (e: Event) => {
     e.preventDefault();
-    setRedeemError(null);
-    setRedeemed(null);
-    try {
-      const body = { code: redeem.code.trim(), location: redeem.location.trim(), currency: redeem.currency.trim().toUpperCase() };
-      // One key per attempt: pressing the button again after an answer is lost redeems once.
+    const body = { code: redeem.code.trim(), location: redeem.location.trim(), currency: redeem.currency.trim().toUpperCase() };
+    void redemption.run(async () => {
+      // The route wants a key per request. A second press is a new request, and the ledger
+      // refuses a code it has redeemed already: nothing is counted twice.
       await call('/credit/redemptions', { method: 'POST', json: body, headers: { 'Idempotency-Key': crypto.randomUUID() } });
-      setRedeemed(t('credit.redeemed', { location: body.location }));
       setRedeem({ code: '', location: body.location, currency: body.currency });
       setReloads((n) => n + 1);
-    } catch (err) {
-      setRedeemError(err);
-    }
+      return t('credit.redeemed', { location: body.location });
+    });
   };
   if (error) return <ErrorBox error={error} />;
   return (
@@ -92,12 +88,7 @@ export function CreditScreen() {
         </div>
         <button type="submit">{t('credit.redeem')}</button>
       </form>
-      {redeemed ? (
-        <p class="notice" role="status">
-          {redeemed}
-        </p>
-      ) : null}
-      <ErrorBox error={redeemError} />
+      <ActionOutcome action={redemption} />
       <h2>{t('credit.codes')}</h2>
       <div class="filters">
         <Choice label={t('common.status')} name="state" value={state} options={CODE_STATES} onChange={setState} />

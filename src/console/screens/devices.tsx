@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, Link, Loading, PagedTable, TextInput, usePaged } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, TextInput, useAction, usePaged } from '../parts.js';
 
 interface DeviceSummary {
   serial: string;
@@ -179,22 +179,18 @@ export function DeviceScreen({ serial }: { serial: string }) {
 function AssignServer({ device, onAssigned }: { device: DeviceDetail; onAssigned(): void }) {
   const { t, session } = useUi();
   const [server, setServer] = useState(device.server ?? '');
-  const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState(false);
-  const assign = async (e: Event) => {
+  const action = useAction();
+  const assign = (e: Event) => {
     e.preventDefault();
-    setError(null);
-    setDone(false);
-    try {
+    const name = server.trim();
+    void action.run(async () => {
       await call('/devices/assignments', {
         method: 'POST',
-        json: { server: server.trim(), serials: [device.serial], ...(session.role === 'operator' ? { orgId: device.orgId } : {}) },
+        json: { server: name, serials: [device.serial], ...(session.role === 'operator' ? { orgId: device.orgId } : {}) },
       });
-      setDone(true);
       onAssigned();
-    } catch (err) {
-      setError(err);
-    }
+      return t('device.assigned', { server: name });
+    });
   };
   return (
     <form class="filters" onSubmit={assign}>
@@ -203,12 +199,7 @@ function AssignServer({ device, onAssigned }: { device: DeviceDetail; onAssigned
         <input id="assign-server" name="server" required maxLength={100} value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
       </div>
       <button type="submit">{t('device.assign')}</button>
-      {done ? (
-        <p class="notice" role="status">
-          {t('device.assigned', { server: server.trim() })}
-        </p>
-      ) : null}
-      <ErrorBox error={error} />
+      <ActionOutcome action={action} />
     </form>
   );
 }

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, Link, Loading, PagedTable, usePaged } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, useAction, usePaged } from '../parts.js';
 
 interface Summary {
   purchaseOrders: number;
@@ -151,21 +151,16 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
   const [doc, setDoc] = useState<DocumentDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
-  const [replayed, setReplayed] = useState<string | null>(null);
-  const [replayError, setReplayError] = useState<unknown>(null);
+  const replaying = useAction();
   useEffect(() => {
     call<DocumentDetail>(`/documents/${encodeURIComponent(documentId)}`).then(setDoc, setError);
   }, [documentId, reloads]);
-  const replay = async () => {
-    setReplayError(null);
-    try {
+  const replay = () =>
+    replaying.run(async () => {
       const answer = await call<Outcome>(`/documents/${encodeURIComponent(documentId)}/replay`, { method: 'POST', answerStatuses: [422] });
-      setReplayed(answer.status);
       setReloads((n) => n + 1);
-    } catch (err) {
-      setReplayError(err);
-    }
-  };
+      return t('document.replayed', { status: answer.status });
+    });
   if (error) return <ErrorBox error={error} />;
   if (!doc) return <Loading />;
   return (
@@ -204,12 +199,7 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
           <p class="help">{t('document.replay.help')}</p>
         </div>
       ) : null}
-      {replayed ? (
-        <p class="notice" role="status">
-          {t('document.replayed', { status: replayed })}
-        </p>
-      ) : null}
-      <ErrorBox error={replayError} />
+      <ActionOutcome action={replaying} />
       <Errors errors={doc.errors} />
       {doc.summary.devices > 0 ? <DeviceOutcomes documentId={doc.documentId} refused={doc.summary.devicesRefused > 0} /> : null}
     </section>

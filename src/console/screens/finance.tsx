@@ -6,7 +6,7 @@ import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmount, type Language, type MessageKey } from '../i18n.js';
 import { DataTable, ErrorBox, Loading } from '../parts.js';
-import { FlowsChart } from './flows-chart.js';
+import { FlowsChart, useFlowSeries } from './flows-chart.js';
 
 type Flows = Record<'ordered' | 'issued' | 'redeemed' | 'refunded' | 'voided' | 'outstanding', string> & { spent?: string; balance?: string };
 
@@ -61,6 +61,7 @@ export function FinanceScreen() {
     setError(null);
     call<CreditReport>(`/reports/credit${query(period)}`).then(setReport, setError);
   }, [period]);
+  const flows = useFlowSeries(period);
   const convention = csvConvention(language);
   const amount = (c: CurrencyReport, v: string | undefined) => (v === undefined ? '' : formatAmount(v, c.currency, c.minorUnit, language));
   return (
@@ -139,7 +140,7 @@ export function FinanceScreen() {
             ...SUPPLIER_COLUMNS.map((k) => ({ label: t(`finance.${k}` as MessageKey), cell: (x: SupplierFlows) => amount(c, x[k]), className: 'amount' })),
           ]}
         />
-        <FlowsChart currency={c.currency} minorUnit={c.minorUnit} period={report.period} />
+        <FlowsChart currency={c.currency} minorUnit={c.minorUnit} period={report.period} all={flows} />
         </>
       ))}
       {report ? (

@@ -1,6 +1,7 @@
 // The flows of volume credit (ordered, issued, redeemed, spent, refunded, voided) of one
 // currency over the chosen period, month by month (week by week for a period under two
-// months): each bucket is the same /v1/reports/credit the table shows, for its dates.
+// months): each bucket is the same /v1/reports/credit the table shows, for its dates, read
+// once for every currency.
 // Bars are drawn from the amounts as numbers (a picture); every figure shown in words, the
 // tooltips included, is the report's exact decimal text.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -53,20 +54,27 @@ export function buckets(from: string, to: string): Bucket[] {
   return out.slice(-MAX_BUCKETS);
 }
 
-export function FlowsChart({ currency, minorUnit, period }: { currency: string; minorUnit: number; period: { from: string; to: string } }) {
-  const { t, language } = useUi();
-  const canvas = useRef<HTMLCanvasElement>(null);
-  const [series, setSeries] = useState<{ bucket: Bucket; totals: Partial<Record<Flow, string>> }[] | null>(null);
+/** Every currency's totals per bucket of the period: one report call a bucket, shared by the currencies' charts. */
+export type FlowSeries = { bucket: Bucket; currencies: CurrencyTotals[] }[];
+
+export function useFlowSeries(period: { from: string; to: string }): FlowSeries | null {
+  const [series, setSeries] = useState<FlowSeries | null>(null);
   useEffect(() => {
     setSeries(null);
-    const all = buckets(period.from, period.to);
     Promise.all(
-      all.map(async (bucket) => {
-        const r = await call<{ currencies: CurrencyTotals[] }>(`/reports/credit${query({ from: bucket.from, to: bucket.to, currency })}`);
-        return { bucket, totals: r.currencies.find((c) => c.currency === currency)?.totals ?? {} };
+      buckets(period.from, period.to).map(async (bucket) => {
+        const r = await call<{ currencies: CurrencyTotals[] }>(`/reports/credit${query({ from: bucket.from, to: bucket.to })}`);
+        return { bucket, currencies: r.currencies };
       }),
     ).then(setSeries, () => setSeries([]));
-  }, [currency, period.from, period.to]);
+  }, [period.from, period.to]);
+  return series;
+}
+
+export function FlowsChart({ currency, minorUnit, period, all }: { currency: string; minorUnit: number; period: { from: string; to: string }; all: FlowSeries | null }) {
+  const { t, language } = useUi();
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const series = all?.map(({ bucket, currencies }) => ({ bucket, totals: currencies.find((c) => c.currency === currency)?.totals ?? {} })) ?? null;
   useEffect(() => {
     if (!series || !canvas.current) return;
     const zero = (0).toFixed(minorUnit);
@@ -99,7 +107,7 @@ export function FlowsChart({ currency, minorUnit, period }: { currency: string; 
       },
     });
     return () => chart.destroy();
-  }, [series, language]);
+  }, [all, language]);
   const description = t('finance.chart', { currency, from: period.from, to: period.to });
   return (
     <figure class="chart" data-testid={`chart-${currency}`}>

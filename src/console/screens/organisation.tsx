@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ErrorBox, Link, ListTable, Loading } from '../parts.js';
+import { ActionOutcome, ErrorBox, Link, ListTable, Loading, useAction } from '../parts.js';
 import { orderPath } from './orders.js';
 
 interface Organisation {
@@ -30,8 +30,7 @@ export function OrganisationScreen() {
   const [error, setError] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
   const [resellerId, setResellerId] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const action = useAction();
   useEffect(() => {
     call<Me>('/me')
       .then((me) => {
@@ -42,31 +41,23 @@ export function OrganisationScreen() {
   }, [reloads]);
   if (error) return <ErrorBox error={error} />;
   if (!org) return <Loading />;
-  const link = async (e: Event) => {
+  const link = (e: Event) => {
     e.preventDefault();
-    setNotice(null);
-    setActionError(null);
     const id = resellerId.trim().toUpperCase();
-    try {
+    void action.run(async () => {
       const answer = await call<{ enrolled: number }>(`/organisations/${encodeURIComponent(org.orgId)}/suppliers/${encodeURIComponent(id)}`, { method: 'PUT' });
-      setNotice(t('org.linked', { reseller: id, enrolled: answer.enrolled }));
       setResellerId('');
       setReloads((n) => n + 1);
-    } catch (err) {
-      setActionError(err);
-    }
+      return t('org.linked', { reseller: id, enrolled: answer.enrolled });
+    });
   };
-  const unlink = async (supplierId: string) => {
+  const unlink = (supplierId: string) => {
     if (!confirm(t('org.unlink.confirm', { reseller: supplierId }))) return;
-    setNotice(null);
-    setActionError(null);
-    try {
+    void action.run(async () => {
       await call(`/organisations/${encodeURIComponent(org.orgId)}/suppliers/${encodeURIComponent(supplierId)}`, { method: 'DELETE' });
-      setNotice(t('org.unlinked', { reseller: supplierId }));
       setReloads((n) => n + 1);
-    } catch (err) {
-      setActionError(err);
-    }
+      return t('org.unlinked', { reseller: supplierId });
+    });
   };
   return (
     <section>
@@ -84,12 +75,7 @@ export function OrganisationScreen() {
         ))}
       </ul>
       <h2>{t('org.resellers')}</h2>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <ErrorBox error={actionError} />
+      <ActionOutcome action={action} />
       <ListTable
         items={org.suppliers}
         testId="resellers"
@@ -138,20 +124,15 @@ function DefaultServerForm({ onSet }: { onSet(): void }) {
   const { t } = useUi();
   const [family, setFamily] = useState('iPad');
   const [server, setServer] = useState('');
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: Event) => {
+  const action = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setNotice(null);
-    setError(null);
-    try {
-      const value = server.trim() === '' ? null : server.trim();
+    const value = server.trim() === '' ? null : server.trim();
+    void action.run(async () => {
       await call(`/default-servers/${encodeURIComponent(family)}`, { method: 'PUT', json: { server: value } });
-      setNotice(t('org.defaultSet', { family, server: value ?? '–' }));
       onSet();
-    } catch (err) {
-      setError(err);
-    }
+      return t('org.defaultSet', { family, server: value ?? '–' });
+    });
   };
   return (
     <form class="filters" onSubmit={submit} aria-label={t('org.setDefault')}>
@@ -168,12 +149,7 @@ function DefaultServerForm({ onSet }: { onSet(): void }) {
         <input id="default-server" maxLength={100} value={server} onInput={(e) => setServer((e.currentTarget as HTMLInputElement).value)} />
       </div>
       <button type="submit">{t('org.setDefault')}</button>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <ErrorBox error={error} />
+      <ActionOutcome action={action} />
     </form>
   );
 }

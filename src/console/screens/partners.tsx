@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ErrorBox, PagedTable, usePaged } from '../parts.js';
+import { ActionOutcome, PagedTable, useAction, usePaged } from '../parts.js';
 
 interface OrganisationItem {
   orgId: string;
@@ -27,48 +27,35 @@ interface SupplierItem {
 export function OrganisationsScreen() {
   const { t, language } = useUi();
   const [reloads, setReloads] = useState(0);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const [form, setForm] = useState({ orgId: '', name: '', country: '' });
   const [link, setLink] = useState({ orgId: '', supplierId: '' });
   const paged = usePaged<OrganisationItem>((cursor) => call<Page<OrganisationItem>>(`/organisations${query({ cursor, limit: 50 })}`), [reloads]);
   const field = (name: keyof typeof form) => (e: Event) => setForm({ ...form, [name]: (e.currentTarget as HTMLInputElement).value });
-  const add = async (e: Event) => {
+  const add = (e: Event) => {
     e.preventDefault();
-    setNotice(null);
-    setError(null);
-    try {
-      await call('/organisations', { method: 'POST', json: { orgId: form.orgId.trim(), name: form.name.trim(), country: form.country.trim().toUpperCase() } });
-      setNotice(t('orgs.added', { orgId: form.orgId.trim() }));
+    const orgId = form.orgId.trim();
+    void action.run(async () => {
+      await call('/organisations', { method: 'POST', json: { orgId, name: form.name.trim(), country: form.country.trim().toUpperCase() } });
       setForm({ orgId: '', name: '', country: '' });
       setReloads((n) => n + 1);
-    } catch (err) {
-      setError(err);
-    }
+      return t('orgs.added', { orgId });
+    });
   };
-  const addLink = async (e: Event) => {
+  const addLink = (e: Event) => {
     e.preventDefault();
-    setNotice(null);
-    setError(null);
-    try {
-      const orgId = link.orgId.trim();
-      const supplierId = link.supplierId.trim().toUpperCase();
+    const orgId = link.orgId.trim();
+    const supplierId = link.supplierId.trim().toUpperCase();
+    void action.run(async () => {
       const answer = await call<{ enrolled: number }>(`/organisations/${encodeURIComponent(orgId)}/suppliers/${encodeURIComponent(supplierId)}`, { method: 'PUT' });
-      setNotice(t('org.linked', { reseller: supplierId, enrolled: answer.enrolled }));
       setReloads((n) => n + 1);
-    } catch (err) {
-      setError(err);
-    }
+      return t('org.linked', { reseller: supplierId, enrolled: answer.enrolled });
+    });
   };
   return (
     <section>
       <h1>{t('orgs.title')}</h1>
-      {notice ? (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      ) : null}
-      <ErrorBox error={error} />
+      <ActionOutcome action={action} />
       <form class="filters" onSubmit={add} aria-label={t('orgs.add')}>
         <div class="field">
           <label for="org-id">{t('orgs.orgId')}</label>
