@@ -175,6 +175,7 @@ export const ERROR_CODES = {
   'GW-CR-7033': 'Unknown {what}: {id}.',
   'GW-CR-7034': 'The purchase history is invalid ({at}): {detail}.',
   'GW-CR-7035': 'The report period is invalid: {detail}.',
+  'GW-CR-7036': 'The period holds more than {max} ledger entries, too many for one workbook: ask for the entries as CSV, which streams any number.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

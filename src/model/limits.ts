@@ -216,6 +216,12 @@ export const REPORT_LIMITS = {
   maxMismatchesListed: 1000,
   /** Ledger entries read per query by the entries export: memory stays flat whatever the period holds. */
   entriesPerPage: 5000,
+  /**
+   * Ledger entries in one XLSX workbook: it is built whole in memory (about 1 KiB an entry
+   * before compression), and a spreadsheet opens a sheet of this many rows comfortably
+   * (Excel's limit is 1,048,576). More: the CSV, which streams.
+   */
+  xlsxEntryRows: 100_000,
   /** Organisations in one orgIds filter: as many as a finance key may cover. */
   maxOrgIds: STORE_LIMITS.maxFinanceScopeOrgs,
 } as const;

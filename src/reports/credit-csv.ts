@@ -133,36 +133,61 @@ export const LEDGER_ENTRIES_CSV_HEADER = [
 ] as const;
 
 /**
- * The ledger entries of a period, one a line, oldest first, for tying the report's
- * figures to invoices: each with the order line, code, account, document and entry it
- * refers to. Read a page at a time (REPORT_LIMITS.entriesPerPage) by entry id, so a period
- * of millions of entries streams in flat memory. Entries are never changed: a past period
- * reads the same every time; one that ends today may gain entries written meanwhile.
+ * The ledger entries of a period, oldest first, a page of rows at a time, each row's
+ * fields in LEDGER_ENTRIES_CSV_HEADER's order (amounts as exact decimal text): for tying
+ * the report's figures to invoices, each with the order line, code, account, document and
+ * entry it refers to. Read a page at a time (REPORT_LIMITS.entriesPerPage) by entry id, so
+ * a period of millions of entries streams in flat memory. The period and scope are checked
+ * at the first next() (ReportRefused). Entries are never changed: a past period reads the
+ * same every time; one that ends today may gain entries written meanwhile.
  */
-export async function* ledgerEntriesCsv(db: Knex, req: ReportRequest, c: CsvConvention = RFC_4180): AsyncGenerator<string> {
+export async function* ledgerEntryRows(db: Knex, req: ReportRequest): AsyncGenerator<string[][]> {
   const period = parseReportPeriod(req);
   if (!period.ok) throw new ReportRefused(period.error);
   const orgIds = req.orgIds === undefined ? null : [...new Set(req.orgIds)].sort();
   const resolved = await reportScopeOf(db, req, orgIds);
   if (!resolved.ok) throw new ReportRefused(resolved.error);
-  yield csvLine(LEDGER_ENTRIES_CSV_HEADER, c);
-  let any = false;
   for (let after = 0; ; ) {
     const page = await ledgerEntriesPage(db, resolved.scope, period.fromAt, period.toAt, after, REPORT_LIMITS.entriesPerPage);
-    if (page.length === 0) break;
-    any = true;
-    yield page
-      .map((e) =>
-        csvLine(
-          [e.entryId, e.at, e.kind, e.currency, formatMinor(e.amountMinor, e.currency), e.orgId, e.location ?? '', e.accountId ?? '', e.supplierId ?? '', e.orderNumber ?? '', e.lineNumber ?? '', e.codeId ?? '', e.reversesEntryId ?? '', e.documentId ?? '', e.actor],
-          c,
-          ENTRY_AMOUNT,
-        ),
-      )
-      .join('');
+    if (page.length === 0) return;
+    yield page.map((e) => [
+      e.entryId,
+      e.at,
+      e.kind,
+      e.currency,
+      formatMinor(e.amountMinor, e.currency),
+      e.orgId,
+      e.location ?? '',
+      e.accountId ?? '',
+      e.supplierId ?? '',
+      e.orderNumber ?? '',
+      e.lineNumber ?? '',
+      e.codeId ?? '',
+      e.reversesEntryId ?? '',
+      e.documentId ?? '',
+      e.actor,
+    ]);
     after = page[page.length - 1]!.pk;
   }
-  if (!any) yield csvLine(['', '', 'none', '', '', '', '', '', '', '', '', '', '', '', `no credit movement from ${req.from} to ${req.to}`], c);
+}
+
+/** The row that says a period had no movement, in place of entries (a bare header reads as a failed export). */
+export function noEntriesRow(req: ReportRequest): string[] {
+  return ['', '', 'none', '', '', '', '', '', '', '', '', '', '', '', `no credit movement from ${req.from} to ${req.to}`];
+}
+
+/** The ledger entries of a period as CSV (ledgerEntryRows), the header once the period and scope are checked. */
+export async function* ledgerEntriesCsv(db: Knex, req: ReportRequest, c: CsvConvention = RFC_4180): AsyncGenerator<string> {
+  const pages = ledgerEntryRows(db, req);
+  const first = await pages.next();
+  yield csvLine(LEDGER_ENTRIES_CSV_HEADER, c);
+  if (first.done) {
+    yield csvLine(noEntriesRow(req), c);
+    return;
+  }
+  const lines = (page: string[][]) => page.map((row) => csvLine(row, c, ENTRY_AMOUNT)).join('');
+  yield lines(first.value);
+  for await (const page of pages) yield lines(page);
 }
 
 const ENTRY_AMOUNT: ReadonlySet<number> = new Set([LEDGER_ENTRIES_CSV_HEADER.indexOf('amount')]);

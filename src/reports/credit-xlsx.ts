@@ -8,8 +8,20 @@
 // rather than be rounded.
 import writeXlsxFile, { type Cell, type SheetData } from 'write-excel-file/node';
 import { minorUnitOf } from '../domain/credit.js';
-import { CREDIT_MISMATCHES_CSV_HEADER, CREDIT_REPORT_CSV_HEADER, hasMovement, mismatchFields, reportRows } from './credit-csv.js';
-import type { CreditReport } from './credit.js';
+import type { Knex } from 'knex';
+import { REPORT_LIMITS } from '../model/limits.js';
+import {
+  CREDIT_MISMATCHES_CSV_HEADER,
+  CREDIT_REPORT_CSV_HEADER,
+  hasMovement,
+  LEDGER_ENTRIES_CSV_HEADER,
+  ledgerEntryRows,
+  mismatchFields,
+  noEntriesRow,
+  ReportRefused,
+  reportRows,
+} from './credit-csv.js';
+import type { CreditReport, ReportRequest } from './credit.js';
 
 export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -48,5 +60,28 @@ export async function creditReportXlsx(report: CreditReport): Promise<Buffer> {
     { sheet: 'Totals', data: totals, stickyRowsCount: 1 },
     { sheet: 'Mismatches', data: mismatches, stickyRowsCount: 1 },
     { sheet: 'Period', data: period },
+  ]).toBuffer();
+}
+
+/**
+ * The ledger entries of a period as a workbook (the rows of the entries CSV, amounts as
+ * numbers in their currency's decimals). A workbook is built whole in memory, so a period
+ * of more than REPORT_LIMITS.xlsxEntryRows entries is refused (ReportRefused GW-CR-7036)
+ * rather than risk the process: the CSV streams any number.
+ */
+export async function ledgerEntriesXlsx(db: Knex, req: ReportRequest): Promise<Buffer> {
+  const amountAt = LEDGER_ENTRIES_CSV_HEADER.indexOf('amount');
+  const currencyAt = LEDGER_ENTRIES_CSV_HEADER.indexOf('currency');
+  const entries: SheetData = [bold(LEDGER_ENTRIES_CSV_HEADER)];
+  let count = 0;
+  for await (const page of ledgerEntryRows(db, req)) {
+    count += page.length;
+    if (count > REPORT_LIMITS.xlsxEntryRows) throw new ReportRefused({ code: 'GW-CR-7036', params: { max: REPORT_LIMITS.xlsxEntryRows } });
+    for (const row of page) entries.push(row.map((v, i) => (i === amountAt ? amountCell(v, row[currencyAt]!) : v === '' ? null : v)));
+  }
+  if (count === 0) entries.push(noEntriesRow(req).map((v) => (v === '' ? null : v)));
+  return writeXlsxFile([
+    { sheet: 'Entries', data: entries, stickyRowsCount: 1 },
+    { sheet: 'Period', data: [bold(['from', 'to', 'entries']), [req.from, req.to, count]] },
   ]).toBuffer();
 }

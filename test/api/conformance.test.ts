@@ -127,6 +127,7 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     const codes = await ok(200, 'GET', '/v1/credit/codes', A);
     const [first, second] = codes.body.codes as { codeId: string; code: string }[];
     await ok(200, 'GET', '/v1/credit/codes?format=csv', A);
+    await ok(422, 'GET', '/v1/credit/codes?format=xlsx', A);
     await ok(201, 'POST', '/v1/credit/redemptions', A, { code: first!.code, location: 'HQ', currency: 'JPY' }, { 'idempotency-key': 'conf-redeem-1' });
     await ok(200, 'POST', '/v1/credit/redemptions', A, { code: first!.code, location: 'HQ', currency: 'JPY' }, { 'idempotency-key': 'conf-redeem-1' });
     const spend = await ok(201, 'POST', '/v1/credit/spends', A, { location: 'HQ', currency: 'JPY', date: '2026-11-03', itemId: 'app-1', quantity: '1', unitPrice: '300' }, { 'idempotency-key': 'conf-spend-1' });
@@ -146,6 +147,10 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     const entries = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=csv&section=entries`, keys.finance!);
     expect(entries.text.split('\r\n')[0]).to.match(/^entry_id,at,kind,currency,amount,/);
     expect(entries.text.split('\r\n').length).to.be.greaterThan(3);
+    const entryBook = await ok(200, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=xlsx&section=entries`, keys.finance!);
+    expect(entryBook.headers.get('content-type')).to.match(/spreadsheetml/);
+    expect(entryBook.headers.get('content-disposition')).to.match(/credit-entries-2026-01-01-.*\.xlsx/);
+    await ok(400, 'GET', `/v1/reports/credit?from=2026-01-01&to=${today}&format=json&section=entries`, keys.finance!);
 
     // The operator.
     await ok(200, 'GET', '/v1/organisations', O);

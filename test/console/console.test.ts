@@ -327,6 +327,16 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     expect(usdTotal, JSON.stringify(rows.slice(0, 3))).to.not.equal(undefined);
     // The cell's text in the file is the exact amount (585.03; a trailing zero is not written).
     expect(String(usdTotal![header.indexOf('balance')])).to.equal(usd.totals.balance.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, ''));
+
+    // The ledger entries behind the figures, as a workbook: the same entries as the API's CSV.
+    const [entriesDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-entries-xlsx').click()]);
+    const entrySheets = await readXlsxFile(readFileSync((await entriesDownload.path())!), { parseNumber: (text: string) => text });
+    const entryRows = entrySheets[0]!.data as unknown[][];
+    const entriesCsv = await (await fetch(`${gateway.url}/v1/reports/credit?from=${from}&to=${to}&format=csv&section=entries`, { headers: { authorization: `Bearer ${TRIAL_KEYS.finance}` } })).text();
+    const csvIds = entriesCsv.split('\r\n').slice(1, -1).map((l) => l.split(',')[0]);
+    expect(entryRows[0]![0]).to.equal('entry_id');
+    expect(entryRows.slice(1).map((r) => r[0])).to.deep.equal(csvIds);
+    expect(csvIds.length).to.be.greaterThan(0);
   });
 
   it('finance in a German browser gets amounts and the CSV in the German convention', async function () {

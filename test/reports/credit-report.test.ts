@@ -11,10 +11,10 @@ import type { PurchaseOrder } from '../../src/model/documents.js';
 import { loadOrganisations } from '../../src/store/organisations.js';
 import { findSupplier } from '../../src/store/suppliers.js';
 import { creditReport, parseReportPeriod, type CreditReport, type CurrencySection, type Figures, type OrganisationRow, type ReportRequest, type SupplierRow } from '../../src/reports/credit.js';
-import { CREDIT_REPORT_CSV_HEADER, creditMismatchesCsv, creditReportCsv, hasMovement, LEDGER_ENTRIES_CSV_HEADER, ledgerEntriesCsv } from '../../src/reports/credit-csv.js';
+import { CREDIT_REPORT_CSV_HEADER, creditMismatchesCsv, creditReportCsv, hasMovement, LEDGER_ENTRIES_CSV_HEADER, ledgerEntriesCsv, ReportRefused } from '../../src/reports/credit-csv.js';
 import { csvConventionOf } from '../../src/formats/csv/write.js';
 import readXlsxFile from 'read-excel-file/node';
-import { creditReportXlsx } from '../../src/reports/credit-xlsx.js';
+import { creditReportXlsx, ledgerEntriesXlsx } from '../../src/reports/credit-xlsx.js';
 import { csvField } from '../../src/formats/csv/write.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { creditOrderXml, testCreditSettings, type CreditLineSpec } from '../support/credit.js';
@@ -438,6 +438,49 @@ describe(`credit report (${databaseKind()})`, function () {
         }
       }
       expect(sheets[2]!.data[1]).to.deep.equal(['2025-01-01', '2025-06-30', r.generatedAt]);
+    });
+
+    it('XLSX of the ledger entries: the CSV\'s rows, amounts as numbers that are exactly its amounts; too many entries is GW-CR-7036', async () => {
+      const req = { from: '2025-01-01', to: '2025-06-30' };
+      let csv = '';
+      for await (const chunk of ledgerEntriesCsv(t.db, req)) csv += chunk;
+      const csvRows = csv.split('\r\n').slice(1, -1).map((l) => l.split(','));
+      const workbook = await ledgerEntriesXlsx(t.db, req);
+      const sheets = await readXlsxFile(workbook, { parseNumber: (text: string) => text });
+      expect(sheets.map((x) => x.sheet)).to.deep.equal(['Entries', 'Period']);
+      const [header, ...rows] = sheets[0]!.data as unknown[][];
+      expect(header).to.deep.equal([...LEDGER_ENTRIES_CSV_HEADER]);
+      expect(rows).to.have.lengthOf(csvRows.length);
+      const amountAt = LEDGER_ENTRIES_CSV_HEADER.indexOf('amount');
+      const canonical = (amount: string) => amount.replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+      for (const [i, row] of rows.entries()) {
+        for (const [j, cell] of row.entries()) {
+          const expected = csvRows[i]![j]!;
+          if (j === amountAt) expect(String(cell), `row ${i} amount`).to.equal(canonical(expected));
+          else expect(cell ?? '', `row ${i} ${header![j]}`).to.equal(expected);
+        }
+      }
+      // Numbers a spreadsheet sums: per currency, the same total as the CSV's, exactly.
+      const asNumbers = ((await readXlsxFile(workbook))[0]!.data as unknown[][]).slice(1);
+      expect(asNumbers.every((row) => typeof row[amountAt] === 'number')).to.equal(true);
+      expect(sheets[1]!.data[1]).to.deep.equal(['2025-01-01', '2025-06-30', String(rows.length)]);
+      const empty = await readXlsxFile(await ledgerEntriesXlsx(t.db, { from: '2001-01-01', to: '2001-01-31' }));
+      expect(empty[0]!.data[1]!.join(' ')).to.match(/none .*no credit movement from 2001-01-01 to 2001-01-31$/);
+      // More entries than a workbook may hold (the limit lowered for the test): refused, pointing to the CSV.
+      const limits = REPORT_LIMITS as { xlsxEntryRows: number };
+      const saved = limits.xlsxEntryRows;
+      limits.xlsxEntryRows = rows.length - 1;
+      try {
+        await ledgerEntriesXlsx(t.db, req).then(
+          () => expect.fail('a period over the limit must be refused'),
+          (err: unknown) => {
+            expect(err).to.be.instanceOf(ReportRefused);
+            expect((err as ReportRefused).error).to.deep.equal({ code: 'GW-CR-7036', params: { max: rows.length - 1 } });
+          },
+        );
+      } finally {
+        limits.xlsxEntryRows = saved;
+      }
     });
 
     it('a period with no movement says so in the file, not with a bare header', async () => {

@@ -31,7 +31,6 @@ import {
   redeemCode,
   reissueCode,
   reverseSpend,
-  type CodeListing,
   type EntryResult,
   type OrgRef,
 } from '../../credit/ledger.js';
@@ -41,8 +40,9 @@ import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { creditReport } from '../../reports/credit.js';
 import { creditMismatchesCsv, creditReportCsv, ledgerEntriesCsv, ReportRefused } from '../../reports/credit-csv.js';
-import { creditReportXlsx, XLSX_CONTENT_TYPE } from '../../reports/credit-xlsx.js';
-import { csvConventionOf, toCsv } from '../../formats/csv/write.js';
+import { creditReportXlsx, ledgerEntriesXlsx, XLSX_CONTENT_TYPE } from '../../reports/credit-xlsx.js';
+import { csvConventionOf } from '../../formats/csv/write.js';
+import { CODE_COLUMNS, codesCsv } from '../../credit/codes-csv.js';
 import type { ApiRouter, JsonSchema, RouteSpec } from './api/route.js';
 import { ERROR_SCHEMA } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
@@ -88,15 +88,6 @@ function sendEntry(res: Response, result: Checked<EntryResult>): void {
   const { replayed, ...body } = result.value;
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
   res.status(replayed ? 200 : 201).json(body);
-}
-
-const CODE_COLUMNS = ['code_id', 'code', 'hint', 'supplier_id', 'order_number', 'line', 'unit', 'amount', 'currency', 'state', 'issued_at', 'download_until', 'settled_at'];
-
-function codesCsv(codes: CodeListing[]): string {
-  return toCsv(
-    CODE_COLUMNS,
-    codes.map((c) => [c.codeId, c.code ?? '', c.hint, c.supplierId, c.orderNumber, c.line, String(c.unit), c.amount, c.currency, c.state, c.issuedAt, c.downloadUntil, c.settledAt ?? '']),
-  );
 }
 
 const SAFE_FILE_NAME = /^[A-Za-z0-9._-]{1,200}$/;
@@ -484,7 +475,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
   const codesQuery: Record<string, JsonSchema> = {
     order: { type: 'string', minLength: 1, maxLength: CREDIT_API_LIMITS.orderNumberChars, description: `Only this order's codes: an order number of 1 to ${CREDIT_API_LIMITS.orderNumberChars} characters.` },
     state: { enum: [...CODE_STATES], description: `Only codes in this state: ${CODE_STATES.join(', ')}.` },
-    format: { enum: ['json', 'csv', 'xlsx'], default: 'json', description: 'json (default), csv, or xlsx (a workbook: the figures, the mismatches and the period on sheets of their own).' },
+    format: { enum: ['json', 'csv'], default: 'json', description: 'json (default) or csv (text/csv). Codes have no XLSX form.' },
     limit: {
       type: 'integer',
       minimum: 1,
@@ -736,7 +727,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
         'Only this organisation. An organisation admin key reads its own only, a limited finance key those it covers (another: 403 GW-AUTH-403); an unknown organisation is 404 GW-CR-7033.',
     },
     format: { enum: ['json', 'csv', 'xlsx'], default: 'json', description: 'json (default), csv, or xlsx (a workbook: the figures, the mismatches and the period on sheets of their own).' },
-    section: { enum: ['totals', 'mismatches', 'entries'], default: 'totals', description: 'With format=csv: the figures (totals, default), the mismatches, or the ledger entries of the period (streamed, oldest first).' },
+    section: { enum: ['totals', 'mismatches', 'entries'], default: 'totals', description: 'With format=csv: the figures (totals, default), the mismatches, or the ledger entries of the period (streamed, oldest first). With format=xlsx and section=entries: the ledger entries as a workbook (up to 100,000; more: 422 GW-CR-7036, ask for the CSV).' },
     delimiter: { enum: [',', ';', 'tab'], default: ',', description: 'With format=csv: between fields. A Dutch or German spreadsheet wants ;.' },
     decimal: { enum: ['.', ','], default: '.', description: 'With format=csv: the decimal mark of amounts (with , the delimiter must be ; or tab).' },
   };
@@ -750,7 +741,7 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       description:
         'The reconciliation of volume credit over a period, per currency, organisation and supplier: flows in the period, positions at its end, and the mismatches of the ledger. ' +
         'Finance reads every organisation, or the set its key covers; an operator every organisation; an organisation admin its own. ' +
-        'With format=csv the answer is text/csv (section totals or mismatches). A bad period: 422 GW-CR-7035.',
+        'With format=csv the answer is text/csv (section totals, mismatches or entries); with format=xlsx a workbook (of the report, or with section=entries of the ledger entries). A bad period: 422 GW-CR-7035.',
       tag: 'Finance',
       roles: ['finance', 'operator', 'org_admin'],
       query: reportQuery,
@@ -791,7 +782,19 @@ export function creditRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (typeof convention === 'string') return sendHttpError(res, 400, 'GW-API-4001', `The request is invalid: ${convention}.`, [{ in: 'query', path: 'decimal', message: convention }]);
       const name = `credit-${section}-${from}-${to}${scope.orgId ? `-${scope.orgId}` : ''}`.replace(/[^A-Za-z0-9_-]/g, '');
       if (section === 'entries') {
-        if (query.format !== 'csv') return sendHttpError(res, 400, 'GW-API-4001', 'The request is invalid: section=entries is a CSV (format=csv).', [{ in: 'query', path: 'format', message: 'must be csv with section=entries' }]);
+        if (query.format === 'json') return sendHttpError(res, 400, 'GW-API-4001', 'The request is invalid: section=entries is a file (format=csv or xlsx).', [{ in: 'query', path: 'format', message: 'must be csv or xlsx with section=entries' }]);
+        if (query.format === 'xlsx') {
+          let workbook: Buffer;
+          try {
+            workbook = await ledgerEntriesXlsx(db, request);
+          } catch (err) {
+            if (err instanceof ReportRefused) return sendRefusal(res, err.error);
+            throw err;
+          }
+          res.setHeader('Content-Type', XLSX_CONTENT_TYPE);
+          res.setHeader('Content-Disposition', `attachment; filename="${name}.xlsx"`);
+          return void res.send(workbook);
+        }
         const entries = ledgerEntriesCsv(db, request, convention);
         let first: IteratorResult<string>;
         try {

@@ -90,6 +90,13 @@ export function FinanceScreen() {
         </a>{' '}
         <a href={`/v1/reports/credit${query({ ...period, format: 'xlsx' })}`} download data-testid="download-xlsx">
           {t('finance.xlsx')}
+        </a>{' '}
+        {t('finance.entries')}:{' '}
+        <a href={`/v1/reports/credit${query({ ...period, format: 'csv', section: 'entries', ...convention })}`} download data-testid="download-entries-csv">
+          CSV
+        </a>{' '}
+        <a href={`/v1/reports/credit${query({ ...period, format: 'xlsx', section: 'entries' })}`} download data-testid="download-entries-xlsx">
+          XLSX
         </a>
       </p>
       <ErrorBox error={error} />
