@@ -1,5 +1,5 @@
 // The benchmarks (`npm run bench`): intake, the reseller API under load, the probe under
-// load, then exports; `--only intake|api|probe|export` runs one (or a comma-separated few). Each prints its figures
+// load, then exports, then the command line's start-up; `--only intake|api|probe|export|cli` runs one (or a comma-separated few). Each prints its figures
 // next to a reference measured in the same run, and the machine's state is printed at the
 // start and the end, to read them against.
 //
@@ -7,6 +7,7 @@
 //   api    (bench/api-load.ts) --api-seconds N (default 60), --api-clients N (default 20)
 //   probe  (bench/probe.ts)    the largest intake size, ingested over HTTP under a probe
 //   export (bench/export.ts)   --devices N (default 1,000,000)
+//   cli    (bench/cli-start.ts) --help, --version and two lookups, against node -e 0
 //
 // PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake, api and probe also run on
 // PostgreSQL, each in fresh schemas that are dropped afterwards. `--keep` keeps the work
@@ -16,13 +17,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runApiLoadBench } from './api-load.js';
+import { runCliStartBench } from './cli-start.js';
 import { runExportBench } from './export.js';
 import { DEFAULT_SIZES, runIntakeBench } from './intake.js';
 import { runProbeBench } from './probe.js';
 import { machineState } from './support.js';
 import { checkPostgres, targetMakers, withoutPassword } from './targets.js';
 
-const PARTS = ['intake', 'api', 'probe', 'export'] as const;
+const PARTS = ['intake', 'api', 'probe', 'export', 'cli'] as const;
 function whole(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number ${min}..${max}`);
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
   const devices = whole(values.devices, 'devices', 1_000_000, 1000, 10_000_000);
   const api = { seconds: whole(values['api-seconds'], 'api-seconds', 60, 1, 3600), clients: whole(values['api-clients'], 'api-clients', 20, 1, 99) };
   const pgUrl = values.pg ?? (process.env.DATABASE_URL || null);
-  const usesPg = pgUrl !== null && parts.some((p) => p !== 'export');
+  const usesPg = pgUrl !== null && parts.some((p) => p !== 'export' && p !== 'cli');
   if (usesPg) checkPostgres(pgUrl);
 
   process.stdout.write(`${await machineState('start')}\n`);
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
       if (part === 'api') await runApiLoadBench(targets, api, workDir);
       if (part === 'probe') await runProbeBench(targets, Math.max(...sizes), workDir);
       if (part === 'export') await runExportBench({ devices, workDir });
+      if (part === 'cli') runCliStartBench(workDir);
     }
   } finally {
     if (!values.keep) rmSync(workDir, { recursive: true, force: true });

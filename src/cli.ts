@@ -1,74 +1,55 @@
 #!/usr/bin/env node
 // The gateway's command line: serve, migrate, seed, the sample trial (demo), and the
 // admin commands for organisations, resellers, credentials, links, devices and orders.
+// Parsed by commander. A command loads what it runs when it runs (import() in its body),
+// so that `--help` and a lookup start in well under 300 ms rather than loading the whole
+// gateway first.
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
-import { migrate, openDatabase, type Db, type SqliteDriver } from './store/db.js';
-import { backupSqliteInto, rowCounts } from './store/backup.js';
-import { renderMessage } from './model/messages.js';
-import { listOrganisations } from './store/organisations.js';
-import { findSupplier, listCredentials, listSuppliers } from './store/suppliers.js';
+import { Command as Program, CommanderError, Help, Option } from 'commander';
+import { AdminError } from './admin/admin-error.js';
+import type { Actor } from './admin/operations.js';
+import type { GatewayConfig } from './config.js';
 import type { PrincipalRole } from './model/roles.js';
-import {
-  AdminError,
-  addAppleCustomerNumber,
-  addCertificate,
-  addOrganisation,
-  addShipTo,
-  addSupplier,
-  createApiKey,
-  createPrincipalKey,
-  listPrincipalKeys,
-  revokePrincipalKey,
-  linkSupplier,
-  releaseDeviceFromOrg,
-  revokeCredentialById,
-  setDefaultServer,
-  setShipToStatus,
-  unlinkSupplier,
-  type Actor,
-} from './admin/operations.js';
-import { addBusinessAccount, listBusinessApiAccounts, revokeBusinessApiAccount } from './admin/business-api.js';
-import { deviceReport, orderReport } from './admin/lookups.js';
-import { sampleKeys, seedFromFolder, type SeedKey } from './admin/seed.js';
-import {
-  ackCommand,
-  describeResult,
-  ingestCommand,
-  ingestSamples,
-  intakeDeps,
-  listDocumentsCommand,
-  replayCommand,
-  showDocument,
-} from './cli-documents.js';
-import { IntakeError } from './intake/receive.js';
-import { MULTI, S, UsageError, print, required, type Command, type Values } from './cli-support.js';
-import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
-import { loadSampleCredit } from './credit/samples.js';
+import type { Db, SqliteDriver } from './store/db.js';
+import { MULTI, S, UsageError, print, required, said, type Command, type Values } from './cli-support.js';
+import { CREDIT_COMMANDS } from './cli-credit.js';
+
+// The modules commands run, loaded on first use.
+const operations = () => import('./admin/operations.js');
+const documents = () => import('./cli-documents.js');
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SAMPLES_DIR = join(PROJECT_ROOT, 'samples');
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: 'serve [--host H] [--port N]   start the gateway (reseller API) on the configured database',
+    usage: 'serve [--host H] [--port N]   start the gateway (reseller API, query API, console, SFTP mailboxes) on the configured database',
     options: { host: S, port: S },
+    noJson: true,
+    examples: ['serve --port 8080', 'DATABASE_URL=postgres://gateway@db.example/gateway serve'],
     async run({ config, values, db }) {
       const cfg = withListenOverrides(config, values);
+      const { serve } = await import('./cli-serve.js');
       await serve(cfg, await db());
     },
   },
   demo: {
     usage: 'demo [--host H] [--port N] [--no-serve]   migrate, load samples/, ingest the sample documents, serve',
     options: { host: S, port: S, 'no-serve': { type: 'boolean' } },
+    noJson: true,
     async run({ config, values, db, actor }) {
       const cfg = withListenOverrides(config, values);
+      const [{ seedFromFolder, sampleKeys }, { intakeDeps, ingestSamples }, { loadSampleCredit }, { printSampleCreditReport }, { serve }] = await Promise.all([
+        import('./admin/seed.js'),
+        documents(),
+        import('./credit/samples.js'),
+        import('./cli-credit.js'),
+        import('./cli-serve.js'),
+      ]);
       const database = await db();
       const report = await seedFromFolder(database, SAMPLES_DIR, actor);
       const where = config.databaseUrl ? 'the PostgreSQL database of DATABASE_URL' : resolve(config.sqlitePath);
@@ -93,68 +74,77 @@ const COMMANDS: Record<string, Command> = {
       }
       await printSampleCreditReport(database);
       if (values['no-serve']) return;
-      await serve(cfg, database, { keys: sampleKeys(SAMPLES_DIR) });
+      await serve(cfg, database, { keys: sampleKeys(SAMPLES_DIR), samplesDir: SAMPLES_DIR });
     },
   },
   ingest: {
     usage: 'ingest FILE --partner ID [--mapping ID] [--json]   take a file through intake and print its outcome',
-    options: { partner: S, mapping: S, json: { type: 'boolean' } },
+    arguments: ['<file>'],
+    options: { partner: S, mapping: S },
+    examples: ['ingest samples/documents/brightline-ship-notice.csv --partner 16FCE4A0', 'ingest orders.850.edi --partner APPLE --json'],
     async run({ config, values, positionals, db, actor }) {
-      const file = positionals[0];
-      if (!file) throw new UsageError('FILE is required');
+      const { ingestCommand, intakeDeps, describeResult } = await documents();
       // The one thing this process does: the faster driver, which runs in this thread.
       const database = await db('better-sqlite3');
-      const result = await ingestCommand(intakeDeps(database, config), file, required(values, 'partner'), values.mapping as string | undefined, actor.name);
-      if (values.json) print(result);
-      else process.stdout.write(describeResult(result) + '\n');
+      const result = await ingestCommand(intakeDeps(database, config), positionals[0]!, required(values, 'partner'), values.mapping as string | undefined, actor.name);
+      said(values, describeResult(result), result);
       if (result.status === 'rejected') process.exitCode = 3;
     },
   },
   'document list': {
     readsOnly: true,
-    usage: 'document list [--partner ID] [--status S] [--limit N]   newest first',
+    usage: 'document list [--partner ID] [--status S] [--limit N]   newest first (JSON)',
     options: { partner: S, status: S, limit: S },
+    examples: ['document list --partner 16FCE4A0 --status rejected --limit 10'],
     async run({ values, db }) {
       const limit = values.limit === undefined ? 50 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 10000) throw new UsageError('--limit must be 1..10000');
+      const { listDocumentsCommand } = await documents();
       print(await listDocumentsCommand(await db(), values.partner as string | undefined, values.status as string | undefined, limit));
     },
   },
   'document show': {
     readsOnly: true,
-    usage: 'document show ID              status, summary, items and errors of a received document',
+    usage: 'document show ID   status, summary, items and errors of a received document (JSON)',
+    arguments: ['<id>'],
     options: {},
     async run({ positionals, db }) {
-      const doc = await showDocument(await db(), positionals[0] ?? '');
-      if (!doc) throw new AdminError('GW-DOC-6012', `no document ${positionals[0] ?? ''}`);
+      const { showDocument } = await documents();
+      const doc = await showDocument(await db(), positionals[0]!);
+      if (!doc) throw new AdminError('GW-DOC-6012', `no document ${positionals[0]!}`);
       print(doc);
     },
   },
   'document ack': {
     readsOnly: true,
-    usage: 'document ack ID [--kind csv|json|997|855]   print a document\'s acknowledgement',
+    usage: "document ack ID [--kind csv|json|997|855]   print a document's acknowledgement",
+    arguments: ['<id>'],
     options: { kind: S },
+    noJson: true,
     async run({ config, positionals, values, db }) {
-      process.stdout.write(await ackCommand(intakeDeps(await db(), config), positionals[0] ?? '', values.kind as string | undefined));
+      const { ackCommand, intakeDeps } = await documents();
+      process.stdout.write(await ackCommand(intakeDeps(await db(), config), positionals[0]!, values.kind as string | undefined));
     },
   },
   'document replay': {
-    usage: 'document replay ID [--mapping ID]   run a rejected document again, after the data it lacked is corrected',
-    options: { json: { type: 'boolean' }, mapping: S },
+    usage: 'document replay ID [--mapping ID] [--json]   run a rejected document again, after the data it lacked is corrected',
+    arguments: ['<id>'],
+    options: { mapping: S },
     async run({ config, positionals, values, db, actor }) {
-      const result = await replayCommand(intakeDeps(await db(), config), positionals[0] ?? '', actor.name, values.mapping as string | undefined);
-      if (values.json) print(result);
-      else process.stdout.write(describeResult(result) + '\n');
+      const { replayCommand, intakeDeps, describeResult } = await documents();
+      const result = await replayCommand(intakeDeps(await db(), config), positionals[0]!, actor.name, values.mapping as string | undefined);
+      said(values, describeResult(result), result);
       if (result.status === 'rejected') process.exitCode = 3;
     },
   },
   database: {
     readsOnly: true,
-    usage: 'database   which database this command line opens (a SQLite file, or PostgreSQL host, database and schema), without creating one',
+    usage: 'database   which database this command line opens (a SQLite file, or PostgreSQL host, database and schema), without creating one (JSON)',
     options: {},
     async run({ config }) {
       if (config.databaseUrl) {
         // Never the password: the URL's user, host, port and database only.
+        const { postgresParts } = await import('./cli-serve.js');
         const { host, port, user, database } = postgresParts(config.databaseUrl);
         print({ database: 'postgresql', host, port: Number(port), name: database, user, schema: config.pgSchema ?? 'public' });
         return;
@@ -164,26 +154,29 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   migrate: {
-    usage: 'migrate                       create or update the database schema',
+    usage: 'migrate   create or update the database schema',
     options: {},
-    async run({ db }) {
+    async run({ values, db }) {
       await db(); // opening migrates
-      process.stdout.write('schema up to date\n');
+      said(values, 'schema up to date', { schema: 'up to date' });
     },
   },
   backup: {
     readsOnly: true,
     usage:
-      'backup --out FILE   a consistent copy of the live database, while the gateway runs: SQLite a database file, PostgreSQL a pg_dump archive (README: "Backup and restore")',
+      'backup --out FILE   a consistent copy of the live database, while the gateway runs: SQLite a database file, PostgreSQL a pg_dump archive (README: "Backup and restore") (JSON)',
     options: { out: S },
+    examples: ['backup --out /var/backups/gateway-$(date +%F).sqlite3'],
     async run({ config, values, db }) {
       const out = resolve(required(values, 'out'));
       if (existsSync(out)) throw new UsageError(`${out} exists already: give a new file (a backup never overwrites one)`);
       if (config.databaseUrl) {
+        const { dumpPostgres } = await import('./cli-serve.js');
         await dumpPostgres(config.databaseUrl, config.pgSchema, out);
         print({ backup: out, database: 'postgresql', format: 'pg_dump custom', sizeBytes: statSync(out).size });
         return;
       }
+      const [{ backupSqliteInto, rowCounts }, { openDatabase }] = await Promise.all([import('./store/backup.js'), import('./store/db.js')]);
       await backupSqliteInto(await db(), out);
       // What the copy holds, read from the copy itself.
       const copy = openDatabase({ databaseUrl: null, sqlitePath: out });
@@ -195,30 +188,35 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   seed: {
-    usage: 'seed [DIR]                    load organisations.json and suppliers.json (default: samples/)',
+    usage: 'seed [DIR]   load organisations.json, suppliers.json and keys.json (default: samples/) (JSON)',
+    arguments: ['[dir]'],
     options: {},
     async run({ db, positionals, actor }) {
+      const { seedFromFolder } = await import('./admin/seed.js');
       print(await seedFromFolder(await db(), positionals[0] ?? SAMPLES_DIR, actor));
     },
   },
   'org add': {
-    usage: 'org add --org-id ID --name NAME --country CC [--apple-customer-number N ...]',
+    usage: 'org add --org-id ID --name NAME --country CC [--apple-customer-number N ...]   an organisation, by its Apple Business Manager id',
     options: { 'org-id': S, name: S, country: S, 'apple-customer-number': MULTI },
+    examples: ['org add --org-id 19827 --name "Northwind Schools" --country US --apple-customer-number 1234567'],
     async run({ db, values, actor }) {
+      const { addOrganisation } = await operations();
       const org = await addOrganisation(await db(), actor, {
         orgId: required(values, 'org-id'),
         name: required(values, 'name'),
         country: required(values, 'country'),
         appleCustomerNumbers: (values['apple-customer-number'] as string[] | undefined) ?? [],
       });
-      process.stdout.write(`organisation ${org.orgId} added\n`);
+      said(values, `organisation ${org.orgId} added`, { orgId: org.orgId, name: org.name, country: org.country });
     },
   },
   'org list': {
     readsOnly: true,
-    usage: 'org list',
+    usage: 'org list   organisations, their Apple customer numbers and resellers (JSON)',
     options: {},
     async run({ db }) {
+      const [{ listOrganisations }, { listSuppliers }] = await Promise.all([import('./store/organisations.js'), import('./store/suppliers.js')]);
       const database = await db();
       const orgs = await listOrganisations(database);
       const suppliers = await listSuppliers(database);
@@ -227,71 +225,84 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'org add-customer-number': {
-    usage: 'org add-customer-number --org-id ID --number N',
+    usage: 'org add-customer-number --org-id ID --number N   another Apple customer number that names the organisation on orders',
     options: { 'org-id': S, number: S },
     async run({ db, values, actor }) {
-      await addAppleCustomerNumber(await db(), actor, required(values, 'org-id'), required(values, 'number'));
-      process.stdout.write('Apple customer number added\n');
+      const { addAppleCustomerNumber } = await operations();
+      const [orgId, number] = [required(values, 'org-id'), required(values, 'number')];
+      await addAppleCustomerNumber(await db(), actor, orgId, number);
+      said(values, 'Apple customer number added', { orgId, appleCustomerNumber: number });
     },
   },
   'org set-server': {
-    usage: 'org set-server --org-id ID --family iPhone|iPad|Mac|AppleTV|AppleWatch|AppleVisionPro (--server NAME | --clear)',
+    usage: 'org set-server --org-id ID --family iPhone|iPad|Mac|AppleTV|AppleWatch|AppleVisionPro (--server NAME | --clear)   the device-management server new devices of a family go to',
     options: { 'org-id': S, family: S, server: S, clear: { type: 'boolean' } },
     async run({ db, values, actor }) {
+      const { setDefaultServer } = await operations();
       const server = values.clear ? null : required(values, 'server');
-      await setDefaultServer(await db(), actor, required(values, 'org-id'), required(values, 'family'), server);
-      process.stdout.write(server ? `default server set\n` : 'default server cleared\n');
+      const [orgId, family] = [required(values, 'org-id'), required(values, 'family')];
+      await setDefaultServer(await db(), actor, orgId, family, server);
+      said(values, server ? 'default server set' : 'default server cleared', { orgId, family, server });
     },
   },
   'reseller add': {
-    usage: 'reseller add --reseller-id ID --name NAME [--ship-to 0000052010 ...] [--apple]',
+    usage: 'reseller add --reseller-id ID --name NAME [--ship-to 0000052010 ...] [--apple]   a reseller (or Apple, with --apple) that sends documents',
     options: { 'reseller-id': S, name: S, 'ship-to': MULTI, apple: { type: 'boolean' } },
+    examples: ['reseller add --reseller-id 16FCE4A0 --name "Brightline Devices" --ship-to 0000052010'],
     async run({ db, values, actor }) {
+      const { addSupplier } = await operations();
       const s = await addSupplier(await db(), actor, {
         supplierId: required(values, 'reseller-id'),
         name: required(values, 'name'),
         kind: values.apple ? 'apple' : 'reseller',
         shipTos: (values['ship-to'] as string[] | undefined) ?? [],
       });
-      process.stdout.write(`${s.kind} ${s.supplierId} added\n`);
+      said(values, `${s.kind} ${s.supplierId} added`, { supplierId: s.supplierId, kind: s.kind, name: s.name });
     },
   },
   'reseller list': {
     readsOnly: true,
-    usage: 'reseller list',
+    usage: 'reseller list   resellers and Apple, with their Ship-Tos (JSON)',
     options: {},
     async run({ db }) {
+      const { listSuppliers } = await import('./store/suppliers.js');
       print((await listSuppliers(await db())).map((s) => ({ ...s, pk: undefined })));
     },
   },
   'reseller add-ship-to': {
-    usage: 'reseller add-ship-to --reseller-id ID --ship-to NNNNNNNNNN',
+    usage: 'reseller add-ship-to --reseller-id ID --ship-to NNNNNNNNNN   another Ship-To the reseller may order under',
     options: { 'reseller-id': S, 'ship-to': S },
     async run({ db, values, actor }) {
-      await addShipTo(await db(), actor, required(values, 'reseller-id'), required(values, 'ship-to'));
-      process.stdout.write('Ship-To added\n');
+      const { addShipTo } = await operations();
+      const [resellerId, shipTo] = [required(values, 'reseller-id'), required(values, 'ship-to')];
+      await addShipTo(await db(), actor, resellerId, shipTo);
+      said(values, 'Ship-To added', { resellerId, shipTo, active: true });
     },
   },
   'reseller ship-to-status': {
-    usage: 'reseller ship-to-status --ship-to NNNNNNNNNN (--active | --inactive)',
+    usage: 'reseller ship-to-status --ship-to NNNNNNNNNN (--active | --inactive)   an inactive Ship-To is refused on every channel',
     options: { 'ship-to': S, active: { type: 'boolean' }, inactive: { type: 'boolean' } },
     async run({ db, values, actor }) {
       if (Boolean(values.active) === Boolean(values.inactive)) throw new UsageError('give exactly one of --active or --inactive');
-      await setShipToStatus(await db(), actor, required(values, 'ship-to'), Boolean(values.active));
-      process.stdout.write('Ship-To updated\n');
+      const { setShipToStatus } = await operations();
+      const shipTo = required(values, 'ship-to');
+      await setShipToStatus(await db(), actor, shipTo, Boolean(values.active));
+      said(values, 'Ship-To updated', { shipTo, active: Boolean(values.active) });
     },
   },
   'key create': {
     usage:
       'key create (--reseller-id ID | --role operator | --role org-admin --org-id ID | --role finance [--orgs A,B] | --role metrics) [--label TEXT]   prints the new key once; it is stored only as a hash',
     options: { 'reseller-id': S, role: S, 'org-id': S, orgs: S, label: S },
+    examples: ['key create --role org-admin --org-id 19827 --label "IT admin"', 'key create --reseller-id 16FCE4A0 --json'],
     async run({ db, values, actor }) {
       const role = keyRole(values);
       const label = values.label as string | undefined;
+      const { createApiKey, createPrincipalKey } = await operations();
       if (role === 'reseller') {
         if (values['org-id'] !== undefined) throw new UsageError('--org-id is for --role org-admin; a reseller key takes --reseller-id');
         const { id, key } = await createApiKey(await db(), actor, required(values, 'reseller-id'), label ?? 'api key');
-        process.stdout.write(`credential ${id}\n${key}\n`);
+        said(values, `credential ${id}\n${key}`, { credentialId: id, key });
       } else {
         if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
         if (role === 'org_admin') required(values, 'org-id');
@@ -305,19 +316,20 @@ const COMMANDS: Record<string, Command> = {
           ...(scopeOrgIds !== undefined ? { scopeOrgIds } : {}),
           ...(label !== undefined ? { label } : {}),
         });
-        process.stdout.write(`key ${created.keyId}\n${created.key}\n`);
+        said(values, `key ${created.keyId}\n${created.key}`, { keyId: created.keyId, key: created.key, role });
       }
       process.stderr.write('Store this key now: the gateway keeps only its hash and cannot show it again.\n');
     },
   },
   'key list': {
     readsOnly: true,
-    usage: 'key list (--reseller-id ID | --role operator | --role org-admin [--org-id ID] | --role finance | --role metrics)   ids, labels, dates; never the keys',
+    usage: 'key list (--reseller-id ID | --role operator | --role org-admin [--org-id ID] | --role finance | --role metrics)   ids, labels, dates; never the keys (JSON)',
     options: { 'reseller-id': S, role: S, 'org-id': S },
     async run({ db, values }) {
       const role = keyRole(values);
       const database = await db();
       if (role === 'reseller') {
+        const { findSupplier, listCredentials } = await import('./store/suppliers.js');
         const supplier = await findSupplier(database, required(values, 'reseller-id'));
         if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${String(values['reseller-id'])}`);
         print(await listCredentials(database, supplier.pk));
@@ -326,6 +338,7 @@ const COMMANDS: Record<string, Command> = {
       if (values['reseller-id'] !== undefined) throw new UsageError(`--reseller-id is for reseller keys, not --role ${String(values.role)}`);
       if (role !== 'org_admin' && values['org-id'] !== undefined) throw new UsageError(`${String(values.role)} keys belong to no organisation: give no --org-id`);
       const orgId = values['org-id'] as string | undefined;
+      const { listPrincipalKeys } = await operations();
       print(await listPrincipalKeys(database, { role, ...(orgId !== undefined ? { orgId } : {}) }));
     },
   },
@@ -334,21 +347,22 @@ const COMMANDS: Record<string, Command> = {
     options: { id: S, 'key-id': S },
     async run({ db, values, actor }) {
       if ((values.id === undefined) === (values['key-id'] === undefined)) throw new UsageError('give exactly one of --id (reseller credential) or --key-id (operator, org-admin, finance or metrics key)');
+      const { revokePrincipalKey, revokeCredentialById } = await operations();
       if (values['key-id'] !== undefined) {
         const keyId = required(values, 'key-id');
         await revokePrincipalKey(await db(), actor, keyId);
-        process.stdout.write(`key ${keyId} revoked\n`);
+        said(values, `key ${keyId} revoked`, { keyId, revoked: true });
         return;
       }
       const id = Number(required(values, 'id'));
       if (!Number.isInteger(id)) throw new UsageError('--id must be a number');
       await revokeCredentialById(await db(), actor, id);
-      process.stdout.write(`credential ${id} revoked\n`);
+      said(values, `credential ${id} revoked`, { credentialId: id, revoked: true });
     },
   },
   'api-account add': {
     usage:
-      "api-account add --org-id ID --public-key FILE [--key-id K] [--label TEXT]   an account for clients of Apple's business API: prints its client id and key id (the key is EC P-256, PEM or JWK)",
+      "api-account add --org-id ID --public-key FILE [--key-id K] [--label TEXT]   an account for clients of Apple's business API: prints its client id and key id (the key is EC P-256, PEM or JWK) (JSON)",
     options: { 'org-id': S, 'public-key': S, 'key-id': S, label: S },
     async run({ db, values, actor }) {
       const file = required(values, 'public-key');
@@ -358,6 +372,7 @@ const COMMANDS: Record<string, Command> = {
       } catch (err) {
         throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
       }
+      const { addBusinessAccount } = await import('./admin/business-api.js');
       print(
         await addBusinessAccount(await db(), actor, {
           orgId: required(values, 'org-id'),
@@ -370,59 +385,69 @@ const COMMANDS: Record<string, Command> = {
   },
   'api-account list': {
     readsOnly: true,
-    usage: 'api-account list [--org-id ID]   business API accounts: client ids, key ids, public keys, dates',
+    usage: 'api-account list [--org-id ID]   business API accounts: client ids, key ids, public keys, dates (JSON)',
     options: { 'org-id': S },
     async run({ db, values }) {
+      const { listBusinessApiAccounts } = await import('./admin/business-api.js');
       print(await listBusinessApiAccounts(await db(), values['org-id'] as string | undefined));
     },
   },
   'api-account revoke': {
-    usage: 'api-account revoke --client-id BUSINESSAPI.<uuid>   its tokens stop working at once',
+    usage: 'api-account revoke --client-id BUSINESSAPI.<uuid>   its tokens stop working at once (JSON)',
     options: { 'client-id': S },
     async run({ db, values, actor }) {
+      const { revokeBusinessApiAccount } = await import('./admin/business-api.js');
       print(await revokeBusinessApiAccount(await db(), actor, required(values, 'client-id')));
     },
   },
   'cert add': {
-    usage: 'cert add --reseller-id ID (--cert-file client.pem | --fingerprint SHA256) [--label TEXT]',
+    usage: 'cert add --reseller-id ID (--cert-file client.pem | --fingerprint SHA256) [--label TEXT]   a client certificate the reseller API accepts from the reseller',
     options: { 'reseller-id': S, 'cert-file': S, fingerprint: S, label: S },
     async run({ db, values, actor }) {
       const file = values['cert-file'] as string | undefined;
       const fingerprint = file ? new X509Certificate(readFileSync(file)).fingerprint256 : required(values, 'fingerprint');
+      const { addCertificate } = await operations();
       const id = await addCertificate(await db(), actor, required(values, 'reseller-id'), fingerprint, (values.label as string) ?? 'client certificate');
-      process.stdout.write(`credential ${id} (certificate ${fingerprint})\n`);
+      said(values, `credential ${id} (certificate ${fingerprint})`, { credentialId: id, fingerprint });
     },
   },
   'link add': {
     usage: 'link add --org-id ID --reseller-id ID   the organisation adds the reseller; its pending devices enrol',
     options: { 'org-id': S, 'reseller-id': S },
     async run({ db, values, actor }) {
-      const { enrolled } = await linkSupplier(await db(), actor, required(values, 'org-id'), required(values, 'reseller-id'));
-      process.stdout.write(`linked; ${enrolled} pending device(s) enrolled\n`);
+      const { linkSupplier } = await operations();
+      const [orgId, resellerId] = [required(values, 'org-id'), required(values, 'reseller-id')];
+      const { enrolled } = await linkSupplier(await db(), actor, orgId, resellerId);
+      said(values, `linked; ${enrolled} pending device(s) enrolled`, { orgId, resellerId, pendingDevicesEnrolled: enrolled });
     },
   },
   'link remove': {
-    usage: 'link remove --org-id ID --reseller-id ID',
+    usage: 'link remove --org-id ID --reseller-id ID   the organisation removes the reseller; its later devices wait (pending)',
     options: { 'org-id': S, 'reseller-id': S },
     async run({ db, values, actor }) {
-      await unlinkSupplier(await db(), actor, required(values, 'org-id'), required(values, 'reseller-id'));
-      process.stdout.write('link removed\n');
+      const { unlinkSupplier } = await operations();
+      const [orgId, resellerId] = [required(values, 'org-id'), required(values, 'reseller-id')];
+      await unlinkSupplier(await db(), actor, orgId, resellerId);
+      said(values, 'link removed', { orgId, resellerId, linked: false });
     },
   },
   'device release': {
     usage: 'device release --org-id ID --serial SERIAL --reason TEXT   for good: later orders naming it are refused',
     options: { 'org-id': S, serial: S, reason: S },
     async run({ db, values, actor }) {
+      const [{ releaseDeviceFromOrg }, { renderMessage }] = await Promise.all([operations(), import('./model/messages.js')]);
       const result = await releaseDeviceFromOrg(await db(), actor, required(values, 'org-id'), required(values, 'serial'), required(values, 'reason'));
       if ('code' in result) throw new AdminError(result.code, renderMessage(result));
-      process.stdout.write(`device ${result.serial} released\n`);
+      said(values, `device ${result.serial} released`, { serial: result.serial, released: true });
     },
   },
   'device show': {
     readsOnly: true,
-    usage: 'device show --serial SERIAL   current state and full history',
+    usage: 'device show --serial SERIAL   current state and full history (JSON)',
     options: { serial: S },
+    examples: ['device show --serial DMPX1A2B3C4D'],
     async run({ db, values }) {
+      const { deviceReport } = await import('./admin/lookups.js');
       const report = await deviceReport(await db(), required(values, 'serial'));
       if (!report) throw new AdminError('GW-ADM-NOT-FOUND', `no device ${String(values.serial)}`);
       print(report);
@@ -430,9 +455,10 @@ const COMMANDS: Record<string, Command> = {
   },
   'order show': {
     readsOnly: true,
-    usage: 'order show --reseller-id ID --order-number N',
+    usage: 'order show --reseller-id ID --order-number N   the order, its deliveries and devices (JSON)',
     options: { 'reseller-id': S, 'order-number': S },
     async run({ db, values }) {
+      const { orderReport } = await import('./admin/lookups.js');
       const report = await orderReport(await db(), required(values, 'reseller-id'), required(values, 'order-number'));
       if (!report) throw new AdminError('GW-ADM-NOT-FOUND', `no order ${String(values['order-number'])} of ${String(values['reseller-id'])}`);
       print(report);
@@ -456,293 +482,157 @@ function withListenOverrides(config: GatewayConfig, values: Values): GatewayConf
   return { ...config, host: (values.host as string | undefined) ?? config.host, port };
 }
 
-/**
- * How long a graceful stop may take: in-flight requests (an upload being ingested), the
- * SFTP file in hand, and the audit entries still being written. Past it, what is left is
- * cut off (logged by request id and mailbox): an interrupted document rolls back whole
- * and is received again (an SFTP claim's lease runs out; an HTTP client gets no answer
- * and retries). Orchestrators wait about this long before a SIGKILL (Kubernetes: 30 s).
- */
-const SHUTDOWN_TIMEOUT_MS = 25_000;
-/** After the database is closed, the longest the process may linger (a socket left open) before it is ended. */
-const EXIT_GRACE_MS = 2_000;
-
-/** The sample keys of every role, and a request each may make, for the demo's last words. */
-function trialKeyLines(url: string, keys: SeedKey[]): string[] {
-  if (keys.length === 0) return [];
-  const keyOf = (role: string) => keys.find((k) => k.role === role)?.key;
-  const today = new Date().toISOString().slice(0, 10);
-  const examples: [string | undefined, string][] = [
-    [keyOf('org_admin'), `${url}/v1/devices`],
-    [keyOf('finance'), `${url}/v1/reports/credit?from=${today.slice(0, 4)}-01-01&to=${today}`],
-    [keyOf('operator'), `${url}/v1/audit?limit=5`],
-  ];
-  return [
-    '',
-    `The console: open ${url}/console/ in a browser and sign in with one of these keys (any but the metrics key).`,
-    '',
-    'A key for every role (samples/keys.json and suppliers.json: for this trial only, never on real data):',
-    ...[...keys.map((k) => [`${k.role}${k.orgId ? ` ${k.orgId}` : ''}`, k.key]), ['reseller 16FCE4A0', 'gwk_sample_brightline_local_trial_only']].map(([who, key]) => `  ${who!.padEnd(18)} ${key!}`),
-    'For example:',
-    ...examples.filter(([key]) => key !== undefined).map(([key, target]) => `  curl -s "${target}" -H 'Authorization: Bearer ${key!}'`),
-    '',
-  ];
-}
-
-/** DATABASE_URL's parts, decoded: what `database` shows (all but the password) and what pg_dump is given. */
-function postgresParts(databaseUrl: string): { host: string; port: string; user: string; database: string; password?: string; sslmode?: string } {
-  const url = new URL(databaseUrl);
-  const sslmode = url.searchParams.get('sslmode');
-  return {
-    host: url.hostname,
-    port: url.port || '5432',
-    user: decodeURIComponent(url.username),
-    database: decodeURIComponent(url.pathname.replace(/^\//, '')),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(sslmode ? { sslmode } : {}),
-  };
-}
-
-/**
- * pg_dump of the gateway's schema (or whole database) into a custom-format archive. The
- * connection goes in libpq's environment variables, not the command line, so that a
- * password in DATABASE_URL never shows in the process list.
- */
-async function dumpPostgres(databaseUrl: string, schema: string | null, out: string): Promise<void> {
-  const c = postgresParts(databaseUrl);
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PGHOST: c.host,
-    PGPORT: c.port,
-    PGUSER: c.user,
-    PGDATABASE: c.database,
-    ...(c.password ? { PGPASSWORD: c.password } : {}),
-    ...(c.sslmode ? { PGSSLMODE: c.sslmode } : {}),
-  };
-  const r = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${out}`, ...(schema ? [`--schema=${schema}`] : [])], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.error) throw new AdminError('GW-ADM-INVALID', `pg_dump could not be run (${r.error.message}): install the PostgreSQL client tools (apt-get install postgresql-client)`);
-  if (r.status !== 0) {
-    rmSync(out, { force: true }); // a partial archive is no backup
-    throw new AdminError('GW-ADM-INVALID', `pg_dump failed (exit ${r.status ?? 'signal'}); nothing was written`);
-  }
-  chmodSync(out, 0o600);
-}
-
-/** `trial`: the demo's, with the sample keys of every role to print. */
-async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedKey[] }): Promise<void> {
-  // Loaded here, not at the top: a command that does not serve (ingest, an admin
-  // command) starts without the HTTP stack, the SFTP client and the metrics registry.
-  const [{ createApp, RESELLER_API_BASE }, { startServer }, { jsonLogger }, { gatewayMetrics }, { startMailboxes }, { workerIntake }, { sweepUploadSpool }] = await Promise.all([
-    import('./channels/http/app.js'),
-    import('./channels/http/server.js'),
-    import('./log/logger.js'),
-    import('./metrics/metrics.js'),
-    import('./channels/sftp/index.js'),
-    import('./intake/worker.js'),
-    import('./channels/http/spool.js'),
-  ]);
-  const logger = jsonLogger();
-  // Uploads a killed gateway was receiving: partners' files that nothing will read.
-  const swept = sweepUploadSpool(config.intake.spoolDir);
-  if (swept.length > 0) logger.log('info', 'removed upload spool files left by a gateway that stopped mid-request', { files: swept.length, spoolDir: config.intake.spoolDir });
-  gatewayMetrics.startProcessMetrics();
-  // Documents and reseller-API requests are received off this thread (SQLite: an intake
-  // process; PostgreSQL: worker threads), each with its own connection: a long ingest
-  // never holds up the HTTP loop (reads go on; on SQLite, writes wait for its commit).
-  const intake = workerIntake({
-    database: config,
-    mappingDirs: config.mappingDirs,
-    limits: config.intake,
-    credit: config.credit,
-    transactions: config.limits,
-  });
-  const app = createApp(db, config, logger, undefined, intake);
-  const running = await startServer(app, config, { logger });
-  const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
-  process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\nconsole: ${running.url}/console/ (sign in with a key)\n`);
-  logger.log('info', 'gateway listening', { url: running.url, database: config.databaseUrl ? 'postgresql' : 'sqlite', pid: process.pid });
-  const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake });
-  if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);
-  if (trial) {
-    const base = `${running.url}${RESELLER_API_BASE}`;
-    process.stderr.write(
-      [
-        '',
-        'Enroll the sample order (3 devices for organisation 19827, from reseller 16FCE4A0):',
-        `  curl -s -X POST ${base}/bulk-enroll-devices -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data @${join(SAMPLES_DIR, 'api', 'bulk-enroll.json')}`,
-        'Then ask for its status with the deviceEnrollmentTransactionId it answers:',
-        `  curl -s -X POST ${base}/check-transaction-status -H 'Content-Type: application/json' -H 'Authorization: Bearer gwk_sample_brightline_local_trial_only' --data '{"requestContext":{"shipTo":"0000052010","timeZone":"420","langCode":"en"},"depResellerId":"16FCE4A0","deviceEnrollmentTransactionId":"<id>"}'`,
-        'And see one of its devices:  node dist/src/cli.js device show --serial DMPX1A2B3C4D',
-        ...trialKeyLines(running.url, trial.keys),
-        'Stop with Ctrl-C.',
-        '',
-      ].join('\n'),
-    );
-  }
-  const signal = await new Promise<NodeJS.Signals>((resolveSignal) => {
-    process.once('SIGINT', () => resolveSignal('SIGINT'));
-    process.once('SIGTERM', () => resolveSignal('SIGTERM'));
-  });
-  const startedMs = Date.now();
-  // A second signal while draining means "now": nothing more is waited for.
-  const force = (second: NodeJS.Signals) => {
-    logger.log('warn', 'shutdown forced by a second signal', { signal: second, inFlight: running.inFlight() });
-    process.exit(1);
-  };
-  process.once('SIGINT', force);
-  process.once('SIGTERM', force);
-  logger.log('info', 'shutdown started', { signal, timeoutMs: SHUTDOWN_TIMEOUT_MS, inFlight: running.inFlight() });
-  process.stderr.write(`${signal}: finishing in-flight requests and files, then stopping\n`);
-
-  const deadlineMs = startedMs + SHUTDOWN_TIMEOUT_MS;
-  const left = () => Math.max(0, deadlineMs - Date.now());
-  let cutOff = false;
-  // HTTP and SFTP drain side by side; each finishes the document it holds.
-  const httpDrained = running.drain(SHUTDOWN_TIMEOUT_MS).then((report) => {
-    for (const r of report.cutOff) logger.log('error', 'shutdown: request cut off by the timeout', { ...r, timeoutMs: SHUTDOWN_TIMEOUT_MS });
-    if (!report.finished) cutOff = true;
-    logger.log(report.finished ? 'info' : 'error', 'shutdown: http server closed', {
-      finished: report.finished,
-      inFlightAtStart: report.inFlightAtStart,
-      refusedWhileDraining: report.refused,
-      cutOff: report.cutOff.length,
-    });
-  });
-  logger.log('info', 'shutdown: stopped accepting connections', { url: running.url });
-  const sftpStopped = withTimeout(
-    mailboxes.stop().catch((err: unknown) => logger.log('error', 'shutdown: sftp mailboxes did not stop cleanly', { error: (err as Error).message })),
-    left(),
-  ).then((done) => {
-    if (done) logger.log('info', 'shutdown: sftp mailboxes stopped', { mailboxes: config.mailboxes.length });
-    else {
-      cutOff = true;
-      // The file in hand rolls back with the database; its claim's lease runs out and it is taken again.
-      logger.log('error', 'shutdown: sftp mailboxes still busy at the timeout; their file in hand is cut off', { mailboxes: config.mailboxes.map((m) => m.name) });
-    }
-  });
-  await Promise.all([httpDrained, sftpStopped]);
-  const flushAudits = app.locals.flushAudits as () => Promise<void>;
-  if (await withTimeout(flushAudits().catch(() => undefined), left())) logger.log('info', 'shutdown: audit entries written');
-  else {
-    cutOff = true;
-    logger.log('error', 'shutdown: audit entries still being written at the timeout; they may be lost');
-  }
-  await intake.close();
-  await db.destroy();
-  logger.log(cutOff ? 'error' : 'info', 'shutdown: database closed; exiting', { elapsedMs: Date.now() - startedMs, cutOff, exitCode: cutOff ? 1 : 0 });
-  if (cutOff) process.exitCode = 1;
-  // Everything is closed; a handle left open (a stuck SFTP socket) must not keep the process up.
-  setTimeout(() => process.exit(cutOff ? 1 : 0), EXIT_GRACE_MS).unref();
-}
-
-/** Whether `work` settled within `ms` (it keeps running either way). */
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true as const), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
+/** Every command and what it does: the top-level help. */
 function usage(): string {
   return [
     'usage: abm-edi-gateway <command> [options]',
     '',
     ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
     '',
-    'abm-edi-gateway <command> --help: that command alone. --version: the version.',
-    'Exit codes: 0 done; 1 refused or failed (the reason on stderr); 2 a mistake in the command line; 3 a document or import rejected.',
+    'abm-edi-gateway <command> --help: that command alone, with examples. --version: the version.',
+    '--json: a command whose output is data prints it as JSON (most do already; the others print a sentence without it).',
+    `Exit codes: ${EXIT_CODES}.`,
     'Configuration: see README.md (DATABASE_URL, GATEWAY_SQLITE_PATH, GATEWAY_PORT, GATEWAY_CONFIG, ...).',
   ].join('\n');
 }
 
-/** One command's usage and its options, for `<command> --help` and `help <command>`. */
-function commandHelp(name: string, command: Command): string {
-  const options = Object.entries(command.options).map(([flag, o]) => `  --${flag}${o.type === 'boolean' ? '' : ' VALUE'}${o.multiple ? ' (repeatable)' : ''}`);
-  return [`usage: abm-edi-gateway ${command.usage}`, ...(options.length > 0 ? ['', 'options:', ...options] : []), '', `(abm-edi-gateway --help lists every command; ${name} is one of them)`].join('\n');
-}
+const EXIT_CODES = '0 done (or help shown); 1 refused or failed (the reason on stderr); 2 a mistake in the command line; 3 a document or import rejected';
 
 /** The gateway's version, from its package.json (the same file npm installs it by). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-/** The command named by the first one or two words of `argv`, if any. */
-function commandOf(argv: string[]): { name: string; command: Command } | undefined {
-  const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
-  const name = COMMANDS[two] ? two : argv[0] ?? '';
-  const command = COMMANDS[name];
-  return command ? { name, command } : undefined;
+/** What ran, as the catch below needs it: the database to close. */
+interface Invocation {
+  command?: Command;
+  database?: Db;
+}
+
+/**
+ * The commander program: a command per entry of COMMANDS ("org add" is `add` under
+ * `org`), each with its options, arguments, examples and `--json`. Values reach the run
+ * function under their flag names (--org-id as values['org-id']), as the table spells them.
+ */
+function program(invocation: Invocation): Program {
+  const root = new Program('abm-edi-gateway')
+    .version(`abm-edi-gateway ${version()}`, '-V, --version', 'the version')
+    .helpOption('-h, --help', 'this help')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: (text, write) => write(text) });
+  const groups = new Map<string, Program>();
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    const words = name.split(' ');
+    let parent = root;
+    if (words.length === 2) {
+      let group = groups.get(words[0]!);
+      if (!group) {
+        group = root.command(words[0]!).description(`${words[0]} commands: ${words[0]} <command> --help for one`);
+        groups.set(words[0]!, group);
+      }
+      parent = group;
+    }
+    const [synopsis, description] = splitUsage(command.usage);
+    const cmd = parent
+      .command(words[words.length - 1]!)
+      .usage(synopsis.slice(name.length).trim() || '[options]')
+      .description(description)
+      .exitOverride();
+    for (const arg of command.arguments ?? []) cmd.argument(arg);
+    for (const [flag, o] of Object.entries(command.options)) {
+      const option = new Option(o.type === 'boolean' ? `--${flag}` : `--${flag} <value>`);
+      // Repeatable: --ship-to A --ship-to B gives both.
+      if (o.multiple) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+      cmd.addOption(option);
+    }
+    if (!command.noJson && !('json' in command.options)) cmd.option('--json', 'print the outcome as JSON');
+    const examples = command.examples ?? [];
+    cmd.addHelpText('after', [...(examples.length > 0 ? ['', 'Examples:', ...examples.map((e) => `  abm-edi-gateway ${e}`)] : []), '', `Exit codes: ${EXIT_CODES}.`].join('\n'));
+    cmd.action(async (...args: unknown[]) => {
+      // commander passes the declared arguments, then the options, then the command.
+      const positionals = args.slice(0, (command.arguments ?? []).length).filter((a): a is string => typeof a === 'string');
+      const opts = cmd.opts();
+      const values: Values = {};
+      for (const flag of [...Object.keys(command.options), 'json']) {
+        // commander names --org-id orgId, and --no-serve is the negation of serve.
+        const value = flag.startsWith('no-') ? (opts[camel(flag.slice(3))] === false ? true : undefined) : opts[camel(flag)];
+        if (value !== undefined) values[flag] = value as string | boolean | string[];
+      }
+      await runCommand(command, values, positionals, invocation);
+    });
+  }
+  // The top level lists every command with its synopsis; a command's own help is commander's.
+  root.configureHelp({ formatHelp: (cmd, helper) => (cmd === root ? `${usage()}\n` : Help.prototype.formatHelp.call(helper, cmd, helper)) });
+  return root;
+}
+
+/** "ingest FILE --partner ID   take a file ..." as its synopsis and its description (three spaces apart). */
+function splitUsage(text: string): [string, string] {
+  const at = text.search(/ {3,}/);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at).trim()];
+}
+
+function camel(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+async function runCommand(command: Command, values: Values, positionals: string[], invocation: Invocation): Promise<void> {
+  const { loadConfig } = await import('./config.js');
+  const config = loadConfig();
+  const actor: Actor = { name: `cli:${userInfo().username}`, origin: `cli@${hostname()}` };
+  invocation.command = command;
+  await command.run({
+    config,
+    values,
+    positionals,
+    actor,
+    db: async (driver?: SqliteDriver) => {
+      if (command.readsOnly && !config.databaseUrl && !existsSync(config.sqlitePath)) {
+        throw new AdminError(
+          'GW-ADM-NOT-FOUND',
+          `no database at ${resolve(config.sqlitePath)}: run from the gateway's folder, set GATEWAY_SQLITE_PATH (or DATABASE_URL), or create one with migrate`,
+        );
+      }
+      const { openDatabase, migrate } = await import('./store/db.js');
+      invocation.database = openDatabase(config, driver);
+      await migrate(invocation.database, config.pgSchema);
+      return invocation.database;
+    },
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--version' || argv[0] === '-V' || argv[0] === 'version') {
-    process.stdout.write(`abm-edi-gateway ${version()}\n`);
-    return 0;
-  }
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || (argv[0] === 'help' && argv.length === 1)) {
-    process.stdout.write(usage() + '\n');
-    return 0;
-  }
-  if (argv[0] === 'help') {
-    const asked = commandOf(argv.slice(1));
-    if (!asked) {
-      process.stderr.write(`no command ${argv.slice(1).join(' ')}\n${usage()}\n`);
+  // No command at all: the list of them, as a request for help.
+  if (argv.length === 0) argv = ['--help'];
+  // `help org add` is `org add --help`.
+  if (argv[0] === 'help' && argv.length > 1) argv = [...argv.slice(1), '--help'];
+  if (argv[0] === 'version') argv = ['--version'];
+  const invocation: Invocation = {};
+  try {
+    await program(invocation).parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and the version are answers (0); anything else commander refuses is a mistake in the command line (2).
+      // A group named alone (`org`) shows its commands as a mistake: commander.help with a non-zero exit code.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) return 0;
+      process.stderr.write('(abm-edi-gateway --help lists the commands; <command> --help shows one)\n');
       return 2;
     }
-    process.stdout.write(commandHelp(asked.name, asked.command) + '\n');
-    return 0;
-  }
-  const found = commandOf(argv);
-  if (!found) {
-    process.stderr.write(`no command ${argv.slice(0, 2).join(' ')}\n${usage()}\n`);
-    return 2;
-  }
-  const { name, command } = found;
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(commandHelp(name, command) + '\n');
-    return 0;
-  }
-  const rest = argv.slice(name.split(' ').length);
-  let database: Db | undefined;
-  try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
-    const config = loadConfig();
-    const actor: Actor = { name: `cli:${userInfo().username}`, origin: `cli@${hostname()}` };
-    await command.run({
-      config,
-      values: values as Values,
-      positionals,
-      actor,
-      db: async (driver?: SqliteDriver) => {
-        if (command.readsOnly && !config.databaseUrl && !existsSync(config.sqlitePath)) {
-          throw new AdminError(
-            'GW-ADM-NOT-FOUND',
-            `no database at ${resolve(config.sqlitePath)}: run from the gateway's folder, set GATEWAY_SQLITE_PATH (or DATABASE_URL), or create one with migrate`,
-          );
-        }
-        database = openDatabase(config, driver);
-        await migrate(database, config.pgSchema);
-        return database;
-      },
-    });
-    return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\nusage: abm-edi-gateway ${invocation.command?.usage ?? '<command> [options]'}\n`);
+      return 2;
+    }
+    const [{ IntakeError }, { ConfigError }] = await Promise.all([import('./intake/source.js'), import('./config.js')]);
     if (err instanceof AdminError) process.stderr.write(`error ${err.code}: ${err.message}\n`);
     else if (err instanceof IntakeError) process.stderr.write(`error: ${err.message}\n`);
-    else if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(err as Error).message}\nusage: abm-edi-gateway ${command.usage}\n`);
-      return 2;
-    } else if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
+    else if (err instanceof ConfigError) process.stderr.write(`configuration error: ${err.message}\n`);
     else process.stderr.write(`error: ${(err as Error).message}\n`);
     return 1;
   } finally {
-    await database?.destroy();
+    await invocation.database?.destroy();
   }
 }
 

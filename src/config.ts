@@ -1,8 +1,10 @@
 // Configuration: defaults, then an optional JSON file (GATEWAY_CONFIG), then environment
 // variables. The result is validated by a JSON Schema so that a typo fails at start-up,
 // naming the setting, instead of at the first request.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
 import { checkLimitTable } from './domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from './credit/defaults.js';
@@ -79,7 +81,7 @@ export const DEFAULT_CONFIG: GatewayConfig = {
 
 const positiveInt = { type: 'integer', minimum: 1 } as const;
 
-const CONFIG_SCHEMA = {
+export const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['databaseUrl', 'pgSchema', 'sqlitePath', 'host', 'port', 'tls', 'limits', 'requestLog', 'mappingDirs', 'intake', 'mailboxes', 'credit'],
@@ -160,6 +162,36 @@ const CONFIG_SCHEMA = {
 
 export class ConfigError extends Error {}
 
+/** The validator `npm run build` generates from CONFIG_SCHEMA (scripts/build-config-validator.mjs), next to this module in dist/. */
+export const CONFIG_VALIDATOR_FILE = 'config-validator.cjs';
+
+/** The hash of CONFIG_SCHEMA: a generated validator is used only when it was made from this very schema. */
+export function configSchemaHash(): string {
+  return createHash('sha256').update(JSON.stringify(CONFIG_SCHEMA)).digest('hex');
+}
+
+let compiledValidator: ValidateFunction | undefined;
+
+/**
+ * The build's generated validator when it matches the schema (a command starts without
+ * compiling it: about 60 ms), else the schema compiled here, once per process.
+ */
+function configValidator(): ValidateFunction {
+  if (compiledValidator) return compiledValidator;
+  const require = createRequire(import.meta.url);
+  try {
+    // A module of the build's, not of the source tree: loaded by path (CommonJS whose
+    // export is an Ajv validate function, with the schema's hash beside it).
+    const generated = require(`./${CONFIG_VALIDATOR_FILE}`) as ValidateFunction & { schemaHash: string };
+    if (generated.schemaHash === configSchemaHash()) return (compiledValidator = generated);
+  } catch {
+    // No generated validator (a build that did not make one): compile below.
+  }
+  // Ajv itself is loaded only then.
+  const { Ajv } = require('ajv') as { Ajv: typeof AjvClass };
+  return (compiledValidator = new Ajv({ allErrors: true }).compile(CONFIG_SCHEMA));
+}
+
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
@@ -221,8 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     credit,
     ...overrides,
   };
-  const ajv = new Ajv({ allErrors: true });
-  const validate = ajv.compile(CONFIG_SCHEMA);
+  const validate = configValidator();
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);

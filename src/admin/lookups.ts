@@ -4,7 +4,8 @@ import type { Knex } from 'knex';
 import { pendingReason } from '../domain/pending.js';
 import { deviceStatesOf, findDeviceInScope, findReleaseInScope, latestDeviceEvents } from '../store/device-queries.js';
 import { findOrders } from '../store/enrollment-store.js';
-import { requireSupplier } from './operations.js';
+import { findSupplier } from '../store/suppliers.js';
+import { AdminError } from './admin-error.js';
 import { API_LIMITS } from '../model/limits.js';
 
 export interface DeviceReport {
@@ -70,7 +71,8 @@ export interface OrderReport {
 }
 
 export async function orderReport(db: Knex, supplierId: string, orderNumber: string): Promise<OrderReport | undefined> {
-  const supplier = await requireSupplier(db, supplierId);
+  const supplier = await findSupplier(db, supplierId);
+  if (!supplier) throw new AdminError('GW-ADM-NOT-FOUND', `no supplier ${supplierId}`);
   const order = (await findOrders(db, supplier.pk, [orderNumber])).get(orderNumber);
   if (!order) return undefined;
   const states = await deviceStatesOf(db, [...order.lines.keys()]);

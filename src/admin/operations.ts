@@ -46,6 +46,7 @@ import { checkKeyOrganisations, type KeyOrganisationsRefusal } from '../domain/p
 import { checkLink } from '../domain/linking.js';
 import { API_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import { normaliseAppleCustomerNumber } from '../domain/matching.js';
+import { AdminError } from './admin-error.js';
 
 export interface Actor {
   /** Who: e.g. "cli:alice", "reseller:16FCE4A0". */
@@ -56,15 +57,7 @@ export interface Actor {
   requestId?: string;
 }
 
-/** A refusal the operator can act on: a code-like name and a sentence. */
-export class AdminError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { AdminError };
 
 const now = (): string => new Date().toISOString();
 

@@ -5,20 +5,6 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { STORE_LIMITS } from '../model/limits.js';
 import { isPostgres } from './dialect.js';
-import * as core from './migrations/001-core.js';
-import * as intake from './migrations/002-intake.js';
-import * as sftp from './migrations/003-sftp.js';
-import * as credit from './migrations/004-credit.js';
-import * as principalKeys from './migrations/005-principal-keys.js';
-import * as roles from './migrations/006-roles-and-queries.js';
-import * as outcomes from './migrations/007-outcomes.js';
-import * as bulkIndexes from './migrations/008-bulk-indexes.js';
-import * as bulkForeignKeys from './migrations/009-bulk-foreign-keys.js';
-import * as redactAudit from './migrations/010-redact-audit.js';
-import * as businessApi from './migrations/011-business-api.js';
-import * as activities from './migrations/012-org-device-activities.js';
-import * as auditActionNames from './migrations/013-audit-action-names.js';
-import * as consoleSessions from './migrations/014-console-sessions.js';
 
 export type Db = Knex;
 
@@ -29,21 +15,25 @@ export interface DatabaseSettings {
   pgSchema?: string | null;
 }
 
-const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> }> = {
-  '001-core': core,
-  '002-intake': intake,
-  '003-sftp': sftp,
-  '004-credit': credit,
-  '005-principal-keys': principalKeys,
-  '006-roles-and-queries': roles,
-  '007-outcomes': outcomes,
-  '008-bulk-indexes': bulkIndexes,
-  '009-bulk-foreign-keys': bulkForeignKeys,
-  '010-redact-audit': redactAudit,
-  '011-business-api': businessApi,
-  '012-org-device-activities': activities,
-  '013-audit-action-names': auditActionNames,
-  '014-console-sessions': consoleSessions,
+type Migration = { up(k: Knex): Promise<void>; down(k: Knex): Promise<void> };
+
+// Each migration's module, loaded when it is to run: a command on an up-to-date database
+// (most of them) starts without loading them all.
+const MIGRATIONS: Record<string, () => Promise<Migration>> = {
+  '001-core': () => import('./migrations/001-core.js'),
+  '002-intake': () => import('./migrations/002-intake.js'),
+  '003-sftp': () => import('./migrations/003-sftp.js'),
+  '004-credit': () => import('./migrations/004-credit.js'),
+  '005-principal-keys': () => import('./migrations/005-principal-keys.js'),
+  '006-roles-and-queries': () => import('./migrations/006-roles-and-queries.js'),
+  '007-outcomes': () => import('./migrations/007-outcomes.js'),
+  '008-bulk-indexes': () => import('./migrations/008-bulk-indexes.js'),
+  '009-bulk-foreign-keys': () => import('./migrations/009-bulk-foreign-keys.js'),
+  '010-redact-audit': () => import('./migrations/010-redact-audit.js'),
+  '011-business-api': () => import('./migrations/011-business-api.js'),
+  '012-org-device-activities': () => import('./migrations/012-org-device-activities.js'),
+  '013-audit-action-names': () => import('./migrations/013-audit-action-names.js'),
+  '014-console-sessions': () => import('./migrations/014-console-sessions.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read
@@ -51,7 +41,7 @@ const MIGRATIONS: Record<string, { up(k: Knex): Promise<void>; down(k: Knex): Pr
 const migrationSource: Knex.MigrationSource<string> = {
   getMigrations: async () => Object.keys(MIGRATIONS).sort(),
   getMigrationName: (name) => name,
-  getMigration: async (name) => MIGRATIONS[name]!,
+  getMigration: async (name) => MIGRATIONS[name]!(),
 };
 
 export { isPostgres } from './dialect.js';

@@ -9,7 +9,7 @@
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { from as copyFrom } from 'pg-copy-streams';
 import { STORE_LIMITS } from '../model/limits.js';
 import { isPostgres } from './db.js';
 
@@ -91,6 +91,8 @@ interface PgConnection {
 async function copyRows(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
   if (!trx.isTransaction) throw new Error('invariant: COPY runs inside the transaction it belongs to');
   const connection = (await trx.client.acquireConnection()) as PgConnection;
+  // Loaded on first use: only PostgreSQL's set writes need it.
+  const { from: copyFrom } = await import('pg-copy-streams');
   const copy = connection.query(copyFrom(`COPY ${quote(table)} (${columns.map(quote).join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(copyLines(rows)), copy);
 }

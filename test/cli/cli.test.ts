@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
+import { createRequire } from 'node:module';
+import { CONFIG_VALIDATOR_FILE, configSchemaHash } from '../../src/config.js';
 import { databaseKind } from '../support/db.js';
 
 const CLI = join('dist', 'src', 'cli.js');
@@ -38,7 +40,7 @@ function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
 describe(`command line (${databaseKind()})`, function () {
   this.timeout(60000);
 
-  it('--help, help COMMAND, COMMAND --help and --version exit 0; an unknown command is 2, on stderr', async function () {
+  it('--help, help COMMAND, COMMAND --help and --version exit 0; an unknown command or option is 2, on stderr', async function () {
     const { env, cleanup } = freshEnv();
     try {
       const all = cli(env, '--help');
@@ -49,18 +51,32 @@ describe(`command line (${databaseKind()})`, function () {
       expect(cli(env).code).to.equal(0);
       const one = cli(env, 'ingest', '--help');
       expect(one.code).to.equal(0);
-      expect(one.stdout).to.match(/^usage: abm-edi-gateway ingest FILE --partner ID/);
-      expect(one.stdout).to.include('--partner VALUE').and.not.include('org add');
+      expect(one.stdout).to.match(/^Usage: abm-edi-gateway ingest FILE --partner ID/);
+      expect(one.stdout).to.include('--partner <value>').and.include('--json').and.include('Examples:').and.not.include('org add');
       const two = cli(env, 'help', 'key', 'create');
       expect(two.code).to.equal(0);
-      expect(two.stdout).to.match(/^usage: abm-edi-gateway key create/);
+      expect(two.stdout).to.match(/^Usage: abm-edi-gateway key create/);
+      expect(two.stdout).to.include('abm-edi-gateway key create --role org-admin --org-id');
+      // A group alone lists its commands, as a mistake (it names no command).
+      const group = cli(env, 'org');
+      expect(group.code).to.equal(2);
+      expect(group.stdout + group.stderr).to.include('set-server');
       const version = cli(env, '--version');
       expect(version.code).to.equal(0);
       expect(version.stdout).to.match(/^abm-edi-gateway \d+\.\d+\.\d+\n$/);
       const unknown = cli(env, 'frobnicate');
       expect(unknown.code).to.equal(2);
-      expect(unknown.stderr).to.match(/^no command frobnicate/);
+      expect(unknown.stderr).to.match(/^error: unknown command 'frobnicate'/);
       expect(unknown.stdout).to.equal('');
+      const badOption = cli(env, 'org', 'list', '--bogus');
+      expect(badOption.code).to.equal(2);
+      expect(badOption.stderr).to.match(/^error: unknown option '--bogus'/);
+      const missing = cli(env, 'ingest');
+      expect(missing.code).to.equal(2);
+      expect(missing.stderr).to.include("missing required argument 'file'");
+      const usageMistake = cli(env, 'reseller', 'ship-to-status', '--ship-to', '0000052010');
+      expect(usageMistake.code).to.equal(2);
+      expect(usageMistake.stderr).to.include('give exactly one of --active or --inactive').and.include('usage: abm-edi-gateway reseller ship-to-status');
       // Which database the command line opens, said without opening (or creating) it; never a password.
       const which = cli(env, 'database');
       expect(which.code).to.equal(0);
@@ -178,5 +194,40 @@ describe(`command line (${databaseKind()})`, function () {
     } finally {
       await cleanup();
     }
+  });
+
+  it('--json: a command that says what it did says it as data for a script', async function () {
+    const { env, cleanup } = freshEnv();
+    try {
+      const json = (...args: string[]) => {
+        const r = cli(env, ...args, '--json');
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+        return JSON.parse(r.stdout) as Record<string, unknown>;
+      };
+      expect(json('migrate')).to.deep.equal({ schema: 'up to date' });
+      expect(json('org', 'add', '--org-id', 'ORG1', '--name', 'Org One', '--country', 'FR')).to.deep.equal({ orgId: 'ORG1', name: 'Org One', country: 'FR' });
+      expect(json('org', 'add-customer-number', '--org-id', 'ORG1', '--number', '77')).to.deep.equal({ orgId: 'ORG1', appleCustomerNumber: '77' });
+      expect(json('reseller', 'add', '--reseller-id', 'AB12CD34', '--name', 'R')).to.deep.equal({ supplierId: 'AB12CD34', kind: 'reseller', name: 'R' });
+      expect(json('reseller', 'add-ship-to', '--reseller-id', 'AB12CD34', '--ship-to', '0000000001')).to.deep.equal({ resellerId: 'AB12CD34', shipTo: '0000000001', active: true });
+      expect(json('reseller', 'ship-to-status', '--ship-to', '0000000001', '--inactive')).to.deep.equal({ shipTo: '0000000001', active: false });
+      const key = json('key', 'create', '--role', 'org-admin', '--org-id', 'ORG1');
+      expect(key).to.include({ role: 'org_admin' });
+      expect(key.key).to.match(/^gwk_org_[A-Za-z0-9_-]+$/);
+      const listed = JSON.parse(cli(env, 'key', 'list', '--role', 'org-admin', '--json').stdout) as { keyId: string }[];
+      expect(listed.map((k) => k.keyId)).to.deep.equal([key.keyId]);
+      expect(json('link', 'add', '--org-id', 'ORG1', '--reseller-id', 'AB12CD34')).to.deep.equal({ orgId: 'ORG1', resellerId: 'AB12CD34', pendingDevicesEnrolled: 0 });
+      expect(json('org', 'set-server', '--org-id', 'ORG1', '--family', 'Mac', '--server', 'MDM 1')).to.deep.equal({ orgId: 'ORG1', family: 'Mac', server: 'MDM 1' });
+      expect(json('key', 'revoke', '--key-id', String(key.keyId))).to.deep.equal({ keyId: key.keyId, revoked: true });
+      expect(json('link', 'remove', '--org-id', 'ORG1', '--reseller-id', 'AB12CD34')).to.deep.equal({ orgId: 'ORG1', resellerId: 'AB12CD34', linked: false });
+      // Without --json, the same kind of command says it in a sentence.
+      expect(cli(env, 'link', 'add', '--org-id', 'ORG1', '--reseller-id', 'AB12CD34').stdout).to.equal('linked; 0 pending device(s) enrolled\n');
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('the build ships the configuration validator generated from the schema in use, so a command does not compile it', function () {
+    const generated = createRequire(import.meta.url)(join(process.cwd(), 'dist', 'src', CONFIG_VALIDATOR_FILE)) as { schemaHash: string };
+    expect(generated.schemaHash).to.equal(configSchemaHash());
   });
 });
