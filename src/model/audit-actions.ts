@@ -1,7 +1,7 @@
 // Every action the audit log records, named one way: area first, then what was acted on
 // where there is more than one thing in the area, then the verb, lower case, words joined
 // by dashes (`key.create`, `organisation.default-server.set`). `GET /v1/audit?action=key.*`
-// then finds every key event, whoever's key. The README lists them from here (a test
+// then finds every key event, whoever's key. docs/query-api.md lists them from here (a test
 // checks that it lists every one).
 export const AUDIT_ACTIONS = {
   'organisation.add': 'an organisation added',

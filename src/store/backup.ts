@@ -1,7 +1,7 @@
 // A consistent copy of a live database. SQLite: `VACUUM INTO` reads one snapshot (a read
 // transaction: writers go on, in WAL mode nobody waits) and writes a compact, complete
 // database file, WAL included. PostgreSQL: pg_dump's custom format, which also reads one
-// snapshot; restored with pg_restore (the README says how).
+// snapshot; restored with pg_restore (docs/operations.md says how).
 import { chmodSync, existsSync } from 'node:fs';
 import type { Knex } from 'knex';
 import { isPostgres } from './dialect.js';

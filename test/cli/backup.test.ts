@@ -1,7 +1,7 @@
 // `backup` while the gateway writes: the copy is one consistent moment (a document is in
 // it with every device it enrolled, or not at all), every row it holds equals the live
 // one, and it restores into a fresh database that the gateway opens. SQLite: the copy is
-// a database file; PostgreSQL: a pg_dump archive restored with pg_restore, as the README
+// a database file; PostgreSQL: a pg_dump archive restored with pg_restore, as docs/operations.md
 // says.
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
@@ -108,7 +108,7 @@ describe(`backup while the gateway writes, and restore (${databaseKind()})`, fun
       }
       return;
     }
-    // PostgreSQL, as the README says: a fresh database, pg_restore, the gateway on it.
+    // PostgreSQL, as docs/operations.md says: a fresh database, pg_restore, the gateway on it.
     const admin = knexFactory({ client: 'pg', connection: pgUrl });
     await admin.raw(`CREATE DATABASE "${restoredDb}"`);
     await admin.destroy();
