@@ -69,6 +69,11 @@ export const INTAKE_LIMITS = {
   headBytes: 64 * KiB,
   /** Raw bytes are kept in chunks of this size: row counts stay low, and no value holds a whole file. */
   contentChunkBytes: 1 * MiB,
+  /**
+   * Chunks of raw bytes compressed ahead of their insert: zlib's asynchronous calls run on
+   * libuv's pool (4 threads), so this many compress beside intake's own thread, 4 MiB in flight.
+   */
+  contentCompressionAhead: 4,
   /** One XML document element's text (a PurchaseOrder, a ShipNotice): built whole with xml2js, 64 Mi UTF-16 units, 128 MiB of string memory. */
   xmlElementChars: 64 * MiB,
   /** Elements in one XML document element: bounds its outline. */

@@ -34,6 +34,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '012-org-device-activities': () => import('./migrations/012-org-device-activities.js'),
   '013-audit-action-names': () => import('./migrations/013-audit-action-names.js'),
   '014-console-sessions': () => import('./migrations/014-console-sessions.js'),
+  '015-content-encoding': () => import('./migrations/015-content-encoding.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

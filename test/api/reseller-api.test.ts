@@ -30,6 +30,7 @@ import {
   setShipToStatus,
 } from '../../src/admin/operations.js';
 import { deviceReport } from '../../src/admin/lookups.js';
+import { keptBytes } from '../support/content.js';
 
 // ---- helpers ------------------------------------------------------------------------
 
@@ -982,8 +983,7 @@ describe('reseller API: every request is a received document, kept byte for byte
     expect(b(shown)).to.include({ status: 'rejected', channel: 'reseller-api', sizeBytes: Buffer.byteLength(raw) });
     expect((b(shown).items as any[]).map((i) => [i.kind, i.orderNumber, i.status])).to.deep.equal([['order', 'ORD-DOC-1', 'DEP-ERR-OR-4102']]);
     const kept = (await g.t.db('documents').where({ document_id: doc.documentId }).first('sha256')) as { sha256: string };
-    const parts = (await g.t.db('document_content').where({ sha256: kept.sha256 }).orderBy('seq')) as { bytes: Buffer }[];
-    expect(Buffer.concat(parts.map((p) => Buffer.from(p.bytes))).toString('utf8')).to.equal(raw);
+    expect((await keptBytes(g.t.db, kept.sha256)).toString('utf8')).to.equal(raw);
     expect((await deviceReport(g.t.db, serial))).to.equal(undefined);
 
     await addOrganisation(g.t.db, TEST_ACTOR, { orgId: '77123', name: 'Late Arrivals School', country: 'US' });

@@ -16,6 +16,7 @@ import { findSupplier } from '../../src/store/suppliers.js';
 import { testCreditSettings } from '../support/credit.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { PURCHASE_CSV_LIMITS } from '../../src/model/limits.js';
+import { keptBytes } from '../support/content.js';
 
 const LOCATION = 'Tokyo HQ';
 const SAMPLE = 'samples/credit/purchases-30411.csv';
@@ -189,8 +190,7 @@ describe(`purchase-history CSV import (${databaseKind()})`, function () {
     expect(error!.code).to.equal('GW-CR-7028');
     expect(error!.params).to.include({ at: 'over.csv line 4', balance: '3000', amount: '5000', currency: 'JPY' });
     expect(error!.message).to.match(/^over\.csv line 4: Insufficient credit/);
-    const kept = (await t.db('document_content').where({ sha256: result.sha256 }).orderBy('seq')) as { bytes: Buffer }[];
-    expect(Buffer.concat(kept.map((k) => Buffer.from(k.bytes))).toString('utf8')).to.equal(text);
+    expect((await keptBytes(t.db, result.sha256)).toString('utf8')).to.equal(text);
     // Corrected and imported again, it applies.
     await fund('HB-2', '2001');
     const corrected = await importText('over.csv', text);
@@ -257,8 +257,7 @@ describe(`purchase-history CSV import (${databaseKind()})`, function () {
     const result = await importText('latin.csv', bytes);
     await expectRejected(result, '10000');
     expect(result.errors.map((e) => [e.code, e.params?.at])).to.deep.equal([['GW-DOC-6001', 'latin.csv line 3']]);
-    const kept = (await t.db('document_content').where({ sha256: result.sha256 })) as { bytes: Buffer }[];
-    expect(Buffer.from(kept[0]!.bytes).equals(bytes)).to.equal(true);
+    expect((await keptBytes(t.db, result.sha256)).equals(bytes)).to.equal(true);
   });
 
   it('refuses a line over 64 KiB', async () => {

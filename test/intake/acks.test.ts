@@ -14,6 +14,7 @@ import { loadMappings } from '../../src/mapping/mapping.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
+import { keptBytes } from '../support/content.js';
 
 /** An 850 transaction set: one order for `customer` (an Apple customer number), one line. */
 function set850(st: string, orderNumber: string, customer: string): string[] {
@@ -263,8 +264,7 @@ describe(`bad bytes: a NUL in a field is refused at reading, with where, and the
       const doc = (await t.db('documents').where({ document_id: result.documentId }).first('status', 'sha256', 'errors_json')) as { status: string; sha256: string; errors_json: string };
       expect(doc.status).to.equal('rejected');
       expect(JSON.parse(doc.errors_json).map((e: { code: string }) => e.code)).to.include('GW-DOC-6013');
-      const parts = (await t.db('document_content').where({ sha256: doc.sha256 }).orderBy('seq')) as { bytes: Buffer }[];
-      expect(Buffer.concat(parts.map((p) => Buffer.from(p.bytes))).equals(Buffer.from(c.text))).to.equal(true);
+      expect((await keptBytes(t.db, doc.sha256)).equals(Buffer.from(c.text))).to.equal(true);
     });
   }
 });

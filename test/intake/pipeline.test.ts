@@ -26,6 +26,7 @@ import {
   within,
 } from './support.js';
 import { ClaimLostError, ensureClaim, getClaim, takePending } from '../../src/store/sftp-claims.js';
+import { keptBytes } from '../support/content.js';
 
 /** Ship notices only: no order header columns (the order comes in another document). */
 const NOTICE_ONLY_MAPPING = {
@@ -116,11 +117,6 @@ async function itemsOfDocument(db: Knex, documentId: string): Promise<ItemRow[]>
   return (await db('document_items').where({ document_pk: doc.id }).orderBy('seq')) as ItemRow[];
 }
 
-async function storedBytes(db: Knex, sha: string): Promise<Buffer> {
-  const rows = (await db('document_content').where({ sha256: sha }).orderBy('seq')) as { seq: number; bytes: Buffer }[];
-  return Buffer.concat(rows.map((r) => Buffer.from(r.bytes)));
-}
-
 describe(`intake pipeline (${databaseKind()})`, function () {
   this.timeout(20000);
   let t: TestDb;
@@ -166,9 +162,15 @@ describe(`intake pipeline (${databaseKind()})`, function () {
         ['BLC0NWMAC001', 'enrolled', '19827', 'Mac', 'NW-0004'],
       ]);
 
-      const kept = await storedBytes(t.db, doc.sha256);
+      const kept = await keptBytes(t.db, doc.sha256);
       expect(sha256(kept)).to.equal(sha256(bytes));
       expect(kept.equals(bytes)).to.equal(true);
+      // Kept gzipped, so fewer bytes are written; chunks kept as they came before that (identity) read the same.
+      const rows = (await t.db('document_content').where({ sha256: doc.sha256 })) as { bytes: Buffer; encoding: string }[];
+      expect(rows.map((r) => r.encoding)).to.deep.equal(['gzip']);
+      expect(rows[0]!.bytes.length).to.be.below(bytes.length);
+      await t.db('document_content').insert({ sha256: 'f'.repeat(64), seq: 0, bytes: Buffer.from('as kept before'), encoding: 'identity' });
+      expect((await keptBytes(t.db, 'f'.repeat(64))).toString()).to.equal('as kept before');
 
       const items = await itemsOfDocument(t.db, first.documentId);
       expect(items.map((i) => [i.seq, i.kind, i.order_number, i.delivery_number, i.status, i.device_count, i.at])).to.deep.equal([
@@ -231,7 +233,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
       expect((JSON.parse(doc.errors_json) as { code: string; params: { at: string } }[]).map((e) => [e.code, e.params.at])).to.deep.equal([
         ['GW-MAP-6202', 'broken.csv, line 4'],
       ]);
-      expect((await storedBytes(t.db, doc.sha256)).toString('utf8')).to.equal(csv);
+      expect((await keptBytes(t.db, doc.sha256)).toString('utf8')).to.equal(csv);
       expect(await itemsOfDocument(t.db, result.documentId)).to.deep.equal([]);
     });
 
