@@ -16,7 +16,7 @@ import type { GatewayConfig } from './config.js';
 import type { PrincipalRole } from './model/roles.js';
 import type { Db, SqliteDriver } from './store/db.js';
 import { MULTI, S, UsageError, print, required, said, type Command, type Values } from './cli-support.js';
-import { CREDIT_COMMANDS } from './cli-credit.js';
+import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
 
 // The modules commands run, loaded on first use.
 const operations = () => import('./admin/operations.js');
@@ -43,11 +43,10 @@ const COMMANDS: Record<string, Command> = {
     noJson: true,
     async run({ config, values, db, actor }) {
       const cfg = withListenOverrides(config, values);
-      const [{ seedFromFolder, sampleKeys }, { intakeDeps, ingestSamples }, { loadSampleCredit }, { printSampleCreditReport }, { serve }] = await Promise.all([
+      const [{ seedFromFolder, sampleKeys }, { intakeDeps, ingestSamples }, { loadSampleCredit }, { serve }] = await Promise.all([
         import('./admin/seed.js'),
         documents(),
         import('./credit/samples.js'),
-        import('./cli-credit.js'),
         import('./cli-serve.js'),
       ]);
       const database = await db();
