@@ -17,6 +17,7 @@ import type { PrincipalRole } from './model/roles.js';
 import type { Db, SqliteDriver } from './store/db.js';
 import { MULTI, S, UsageError, print, required, said, type Command, type Values } from './cli-support.js';
 import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
+import { OPTION_HELP } from './cli-options.js';
 
 // The modules commands run, loaded on first use.
 const operations = () => import('./admin/operations.js');
@@ -541,12 +542,14 @@ function program(invocation: Invocation, dryRun = false): Program {
       .exitOverride();
     for (const arg of command.arguments ?? []) cmd.argument(arg);
     for (const [flag, o] of Object.entries(command.options)) {
-      const option = new Option(o.type === 'boolean' ? `--${flag}` : `--${flag} <value>`);
+      const help = OPTION_HELP[flag];
+      if (help === undefined) throw new Error(`invariant: --${flag} of ${name} has no line in OPTION_HELP (cli-options.ts)`);
+      const option = new Option(o.type === 'boolean' ? `--${flag}` : `--${flag} <value>`, help);
       // Repeatable: --ship-to A --ship-to B gives both.
       if (o.multiple) option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
       cmd.addOption(option);
     }
-    if (!command.noJson && !('json' in command.options)) cmd.option('--json', 'print the outcome as JSON');
+    if (!command.noJson && !('json' in command.options)) cmd.option('--json', OPTION_HELP.json);
     const examples = command.examples ?? [];
     cmd.addHelpText('after', [...(examples.length > 0 ? ['', 'Examples:', ...examples.map((e) => `  abm-edi-gateway ${e}`)] : []), '', `Exit codes: ${EXIT_CODES}.`].join('\n'));
     cmd.action(async (...args: unknown[]) => {

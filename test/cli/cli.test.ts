@@ -52,7 +52,7 @@ describe(`command line (${databaseKind()})`, function () {
       const one = cli(env, 'ingest', '--help');
       expect(one.code).to.equal(0);
       expect(one.stdout).to.match(/^Usage: abm-edi-gateway ingest FILE --partner ID/);
-      expect(one.stdout).to.include('--partner <value>').and.include('--json').and.include('Examples:').and.not.include('org add');
+      expect(one.stdout).to.include('--partner <value>  who sent the file: a reseller number, or APPLE').and.include('--json').and.include('Examples:').and.not.include('org add');
       const two = cli(env, 'help', 'key', 'create');
       expect(two.code).to.equal(0);
       expect(two.stdout).to.match(/^Usage: abm-edi-gateway key create/);
