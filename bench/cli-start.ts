@@ -2,9 +2,8 @@
 // process starting to its exit, against Node.js starting and exiting with nothing to do
 // (`node -e 0`) in the same run. The target is under 300 ms each: a command loads what it
 // runs, not the whole gateway. The lookups run on the demo's SQLite database.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dirname } from 'node:path';
 import { gatewayCli, runTimed, table, against } from './support.js';
 import { sqliteTarget } from './targets.js';
 

@@ -129,6 +129,22 @@ export function PagedTable<T>({ paged, columns, testId }: { paged: ReturnType<ty
 }
 
 /** A choice among the API's values for a filter, "all" first. */
+/** A row of filters that searches when submitted (its button, or Enter in a field). */
+export function SearchForm({ onSearch, children }: { onSearch(): void; children: ComponentChildren }) {
+  return (
+    <form
+      class="filters"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch();
+      }}
+    >
+      {children}
+    </form>
+  );
+}
+
 export function Choice({ label, name, value, options, onChange }: { label: string; name: string; value: string; options: readonly string[]; onChange(v: string): void }) {
   const { t } = useUi();
   return (

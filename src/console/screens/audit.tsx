@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { PagedTable, TextInput, usePaged } from '../parts.js';
+import { PagedTable, SearchForm, TextInput, usePaged } from '../parts.js';
 
 interface AuditEntry {
   at: string;
@@ -22,18 +22,11 @@ export function AuditScreen() {
   return (
     <section>
       <h1>{t('audit.title')}</h1>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setFilters({ action, actor });
-        }}
-      >
+      <SearchForm onSearch={() => setFilters({ action, actor })}>
         <TextInput label={t('audit.action')} name="action" value={action} onChange={setAction} />
         <TextInput label={t('audit.actor')} name="actor" value={actor} onChange={setActor} />
         <button type="submit">{t('common.search')}</button>
-      </form>
+      </SearchForm>
       <PagedTable
         paged={paged}
         columns={[

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, TextInput, useAction, usePaged } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, SearchForm, TextInput, useAction, usePaged } from '../parts.js';
 
 interface DeviceSummary {
   serial: string;
@@ -56,8 +56,7 @@ export function DevicesScreen() {
       ),
     [filters],
   );
-  const search = (e: Event) => {
-    e.preventDefault();
+  const search = () => {
     const next = { serial, orderNumber, state, family, server };
     history.replaceState(null, '', `/console/devices${query(next)}`);
     setFilters(next);
@@ -65,14 +64,14 @@ export function DevicesScreen() {
   return (
     <section>
       <h1>{t('devices.title')}</h1>
-      <form class="filters" role="search" onSubmit={search}>
+      <SearchForm onSearch={search}>
         <TextInput label={t('devices.serial')} name="serial" value={serial} onChange={setSerial} />
         <TextInput label={t('devices.order')} name="orderNumber" value={orderNumber} onChange={setOrderNumber} />
         <Choice label={t('devices.state')} name="state" value={state} options={STATES} onChange={setState} />
         <Choice label={t('devices.family')} name="family" value={family} options={FAMILIES} onChange={setFamily} />
         <TextInput label={t('devices.server')} name="server" value={server} onChange={setServer} />
         <button type="submit">{t('common.search')}</button>
-      </form>
+      </SearchForm>
       {session.role === 'org_admin' ? (
         <p class="downloads">
           <a href="/v1/exports/devices?available=true" download data-testid="export-devices">

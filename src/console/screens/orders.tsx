@@ -4,7 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, TextInput, usePaged } from '../parts.js';
+import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, SearchForm, TextInput, usePaged } from '../parts.js';
 
 interface OrderSummary {
   supplierId: string;
@@ -49,19 +49,12 @@ export function OrdersScreen() {
   return (
     <section>
       <h1>{t('orders.title')}</h1>
-      <form
-        class="filters"
-        role="search"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setSearch({ orderNumber, poNumber });
-        }}
-      >
+      <SearchForm onSearch={() => setSearch({ orderNumber, poNumber })}>
         <TextInput label={t('orders.number')} name="orderNumber" value={orderNumber} onChange={setOrderNumber} />
         <TextInput label={t('orders.po')} name="poNumber" value={poNumber} onChange={setPoNumber} />
         <Choice label={t('common.status')} name="status" value={status} options={['open', 'voided']} onChange={setStatus} />
         <button type="submit">{t('common.search')}</button>
-      </form>
+      </SearchForm>
       <PagedTable
         paged={paged}
         testId="orders"
