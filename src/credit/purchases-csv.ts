@@ -26,7 +26,7 @@ import type { Knex } from 'knex';
 import { checkItemId, checkPurchaseDate, formatMinor, minorUnitOf, purchaseAmount } from '../domain/credit.js';
 import type { CodedError, MessageParams } from '../model/error-codes.js';
 import { renderMessage } from '../model/messages.js';
-import { decodeUtf8, InvalidUtf8 } from '../formats/utf8.js';
+import { decodeUtf8, UndecodableText } from '../formats/utf8.js';
 import { withRetry } from '../store/db.js';
 import { storeContent } from '../store/documents.js';
 import { insertPurchaseImport } from '../store/credit.js';
@@ -461,9 +461,9 @@ async function* csvRecords(path: string): AsyncGenerator<{ record: string[]; lin
   }
   const errors = [failure, loopError].filter((e) => e !== undefined && e !== null);
   // The bytes' own errors win over what the parser says about the row they cut short.
-  const bytes = errors.find((e) => e instanceof ReadRefused || e instanceof InvalidUtf8);
+  const bytes = errors.find((e) => e instanceof ReadRefused || e instanceof UndecodableText);
   if (bytes instanceof ReadRefused) throw bytes;
-  if (bytes instanceof InvalidUtf8) throw utf8Refusal(bytes);
+  if (bytes instanceof UndecodableText) throw utf8Refusal(bytes);
   for (const e of errors) {
     const csv = e as { code?: string; lines?: number; message?: string };
     if (csv.code === 'ERR_STREAM_PREMATURE_CLOSE') continue;
@@ -478,7 +478,7 @@ async function* csvRecords(path: string): AsyncGenerator<{ record: string[]; lin
 }
 
 /** GW-DOC-6001 with this file's way of naming the line (decodeUtf8 says ", line N, byte B"). */
-function utf8Refusal(e: InvalidUtf8): ReadRefused {
+function utf8Refusal(e: UndecodableText): ReadRefused {
   const where = String(e.error.params?.at ?? '');
   const line = /line (\d+)/.exec(where);
   const byte = /byte (\d+)/.exec(where);

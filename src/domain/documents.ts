@@ -27,6 +27,22 @@ export function checkPurchaseOrder(organisations: Organisation[], supplier: Supp
   return { ok: true, org };
 }
 
+/**
+ * An order implied by ship-notice rows (rows that carry their order's customer, sent as a
+ * ship notice, not as an order) is made when it is new. When the order is on file already,
+ * from an earlier file or an order of its own, the order on file stands: the rows' date is
+ * only their first delivery's, and their part counts only what they shipped. Its type,
+ * customer and PO number must still agree, as on any order number used again.
+ */
+export function impliedOrderAgainstFile(po: PurchaseOrder, onFile: OrderHeaderOnFile | undefined): 'new' | 'onFile' | CodedError {
+  if (!onFile) return 'new';
+  const mismatch = (field: string): CodedError => ({ code: 'DEP-ERR-OR-4110', params: { orderNumber: po.orderNumber, field } });
+  if (onFile.orderType !== po.orderType) return mismatch('order type');
+  if (onFile.customerId !== po.customerId) return mismatch('customerId');
+  if ((onFile.poNumber ?? null) !== (po.poNumber ?? null)) return mismatch('poNumber');
+  return 'onFile';
+}
+
 function toOrderInput(po: PurchaseOrder): OrderInput {
   return {
     orderNumber: po.orderNumber,

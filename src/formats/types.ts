@@ -18,7 +18,11 @@ export interface DocumentError extends CodedError {
 }
 
 export type ReadItem =
-  | { type: 'purchaseOrder'; at: string; unit?: string; doc: PurchaseOrder }
+  /**
+   * impliedByShipment: made by the reader from ship-notice rows that carry their order's
+   * header, not sent as an order: its date is the first delivery's (domain/documents.ts).
+   */
+  | { type: 'purchaseOrder'; at: string; unit?: string; doc: PurchaseOrder; impliedByShipment?: true }
   | { type: 'shipNotice'; at: string; unit?: string; doc: ShipNotice }
   /** A reseller-API transaction: one request, applied as the protocol says (per order). */
   | { type: 'transaction'; at: string; unit?: undefined; doc: ResellerTransactionCommand }

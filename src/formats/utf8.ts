@@ -4,13 +4,13 @@
 import type { DocumentError } from './types.js';
 import { invalidUtf8Offset } from './utf8-offset.js';
 
-export class InvalidUtf8 extends Error {
+export class UndecodableText extends Error {
   constructor(readonly error: DocumentError) {
     super('invalid UTF-8');
   }
 }
 
-/** Yields text chunks; throws InvalidUtf8 naming the line and byte offset of the first bad byte. */
+/** Yields text chunks; throws UndecodableText naming the line and byte offset of the first bad byte. */
 export async function* decodeUtf8(input: AsyncIterable<Buffer>, fileName: string): AsyncIterable<string> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let offset = 0;
@@ -33,7 +33,7 @@ export async function* decodeUtf8(input: AsyncIterable<Buffer>, fileName: string
     const rest = decoder.decode();
     if (rest) yield rest;
   } catch {
-    throw new InvalidUtf8({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${lines}: the file ends inside a character` } });
+    throw new UndecodableText({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${lines}: the file ends inside a character` } });
   }
 }
 
@@ -43,12 +43,12 @@ function countNewlines(text: string): number {
   return n;
 }
 
-function invalidAt(chunk: Buffer, chunkOffset: number, linesBefore: number, fileName: string): InvalidUtf8 {
+function invalidAt(chunk: Buffer, chunkOffset: number, linesBefore: number, fileName: string): UndecodableText {
   // Only on the error path: find the first bad byte of the chunk to name its line.
   // (A character split across the previous chunk boundary is counted from this chunk.)
   const found = invalidUtf8Offset(chunk);
   const bad = found < 0 ? Math.max(0, chunk.length - 1) : Math.min(found, chunk.length - 1);
   let line = linesBefore;
   for (let i = 0; i < bad; i++) if (chunk[i] === 0x0a) line++;
-  return new InvalidUtf8({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${line}, byte ${chunkOffset + bad + 1}` } });
+  return new UndecodableText({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${line}, byte ${chunkOffset + bad + 1}` } });
 }

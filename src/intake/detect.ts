@@ -1,10 +1,11 @@
 // Which format a file is in, and which of the partner's mappings reads it: from the
 // first bytes of the file, unless the channel names the mapping.
-import { mappingsFor, type Mapping, type MappingFormat } from '../mapping/mapping.js';
+import { csvTemplateColumns, mappingsFor, type Mapping, type MappingFormat } from '../mapping/mapping.js';
 import type { DocumentError } from '../formats/types.js';
 import { sniffX12 } from '../formats/x12/sniff.js';
 import { x12TransactionSets } from '../formats/x12/mapping-section.js';
 import { sniffXml } from '../formats/xml/index.js';
+import { decodeHead } from '../formats/text.js';
 
 export function detectFormat(head: string): MappingFormat {
   const start = head.trimStart();
@@ -16,7 +17,8 @@ export function detectFormat(head: string): MappingFormat {
 
 export type MappingChoice = { ok: true; format: MappingFormat; mapping: Mapping } | { ok: false; format: string; error: DocumentError };
 
-export function chooseMapping(mappings: Map<string, Mapping>, partnerId: string, head: string, mappingId?: string): MappingChoice {
+/** The mapping that reads a file, from its first bytes, or the one the channel names. */
+export function chooseMapping(mappings: Map<string, Mapping>, partnerId: string, headBytes: Buffer, mappingId?: string): MappingChoice {
   if (mappingId) {
     const m = mappings.get(mappingId);
     if (!m) return { ok: false, format: 'unknown', error: { code: 'GW-DOC-6005', params: { detail: `there is no mapping ${mappingId}` } } };
@@ -25,6 +27,7 @@ export function chooseMapping(mappings: Map<string, Mapping>, partnerId: string,
     }
     return { ok: true, format: m.format, mapping: m };
   }
+  const head = decodeHead(headBytes);
   if (head.trim() === '') return { ok: false, format: 'unknown', error: { code: 'GW-DOC-6007' } };
   const format = detectFormat(head);
   let candidates = mappingsFor(mappings, partnerId, format);
@@ -32,7 +35,7 @@ export function chooseMapping(mappings: Map<string, Mapping>, partnerId: string,
     const sets = sniffX12(head)?.setIds ?? [];
     candidates = candidates.filter((m) => m.x12 && sets.every((s) => x12TransactionSets(m.x12!).includes(s)));
   }
-  if (format === 'csv' && candidates.length > 1) candidates = candidates.filter((m) => csvHeaderFits(m, head));
+  if (format === 'csv' && candidates.length > 1) candidates = candidates.filter((m) => csvHeaderFits(m, decodeHead(headBytes, m.csv?.encoding)));
   if (candidates.length === 1) return { ok: true, format, mapping: candidates[0]! };
   const detail =
     candidates.length === 0
@@ -51,7 +54,7 @@ function csvHeaderFits(mapping: Mapping, head: string): boolean {
   const firstLine = head.split(/\r?\n/, 1)[0] ?? '';
   const q = section.quote;
   const names = new Set(firstLine.split(section.delimiter).map((n) => n.trim().replace(new RegExp(`^\\${q}|\\${q}$`, 'g'), '').trim()));
-  const mapped = new Set(Object.values(section.columns));
+  const mapped = new Set([...Object.values(section.columns), ...csvTemplateColumns(section)]);
   for (const column of mapped) if (!names.has(column)) return false;
   if (section.unknownColumns === 'refuse') for (const n of names) if (!mapped.has(n)) return false;
   return true;

@@ -15,6 +15,7 @@ import { applyTransaction } from '../domain/enrollment.js';
 import {
   appliesOnArrival,
   checkPurchaseOrder,
+  impliedOrderAgainstFile,
   deviceOutcomeStatus,
   finalX12Results,
   orderInputForShipNotice,
@@ -277,7 +278,7 @@ class DocumentRun {
 
   async execute(): Promise<IngestResult> {
     // The head is read only to detect a format: a named mapping needs none.
-    const head = this.req.mappingId === undefined ? await sourceHead(this.source) : '';
+    const head = this.req.mappingId === undefined ? await sourceHead(this.source) : Buffer.alloc(0);
     const choice = chooseMapping(this.deps.mappings, this.supplier.supplierId, head, this.req.mappingId);
     this.format = choice.format;
     if (!choice.ok) {
@@ -728,6 +729,16 @@ class DocumentRun {
   private async applyPurchaseOrder(trx: Knex, seq: number, item: DocItem, po: PurchaseOrder): Promise<ItemApplied> {
     const check = checkPurchaseOrder(await this.organisationsFor(trx, po.customerId), this.supplier, po);
     if (!check.ok) return at(check.error, item.at, item.unit);
+    if (item.type === 'purchaseOrder' && item.impliedByShipment) {
+      const onFile = await findOrderHeaderOnFile(trx, this.supplier.pk, po.orderNumber);
+      const against = impliedOrderAgainstFile(po, onFile);
+      if (typeof against === 'object') return at(against, item.at, item.unit);
+      if (against === 'onFile') {
+        // The order on file stands, its date and lines with it.
+        await insertItem(trx, this.itemRow(seq, item, 'open', { detail: { orderDate: onFile!.orderDate, lines: [], impliedOrderOnFile: true } }));
+        return undefined;
+      }
+    }
     const credit = await this.applyCredit(trx, po, check.org);
     if (!credit.ok) return at(credit.error, item.at, item.unit);
     // What an 855 says of the order, whatever comes of its ship notices.

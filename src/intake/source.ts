@@ -49,8 +49,8 @@ export async function sourceSha256(source: Source): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The first bytes, decoded leniently: enough to guess the format; the readers decode strictly. */
-export async function sourceHead(source: Source): Promise<string> {
+/** The first bytes: enough to guess the format (detect.ts decodes them); the readers decode strictly. */
+export async function sourceHead(source: Source): Promise<Buffer> {
   let head: Buffer;
   if ('bytes' in source) head = source.bytes.subarray(0, INTAKE_LIMITS.headBytes);
   else if ('kept' in source) {
@@ -71,5 +71,5 @@ export async function sourceHead(source: Source): Promise<string> {
       closeSync(fd);
     }
   }
-  return head.toString('utf8').replace(/^\uFEFF/, '');
+  return head;
 }

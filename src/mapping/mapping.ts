@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import type { DeviceFamily } from '../model/device-family.js';
 import type { X12MappingSection } from '../formats/x12/mapping-section.js';
 import type { XmlMappingSection } from '../formats/xml/mapping-section.js';
+import { compileTemplate, TemplateError } from './template.js';
 
 /** reseller-api: a reseller-API request body, read by the built-in mapping of that name (never detected from a file). */
 export const MAPPING_FORMATS = ['csv', 'xml', 'cxml', 'x12', 'json', 'reseller-api'] as const;
@@ -35,16 +36,38 @@ export const CSV_FIELDS = [
 ] as const;
 export type CsvField = (typeof CSV_FIELDS)[number];
 
+export type CsvRowKind = 'shipNotice' | 'purchaseOrder';
+
+/** Fields a row kind cannot do without: each needs a column, a default or a derived template. */
+export const CSV_REQUIRED_FIELDS: Record<CsvRowKind, readonly CsvField[]> = {
+  shipNotice: ['orderNumber', 'deliveryNumber', 'shipDate', 'serial'],
+  purchaseOrder: ['orderNumber', 'orderType', 'orderDate', 'customerId', 'partNumber', 'quantity'],
+};
+
+/**
+ * Ship-notice rows may also carry their order's header, from which the gateway makes the
+ * order itself: then all three are needed, since an order has a type, a date and a customer.
+ */
+export const CSV_ORDER_HEADER_FIELDS = ['orderType', 'orderDate', 'customerId'] as const satisfies readonly CsvField[];
+
+/** Text encodings a CSV file may be in, decoded by the platform's WHATWG TextDecoder (utf-16: by its byte-order mark). */
+export const CSV_ENCODINGS = ['utf-8', 'windows-1252', 'iso-8859-1', 'utf-16'] as const;
+export type CsvEncoding = (typeof CSV_ENCODINGS)[number];
+
 export interface CsvMappingSection {
   /** What one row is: a shipped device (with its order's header) or a purchase-order line. */
-  rows: 'shipNotice' | 'purchaseOrder';
+  rows: CsvRowKind;
+  /** The file's text encoding; UTF-8 when not said. */
+  encoding?: CsvEncoding;
   delimiter: string;
   quote: string;
   decimalSeparator: '.' | ',';
   /** A header column the mapping does not name: refuse the file, or ignore the column. */
   unknownColumns: 'refuse' | 'ignore';
-  /** Header name of the column each canonical field comes from. */
+  /** Header name of the column each canonical field comes from (one column may feed several fields). */
   columns: Partial<Record<CsvField, string>>;
+  /** Fields built from other fields and columns by a template (template.ts), e.g. "{orderNumber}-{shipDate|YYYYMMDD}". */
+  derived?: Partial<Record<CsvField, string>>;
   /** Constant values for fields no column carries (e.g. orderType "OR"). */
   defaults?: Partial<Record<CsvField, string>>;
   /** Partner codes translated to canonical values, per field (e.g. orderType "NEW" -> "OR"). */
@@ -121,15 +144,95 @@ export function loadMappings(dirs: string[] = [BUILTIN_MAPPINGS_DIR]): Map<strin
       const bytes = readBytes(path);
       const mapping = readJson(path, bytes);
       if (!validate(mapping)) {
-        const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
+        const problems = [...new Set((validate.errors ?? []).flatMap(describeSchemaProblem))].join('; ');
         throw new MappingError(`mapping ${path} is invalid: ${problems}`);
       }
       const m = { ...(mapping as Mapping), sha256: createHash('sha256').update(bytes).digest('hex') };
+      const problems = mappingProblems(m);
+      if (problems.length > 0) throw new MappingError(`mapping ${path} is invalid: ${problems.join('; ')}`);
       if (out.has(m.id)) throw new MappingError(`mapping id ${m.id} is used twice (${path})`);
       out.set(m.id, m);
     }
   }
   return out;
+}
+
+/** Header columns that derived fields' templates read (placeholders that are not canonical fields). */
+export function csvTemplateColumns(section: CsvMappingSection): string[] {
+  const names = Object.values(section.derived ?? {}).flatMap((source) => compileTemplate(source).names);
+  return [...new Set(names.filter((name) => !(CSV_FIELDS as readonly string[]).includes(name)))];
+}
+
+/**
+ * One schema error as a sentence that names the key: where it is (a JSON pointer into the
+ * mapping), and which key is unknown, missing or has a value out of its list. Ajv's own
+ * message for a bad key name is "property name must be valid", which names nothing.
+ */
+export function describeSchemaProblem(e: ErrorObject): string[] {
+  const where = e.instancePath || '/';
+  const propertyName = (e as ErrorObject & { propertyName?: string }).propertyName;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return [`${where}: unknown key "${String(e.params.additionalProperty)}"`];
+    case 'required':
+      return [`${where}: the key "${String(e.params.missingProperty)}" is missing`];
+    case 'propertyNames':
+      return []; // the error inside it says which name and why
+    case 'if':
+      return []; // the error of the branch says what is wrong
+    case 'enum': {
+      const allowed = (e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ');
+      return propertyName !== undefined
+        ? [`${where}: "${propertyName}" is not a key here; the keys are ${allowed}`]
+        : [`${where}: must be one of ${allowed}`];
+    }
+    default:
+      return [propertyName !== undefined ? `${where}: the key "${propertyName}" ${e.message ?? 'is invalid'}` : `${where} ${e.message ?? 'is invalid'}`];
+  }
+}
+
+/**
+ * What a schema cannot say about a mapping: that every field a row needs has a source,
+ * and that derived fields' templates parse and name what exists. Each problem names its
+ * key, as a JSON pointer.
+ */
+export function mappingProblems(m: Mapping): string[] {
+  const section = m.csv;
+  if (m.format !== 'csv' || !section) return [];
+  const problems: string[] = [];
+  const columns = section.columns;
+  const defaults = section.defaults ?? {};
+  const derived = section.derived ?? {};
+  const read = (field: CsvField) => columns[field] !== undefined || defaults[field] !== undefined;
+  const hasSource = (field: CsvField) => read(field) || derived[field] !== undefined;
+  for (const [field, source] of Object.entries(derived) as [CsvField, string][]) {
+    const at = `/csv/derived/${field}`;
+    if (columns[field] !== undefined) problems.push(`${at}: ${field} also has a column (/csv/columns/${field}): give it one or the other`);
+    let names: string[];
+    try {
+      names = compileTemplate(source).names;
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      problems.push(`${at}: "${source}" is not a template: ${err.message}`);
+      continue;
+    }
+    for (const name of names) {
+      if (!(CSV_FIELDS as readonly string[]).includes(name)) continue; // a header column: checked against the header
+      if (derived[name as CsvField] !== undefined) problems.push(`${at}: {${name}} is itself derived; a template uses fields read from columns or defaults`);
+      else if (!read(name as CsvField)) problems.push(`${at}: {${name}} has no column or default to come from`);
+    }
+  }
+  const required = [...CSV_REQUIRED_FIELDS[section.rows]];
+  if (section.rows === 'shipNotice' && CSV_ORDER_HEADER_FIELDS.some(hasSource)) required.push(...CSV_ORDER_HEADER_FIELDS);
+  for (const field of required) {
+    if (!hasSource(field)) {
+      const why = CSV_REQUIRED_FIELDS[section.rows].includes(field)
+        ? `${section.rows} rows need it`
+        : `ship-notice rows that carry their order (${CSV_ORDER_HEADER_FIELDS.filter(hasSource).join(', ')}) need all of ${CSV_ORDER_HEADER_FIELDS.join(', ')}`;
+      problems.push(`/csv/columns: ${field} has no column, default or derived template, and ${why}`);
+    }
+  }
+  return problems;
 }
 
 /**

@@ -15,18 +15,14 @@
 import { describeSchemaError, validatePurchaseOrder, validateShipNotice } from '../../model/documents.js';
 import type { PurchaseOrder, PurchaseOrderLine, ShipNotice, ShippedDevice } from '../../model/documents.js';
 import { isDeviceFamily, type DeviceFamily } from '../../model/device-family.js';
-import type { CsvField, CsvMappingSection, Mapping } from '../../mapping/mapping.js';
+import { CSV_FIELDS, CSV_ORDER_HEADER_FIELDS, CSV_REQUIRED_FIELDS, csvTemplateColumns, type CsvField, type CsvMappingSection, type Mapping } from '../../mapping/mapping.js';
+import { compileTemplate, renderTemplate, type Template } from '../../mapping/template.js';
 import { familyForPart, isCreditPart, parseDate, parseDecimal, parseQuantity } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
-import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { decodeText } from '../text.js';
+import { UndecodableText } from '../utf8.js';
 import { CsvRows, unusableDelimiter, type CsvRowSink } from './rows.js';
 import { DOCUMENT_LIMITS, MAX_FIELD_CHARS } from '../../model/limits.js';
-
-/** Fields a row kind cannot do without (from a column or a default). */
-const REQUIRED: Record<CsvMappingSection['rows'], CsvField[]> = {
-  shipNotice: ['orderNumber', 'deliveryNumber', 'shipDate', 'serial'],
-  purchaseOrder: ['orderNumber', 'orderType', 'orderDate', 'customerId', 'partNumber', 'quantity'],
-};
 
 const MAX_CHARS: Partial<Record<CsvField, number>> = MAX_FIELD_CHARS;
 const DATE_FIELDS = ['orderDate', 'shipDate'] as const satisfies readonly CsvField[];
@@ -92,7 +88,7 @@ export const readCsv: DocumentReader = async function* (input, ctx) {
   // nothing is read that will not be parsed.
   let inputEnded = true;
   try {
-    for await (const text of decodeUtf8(input, ctx.fileName)) {
+    for await (const text of decodeText(input, ctx.fileName, section.encoding)) {
       yield* state.take();
       rows.write(text);
       if (rows.done) {
@@ -102,7 +98,7 @@ export const readCsv: DocumentReader = async function* (input, ctx) {
     }
   } catch (e) {
     // An invalid byte stops reading where it is; rows before it have been read.
-    state.fail(e instanceof InvalidUtf8 ? e.error : { code: 'GW-DOC-6006', params: { at: ctx.fileName, detail: (e as Error).message } });
+    state.fail(e instanceof UndecodableText ? e.error : { code: 'GW-DOC-6006', params: { at: ctx.fileName, detail: (e as Error).message } });
     yield* state.take();
     return;
   }
@@ -132,6 +128,15 @@ interface FieldSource {
   translations: Record<string, string> | undefined;
 }
 
+/** A field built by a template (template.ts), with where each of its placeholders reads from. */
+interface Derivation {
+  field: CsvField;
+  slot: number;
+  template: Template;
+  /** Per placeholder name: a slot of the Row (a field) or a column of the record. */
+  reads: Map<string, { slot: number } | { index: number }>;
+}
+
 /** What the mapping says about one part number. */
 interface PartFacts {
   credit: boolean;
@@ -149,7 +154,10 @@ class CsvState implements CsvRowSink {
   private errors = 0;
   private headerWidth = 0;
   private sources: FieldSource[] = [];
-  private readonly required: { field: CsvField; slot: number }[];
+  private derivations: Derivation[] = [];
+  /** Derived fields of this row that a bad date left unmade: the date's own error says why, not "missing". */
+  private readonly slotsWithDateError = new Set<number>();
+  private required: { field: CsvField; slot: number }[];
   /** Fields with a length limit, a column or a default: checked on every row, in MAX_FIELD_CHARS order. */
   private limited: { field: CsvField; slot: number; max: number }[] = [];
   /** The one row being read: reused, as every configured field is set again on each row. */
@@ -169,7 +177,7 @@ class CsvState implements CsvRowSink {
     private readonly section: CsvMappingSection,
   ) {
     this.mapping = ctx.mapping;
-    this.required = REQUIRED[section.rows].map((field) => ({ field, slot: F[field] }));
+    this.required = CSV_REQUIRED_FIELDS[section.rows].map((field) => ({ field, slot: F[field] }));
   }
 
   /** What was yielded since the last call. */
@@ -222,10 +230,14 @@ class CsvState implements CsvRowSink {
       if (v !== undefined && source.translations && Object.prototype.hasOwnProperty.call(source.translations, v)) v = source.translations[v];
       row[source.slot] = v;
     }
+    if (this.derivations.length > 0) {
+      this.slotsWithDateError.clear();
+      for (const derivation of this.derivations) row[derivation.slot] = this.derive(derivation, record, row, line);
+    }
     // Every problem of the row is reported, in a fixed order: missing, too long, dates, family.
     const errorsBefore = this.errors;
     for (const { field, slot } of this.required) {
-      if (!row[slot]) this.fail({ code: 'GW-MAP-6201', params: { field, at: this.at(line) } });
+      if (!row[slot] && !this.slotsWithDateError.has(slot)) this.fail({ code: 'GW-MAP-6201', params: { field, at: this.at(line) } });
     }
     for (const { field, slot, max } of this.limited) {
       const v = row[slot];
@@ -252,22 +264,50 @@ class CsvState implements CsvRowSink {
     else this.purchaseOrderRow(row, line);
   }
 
+  /** A derived field's value for this row; a placeholder's date that does not parse is reported here unless its own field reports it. */
+  private derive(derivation: Derivation, record: string[], row: Row, line: number): string | undefined {
+    const { value, badDate } = renderTemplate(
+      derivation.template,
+      (name) => {
+        const read = derivation.reads.get(name)!;
+        return 'slot' in read ? row[read.slot] : trimmed(record[read.index]!);
+      },
+      (v) => parseDate(v, this.mapping.dateFormats),
+    );
+    if (badDate) this.slotsWithDateError.add(derivation.slot);
+    if (badDate && !(DATE_FIELDS as readonly string[]).includes(badDate.name)) {
+      this.fail({ code: 'GW-MAP-6202', params: { field: badDate.name, value: badDate.value, formats: this.mapping.dateFormats.join(' or '), at: this.at(line) } });
+    }
+    return value;
+  }
+
   private header(record: string[], line: number): void {
     this.headerWidth = record.length;
     const names = record.map((n) => n.trim());
-    const wanted = new Map<string, CsvField>();
-    for (const [field, column] of Object.entries(this.section.columns) as [CsvField, string][]) wanted.set(column, field);
+    // One column may feed several fields (a delivery date that is also the order's date).
+    const wanted = new Map<string, CsvField[]>();
+    for (const [field, column] of Object.entries(this.section.columns) as [CsvField, string][]) wanted.set(column, [...(wanted.get(column) ?? []), field]);
+    const derivedSources = Object.entries(this.section.derived ?? {}) as [CsvField, string][];
+    const templateColumns = new Set(csvTemplateColumns(this.section));
     const columnIndex = new Map<CsvField, number>();
+    const indexOfName = new Map<string, number>();
     for (const [index, name] of names.entries()) {
-      const field = wanted.get(name);
-      if (field) columnIndex.set(field, index);
-      else if (this.section.unknownColumns === 'refuse') {
+      indexOfName.set(name, index);
+      const fields = wanted.get(name);
+      if (fields) for (const field of fields) columnIndex.set(field, index);
+      else if (this.section.unknownColumns === 'refuse' && !templateColumns.has(name)) {
         this.fail({ code: 'GW-CSV-6102', params: { column: name, at: `${this.at(line)}, column ${index + 1}` } });
       }
     }
-    for (const field of REQUIRED[this.section.rows]) {
+    for (const field of CSV_REQUIRED_FIELDS[this.section.rows]) {
       const column = this.section.columns[field];
       if (column !== undefined && !columnIndex.has(field) && this.section.defaults?.[field] === undefined) {
+        this.fail({ code: 'GW-CSV-6103', params: { column, field, at: this.at(line) } });
+      }
+    }
+    for (const [field, source] of derivedSources) {
+      for (const column of compileTemplate(source).names) {
+        if (!templateColumns.has(column) || indexOfName.has(column)) continue;
         this.fail({ code: 'GW-CSV-6103', params: { column, field, at: this.at(line) } });
       }
     }
@@ -277,8 +317,13 @@ class CsvState implements CsvRowSink {
     }
     const defaults = this.section.defaults ?? {};
     const translations = this.section.values ?? {};
-    const configured = new Set<CsvField>([...columnIndex.keys(), ...(Object.keys(defaults) as CsvField[])]);
-    this.sources = [...configured].map((field) => ({
+    this.derivations = derivedSources.map(([field, source]) => {
+      const template = compileTemplate(source);
+      const reads = new Map(template.names.map((name) => [name, (CSV_FIELDS as readonly string[]).includes(name) ? { slot: F[name as CsvField] } : { index: indexOfName.get(name)! }] as const));
+      return { field, slot: F[field], template, reads };
+    });
+    const configured = new Set<CsvField>([...columnIndex.keys(), ...(Object.keys(defaults) as CsvField[]), ...derivedSources.map(([field]) => field)]);
+    this.sources = [...configured].filter((field) => this.section.derived?.[field] === undefined).map((field) => ({
       slot: F[field],
       index: columnIndex.get(field) ?? -1,
       fallback: defaults[field],
@@ -287,7 +332,11 @@ class CsvState implements CsvRowSink {
     this.limited = (Object.entries(MAX_CHARS) as [CsvField, number][])
       .filter(([field]) => configured.has(field))
       .map(([field, max]) => ({ field, slot: F[field], max }));
-    this.rowsCarryOrderHeader = configured.has('orderType') || configured.has('orderDate') || configured.has('customerId');
+    this.rowsCarryOrderHeader = CSV_ORDER_HEADER_FIELDS.some((field) => configured.has(field));
+    // An order made from ship-notice rows needs its whole header on every row (the mapping loader saw to a source for each).
+    if (this.section.rows === 'shipNotice' && this.rowsCarryOrderHeader) {
+      this.required = [...this.required, ...CSV_ORDER_HEADER_FIELDS.map((field) => ({ field, slot: F[field] }))];
+    }
   }
 
   private partFacts(partNumber: string): PartFacts {
@@ -436,7 +485,7 @@ class CsvState implements CsvRowSink {
         this.fail({ code: 'GW-MAP-6205', params: { field: `order ${g.orderNumber}`, value: '', at: g.firstAt, detail: describeSchemaError(validatePurchaseOrder) } });
         return;
       }
-      this.out.push({ type: 'purchaseOrder', at: g.firstAt, doc: po });
+      this.out.push({ type: 'purchaseOrder', at: g.firstAt, doc: po, ...(this.section.rows === 'shipNotice' ? { impliedByShipment: true as const } : {}) });
     }
     if (this.section.rows === 'shipNotice') {
       const notice: ShipNotice = { orderNumber: g.orderNumber, deliveryNumber: g.deliveryNumber, shipDate: g.shipDate!, devices: g.devices };

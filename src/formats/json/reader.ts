@@ -7,7 +7,7 @@ import type { PurchaseOrder, ShipNotice, ShippedDevice } from '../../model/docum
 import { isDeviceFamily } from '../../model/device-family.js';
 import { familyForPart, parseDate } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadItem } from '../types.js';
-import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { decodeUtf8, UndecodableText } from '../utf8.js';
 import { forbiddenCharacter, isForbiddenControl, lineAndColumn } from '../forbidden-chars.js';
 
 type Json = Record<string, unknown>;
@@ -20,7 +20,7 @@ export const readJson: DocumentReader = async function* (input, ctx) {
   try {
     for await (const part of decodeUtf8(input, ctx.fileName)) text += part;
   } catch (e) {
-    if (e instanceof InvalidUtf8) {
+    if (e instanceof UndecodableText) {
       yield { type: 'error', error: e.error };
       return;
     }

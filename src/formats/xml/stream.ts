@@ -16,7 +16,7 @@
 // oversized document element) are reported and reading goes on.
 import sax from 'sax';
 import type { DocumentError } from '../types.js';
-import { decodeUtf8, InvalidUtf8 } from '../utf8.js';
+import { decodeUtf8, UndecodableText } from '../utf8.js';
 import { codePointName, isXmlChar, NOT_XML_CHAR } from '../forbidden-chars.js';
 import {
   DECLARATION_LOOKAHEAD_CHARS,
@@ -501,7 +501,7 @@ export async function* splitXml(input: AsyncIterable<Buffer>, options: SplitOpti
       if (splitter.stopped) return;
     }
   } catch (e) {
-    if (!(e instanceof InvalidUtf8)) throw e;
+    if (!(e instanceof UndecodableText)) throw e;
     yield { kind: 'error', error: e.error, fatal: true };
     return;
   }

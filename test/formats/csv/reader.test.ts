@@ -106,6 +106,7 @@ function expectRefused(items: ReadItem[], expected: { code: string; at: string |
 const SAMPLE_ITEMS: ReadItem[] = [
   {
     type: 'purchaseOrder',
+    impliedByShipment: true,
     at: 'brightline-ship-notice.csv, line 2',
     doc: {
       orderNumber: 'BL-CSV-2001',
@@ -136,6 +137,7 @@ const SAMPLE_ITEMS: ReadItem[] = [
   },
   {
     type: 'purchaseOrder',
+    impliedByShipment: true,
     at: 'brightline-ship-notice.csv, line 6',
     doc: {
       orderNumber: 'BL-CSV-2002',
@@ -200,6 +202,7 @@ describe('CSV reader', function () {
       expect(items).to.deep.equal([
         {
           type: 'purchaseOrder',
+          impliedByShipment: true,
           at: 'lieferung.csv, line 2',
           doc: {
             orderNumber: 'A-100',
@@ -225,6 +228,7 @@ describe('CSV reader', function () {
         },
         {
           type: 'purchaseOrder',
+          impliedByShipment: true,
           at: 'lieferung.csv, line 4',
           doc: {
             orderNumber: 'A-200',
@@ -247,6 +251,7 @@ describe('CSV reader', function () {
         },
         {
           type: 'purchaseOrder',
+          impliedByShipment: true,
           at: 'lieferung.csv, line 5',
           doc: {
             orderNumber: 'A-300',

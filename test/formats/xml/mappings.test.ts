@@ -28,6 +28,6 @@ describe('XML mappings', () => {
     const unknown = mapping('harbour-xml');
     (unknown.xml as unknown as Record<string, unknown>).fetchDtd = true;
     writeFileSync(join(dir, 'bad.json'), JSON.stringify(unknown));
-    expect(() => loadMappings([dir])).to.throw(MappingError, /additional properties/);
+    expect(() => loadMappings([dir])).to.throw(MappingError, /unknown key "fetchDtd"/);
   });
 });
