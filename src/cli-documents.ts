@@ -9,6 +9,7 @@ import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
 import { documentAck, documentAcks } from './intake/acks.js';
 import { IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
+import type { MappingTestResult } from './intake/mapping-test.js';
 import { findDocument, listDocuments } from './store/documents.js';
 export { documentView as showDocument } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
@@ -16,8 +17,8 @@ import { creditSettingsFrom } from './credit/defaults.js';
 import { INTAKE_LIMITS } from './model/limits.js';
 import { inlineIntake } from './intake/service.js';
 
-export function intakeDeps(db: Knex, config: GatewayConfig): IntakeDeps {
-  return { db, mappings: loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), limits: config.intake, credit: creditSettingsFrom(config.credit), transactions: config.limits };
+export function intakeDeps(db: Knex, config: GatewayConfig, mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs])): IntakeDeps {
+  return { db, mappings, limits: config.intake, credit: creditSettingsFrom(config.credit), transactions: config.limits };
 }
 
 function progressBar(totalBytes: number): ((bytes: number) => void) | undefined {
@@ -127,4 +128,32 @@ export async function replayCommand(deps: IntakeDeps, documentId: string, actor:
     if (err instanceof ReplayRefused) throw new IntakeError(`${err.error.code}: ${err.message}`);
     throw err;
   }
+}
+
+/** `mapping test`'s answer for a person: the mapping, the counts, the first documents in brief, every error. */
+export function describeMappingTest(result: MappingTestResult): string {
+  const lines: string[] = [];
+  const m = result.mapping;
+  lines.push(m ? `${result.fileName}: read with mapping ${m.id} (${m.format}, sha256 ${m.sha256?.slice(0, 12) ?? '-'}); nothing applied` : `${result.fileName}: no mapping reads it; nothing applied`);
+  const c = result.counts;
+  lines.push(`  ${c.purchaseOrders} purchase order(s) with ${c.orderLines} line(s), ${c.shipNotices} ship notice(s) with ${c.devices} device(s)`);
+  for (const d of result.documents) {
+    if (d.type === 'purchaseOrder') {
+      const po = d.doc;
+      lines.push(`  order ${po.orderNumber} ${po.orderType} of ${po.orderDate} for customer ${po.customerId}${po.poNumber ? ` (PO ${po.poNumber})` : ''}: ${po.lines.map((l) => `${l.quantity} x ${l.partNumber}`).join(', ')}  [${d.at}]`);
+    } else {
+      const n = d.doc;
+      const serials = n.devices.map((x) => x.serial).join(' ');
+      lines.push(`  delivery ${n.deliveryNumber} of order ${n.orderNumber}, shipped ${n.shipDate}: ${serials}${d.devicesLeftOff > 0 ? ` and ${d.devicesLeftOff} more` : ''}  [${d.at}]`);
+    }
+  }
+  if (result.documentsLeftOff > 0) lines.push(`  ... and ${result.documentsLeftOff} more document(s) (--json shows the first ones whole)`);
+  if (result.errors.length === 0) lines.push('  no errors');
+  else {
+    lines.push(`  ${result.errors.length} error(s):`);
+    for (const e of result.errors) lines.push(`    ${e.code} ${e.message}`);
+  }
+  lines.push(result.readable ? 'Readable: intake would go on to apply it.' : 'Not readable as it is: intake would reject it.');
+  lines.push(result.notChecked);
+  return lines.join('\n');
 }

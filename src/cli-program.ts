@@ -7,7 +7,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command as Program, CommanderError, Help, Option } from 'commander';
 import { AdminError } from './admin/admin-error.js';
@@ -135,6 +135,42 @@ const COMMANDS: Record<string, Command> = {
       const result = await replayCommand(intakeDeps(await db(), config), positionals[0]!, actor.name, values.mapping as string | undefined);
       said(values, describeResult(result), result);
       if (result.status === 'rejected') process.exitCode = 3;
+    },
+  },
+  'mapping list': {
+    readsOnly: true,
+    usage: 'mapping list   the mappings in the mapping folders, with their content hashes and the set version (JSON)',
+    options: {},
+    async run({ config }) {
+      const { BUILTIN_MAPPINGS_DIR, loadMappings, mappingSetVersion } = await import('./mapping/mapping.js');
+      const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
+      const items = [...mappings.values()].map((m) => ({ id: m.id, format: m.format, partners: m.partners, sha256: m.sha256 }));
+      print({ version: mappingSetVersion(mappings), items });
+    },
+  },
+  'mapping test': {
+    readsOnly: true,
+    usage: 'mapping test FILE --partner ID [--mapping ID] [--json]   read a file through a mapping and show what intake would read; nothing is applied',
+    arguments: ['<file>'],
+    options: { partner: S, mapping: S },
+    examples: ['mapping test samples/documents/brightline-ship-notice.csv --partner 16FCE4A0', 'mapping test leverbestand.csv --partner 4C1D2E30 --mapping van-dijk-csv --json'],
+    async run({ config, values, positionals }) {
+      const [{ BUILTIN_MAPPINGS_DIR, loadMappings }, { testMapping }, { describeMappingTest }] = await Promise.all([
+        import('./mapping/mapping.js'),
+        import('./intake/mapping-test.js'),
+        import('./cli-documents.js'),
+      ]);
+      const file = positionals[0]!;
+      if (!existsSync(file)) throw new UsageError(`there is no file ${file}`);
+      const result = await testMapping(loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]), {
+        partnerId: required(values, 'partner'),
+        fileName: basename(file),
+        source: { path: file },
+        ...(typeof values.mapping === 'string' ? { mappingId: values.mapping } : {}),
+        limits: config.intake,
+      });
+      said(values, describeMappingTest(result), result);
+      if (!result.readable) process.exitCode = 3;
     },
   },
   database: {

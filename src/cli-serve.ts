@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AdminError } from './admin/admin-error.js';
 import type { SeedKey } from './admin/seed.js';
 import { intakeDeps } from './cli-documents.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings, mappingSetVersion, reloadMappings } from './mapping/mapping.js';
 import type { GatewayConfig } from './config.js';
 import type { Db } from './store/db.js';
 
@@ -102,19 +103,35 @@ export async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedK
   // Documents and reseller-API requests are received off this thread (SQLite: an intake
   // process; PostgreSQL: worker threads), each with its own connection: a long ingest
   // never holds up the HTTP loop (reads go on; on SQLite, writes wait for its commit).
-  const intake = workerIntake({
-    database: config,
-    mappingDirs: config.mappingDirs,
-    limits: config.intake,
-    credit: config.credit,
-    transactions: config.limits,
-  });
-  const app = createApp(db, config, logger, undefined, intake);
+  // One set of mappings for the whole process, which SIGHUP or POST /v1/mappings/reload reloads in place.
+  const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
+  logger.log('info', 'mappings loaded', { version: mappingSetVersion(mappings), mappings: mappings.size });
+  const intake = workerIntake(
+    {
+      database: config,
+      mappingDirs: config.mappingDirs,
+      limits: config.intake,
+      credit: config.credit,
+      transactions: config.limits,
+    },
+    undefined,
+    mappings,
+  );
+  const app = createApp(db, config, logger, undefined, intake, mappings);
+  const reloadOnHangup = () => {
+    try {
+      const reload = reloadMappings(mappings, [BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
+      logger.log('info', 'mappings reloaded', { signal: 'SIGHUP', ...reload });
+    } catch (err) {
+      logger.log('error', 'mappings not reloaded: the set in use stays', { signal: 'SIGHUP', version: mappingSetVersion(mappings), error: (err as Error).message });
+    }
+  };
+  process.on('SIGHUP', reloadOnHangup);
   const running = await startServer(app, config, { logger });
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite ${config.sqlitePath}`;
   process.stderr.write(`abm-edi-gateway listening on ${running.url} (database: ${where})\nconsole: ${running.url}/console/ (sign in with a key)\n`);
   logger.log('info', 'gateway listening', { url: running.url, database: config.databaseUrl ? 'postgresql' : 'sqlite', pid: process.pid });
-  const mailboxes = startMailboxes(intakeDeps(db, config), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake });
+  const mailboxes = startMailboxes(intakeDeps(db, config, mappings), config.mailboxes, logger, { spoolDir: config.intake.spoolDir, intake });
   if (config.mailboxes.length > 0) process.stderr.write(`polling ${config.mailboxes.length} SFTP mailbox(es)\n`);
   if (trial) {
     const base = `${running.url}${RESELLER_API_BASE}`;
@@ -180,6 +197,7 @@ export async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedK
     cutOff = true;
     logger.log('error', 'shutdown: audit entries still being written at the timeout; they may be lost');
   }
+  process.off('SIGHUP', reloadOnHangup);
   await intake.close();
   await db.destroy();
   logger.log(cutOff ? 'error' : 'info', 'shutdown: database closed; exiting', { elapsedMs: Date.now() - startedMs, cutOff, exitCode: cutOff ? 1 : 0 });

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CreditConfig } from '../model/credit.js';
 import { creditSettingsFrom } from '../credit/defaults.js';
-import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../mapping/mapping.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings, mappingSetVersion, replaceMappings, type Mapping } from '../mapping/mapping.js';
 import type { CodedError } from '../model/error-codes.js';
 import { openDatabase, type DatabaseSettings, type SqliteDriver } from '../store/db.js';
 import { ClaimLostError } from '../store/sftp-claims.js';
@@ -35,7 +35,13 @@ export interface IntakeWorkerSettings {
   transactions: TransactionLimits;
 }
 
-type CallBody = { op: 'receive'; req: Omit<IngestRequest, 'onProgress'> } | { op: 'replay'; documentId: string; actor: string; mappingId?: string };
+/**
+ * `mappings`: the serving thread's set, sent when it differs from what the worker last
+ * had (a reload), so that a worker reads with the set in use when the call was made.
+ */
+type CallBody = ({ op: 'receive'; req: Omit<IngestRequest, 'onProgress'> } | { op: 'replay'; documentId: string; actor: string; mappingId?: string }) & {
+  mappings?: { version: string; list: Mapping[] };
+};
 type Call = CallBody & { id: number };
 
 /** An error, as it crosses back: the kinds the channels tell apart, and the message. */
@@ -92,6 +98,7 @@ function serveCalls(settings: IntakeWorkerSettings, driver: SqliteDriver, line: 
       return;
     }
     queue = queue.then(async () => {
+      if (call.mappings) replaceMappings(deps.mappings, call.mappings.list);
       let reply: Reply;
       try {
         const result = call.op === 'receive' ? await receive(deps, call.req) : await replayDocument(deps, call.documentId, call.actor, call.mappingId);
@@ -196,7 +203,9 @@ function processWorker(settings: IntakeWorkerSettings): WorkerEnd {
  * Intake off the serving thread: on SQLite one intake process, on PostgreSQL `count`
  * worker threads; each call goes to the worker with the fewest calls in hand.
  */
-export function workerIntake(settings: IntakeWorkerSettings, count = settings.database.databaseUrl ? 2 : 1): Intake {
+export function workerIntake(settings: IntakeWorkerSettings, count = settings.database.databaseUrl ? 2 : 1, mappings?: Map<string, Mapping>): Intake {
+  // Each worker starts with the set on disk, which is what `mappings` holds until a reload.
+  const startVersion = mappings ? mappingSetVersion(mappings) : undefined;
   const workers = Array.from({ length: count }, () => {
     const end = settings.database.databaseUrl ? threadWorker(settings) : processWorker(settings);
     const pending = new Map<number, { resolve(r: IngestResult): void; reject(e: Error): void }>();
@@ -212,15 +221,18 @@ export function workerIntake(settings: IntakeWorkerSettings, count = settings.da
       for (const call of pending.values()) call.reject(new Error(`intake worker failed: ${why}`));
       pending.clear();
     });
-    return { end, pending };
+    return { end, pending, mappingsVersion: startVersion };
   });
   let nextId = 0;
   const call = (message: CallBody): Promise<IngestResult> => {
     const target = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++nextId;
+    const version = mappings ? mappingSetVersion(mappings) : undefined;
+    const withMappings = version !== target.mappingsVersion ? { ...message, mappings: { version: version!, list: [...mappings!.values()] } } : message;
+    target.mappingsVersion = version;
     return new Promise<IngestResult>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
-      target.end.send({ ...message, id });
+      target.end.send({ ...withMappings, id });
     });
   };
   return {

@@ -244,3 +244,43 @@ export function mappingsFor(mappings: Map<string, Mapping>, partnerId: string, f
   const own = all.filter((m) => m.partners.includes(partnerId));
   return own.length > 0 ? own : all.filter((m) => m.partners.includes('*'));
 }
+
+/**
+ * One word for the whole set of mappings in use: a hash of every mapping's id and content
+ * hash. The running gateway says it (GET /v1/mappings, its logs), so that an operator can
+ * tell whether an edited mapping is the one in use.
+ */
+export function mappingSetVersion(mappings: Map<string, Mapping>): string {
+  const lines = [...mappings.values()].map((m) => `${m.id} ${m.sha256 ?? ''}`).sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 12);
+}
+
+export interface MappingReload {
+  version: string;
+  previousVersion: string;
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+/**
+ * Replaces the mappings in `mappings` with what the folders hold now, in place, so that
+ * every holder of the map reads the new set from its next document on. A folder that
+ * does not load (a mapping that fails its checks) throws MappingError and leaves the map
+ * as it was: a typo in one file never leaves the gateway without mappings.
+ */
+export function reloadMappings(mappings: Map<string, Mapping>, dirs: string[]): MappingReload {
+  const fresh = loadMappings(dirs);
+  const previousVersion = mappingSetVersion(mappings);
+  const added = [...fresh.keys()].filter((id) => !mappings.has(id));
+  const changed = [...fresh.values()].filter((m) => mappings.has(m.id) && mappings.get(m.id)!.sha256 !== m.sha256).map((m) => m.id);
+  const removed = [...mappings.keys()].filter((id) => !fresh.has(id));
+  replaceMappings(mappings, [...fresh.values()]);
+  return { version: mappingSetVersion(mappings), previousVersion, added, changed, removed };
+}
+
+/** The map's content becomes `list` (an intake worker takes the serving thread's set this way). */
+export function replaceMappings(mappings: Map<string, Mapping>, list: Mapping[]): void {
+  mappings.clear();
+  for (const m of list) mappings.set(m.id, m);
+}

@@ -122,6 +122,7 @@ export const ERROR_CODES = {
   'GW-MAP-6204': '{field} is too long: at most {max} characters ({at}).',
   'GW-MAP-6205': '{field} {value} is invalid ({at}): {detail}.',
   'GW-MAP-6206': 'Rows of one {what} disagree on {field}: {first} and then {value} ({at}).',
+  'GW-MAP-6210': 'The mappings were not reloaded; version {version} stays in use: {detail}.',
   // CSV
   'GW-CSV-6101': 'The CSV is malformed ({at}): {detail}.',
   'GW-CSV-6102': 'Unknown column {column} in the header ({at}); the mapping does not name it.',

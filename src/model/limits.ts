@@ -50,6 +50,22 @@ export const MAX_FIELD_CHARS = {
   currency: DOCUMENT_LIMITS.currencyChars,
 } as const;
 
+/** `mapping test`: what it shows of a file read through a mapping. */
+export const MAPPING_TEST_LIMITS = {
+  /**
+   * Canonical documents shown whole: enough to check a mapping on a real file's first
+   * orders and deliveries; the rest are counted, so a million-row file answers in a page.
+   */
+  documentsShown: 20,
+  /** Devices shown per ship notice: the first ones say whether serials and tags map right. */
+  devicesShownPerNotice: 20,
+  /**
+   * A file tested over HTTP is held in memory: a partner's sample of a few thousand rows
+   * is what a mapping is tried on; a whole day's file is for `mapping test` on the host.
+   */
+  httpFileBytes: 16 * MiB,
+} as const;
+
 /** Reading received files: what a reader holds at once, and what a file may be. */
 export const INTAKE_LIMITS = {
   /**

@@ -9,6 +9,7 @@
 // Then the role matrix: every authenticated operation refuses every role it does not
 // list with 403 and the error schema, and a request without a key with 401.
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
@@ -165,6 +166,13 @@ describe(`every route conforms to /openapi.json (${databaseKind()})`, function (
     const madeKey = await ok(201, 'POST', '/v1/keys', O, { role: 'finance', scopeOrgIds: ['19827'], label: 'conformance' });
     await ok(200, 'GET', '/v1/keys?role=finance', O);
     await ok(204, 'DELETE', `/v1/keys/${madeKey.body.keyId as string}`, O);
+    // Mappings: the set in use, a reload of the same folders, a file tried through a mapping.
+    const mappingSet = await ok(200, 'GET', '/v1/mappings', O);
+    const reloaded = await ok(200, 'POST', '/v1/mappings/reload', O);
+    expect(reloaded.body).to.deep.include({ version: mappingSet.body.version, added: [], changed: [], removed: [] });
+    const sampleCsv = readFileSync('samples/documents/brightline-ship-notice.csv', 'utf8');
+    const tried = await ok(200, 'POST', '/v1/mappings/test?partner=16FCE4A0', O, sampleCsv, { 'content-type': 'text/csv' });
+    expect(tried.body).to.include({ applied: false, readable: true });
 
     // An organisation admin's client of Apple's business API.
     const client = await businessClient();

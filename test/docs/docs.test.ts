@@ -17,7 +17,7 @@ import { databaseKind } from '../support/db.js';
 import { gatewayHome, startCliGateway, stopChild, type GatewayHome } from '../support/cli-gateway.js';
 
 const ROOT = process.cwd();
-const DOC_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const DOC_FILES = ['README.md', 'mappings/README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 /** The address the examples use: `npm start`'s. */
 const DOCUMENTED_URL = 'http://127.0.0.1:8080';
 /** Programs an example that is not run may name besides the gateway's and npm: a reader's own tools. */

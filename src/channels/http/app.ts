@@ -18,7 +18,7 @@ import { resellerApi } from './reseller-api.js';
 import { documentRoutes } from './documents.js';
 import { creditRoutes } from './credit.js';
 import { RESELLER_ERROR_SCHEMA, resellerOpenApiRoutes } from './reseller-openapi.js';
-import { BUILTIN_MAPPINGS_DIR, loadMappings } from '../../mapping/mapping.js';
+import { BUILTIN_MAPPINGS_DIR, loadMappings, type Mapping } from '../../mapping/mapping.js';
 import { sendFlatError } from './errors.js';
 import { creditSettingsFrom } from '../../credit/defaults.js';
 import type { CreditSettings } from '../../credit/ledger.js';
@@ -40,6 +40,7 @@ import { BUSINESS_ERROR_SCHEMA, businessApiNotFound, businessApiRoutes, tokenRou
 import { businessAccountRoutes } from './routes/business-accounts.js';
 import { sessionRoutes } from './routes/session.js';
 import { keyRoutes } from './routes/keys.js';
+import { mappingRoutes } from './routes/mappings.js';
 import { consoleRouter } from './console.js';
 
 export const RESELLER_API_BASE = '/enroll-service/1.0';
@@ -51,6 +52,8 @@ export function createApp(
   credit: CreditSettings = creditSettingsFrom(config.credit),
   /** Where documents and reseller-API requests are received (`serve`: worker threads); by default in this thread. */
   intake?: Intake,
+  /** The mappings in use (`serve` shares one set with its workers and mailboxes, and reloads it); by default loaded here. */
+  mappings: Map<string, Mapping> = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]),
 ): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -125,7 +128,6 @@ export function createApp(
     while (pendingAudits.size > 0) await Promise.all([...pendingAudits]);
   };
 
-  const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);
   const deps: ApiDeps = {
     db,
     config,
@@ -152,6 +154,7 @@ export function createApp(
   businessAccountRoutes(v1, deps);
   sessionRoutes(v1, deps);
   keyRoutes(v1, deps);
+  mappingRoutes(v1, deps);
   const mounted: MountedRoutes[] = [
     { base: '', routes: top.routes },
     { base: '/v1', routes: v1.routes },
