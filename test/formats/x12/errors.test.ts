@@ -337,4 +337,40 @@ describe('X12 reader: broken input', () => {
       expect(r.orders.map((o) => o.orderNumber)).to.deep.equal(['APL-850-1001']);
     });
   });
+
+  describe('the version a group declares (GS08) chooses the element rules', () => {
+    // Apple's 850 sample as 005010 (ISA11 a repetition separator, ISA12 00501, GS08 005010).
+    const as5010 = (text: string) => text.replace('*U*00401*', '*^*00501*').replace('*X*004010~', '*X*005010~');
+    const allowing5010 = () => {
+      const m = mappingCopy('apple-x12-850');
+      m.x12!.versions = ['004010', '005010'];
+      return m;
+    };
+    const longRef = 'NW-PO-2026-118-' + 'X'.repeat(25); // 40 characters: over 004010's 30, within 005010's 50
+
+    it('005010: ST03 and a REF02 of 40 characters are read, the orders are the same', async () => {
+      const text = withCounts(as5010(sample('apple-850.edi').toString('utf8')).replace('ST*850*0001~', 'ST*850*0001*005010~').replace('REF*CO*NW-PO-2026-118~', `REF*CO*${longRef}~`));
+      const r = await read(text, allowing5010());
+      expect(r.errors).to.deep.equal([]);
+      expect(r.orders.map((o) => [o.orderNumber, o.poNumber, o.customerId, o.lines.length])).to.deep.equal([
+        ['APL-850-1001', longRef, '0000123456', 3],
+        ['APL-850-1002', 'CH-77810', '778899', 1],
+      ]);
+      expect(r.interchanges[0]).to.include({ version: '00501', repetitionSeparator: '^' });
+      expect(r.interchanges[0]!.groups[0]!.sets[0]).to.include({ implementationReference: '005010' });
+    });
+
+    it('004010: the same ST03 is one element too many, the same REF02 too long (GW-X12-6402, AK4 3 and 5)', async () => {
+      const text = withCounts(sample('apple-850.edi').toString('utf8').replace('ST*850*0001~', 'ST*850*0001*005010~').replace('REF*CO*NW-PO-2026-118~', `REF*CO*${longRef}~`));
+      const r = await read(text, 'apple-x12-850');
+      expect(r.errors.map((e) => [e.code, e.unit, e.params?.segment])).to.deep.equal([
+        ['GW-X12-6402', SET_1, 'ST'],
+        ['GW-X12-6402', SET_1, 'REF'],
+      ]);
+      expect(r.interchanges[0]!.groups[0]!.sets[0]!.segmentErrors.map((e) => [e.segmentId, e.elements.map((x) => x.errorCode)])).to.deep.equal([
+        ['ST', ['3']],
+        ['REF', ['5']],
+      ]);
+    });
+  });
 });
