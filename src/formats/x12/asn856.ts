@@ -243,7 +243,9 @@ export class ShipNoticeSet implements SetMapper {
     const items = this.tree.items;
     const fits = (rule !== 'items' && Number(declared) === hl) || (rule !== 'hlSegments' && Number(declared) === items);
     if (fits) return;
-    const counted = rule === 'hlSegments' ? `${hl} HL segments` : rule === 'items' ? `${items} item levels` : `${hl} HL segments and ${items} item levels`;
+    const hlText = `${hl} HL segment${hl === 1 ? '' : 's'}`;
+    const itemText = `${items} item level${items === 1 ? '' : 's'}`;
+    const counted = rule === 'hlSegments' ? hlText : rule === 'items' ? itemText : `${hlText} and ${itemText}`;
     const E = this.ctx.errors;
     E.element(ctt, 1, ELEMENT_ERROR.invalidCode, 'GW-X12-6404', { segment: 'CTT01', declared, counted, at: E.atRef(ctt) }, declared);
   }

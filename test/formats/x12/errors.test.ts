@@ -373,4 +373,36 @@ describe('X12 reader: broken input', () => {
       ]);
     });
   });
+
+  describe("an 856's CTT01, as the mapping's shipNotice.ctt01 says", () => {
+    // Set 0001 of Apple's 856 has 4 HL segments, 2 of them item levels.
+    const withCtt = (n: number) => sample('apple-856.edi').toString('utf8').replace('CTT*4~', `CTT*${n}~`);
+    const counting = (ctt01: 'hlSegments' | 'items' | 'either') => {
+      const m = mappingCopy('apple-x12-856');
+      m.x12!.shipNotice!.ctt01 = ctt01;
+      return m;
+    };
+
+    it('either: the HL segments or the item levels pass; anything else names both counts', async () => {
+      expect((await read(withCtt(4), counting('either'))).errors).to.deep.equal([]);
+      expect((await read(withCtt(2), counting('either'))).errors).to.deep.equal([]);
+      const e = only(await read(withCtt(3), counting('either')));
+      expect(e.code).to.equal('GW-X12-6404');
+      expect(e.unit).to.equal(ASN_SET_1);
+      expect(e.params).to.include({ segment: 'CTT01', declared: '3', counted: '4 HL segments and 2 item levels' });
+    });
+
+    it('hlSegments (the default) and items each accept only their own count', async () => {
+      expect((await read(withCtt(4), counting('hlSegments'))).errors).to.deep.equal([]);
+      expect(only(await read(withCtt(2), 'apple-x12-856')).params).to.include({ counted: '4 HL segments' });
+      // Set 0002 says CTT*3: its 3 HL segments, of which 1 item level.
+      const items = await read(withCtt(2), counting('items'));
+      expect(items.notices.map((n) => n.devices.length)).to.deep.equal([4]);
+      expect(only(items).params).to.include({ declared: '3', counted: '1 item level' });
+      expect((await read(withCtt(4), counting('items'))).errors.map((e) => [e.unit, e.params?.counted])).to.deep.equal([
+        [ASN_SET_1, '2 item levels'],
+        ['interchange 000000906, group 906, set 0002', '1 item level'],
+      ]);
+    });
+  });
 });
