@@ -252,6 +252,10 @@ async function x12Acks(db: Knex, doc: DocumentRow, mapping: Mapping | undefined,
         receiverId: first.senderId,
         applicationSender: group?.receiverCode ?? first.receiverId,
         applicationReceiver: group?.senderCode ?? first.senderId,
+        // In the version the 850s came in (an interchange of 850s answered by one of 855s).
+        ...(group?.version ? { version: group.version } : {}),
+        ...(first.version !== undefined ? { isaVersion: first.version } : {}),
+        ...(first.repetitionSeparator !== undefined ? { repetitionSeparator: first.repetitionSeparator } : {}),
         lineBreak: '\n',
       });
       acks.push({ kind: '855', fileName: `${base}.855.edi`, contentType: 'application/edi-x12', body });

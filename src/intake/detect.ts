@@ -2,7 +2,7 @@
 // first bytes of the file, unless the channel names the mapping.
 import { csvTemplateColumns, mappingsFor, type Mapping, type MappingFormat } from '../mapping/mapping.js';
 import type { DocumentError } from '../formats/types.js';
-import { sniffX12 } from '../formats/x12/sniff.js';
+import { sniffX12, x12HeadProblem } from '../formats/x12/sniff.js';
 import { x12TransactionSets } from '../formats/x12/mapping-section.js';
 import { sniffXml } from '../formats/xml/index.js';
 import { decodeHead } from '../formats/text.js';
@@ -32,6 +32,10 @@ export function chooseMapping(mappings: Map<string, Mapping>, partnerId: string,
   const format = detectFormat(head);
   let candidates = mappingsFor(mappings, partnerId, format);
   if (format === 'x12' && candidates.length > 1) {
+    // Without a readable ISA no set can be seen, and every mapping would seem to fit: the
+    // ISA is what is wrong, whichever mapping would read the rest.
+    const problem = x12HeadProblem(head);
+    if (problem) return { ok: false, format, error: { code: 'GW-X12-6401', params: problem } };
     const sets = sniffX12(head)?.setIds ?? [];
     candidates = candidates.filter((m) => m.x12 && sets.every((s) => x12TransactionSets(m.x12!).includes(s)));
   }

@@ -26,6 +26,8 @@ export interface X12SetResult {
   setId: string;
   /** ST02 */
   controlNumber: string;
+  /** ST03, the implementation convention reference (versions after 004010), when sent: AK203 repeats it. */
+  implementationReference?: string;
   /**
    * AK501: A accepted, E accepted with errors noted, R rejected. As read, the syntax's
    * verdict; once the document is committed, what became of the set (a set refused by
@@ -44,7 +46,7 @@ export interface X12GroupResult {
   functionalId: string;
   /** GS06 */
   controlNumber: string;
-  /** GS08 version, "004010". */
+  /** GS08 version, "004010", "005010": the 997 and 855 answer in it. */
   version: string;
   /** GS02 / GS03: sender and receiver application codes, swapped in the answer. */
   senderCode: string;
@@ -66,10 +68,14 @@ export interface X12InterchangeInfo {
   senderId: string;
   receiverQualifier: string;
   receiverId: string;
-  /** ISA11 repetition separator (004010: "U" or a character), ISA16, element and segment separators. */
+  /** ISA16, element and segment separators. */
   elementSeparator: string;
   componentSeparator: string;
   segmentTerminator: string;
   usageIndicator: string;
+  /** ISA11: "U" in 004010, the repetition separator from 00402 on; absent in documents read before it was kept. */
+  repetitionSeparator?: string;
+  /** ISA12, "00401", "00501": the answer's interchange uses it; absent in documents read before it was kept. */
+  version?: string;
   groups: X12GroupResult[];
 }

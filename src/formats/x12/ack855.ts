@@ -41,6 +41,8 @@ export interface Write855Options extends X12EnvelopeOptions {
   applicationReceiver: string;
   /** PO1 qualifier of the part number; default VP (vendor part number). */
   partQualifier?: string;
+  /** GS08: the version of the 850s answered; default 004010. */
+  version?: string;
 }
 
 /** BAK02: RJ when the order is refused, AD when some lines are, AC when all is accepted. */
@@ -58,6 +60,7 @@ export function write855(input: Ack855Input | readonly Ack855Input[], opts: Writ
       functionalId: 'PR',
       applicationSender: opts.applicationSender,
       applicationReceiver: opts.applicationReceiver,
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
       sets: orders.map((order) => ({ setId: '855', segments: orderSegments(order, opts.partQualifier ?? 'VP', d) })),
     },
   ]);

@@ -43,6 +43,8 @@ export function write997(interchange: X12InterchangeInfo, opts: Write997Options)
     functionalId: 'FA',
     applicationSender: group.receiverCode || interchange.receiverId,
     applicationReceiver: group.senderCode || interchange.senderId,
+    // The 997 answers in the version of the group it acknowledges.
+    version: group.version,
     sets: [{ setId: '997', segments: ackSegments(group, delimiters) }],
   }));
   const envelope = {
@@ -54,6 +56,8 @@ export function write997(interchange: X12InterchangeInfo, opts: Write997Options)
     receiverId: opts.receiverId ?? interchange.senderId,
     usageIndicator: interchange.usageIndicator,
     delimiters,
+    ...(interchange.version !== undefined ? { isaVersion: interchange.version } : {}),
+    ...(interchange.repetitionSeparator !== undefined ? { repetitionSeparator: interchange.repetitionSeparator } : {}),
   };
   return writeInterchange(opts.lineBreak === undefined ? envelope : { ...envelope, lineBreak: opts.lineBreak }, groups);
 }
@@ -75,7 +79,8 @@ function ackSegments(group: X12GroupResult, d: X12Delimiters): string[][] {
 }
 
 function setSegments(set: X12SetResult, d: X12Delimiters): string[][] {
-  const out: string[][] = [['AK2', set.setId, set.controlNumber]];
+  // AK203 (versions after 004010) repeats the set's ST03 when it had one.
+  const out: string[][] = [['AK2', set.setId, set.controlNumber, set.implementationReference ?? '']];
   for (const err of set.segmentErrors) {
     out.push(['AK3', err.segmentId, String(err.position), (err.loopId ?? '').slice(0, LOOP_ID_CHARS), err.segmentErrorCode ?? '']);
     for (const el of err.elements) {

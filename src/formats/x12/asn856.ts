@@ -8,7 +8,7 @@ import { familyForPart } from '../../mapping/values.js';
 import type { DeviceFamily } from '../../model/device-family.js';
 import { ELEMENT_ERROR } from './grammar.js';
 import { HL_LOOP, HlTree, type HlNode } from './hl.js';
-import type { X12ShipNoticeSection, X12ValueSource } from './mapping-section.js';
+import { DEFAULT_CTT01_COUNT, type X12ShipNoticeSection, type X12ValueSource } from './mapping-section.js';
 import type { Segment } from './segment.js';
 import { SEGMENT_ERROR, type SegmentRef } from './set-errors.js';
 import {
@@ -206,7 +206,7 @@ export class ShipNoticeSet implements SetMapper {
       }
       return hit;
     });
-    this.checkHlCount();
+    this.checkCttCount();
     if (E.count > 0 || !deliveryHit || !shipDate) return [];
 
     const out: MappedItem[] = [];
@@ -232,20 +232,22 @@ export class ShipNoticeSet implements SetMapper {
     return E.count > 0 ? [] : out;
   }
 
-  /** CTT01, when present, is the number of HL segments. */
-  private checkHlCount(): void {
+  /** CTT01, when present, is the number of HL segments or of item levels, as the mapping says. */
+  private checkCttCount(): void {
     const ctt = this.ctt;
     if (!ctt?.seg) return;
     const declared = ctt.seg.e[1] ?? '';
-    if (declared !== '' && Number(declared) !== this.tree.count) {
-      const E = this.ctx.errors;
-      E.element(ctt, 1, ELEMENT_ERROR.invalidCode, 'GW-X12-6404', {
-        segment: 'CTT01',
-        declared,
-        counted: this.tree.count,
-        at: E.atRef(ctt),
-      }, declared);
-    }
+    if (declared === '') return;
+    const rule = this.section.ctt01 ?? DEFAULT_CTT01_COUNT;
+    const hl = this.tree.count;
+    const items = this.tree.items;
+    const fits = (rule !== 'items' && Number(declared) === hl) || (rule !== 'hlSegments' && Number(declared) === items);
+    if (fits) return;
+    const hlText = `${hl} HL segment${hl === 1 ? '' : 's'}`;
+    const itemText = `${items} item level${items === 1 ? '' : 's'}`;
+    const counted = rule === 'hlSegments' ? hlText : rule === 'items' ? itemText : `${hlText} and ${itemText}`;
+    const E = this.ctx.errors;
+    E.element(ctt, 1, ELEMENT_ERROR.invalidCode, 'GW-X12-6404', { segment: 'CTT01', declared, counted, at: E.atRef(ctt) }, declared);
   }
 }
 

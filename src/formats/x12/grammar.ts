@@ -1,7 +1,8 @@
-// The 004010 element rules of the segments the gateway reads: type, length, mandatory.
-// Other segments pass unchecked (a partner's TD5 or PID is none of our business), so a
-// file is never refused for what the gateway ignores. A broken rule becomes an AK4 of
-// the 997 with its X12 table 723 code.
+// The element rules of the segments the gateway reads: type, length, mandatory, as of
+// 004010, with what later versions (004060, 005010) changed in them. Other segments pass
+// unchecked (a partner's TD5 or PID is none of our business), so a file is never refused
+// for what the gateway ignores. A broken rule becomes an AK4 of the 997 with its X12
+// table 723 code.
 
 type ElementType = 'AN' | 'ID' | 'N0' | 'R' | 'DT' | 'TM';
 
@@ -66,6 +67,26 @@ const RULES: Record<string, ElementRule[]> = {
   MAN: [id(1, 2, true), an(1, 48, true), an(1, 48), id(1, 2), an(1, 48), an(1, 48)],
 };
 
+/**
+ * Versions after 004010 (004060, 005010): of the segments above, only ST gains an element
+ * (ST03, the implementation convention reference) and REF02 grows to 50 characters. BEG,
+ * CUR, N1, DTM, PO1, CTT, BSN, HL, PRF, LIN, SN1 and MAN are read the same.
+ */
+const LATER_RULES: Record<string, ElementRule[]> = {
+  ...RULES,
+  ST: [...RULES.ST!, an(1, 35)],
+  REF: [id(2, 3, true), an(1, 50), an(1, 80)],
+};
+
+/** Rules of the version a group declares (GS08): 004010 and earlier, or a later one. */
+export type X12Grammar = Readonly<Record<string, ElementRule[]>>;
+
+export function grammarFor(version: string): X12Grammar {
+  // GS08 starts with the version and release, VVVRRR ("004010", "005010X222A1").
+  const release = /^\d{6}/.exec(version)?.[0];
+  return release !== undefined && Number(release) > 4010 ? LATER_RULES : RULES;
+}
+
 const CONTROL = /[\x00-\x1f\x7f]/;
 const CODE = /^[0-9A-Za-z]+$/;
 const INTEGER = /^-?\d+$/;
@@ -89,8 +110,8 @@ function isUpper(c: number): boolean {
 }
 
 /** Element problems of a segment the grammar knows, or undefined (the usual case, no allocation). */
-export function checkElements(e: readonly string[]): ElementIssue[] | undefined {
-  const rules = RULES[e[0]!];
+export function checkElements(e: readonly string[], grammar: X12Grammar = RULES): ElementIssue[] | undefined {
+  const rules = grammar[e[0]!];
   if (!rules) return undefined;
   let issues: ElementIssue[] | undefined;
   const add = (position: number, code: string, detail: string, value: string) => {

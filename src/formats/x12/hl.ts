@@ -29,9 +29,11 @@ export interface HlNode {
 
 export class HlTree {
   private readonly byId = new Map<string, HlNode>();
-  /** HL segments seen (CTT01 of an 856 counts them). */
+  /** HL segments seen (CTT01 of an 856 counts them, or its item levels). */
   count = 0;
   orders = 0;
+  /** Item levels (HL03 "I") seen. */
+  items = 0;
 
   /** Adds an HL, reporting what is wrong with it (GW-X12-6407); the node is kept either way. */
   add(seg: Segment, position: number, errors: SetErrors): HlNode {
@@ -61,6 +63,7 @@ export class HlTree {
       const under = parent ? `level ${parent.level} (HL ${parent.id})` : 'the top of the hierarchy';
       fail(3, ELEMENT_ERROR.invalidCode, `a level ${level} cannot be under ${under}`, level);
     }
+    if (level === 'I') this.items++;
     const node: HlNode = { id, level, parent, ref, order: level === 'O' ? this.orders++ : (parent?.order ?? -1) };
     if (!this.byId.has(id)) this.byId.set(id, node);
     return node;

@@ -53,6 +53,10 @@ export interface X12PurchaseOrderSection {
   orderTypes: X12OrderTypeRule[];
 }
 
+/** What an 856's CTT01 may count. */
+export type X12Ctt01Count = 'hlSegments' | 'items' | 'either';
+export const DEFAULT_CTT01_COUNT: X12Ctt01Count = 'hlSegments';
+
 /**
  * 856. Scopes: deliveryNumber and shipDate in the heading (BSN, DTM before the first HL)
  * and the shipment (S) level; orderNumber in each order (O) level; serial, partNumber and
@@ -60,6 +64,12 @@ export interface X12PurchaseOrderSection {
  * the first serial source that matches there.
  */
 export interface X12ShipNoticeSection {
+  /**
+   * What CTT01 counts, when an 856 has a CTT: "hlSegments" (every HL, the default),
+   * "items" (the item levels, HL03 "I": what many partners mean by line items), or
+   * "either". A CTT01 that matches neither is GW-X12-6404 and refuses the set.
+   */
+  ctt01?: X12Ctt01Count;
   deliveryNumber: X12ValueSource[];
   shipDate: X12ValueSource[];
   orderNumber: X12ValueSource[];

@@ -1,4 +1,4 @@
-// The X12 004010 reader: bytes -> segments -> envelopes checked -> transaction sets
+// The X12 reader (004010, and the later versions a mapping accepts): bytes -> segments -> envelopes checked -> transaction sets
 // mapped into canonical documents, streaming, one set in memory at a time.
 //
 // What a refusal covers follows the envelopes. A problem inside a transaction set (its
@@ -9,7 +9,7 @@
 // after its SE has been checked; each interchange's results follow its IEA, for the 997.
 import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
 import type { ErrorCode, MessageParams } from '../../model/error-codes.js';
-import { checkElements, isSegmentId } from './grammar.js';
+import { checkElements, grammarFor, isSegmentId, type X12Grammar } from './grammar.js';
 import { DEFAULT_X12_VERSIONS, x12TransactionSets, type X12MappingSection } from './mapping-section.js';
 import { PurchaseOrderSet } from './po850.js';
 import { ShipNoticeSet } from './asn856.js';
@@ -49,6 +49,8 @@ interface GroupState {
   gs: Segment;
   where: string;
   versionOk: boolean;
+  /** Element rules of the group's version (GS08). */
+  grammar: X12Grammar;
   /** ST02 values seen in the group, for uniqueness and unit names. */
   controlNumbers: Map<string, number>;
 }
@@ -239,6 +241,8 @@ class X12Reader {
         componentSeparator: d.component,
         segmentTerminator: d.segment,
         usageIndicator: e[15]!,
+        repetitionSeparator: e[11]!,
+        version: e[12]!,
         groups: [],
       },
     };
@@ -298,6 +302,7 @@ class X12Reader {
       gs,
       where: `${ich.where}, group ${result.controlNumber}`,
       versionOk: true,
+      grammar: grammarFor(result.version),
       controlNumbers: new Map(),
     };
     this.group = group;
@@ -385,7 +390,9 @@ class X12Reader {
       errors.addCode(SET_ERROR.notSupported);
       return;
     }
-    this.checkGrammar(errors, st, 1, undefined);
+    const implementation = st.e[3];
+    if (implementation) result.implementationReference = implementation;
+    this.checkGrammar(errors, st, 1, undefined, group.grammar);
     const expectedGroup = FUNCTIONAL_IDS[setId];
     if (expectedGroup && expectedGroup !== group.result.functionalId) {
       errors.addCode(SET_ERROR.badSetId);
@@ -416,10 +423,10 @@ class X12Reader {
       return;
     }
     set.mapper.add(seg, position);
-    this.checkGrammar(set.errors, seg, position, set.mapper.loopId);
+    this.checkGrammar(set.errors, seg, position, set.mapper.loopId, set.group?.grammar);
   }
 
-  private checkGrammar(errors: SetErrors, seg: Segment, position: number, loopId: string | undefined): void {
+  private checkGrammar(errors: SetErrors, seg: Segment, position: number, loopId: string | undefined, grammar: X12Grammar | undefined): void {
     const id = seg.e[0]!;
     if (!isSegmentId(id)) {
       const ref: SegmentRef = { seg, id: id.slice(0, 3) || '?', position };
@@ -431,7 +438,7 @@ class X12Reader {
       });
       return;
     }
-    const issues = checkElements(seg.e);
+    const issues = checkElements(seg.e, grammar);
     if (!issues) return;
     const ref: SegmentRef = { seg, id, position };
     if (loopId) ref.loopId = loopId;

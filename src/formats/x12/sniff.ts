@@ -1,6 +1,6 @@
 // A first look at a file's head, for the pipeline to tell X12 from other formats and pick
 // the partner's mapping by the transaction sets it holds (ST01 values).
-import { ISA_CHARS, isaDelimiters } from './isa.js';
+import { ISA_CHARS, isaDelimiters, parseIsa, printable } from './isa.js';
 
 /** How far into the head an ISA may start (after a BOM and blank lines). */
 const LEADING_BLANK_CHARS = 1024;
@@ -41,4 +41,18 @@ export function sniffX12(head: string): { setIds: string[] } | undefined {
     if (next < 0) return { setIds };
     rest = rest.slice(next);
   }
+}
+
+/**
+ * What is wrong with the first ISA of a head that starts like X12, in the words and place
+ * the reader would give (GW-X12-6401 params); undefined when the ISA is sound.
+ */
+export function x12HeadProblem(head: string): { at: string; detail: string } | undefined {
+  const start = Math.max(0, head.search(/[^\s\uFEFF]/));
+  const line = 1 + (head.slice(0, start).match(/\n/g)?.length ?? 0);
+  const at = `segment 1, line ${line}`;
+  const text = head.slice(start);
+  if (text.length < ISA_CHARS) return { at, detail: `the file ends inside the ISA segment (${text.length} of ${ISA_CHARS} characters): "${printable(text.slice(0, 20))}"` };
+  const parsed = parseIsa(text.slice(0, ISA_CHARS));
+  return typeof parsed === 'string' ? { at, detail: parsed } : undefined;
 }

@@ -5,9 +5,12 @@ import type { X12Delimiters } from './segment.js';
 
 export const DEFAULT_DELIMITERS: X12Delimiters = { element: '*', component: '>', segment: '~' };
 
-/** ISA12 and GS08 of what the gateway writes. */
+/** ISA12 and GS08 of what the gateway writes unless it answers another version. */
 const ISA_VERSION = '00401';
 const GS_VERSION = '004010';
+/** ISA11 in 004010 ("U", US EDI community); from 00402 on ISA11 is the repetition separator instead. */
+const ISA11_STANDARDS_ID = 'U';
+const DEFAULT_REPETITION_SEPARATOR = '^';
 const MAX_CONTROL_NUMBER = 999_999_999;
 
 /** The envelope of an interchange the gateway sends. */
@@ -24,6 +27,10 @@ export interface X12EnvelopeOptions {
   delimiters?: X12Delimiters;
   /** Written after each segment terminator ("\r\n" for people reading the file); default none. */
   lineBreak?: string;
+  /** ISA12 (5 digits); default 00401. An answer uses the version its partner sent. */
+  isaVersion?: string;
+  /** ISA11 from ISA12 00402 on: the partner's own repetition separator when it sent one; default "^". */
+  repetitionSeparator?: string;
 }
 
 /** One functional group to write: its sets, each a list of segments without ST and SE. */
@@ -31,6 +38,8 @@ export interface GroupContent {
   functionalId: string;
   applicationSender: string;
   applicationReceiver: string;
+  /** GS08; default 004010. */
+  version?: string;
   sets: { setId: string; segments: string[][] }[];
 }
 
@@ -60,12 +69,12 @@ export function writeInterchange(opts: X12EnvelopeOptions, groups: GroupContent[
   put([
     'ISA', '00', ' '.repeat(10), '00', ' '.repeat(10),
     fixed(opts.senderQualifier, 2), fixed(opts.senderId, 15), fixed(opts.receiverQualifier, 2), fixed(opts.receiverId, 15),
-    ccyymmdd.slice(2), hhmm, 'U', ISA_VERSION, isa13, '0', opts.usageIndicator ?? 'P', d.component,
+    ccyymmdd.slice(2), hhmm, isa11(opts, d), isaVersion(opts), isa13, '0', opts.usageIndicator ?? 'P', d.component,
   ]);
   let setNumber = base;
   groups.forEach((group, i) => {
     const gs06 = String(base + i);
-    put(['GS', group.functionalId, group.applicationSender, group.applicationReceiver, ccyymmdd, hhmm, gs06, 'X', GS_VERSION]);
+    put(['GS', group.functionalId, group.applicationSender, group.applicationReceiver, ccyymmdd, hhmm, gs06, 'X', groupVersion(group.version)]);
     for (const set of group.sets) {
       const st02 = pad(setNumber++, 4);
       put(['ST', set.setId, st02]);
@@ -77,6 +86,28 @@ export function writeInterchange(opts: X12EnvelopeOptions, groups: GroupContent[
   put(['IEA', String(groups.length), isa13]);
   const sep = d.segment + (opts.lineBreak ?? '');
   return lines.join(sep) + sep;
+}
+
+/** ISA12 as asked when it is a version (5 digits), else 00401. */
+function isaVersion(opts: X12EnvelopeOptions): string {
+  return opts.isaVersion !== undefined && /^\d{5}$/.test(opts.isaVersion) ? opts.isaVersion : ISA_VERSION;
+}
+
+/**
+ * ISA11: "U" up to 00401; after it, a repetition separator, which must differ from the
+ * other delimiters and from letters and digits (the partner's, else "^").
+ */
+function isa11(opts: X12EnvelopeOptions, d: X12Delimiters): string {
+  if (Number(isaVersion(opts)) <= Number(ISA_VERSION)) return ISA11_STANDARDS_ID;
+  for (const c of [opts.repetitionSeparator, DEFAULT_REPETITION_SEPARATOR]) {
+    if (c !== undefined && c.length === 1 && !/[A-Za-z0-9 ]/.test(c) && c !== d.element && c !== d.component && c !== d.segment) return c;
+  }
+  return ISA11_STANDARDS_ID;
+}
+
+/** GS08 as asked when it is a version code (six digits, then an industry id of at most six), else 004010. */
+function groupVersion(version: string | undefined): string {
+  return version !== undefined && /^\d{6}[0-9A-Z]{0,6}$/.test(version) ? version : GS_VERSION;
 }
 
 /** Elements joined, trailing empty elements dropped; a delimiter inside a value is a bug. */

@@ -27,9 +27,11 @@ export interface XmlMappingSection {
    */
   orderTypes?: Record<string, string>;
   /**
-   * cXML only: accept exactly `<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/<version>/cXML.dtd">`.
-   * The DTD is never fetched; any other DOCTYPE (an internal subset, a PUBLIC id, another
-   * URL) is refused whatever this says, and the gateway format refuses every DOCTYPE.
+   * cXML only: accept `<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/<version>/<name>.dtd">`,
+   * any of cXML's DTDs (cXML.dtd, Fulfill.dtd, InvoiceDetail.dtd, ...) at any version,
+   * http or https, the host in any case. The DTD is never fetched; any other DOCTYPE (an
+   * internal subset, a PUBLIC id, another host or path) is refused whatever this says,
+   * and the gateway format refuses every DOCTYPE.
    */
   allowCxmlDoctype?: boolean;
   /** cXML only (required for format "cxml"): the field locations that vary between partners. */

@@ -1,14 +1,31 @@
 // What an XML file may declare before anything is built from it. DTDs are how XML
 // attacks arrive: entity expansion ("billion laughs"), external entities that read local
 // files or fetch URLs. The gateway never expands a declared entity and never fetches: the
-// gateway format refuses every DOCTYPE, and cXML may carry only its standard external DTD
-// reference, which is recognised by its exact form and then ignored.
+// gateway format refuses every DOCTYPE, and cXML may carry only a standard external DTD
+// reference (one of cXML's DTDs, any version), which is recognised by its form and then ignored.
 
 /** How a format treats a DOCTYPE. */
 export type DoctypePolicy = 'refuse' | 'cxml';
 
-/** The standard cXML DTD reference, version by version: the only DOCTYPE ever accepted. */
-const CXML_DOCTYPE = /^\s+cXML\s+SYSTEM\s+(?:"http:\/\/xml\.cxml\.org\/schemas\/cXML\/\d+(?:\.\d+){1,3}\/cXML\.dtd"|'http:\/\/xml\.cxml\.org\/schemas\/cXML\/\d+(?:\.\d+){1,3}\/cXML\.dtd')\s*$/;
+/**
+ * The standard cXML DTD references: `<!DOCTYPE cXML SYSTEM "<url>">`, the only DOCTYPE ever
+ * accepted. cXML publishes a DTD per group of documents (cXML.dtd, Fulfill.dtd for ship
+ * notices, InvoiceDetail.dtd, Catalog.dtd, ...) under a folder per version; which one a
+ * partner names changes nothing here, since none is ever fetched.
+ */
+const CXML_DOCTYPE = /^\s+cXML\s+SYSTEM\s+(?:"([^"]*)"|'([^']*)')\s*$/;
+/** Scheme and host are case-insensitive in a URL (`xml.cXML.org`); the path is not. */
+const CXML_DTD_URL = /^(https?):\/\/([^/]+)(\/.*)$/i;
+const CXML_DTD_HOST = 'xml.cxml.org';
+const CXML_DTD_PATH = /^\/schemas\/cXML\/\d+(?:\.\d+){1,3}\/[A-Za-z][A-Za-z0-9]*\.dtd$/;
+
+/** Whether a DOCTYPE body is `cXML SYSTEM` naming one of cXML's DTDs on its own host. */
+function isCxmlDoctype(body: string): boolean {
+  const literal = CXML_DOCTYPE.exec(body)?.slice(1).find((v) => v !== undefined);
+  if (literal === undefined) return false;
+  const url = CXML_DTD_URL.exec(literal);
+  return url !== null && url[2]!.toLowerCase() === CXML_DTD_HOST && CXML_DTD_PATH.test(url[3]!);
+}
 
 /**
  * Markup declarations that may only appear inside a DTD. Outside one they are not
@@ -50,7 +67,7 @@ export function refusedDoctype(body: string, policy: DoctypePolicy, allowCxmlDoc
   if (policy === 'refuse') return 'a DOCTYPE is refused in this format';
   if (body.includes('[')) return 'a DOCTYPE with an internal subset is refused';
   if (!allowCxmlDoctype) return 'the mapping does not accept a DOCTYPE';
-  if (!CXML_DOCTYPE.test(body)) return 'only <!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/<version>/cXML.dtd"> is accepted';
+  if (!isCxmlDoctype(body)) return 'only <!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/<version>/<name>.dtd"> is accepted';
   return undefined;
 }
 

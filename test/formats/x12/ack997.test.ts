@@ -3,7 +3,7 @@
 // counts and control numbers add up.
 import { expect } from 'chai';
 import { groupStatus, write997 } from '../../../src/formats/x12/ack997.js';
-import { envelopeProblems, fixture, parseX12, read, sample, segmentsOf } from './helpers.js';
+import { envelopeProblems, fixture, mappingCopy, parseX12, read, sample, segmentsOf } from './helpers.js';
 import type { X12InterchangeInfo } from '../../../src/model/x12.js';
 
 const NOW = new Date('2026-11-03T09:30:00Z');
@@ -137,5 +137,20 @@ describe('X12 997 writer', () => {
     expect(text.split('\r\n')).to.have.length(13);
     const isa = parseX12(text)[0]!;
     expect([isa[5], isa[6]!.trim(), isa[7], isa[8]!.trim()]).to.deep.equal(['01', 'GATEWAY', '01', 'APPLEEDI']);
+  });
+
+  it("answers in the partner's version: ISA11 its repetition separator (one of ours taken: ^), ISA12 and GS08 as received", async () => {
+    const text = sample('apple-850.edi').toString('utf8').replace('*U*00401*', '*!*00501*').replace('*X*004010~', '*X*005010~');
+    const m = mappingCopy('apple-x12-850');
+    m.x12!.versions = ['005010'];
+    const info = (await read(text, m)).interchanges[0]!;
+    const isaOf = (written: string) => parseX12(written)[0]!;
+    expect(isaOf(write997(info, { controlNumber: '4711', now: NOW })).slice(11, 13)).to.deep.equal(['!', '00501']);
+    expect(segmentsOf(parseX12(write997(info, { controlNumber: '4711', now: NOW })), 'GS')[0]![8]).to.equal('005010');
+    // A partner whose repetition separator is the answer's component separator gets "^".
+    expect(isaOf(write997({ ...info, repetitionSeparator: info.componentSeparator }, { controlNumber: '4711', now: NOW })).slice(11, 13)).to.deep.equal(['^', '00501']);
+    // Documents read before ISA11/ISA12 were kept answer in 004010, as they always did.
+    const { version: _version, repetitionSeparator: _separator, ...old } = info;
+    expect(isaOf(write997(old, { controlNumber: '4711', now: NOW })).slice(11, 13)).to.deep.equal(['U', '00401']);
   });
 });

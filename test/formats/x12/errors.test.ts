@@ -337,4 +337,72 @@ describe('X12 reader: broken input', () => {
       expect(r.orders.map((o) => o.orderNumber)).to.deep.equal(['APL-850-1001']);
     });
   });
+
+  describe('the version a group declares (GS08) chooses the element rules', () => {
+    // Apple's 850 sample as 005010 (ISA11 a repetition separator, ISA12 00501, GS08 005010).
+    const as5010 = (text: string) => text.replace('*U*00401*', '*^*00501*').replace('*X*004010~', '*X*005010~');
+    const allowing5010 = () => {
+      const m = mappingCopy('apple-x12-850');
+      m.x12!.versions = ['004010', '005010'];
+      return m;
+    };
+    const longRef = 'NW-PO-2026-118-' + 'X'.repeat(25); // 40 characters: over 004010's 30, within 005010's 50
+
+    it('005010: ST03 and a REF02 of 40 characters are read, the orders are the same', async () => {
+      const text = withCounts(as5010(sample('apple-850.edi').toString('utf8')).replace('ST*850*0001~', 'ST*850*0001*005010~').replace('REF*CO*NW-PO-2026-118~', `REF*CO*${longRef}~`));
+      const r = await read(text, allowing5010());
+      expect(r.errors).to.deep.equal([]);
+      expect(r.orders.map((o) => [o.orderNumber, o.poNumber, o.customerId, o.lines.length])).to.deep.equal([
+        ['APL-850-1001', longRef, '0000123456', 3],
+        ['APL-850-1002', 'CH-77810', '778899', 1],
+      ]);
+      expect(r.interchanges[0]).to.include({ version: '00501', repetitionSeparator: '^' });
+      expect(r.interchanges[0]!.groups[0]!.sets[0]).to.include({ implementationReference: '005010' });
+    });
+
+    it('004010: the same ST03 is one element too many, the same REF02 too long (GW-X12-6402, AK4 3 and 5)', async () => {
+      const text = withCounts(sample('apple-850.edi').toString('utf8').replace('ST*850*0001~', 'ST*850*0001*005010~').replace('REF*CO*NW-PO-2026-118~', `REF*CO*${longRef}~`));
+      const r = await read(text, 'apple-x12-850');
+      expect(r.errors.map((e) => [e.code, e.unit, e.params?.segment])).to.deep.equal([
+        ['GW-X12-6402', SET_1, 'ST'],
+        ['GW-X12-6402', SET_1, 'REF'],
+      ]);
+      expect(r.interchanges[0]!.groups[0]!.sets[0]!.segmentErrors.map((e) => [e.segmentId, e.elements.map((x) => x.errorCode)])).to.deep.equal([
+        ['ST', ['3']],
+        ['REF', ['5']],
+      ]);
+    });
+  });
+
+  describe("an 856's CTT01, as the mapping's shipNotice.ctt01 says", () => {
+    // Set 0001 of Apple's 856 has 4 HL segments, 2 of them item levels.
+    const withCtt = (n: number) => sample('apple-856.edi').toString('utf8').replace('CTT*4~', `CTT*${n}~`);
+    const counting = (ctt01: 'hlSegments' | 'items' | 'either') => {
+      const m = mappingCopy('apple-x12-856');
+      m.x12!.shipNotice!.ctt01 = ctt01;
+      return m;
+    };
+
+    it('either: the HL segments or the item levels pass; anything else names both counts', async () => {
+      expect((await read(withCtt(4), counting('either'))).errors).to.deep.equal([]);
+      expect((await read(withCtt(2), counting('either'))).errors).to.deep.equal([]);
+      const e = only(await read(withCtt(3), counting('either')));
+      expect(e.code).to.equal('GW-X12-6404');
+      expect(e.unit).to.equal(ASN_SET_1);
+      expect(e.params).to.include({ segment: 'CTT01', declared: '3', counted: '4 HL segments and 2 item levels' });
+    });
+
+    it('hlSegments (the default) and items each accept only their own count', async () => {
+      expect((await read(withCtt(4), counting('hlSegments'))).errors).to.deep.equal([]);
+      expect(only(await read(withCtt(2), 'apple-x12-856')).params).to.include({ counted: '4 HL segments' });
+      // Set 0002 says CTT*3: its 3 HL segments, of which 1 item level.
+      const items = await read(withCtt(2), counting('items'));
+      expect(items.notices.map((n) => n.devices.length)).to.deep.equal([4]);
+      expect(only(items).params).to.include({ declared: '3', counted: '1 item level' });
+      expect((await read(withCtt(4), counting('items'))).errors.map((e) => [e.unit, e.params?.counted])).to.deep.equal([
+        [ASN_SET_1, '2 item levels'],
+        ['interchange 000000906, group 906, set 0002', '1 item level'],
+      ]);
+    });
+  });
 });

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sniffX12 } from '../../../src/formats/x12/sniff.js';
+import { sniffX12, x12HeadProblem } from '../../../src/formats/x12/sniff.js';
 import { x12TransactionSets } from '../../../src/formats/x12/mapping-section.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings, MappingError } from '../../../src/mapping/mapping.js';
 import { fixture, mapping, mappingCopy, sample } from './helpers.js';
@@ -58,5 +58,16 @@ describe('X12 sniffing and mapping sections', () => {
     m.x12!.shipNotice!.serial = [{ segment: 'ref', qualifier: 'SE' }];
     writeFileSync(join(dir, 'broken.json'), JSON.stringify(m));
     expect(() => loadMappings([BUILTIN_MAPPINGS_DIR, dir])).to.throw(MappingError, /segment/);
+  });
+
+  it('says what is wrong with an ISA it cannot read, where the reader would (x12HeadProblem)', () => {
+    const text = sample('apple-850.edi').toString('utf8');
+    expect(x12HeadProblem(text)).to.equal(undefined);
+    expect(x12HeadProblem(`\n\n${text.replace('*P*>~', '*P*>X')}`)).to.deep.equal({
+      at: 'segment 1, line 3',
+      detail: 'the delimiters (element separator at position 4, ISA16, segment terminator at position 106) are missing, alphanumeric or repeated',
+    });
+    expect(x12HeadProblem(text.replace('*000000905*', '*00000090A*'))?.detail).to.contain('ISA13');
+    expect(x12HeadProblem('ISA*00*short')).to.deep.equal({ at: 'segment 1, line 1', detail: 'the file ends inside the ISA segment (12 of 106 characters): "ISA*00*short"' });
   });
 });

@@ -77,6 +77,20 @@ describe('cXML reader', () => {
       expect(documentsOf(items)).to.have.length(1);
     });
 
+    for (const doctype of [
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.014/Fulfill.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.063/InvoiceDetail.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cXML.org/schemas/cXML/1.2.014/cXML.dtd">',
+      "<!DOCTYPE cXML SYSTEM 'HTTPS://XML.CXML.ORG/schemas/cXML/1.1.010/cXML.dtd'>",
+      '<!DOCTYPE cXML SYSTEM "https://xml.cxml.org/schemas/cXML/1.2.050/Catalog.dtd">',
+    ]) {
+      it(`accepts ${doctype}`, async () => {
+        const items = await read(readCxml, orderRequest(HEADER, ITEM, `${doctype}\n`), BRIGHTLINE);
+        expect(errorsOf(items)).to.deep.equal([]);
+        expect(documentsOf(items)).to.have.length(1);
+      });
+    }
+
     it("refuses even the standard one when the mapping does not allow it", async () => {
       const items = await read(readCxml, sample('brightline-cxml-order.xml'), withXml(BRIGHTLINE, { allowCxmlDoctype: false }), 'order.xml');
       expect(errorsOf(items)).to.deep.equal([
@@ -103,6 +117,14 @@ describe('cXML reader', () => {
       '<!DOCTYPE cXML SYSTEM "http://attacker.example/cXML.dtd">',
       '<!DOCTYPE cXML SYSTEM "file:///etc/passwd">',
       '<!DOCTYPE other SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.014/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org.attacker.example/schemas/cXML/1.2.014/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org:8080/schemas/cXML/1.2.014/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://user@xml.cxml.org/schemas/cXML/1.2.014/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "ftp://xml.cxml.org/schemas/cXML/1.2.014/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.014/../../../other/cXML.dtd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.014/cXML.dtd?x=1">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/1.2.014/cXML.xsd">',
+      '<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/other/cXML/1.2.014/cXML.dtd">',
     ]) {
       it(`refuses ${doctype}`, async () => {
         const errors = errorsOf(await read(readCxml, orderRequest(HEADER, ITEM, `${doctype}\n`), BRIGHTLINE));
