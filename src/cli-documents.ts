@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import type { Knex } from 'knex';
 import type { GatewayConfig } from './config.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
-import { documentAck, documentAcks } from './intake/acks.js';
+import { AcksUnknown, documentAck, documentAcks } from './intake/acks.js';
 import { IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
 import type { MappingTestResult } from './intake/mapping-test.js';
@@ -109,6 +109,15 @@ export async function listDocumentsCommand(db: Knex, partnerId: string | undefin
 }
 
 export async function ackCommand(deps: IntakeDeps, documentId: string, kind: string | undefined): Promise<string> {
+  try {
+    return await ackOf(deps, documentId, kind);
+  } catch (err) {
+    if (err instanceof AcksUnknown) throw new IntakeError(err.message);
+    throw err;
+  }
+}
+
+async function ackOf(deps: IntakeDeps, documentId: string, kind: string | undefined): Promise<string> {
   const doc = await findDocument(deps.db, documentId);
   if (!doc) throw new IntakeError(`no document ${documentId}`);
   if (!kind) {

@@ -1,7 +1,7 @@
 // The acknowledgements of a received document, rendered from its outcome rows only: the
 // document row (status, errors, the X12 envelopes with each set's frozen status), its
 // items, and one row per device it named. Nothing here reads the received bytes again or
-// needs the mapping that read them; the mapping only says which acks the partner wants.
+// needs the mapping that read them: which acks the partner wants was frozen with the document.
 //   CSV:  a row per purchase order and per device (or per error of a rejected document)
 //   JSON: the reseller API's check-transaction-status shape, per order, delivery, device
 //   997:  per functional group received, each set A, E or R as it came out
@@ -36,18 +36,38 @@ function baseName(fileName: string): string {
   return name.replace(/\.[A-Za-z0-9]{1,5}$/, '');
 }
 
+/** A document whose wanted acknowledgements are not known (GW-DOC-6021): refused, never answered with a guess. */
+export class AcksUnknown extends Error {
+  constructor(readonly error: CodedError) {
+    super(renderMessage(error));
+  }
+}
+
+/**
+ * Which acknowledgements the partner wanted of this document: frozen with it when it was
+ * read (documents.acks_json). A document from before that record has its mapping's, while
+ * the mapping is loaded; one that no mapping read gets the default (its errors as CSV).
+ */
+function acksWanted(deps: AckDeps, doc: DocumentRow): Mapping['acks'] {
+  if (doc.acks_json) return JSON.parse(doc.acks_json) as Mapping['acks'];
+  if (!doc.mapping_id) return {};
+  const mapping = deps.mappings.get(doc.mapping_id);
+  if (!mapping) throw new AcksUnknown({ code: 'GW-DOC-6021', params: { documentId: doc.document_id, mappingId: doc.mapping_id } });
+  return mapping.acks;
+}
+
 /** Every acknowledgement of a document, as files (named after the received file). */
 export async function documentAcks(deps: AckDeps, documentId: string): Promise<Ack[]> {
   const doc = await findDocument(deps.db, documentId);
   if (!doc) return [];
-  const mapping = doc.mapping_id ? deps.mappings.get(doc.mapping_id) : undefined;
+  const wanted = acksWanted(deps, doc);
   const base = baseName(doc.file_name);
   const acks: Ack[] = [];
   if (doc.format === 'x12') {
-    acks.push(...(await x12Acks(deps.db, doc, mapping, base)));
+    acks.push(...(await x12Acks(deps.db, doc, wanted, base)));
     if (acks.length > 0) return acks;
   }
-  if (!mapping || mapping.acks.csv !== false) {
+  if (wanted.csv !== false) {
     const body = await csvAck({ documentId: doc.document_id, status: doc.status }, ackLines(deps.db, doc));
     acks.push({ kind: 'csv', fileName: `${base}.ack.csv`, contentType: 'text/csv; charset=utf-8', body });
   }
@@ -227,18 +247,18 @@ function controlNumber(doc: DocumentRow, salt: number): string {
 }
 
 /** A 997 per interchange received (from the envelopes frozen at commit) and an 855 per 850 when asked for. */
-async function x12Acks(db: Knex, doc: DocumentRow, mapping: Mapping | undefined, base: string): Promise<Ack[]> {
+async function x12Acks(db: Knex, doc: DocumentRow, wanted: Mapping['acks'], base: string): Promise<Ack[]> {
   // Only interchanges with a functional group read can be acknowledged by a 997; when not
   // even a GS could be read, the CSV ack lists the errors instead.
   const interchanges = (doc.x12_json ? (JSON.parse(doc.x12_json) as X12InterchangeInfo[]) : []).filter((ic) => ic.groups.length > 0);
   if (interchanges.length === 0) return [];
   const now = new Date(doc.processed_at ?? doc.received_at);
   const acks: Ack[] = [];
-  if (!mapping || mapping.acks.x12_997 !== false) {
+  if (wanted.x12_997 !== false) {
     const body = interchanges.map((ic, i) => write997(ic, { controlNumber: controlNumber(doc, i), now, lineBreak: '\n' })).join('');
     acks.push({ kind: '997', fileName: `${base}.997.edi`, contentType: 'application/edi-x12', body });
   }
-  if (mapping?.acks.x12_855) {
+  if (wanted.x12_855) {
     const orders = await purchaseOrderResults(db, doc);
     if (orders.length > 0) {
       const first = interchanges[0]!;

@@ -444,6 +444,7 @@ class DocumentRun {
       format: this.format,
       mapping_id: this.mapping?.id ?? null,
       mapping_sha256: this.mapping?.sha256 ?? null,
+      acks_json: this.mapping ? JSON.stringify(this.mapping.acks) : null,
       summary_json: JSON.stringify(this.read),
       errors_json: JSON.stringify(this.errors.map(describeError)),
     };

@@ -30,6 +30,8 @@ export interface DocumentRow {
   replays: number;
   mapping_sha256: string | null;
   duplicate_of_pk: number | null;
+  /** The mapping's `acks` when the document was read (JSON); null before migration 016 or without a mapping. */
+  acks_json: string | null;
 }
 
 export interface ItemRow {

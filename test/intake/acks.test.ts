@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { documentAcks } from '../../src/intake/acks.js';
+import { AcksUnknown, documentAcks } from '../../src/intake/acks.js';
 import { receive, type IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
-import { loadMappings } from '../../src/mapping/mapping.js';
+import { loadMappings, type Mapping } from '../../src/mapping/mapping.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
@@ -211,6 +211,36 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
     ]);
     expect(rows[0]!.at).to.match(/segment/);
   });
+
+  it('the acks a partner wanted are frozen with the document: a mapping edited or removed later changes none of them', async () => {
+    const result = await ingest('frozen-acks.edi', interchange('000007010', '7010', 'PO', [set850('0001', 'ACK-FROZEN-PO', '0000123456')]));
+    const kinds = async (mappings: Map<string, Mapping>) => (await documentAcks({ ...deps, mappings }, result.documentId)).map((a) => a.kind);
+    const asRead = await kinds(deps.mappings);
+    expect(asRead).to.include('997');
+    const mappingId = result.mappingId!;
+    const edited = new Map(deps.mappings);
+    edited.set(mappingId, { ...edited.get(mappingId)!, acks: { x12_997: false, x12_855: !edited.get(mappingId)!.acks.x12_855 } });
+    expect(await kinds(edited), 'edited after the document was read').to.deep.equal(asRead);
+    const removed = new Map(deps.mappings);
+    removed.delete(mappingId);
+    expect(await kinds(removed), 'no longer loaded').to.deep.equal(asRead);
+  });
+
+  it('a document from before the record, whose mapping is gone: GW-DOC-6021, never a guessed acknowledgement', async () => {
+    const result = await ingest('older-acks.edi', interchange('000007011', '7011', 'PO', [set850('0001', 'ACK-OLDER-PO', '0000123456')]));
+    await t.db('documents').where({ document_id: result.documentId }).update({ acks_json: null });
+    expect((await documentAcks(deps, result.documentId)).map((a) => a.kind), 'its mapping still loaded: its mapping says').to.include('997');
+    const removed = new Map(deps.mappings);
+    removed.delete(result.mappingId!);
+    let refused: unknown;
+    try {
+      await documentAcks({ ...deps, mappings: removed }, result.documentId);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).to.be.instanceOf(AcksUnknown);
+    expect((refused as AcksUnknown).error).to.deep.equal({ code: 'GW-DOC-6021', params: { documentId: result.documentId, mappingId: result.mappingId } });
+  });
 });
 
 describe(`bad bytes: a NUL in a field is refused at reading, with where, and the bytes kept (${databaseKind()})`, () => {
@@ -267,4 +297,5 @@ describe(`bad bytes: a NUL in a field is refused at reading, with where, and the
       expect((await keptBytes(t.db, doc.sha256)).equals(Buffer.from(c.text))).to.equal(true);
     });
   }
+
 });

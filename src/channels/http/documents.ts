@@ -15,7 +15,7 @@ import type { Response } from 'express';
 import { createSpoolFile } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { deviceOutcomePage, documentAck } from '../../intake/acks.js';
+import { AcksUnknown, deviceOutcomePage, documentAck } from '../../intake/acks.js';
 import { DEVICE_OUTCOME_STATUSES, type DeviceOutcomeStatus } from '../../model/documents.js';
 import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from './api/cursor.js';
 import { IntakeError, ReplayRefused } from '../../intake/receive.js';
@@ -396,7 +396,13 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       const doc = await visibleDocument(ctx);
       if (!doc) return;
       const kind = ctx.query.kind as 'csv' | 'json' | '997' | '855' | undefined;
-      const ack = await documentAck(deps, doc, kind);
+      let ack: Awaited<ReturnType<typeof documentAck>>;
+      try {
+        ack = await documentAck(deps, doc, kind);
+      } catch (err) {
+        if (err instanceof AcksUnknown) return sendCoded(ctx.res, 409, err.error);
+        throw err;
+      }
       if (!ack) {
         return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: `${doc.document_id} (no ${kind ?? ''} acknowledgement)` } });
       }
