@@ -146,7 +146,23 @@ export const validateShipNotice: ValidateFunction<ShipNotice> = ajv.compile<Ship
 export function describeSchemaError(validate: ValidateFunction): string {
   const e = validate.errors?.[0];
   if (!e) return 'invalid';
-  return `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`;
+  // The field as a reader's user knows it (orderType, devices 3 serial), and what it must
+  // be in words: a partner cannot act on a regular expression.
+  const field = e.instancePath.split('/').filter(Boolean).map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part)).join(' ') || 'the document';
+  switch (e.keyword) {
+    case 'enum':
+      return `${field} must be one of ${(e.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'required':
+      return `${field === 'the document' ? '' : `${field} `}lacks ${String(e.params.missingProperty)}`.trim();
+    case 'pattern':
+    case 'format':
+      return `${field} is not in the form the protocol requires`;
+    case 'maxLength':
+    case 'minLength':
+      return `${field} ${e.keyword === 'maxLength' ? 'is longer than' : 'is shorter than'} ${String(e.params.limit)} characters`;
+    default:
+      return `${field} ${e.message ?? 'is invalid'}`;
+  }
 }
 
 /**

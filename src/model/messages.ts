@@ -15,9 +15,11 @@ export function renderMessage(error: CodedError, langCode = 'en'): string {
 }
 
 function fill(template: string, params: MessageParams): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+  // A placeholder with nothing to say takes the space before it along ("order X {value}
+  // is invalid" with no value reads "order X is invalid", not with a double space).
+  return template.replace(/( ?)\{(\w+)\}/g, (_, space: string, name: string) => {
     const value = params[name];
-    return value === undefined ? '' : String(value);
+    return value === undefined || value === '' ? '' : `${space}${String(value)}`;
   });
 }
 
