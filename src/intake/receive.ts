@@ -270,9 +270,16 @@ class DocumentRun {
     this.writeMode = deps.writeMode ?? 'auto';
   }
 
+  /**
+   * Keeps an error, up to the limit; past it, one GW-DOC-6008 says the list stops there.
+   * The readers stop at the limit with a GW-DOC-6008 of their own, one past it: that one
+   * is the one kept, else the partner would see 1,000 errors and never learn of more.
+   */
   private addError(error: DocumentError): void {
     this.errorCount++;
-    if (this.errors.length < this.deps.limits.maxErrorsPerDocument) this.errors.push(error);
+    const max = this.deps.limits.maxErrorsPerDocument;
+    if (this.errors.length < max) this.errors.push(error);
+    else if (this.errors.length === max) this.errors.push(error.code === 'GW-DOC-6008' ? error : { code: 'GW-DOC-6008', params: { max } });
   }
 
   async execute(): Promise<IngestResult> {
