@@ -1,7 +1,8 @@
 // Document upload over real HTTP against a real database (SQLite, or PostgreSQL when
 // DATABASE_URL is set), loaded with samples/: a partner posts a file's raw bytes and
 // reads back the status, the items and the acknowledgement of its own documents only.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
@@ -265,5 +266,119 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(r.body).to.include({ documentId: first.body.documentId, status: 'applied' });
     const shown = await request('GET', `/v1/documents/${first.body.documentId}`);
     expect(shown.body).to.include({ status: 'applied', replays: 1 });
+  });
+});
+
+/** Upload spool files left in a folder (none while it does not exist). */
+function spooledUploads(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.startsWith('http-'));
+  } catch {
+    return [];
+  }
+}
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * A chunked upload (no Content-Length) whose body never ends: the client keeps sending
+ * until the answer arrives (as curl does), up to `maxBytes`, and reads it. A gateway that
+ * waited for the end, or reset the connection, fails it.
+ */
+function endlessChunkedUpload(url: string, key: string, maxBytes: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv', 'x-file-name': 'endless.csv' } });
+    let answered = false;
+    req.on('error', reject);
+    req.on('response', (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    const chunk = Buffer.alloc(16 * 1024, 'a');
+    let sent = 0;
+    const send = (): void => {
+      while (!answered && sent < maxBytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', send);
+          return;
+        }
+      }
+    };
+    send();
+  });
+}
+
+describe(`document upload API: a body over the size limit (${databaseKind()})`, function () {
+  this.timeout(20000);
+  const maxDocumentBytes = 64 * 1024;
+  let t: TestDb;
+  let gw: RunningServer;
+  let spool: ReturnType<typeof tempDir>;
+  const spoolDir = () => join(spool.dir, 'spool');
+
+  before(async function () {
+    t = await sampleDatabase();
+    spool = tempDir('gw-api-413');
+    gw = await startGateway(t.db, { intake: { ...DEFAULT_CONFIG.intake, maxDocumentBytes, spoolDir: spoolDir() } });
+  });
+  after(async function () {
+    await gw?.close();
+    await t?.close();
+    spool?.remove();
+  });
+
+  it('chunked, without Content-Length: 413 GW-DOC-6002 as soon as it passes the limit, readable by the client still sending; no spool file left', async function () {
+    const r = await endlessChunkedUpload(gw.url, KEY_A, 32 * 1024 * 1024);
+    expect(r.status).to.equal(413);
+    expect(r.headers['content-type']).to.match(/^application\/json/);
+    expect(r.body.error.code).to.equal('GW-DOC-6002');
+    expect(r.body.error.message).to.match(new RegExp(`too large: at least \\d+ bytes, at most ${maxDocumentBytes}\\.`));
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
+    expect(await t.db('documents').count({ n: '*' }).first()).to.satisfy((row: { n: number | string }) => Number(row.n) === 0);
+    // The gateway goes on answering.
+    const health = await fetch(`${gw.url}/healthz`);
+    expect(health.status).to.equal(200);
+  });
+
+  it('with a Content-Length over the limit: 413 GW-DOC-6002 before reading the body', async function () {
+    const body = new Uint8Array(maxDocumentBytes + 1);
+    const res = await fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv' }, body });
+    expect(res.status).to.equal(413);
+    const answer = (await res.json()) as { error: { code: string; message: string } };
+    expect(answer.error.code).to.equal('GW-DOC-6002');
+    expect(answer.error.message).to.include(`${maxDocumentBytes + 1} bytes, at most ${maxDocumentBytes}`);
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
+  });
+
+  it('a chunked body within the limit is taken as before', async function () {
+    const csv = Buffer.from(`${HEADER}\nAPI-CHK-1,OR,2026-11-02,19827,PO-1,D-CHK-1,2026-11-03,APICHK00001,,MW6F3LL/A\n`);
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+      const req = http.request(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv', 'x-file-name': 'chunked.csv' } });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }));
+      });
+      // Two writes before end: Node sends them chunked.
+      req.write(csv.subarray(0, 40));
+      req.end(csv.subarray(40));
+    });
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+    expect(answer.body).to.include({ status: 'applied' });
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
   });
 });

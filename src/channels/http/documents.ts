@@ -10,9 +10,8 @@
 // sees only its own documents: another partner's is answered exactly like a missing one.
 // An operator reads any document, and replays none: a replay acts as the partner.
 import { rmSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import type { Response } from 'express';
-import { createSpoolFile } from './spool.js';
+import type { Request, Response } from 'express';
+import { createSpoolFile, discardRestOfBody, spoolBody } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
 import { deviceOutcomePage, documentAck } from '../../intake/acks.js';
@@ -226,6 +225,12 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const spoolDir = deps.config.intake.spoolDir;
   const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
 
+  /** 413 GW-DOC-6002 for a body not read (whole): answered first, the rest of the body then read and dropped, bounded. */
+  function refuseTooLarge(req: Request, res: Response, size: string): void {
+    discardRestOfBody(req, { lingerMs: DOCUMENT_API_LIMITS.refusedUploadLingerMs, lingerBytes: DOCUMENT_API_LIMITS.refusedUploadLingerBytes });
+    sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size, max: maxDocumentBytes } });
+  }
+
   /**
    * The document the caller may read: a reseller its own, an operator any. Another
    * partner's document is answered exactly like a missing one.
@@ -270,9 +275,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     async ({ req, res, principal }) => {
       const supplier = resellerOf(principal);
       const declared = Number(req.get('content-length') ?? NaN);
-      if (Number.isFinite(declared) && declared > maxDocumentBytes) {
-        return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: declared, max: maxDocumentBytes } });
-      }
+      if (Number.isFinite(declared) && declared > maxDocumentBytes) return refuseTooLarge(req, res, String(declared));
       const fileName = req.get('x-file-name') ?? `upload-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       if (!SAFE_NAME.test(fileName)) {
         return sendCoded(res, 400, { code: 'GW-DOC-6009', params: { at: 'X-File-Name', detail: 'letters, digits, dot, dash and underscore only, at most 200' } });
@@ -281,17 +284,10 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       const { path, stream } = createSpoolFile(spoolDir, 'http');
       try {
         // Spooled to disk with a running size check: memory stays flat whatever the upload.
-        let received = 0;
-        req.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > maxDocumentBytes) req.destroy(new Error('too big'));
-        });
-        try {
-          await pipeline(req, stream);
-        } catch (err) {
-          if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
-          throw err;
-        }
+        // A body without Content-Length (chunked) is refused where it passes the limit;
+        // the partial file goes with the others, in `finally`.
+        const spooled = await spoolBody(req, stream, maxDocumentBytes);
+        if (!spooled.complete) return refuseTooLarge(req, res, `at least ${spooled.bytesSeen}`);
         const result = await files.receive({
           partnerId: supplier.supplierId,
           channel: 'http',
