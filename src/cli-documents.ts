@@ -10,7 +10,7 @@ import { documentAck, documentAcks } from './intake/acks.js';
 import { IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
 import { findDocument, listDocuments } from './store/documents.js';
-export { documentView as showDocument } from './intake/view.js';
+import { documentView } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
 import { creditSettingsFrom } from './credit/defaults.js';
 import { INTAKE_LIMITS } from './model/limits.js';
@@ -61,6 +61,11 @@ export async function ingestCommand(
     ...(mappingId ? { mappingId } : {}),
     ...(bar ? { onProgress: (bytes: number) => bar(bytes) } : {}),
   });
+}
+
+/** A document as `document show` prints it: its refusals past those listed are in its acknowledgement. */
+export function showDocument(db: Knex, documentId: string) {
+  return documentView(db, documentId, `document ack ${documentId}`);
 }
 
 /** One line per outcome, for people; --json prints the whole result. */

@@ -75,7 +75,7 @@ import { completeTransaction, findTransactionOfDocument, findTransactionRecord, 
 import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
 import { chooseMapping } from './detect.js';
 import { IntakeError, sourceChunks, sourceHead, sourceSha256, sourceSize, type Source } from './source.js';
-import type { IngestRequest, IngestResult, TransactionReceipt } from './types.js';
+import type { IngestRequest, IngestResult, ReplayHint, TransactionReceipt } from './types.js';
 
 export { IntakeError };
 
@@ -178,18 +178,39 @@ export class ReplayRefused extends Error {
   }
 }
 
+/** How to run a rejected document again: the same bytes sent again are a duplicate of it. */
+export function replayHint(documentId: string): ReplayHint {
+  return { endpoint: `POST /v1/documents/${documentId}/replay`, command: `document replay ${documentId}` };
+}
+
 async function recordDuplicate(deps: IntakeDeps, req: IngestRequest, first: DocumentRow, sha256: string): Promise<IngestResult> {
-  const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
   // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
   // still commits, so an SFTP claim of the duplicate is closed.
   if (req.claim) await deps.db.transaction((trx) => markClaimDone(trx, req.claim!.claimId, req.claim!.holder, first.document_id, 'duplicate'));
   const original = first.duplicate_of_pk !== null ? (await findDocumentByPk(deps.db, first.duplicate_of_pk)) ?? first : first;
+  // A partner who fixed what made the first one fail (its mapping, an organisation) and
+  // sent the file again is told how to replay the first instead.
+  const replay = original.status === 'rejected' ? replayHint(original.document_id) : undefined;
+  const error = describeError({
+    code: 'GW-DOC-6003',
+    params: {
+      firstId: original.document_id,
+      receivedAt: original.received_at,
+      status: original.status,
+      replay: replay
+        ? ` Once its mapping or data is corrected, replay it instead of sending it again: ${replay.endpoint} (another mapping: header X-Gateway-Mapping), or on the command line ${replay.command} [--mapping ID].`
+        : '',
+      at: req.fileName,
+    },
+  });
   const transaction = await findTransactionOfDocument(deps.db, original.id);
   return {
     documentId: first.document_id,
     status: 'duplicate',
     channel: req.channel,
     duplicateOf: original.document_id,
+    duplicateOfStatus: original.status,
+    ...(replay ? { replay } : {}),
     format: first.format,
     mappingId: first.mapping_id,
     sha256,

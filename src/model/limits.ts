@@ -170,6 +170,12 @@ export const DOCUMENT_API_LIMITS = {
   /** A mapping id, as documents.mapping_id holds it. */
   mappingIdChars: 64,
   /**
+   * Refused devices and lines listed in an upload's answer and a document's view: enough
+   * to see what went wrong at a glance, small enough to keep the answer small; the count
+   * says how many were left off, and the acknowledgement lists them all.
+   */
+  maxRefusalsListed: 100,
+  /**
    * An upload refused as too large before its body ended: the 413 is sent, and the rest of
    * the body read and thrown away for this long at most, so that the client, still
    * sending, reads the answer instead of a connection reset (closing a socket with unread

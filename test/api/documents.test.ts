@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { addOrganisation, linkSupplier } from '../../src/admin/operations.js';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
+import { DOCUMENT_API_LIMITS } from '../../src/model/limits.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { KEY_A, KEY_B, startGateway } from '../support/http.js';
 import { makeKey } from '../support/api.js';
@@ -252,6 +253,83 @@ describe(`document upload API (${databaseKind()})`, function () {
     const r = await request('POST', `/v1/documents/${firstId}/replay`);
     expectCodedError(r, 409, 'GW-DOC-6011');
     expect(r.body.error.message).to.include(firstId).and.to.include('applied');
+  });
+
+  it('an applied_with_errors upload lists each refused device with its code, message and line; GET /v1/documents/:id too', async function () {
+    // BLC0NWIPAD01 was enrolled by the first upload, in order BL-CSV-2001.
+    const csv = `${HEADER}\nAPI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,BLC0NWIPAD01,,MW6F3LL/A\nAPI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,APIAWE00002,,MW6F3LL/A\n`;
+    const r = await upload(csv, 'awe.csv');
+    expect(r.status, r.text).to.equal(201);
+    expect(r.body.status).to.equal('applied_with_errors');
+    expect(r.body.errors).to.deep.equal([]);
+    const refused = {
+      listed: [
+        {
+          item: 2,
+          orderNumber: 'API-AWE-1',
+          deliveryNumber: 'D-AWE-1',
+          serial: 'BLC0NWIPAD01',
+          at: 'line 2',
+          status: 'REFUSED',
+          code: 'DEP-ERR-DE-4303',
+          message: 'Device BLC0NWIPAD01 cannot be in different OR/OV orders: it is in order BL-CSV-2001.',
+        },
+      ],
+      total: 1,
+      leftOff: 0,
+      rest: null,
+    };
+    expect(r.body.refused).to.deep.equal(refused);
+    const shown = await request('GET', `/v1/documents/${r.body.documentId}`);
+    expect(shown.status, shown.text).to.equal(200);
+    expect(shown.body.refused).to.deep.equal(refused);
+    // An applied document lists none.
+    expect((await request('GET', `/v1/documents/${firstId}`)).body.refused).to.deep.equal({ listed: [], total: 0, leftOff: 0, rest: null });
+  });
+
+  it('more refused devices than an answer lists: the first ones, how many were left off, and the ack that has them all', async function () {
+    const max = DOCUMENT_API_LIMITS.maxRefusalsListed;
+    const serials = Array.from({ length: max + 5 }, (_, i) => `APIMAX${String(i).padStart(5, '0')}`);
+    const rows = (order: string) => serials.map((serial) => `${order},OR,2026-11-02,19827,PO-1,D-${order},2026-11-03,${serial},,MW6F3LL/A`).join('\n');
+    const first = await upload(`${HEADER}\n${rows('API-MAX-1')}\n`, 'max-1.csv');
+    expect(first.body.status, first.text).to.equal('applied');
+    expect(first.body.refused).to.deep.equal({ listed: [], total: 0, leftOff: 0, rest: null });
+    const second = await upload(`${HEADER}\n${rows('API-MAX-2')}\n`, 'max-2.csv');
+    expect(second.status, second.text).to.equal(201);
+    expect(second.body.status).to.equal('applied_with_errors');
+    const ack = `/v1/documents/${second.body.documentId}/ack`;
+    expect(second.body.refused).to.include({ total: max + 5, leftOff: 5, rest: ack });
+    expect(second.body.refused.listed.map((d: any) => [d.serial, d.at, d.code])).to.deep.equal(serials.slice(0, max).map((s, i) => [s, `line ${i + 2}`, 'DEP-ERR-DE-4303']));
+    const rowsOfAck = parse((await request('GET', ack)).text, { columns: true }) as Record<string, string>[];
+    expect(rowsOfAck.filter((row) => row.status === 'REFUSED').map((row) => row.serial)).to.deep.equal(serials);
+  });
+
+  it('a rejected document sent again: 409 duplicate naming it, its status, and the replay that runs it once corrected', async function () {
+    const csv = `${HEADER}\nAPI-DUP-1,OR,2026-11-02,67676,PO-1,D-1,2026-11-03,APIDUP00001,,MW6F3LL/A\n`;
+    const first = await upload(csv, 'dup.csv');
+    expect(first.status, first.text).to.equal(422);
+    const id = first.body.documentId;
+    const again = await upload(csv, 'dup-again.csv');
+    expect(again.status, again.text).to.equal(409);
+    expect(again.body).to.include({ status: 'duplicate', duplicateOf: id, duplicateOfStatus: 'rejected' });
+    expect(again.body.replay).to.deep.equal({ endpoint: `POST /v1/documents/${id}/replay`, command: `document replay ${id}` });
+    expect(again.body).to.not.have.property('refused');
+    expect(again.body.errors.map((e: any) => e.code)).to.deep.equal(['GW-DOC-6003']);
+    expect(again.body.errors[0].message).to.include(`document ${id}`).and.to.include('(rejected)').and.to.include(`POST /v1/documents/${id}/replay`);
+    // What it says to do works, once the organisation exists.
+    await addOrganisation(t.db, TEST_ACTOR, { orgId: '67676', name: 'API Duplicate Org', country: 'GB' });
+    await linkSupplier(t.db, TEST_ACTOR, '67676', '16FCE4A0');
+    const [method, path] = again.body.replay.endpoint.split(' ');
+    expect(method).to.equal('POST');
+    const replayed = await request('POST', path);
+    expect(replayed.status, replayed.text).to.equal(200);
+    expect(replayed.body).to.include({ documentId: id, status: 'applied' });
+    // A duplicate of a document that applied says so, and offers no replay.
+    const applied = await upload(csv, 'dup-third.csv');
+    expect(applied.status, applied.text).to.equal(409);
+    expect(applied.body).to.include({ duplicateOf: id, duplicateOfStatus: 'applied' });
+    expect(applied.body).to.not.have.property('replay');
+    expect(applied.body.errors[0].message).to.include('(applied)').and.not.to.include('replay');
   });
 
   it('POST /v1/documents/:id/replay on a rejected document, once corrected: 200 applied', async function () {
