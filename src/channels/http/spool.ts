@@ -47,7 +47,13 @@ export async function spoolBody(body: IncomingMessage, file: WriteStream, maxByt
       yield chunk;
     }
   }
-  await pipeline(upToLimit, file);
+  try {
+    await pipeline(upToLimit, file);
+  } catch (err) {
+    // The disk refused, or the client went away: nothing will read the rest of this body.
+    body.destroy();
+    throw err;
+  }
   return complete ? { complete: true, bytes } : { complete: false, bytesSeen: bytes };
 }
 
