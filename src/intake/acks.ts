@@ -196,7 +196,9 @@ export async function documentRefusals(db: Knex, doc: DocumentRow, max: number, 
   const orders: Refusal[] = items
     .filter((i) => isOrderItem(i) && orderLineStatus(i) === 'REJECTED')
     .map((i) => ({ item: i.seq, orderNumber: i.order_number, deliveryNumber: i.delivery_number, serial: null, at: i.at, status: 'REJECTED', code: i.code, message: messageOf(i.code, parse(i.params_json)) }));
-  const devices = await refusedDeviceOutcomes(db, doc.id, max);
+  // Refused devices are counted on their item, and a refused unit's items are rejected:
+  // without either, the device rows (a million, maybe) need not be searched.
+  const devices = items.some((i) => i.refused_count > 0 || i.status === 'rejected') ? await refusedDeviceOutcomes(db, doc.id, max) : { rows: [], total: 0 };
   const deviceRefusals = devices.rows.map((d): Refusal => {
     const item = bySeq.get(d.item_seq);
     return {
