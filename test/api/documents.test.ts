@@ -3,6 +3,7 @@
 // reads back the status, the items and the acknowledgement of its own documents only.
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
@@ -383,19 +384,29 @@ function endlessChunkedUpload(url: string, key: string, maxBytes: number): Promi
       });
       res.on('error', reject);
     });
-    const chunk = Buffer.alloc(16 * 1024, 'a');
-    let sent = 0;
-    const send = (): void => {
-      while (!answered && sent < maxBytes) {
-        sent += chunk.length;
-        if (!req.write(chunk)) {
-          req.once('drain', send);
-          return;
-        }
-      }
-    };
-    send();
+    keepWriting(req, Buffer.alloc(16 * 1024, 'a'), maxBytes, () => answered);
   });
+}
+
+/**
+ * Writes `chunk` again and again, as fast as `out` takes it, until `cap` bytes or until
+ * `stop()` says so; answers the bytes written so far, at any time. `then` runs when it
+ * gave up for the cap.
+ */
+function keepWriting(out: NodeJS.WritableStream, chunk: Buffer, cap: number, stop: () => boolean, then?: () => void): () => number {
+  let sent = 0;
+  const send = (): void => {
+    while (!stop() && sent < cap) {
+      sent += chunk.length;
+      if (!out.write(chunk)) {
+        out.once('drain', send);
+        return;
+      }
+    }
+    if (!stop()) then?.();
+  };
+  send();
+  return () => sent;
 }
 
 describe(`document upload API: a body over the size limit (${databaseKind()})`, function () {
@@ -428,6 +439,41 @@ describe(`document upload API: a body over the size limit (${databaseKind()})`, 
     // The gateway goes on answering.
     const health = await fetch(`${gw.url}/healthz`);
     expect(health.status).to.equal(200);
+  });
+
+  it('a client that goes on sending after the 413 reads it, and is cut off once the bounded drain is over', async function () {
+    // A raw socket: Node's own client stops sending once it has its answer.
+    const cap = 4 * DOCUMENT_API_LIMITS.refusedUploadLingerBytes;
+    const { port } = new URL(gw.url);
+    const outcome = await new Promise<{ answer: string; sentAfterAnswer: number; ended: string }>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let sent = () => 0;
+      let sentAtAnswer = -1;
+      let finished = false;
+      const done = (ended: string) => {
+        if (finished) return;
+        finished = true;
+        socket.destroy();
+        resolve({ answer, sentAfterAnswer: sentAtAnswer < 0 ? 0 : sent() - sentAtAnswer, ended });
+      };
+      socket.setEncoding('latin1');
+      socket.on('data', (text: string) => {
+        if (sentAtAnswer < 0) sentAtAnswer = sent();
+        answer += text;
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+      socket.on('close', () => done('close'));
+      socket.write(`POST /v1/documents HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${KEY_A}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const data = Buffer.alloc(256 * 1024, 'a');
+      const chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+      sent = keepWriting(socket, chunk, cap, () => finished, () => done('the client sent everything'));
+    });
+    expect(outcome.answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(outcome.answer).to.include('"code":"GW-DOC-6002"');
+    expect(outcome.ended).to.not.equal('the client sent everything');
+    // What the gateway read and dropped after answering, and what sat in the sockets' buffers, at most.
+    expect(outcome.sentAfterAnswer).to.be.below(DOCUMENT_API_LIMITS.refusedUploadLingerBytes + 16 * 1024 * 1024);
   });
 
   it('with a Content-Length over the limit: 413 GW-DOC-6002 before reading the body', async function () {
