@@ -6,15 +6,15 @@ import { basename, join } from 'node:path';
 import type { Knex } from 'knex';
 import type { GatewayConfig } from './config.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings } from './mapping/mapping.js';
-import { AcksUnknown, documentAck, documentAcks } from './intake/acks.js';
-import { IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
+import { AcksUnknown, documentAck, documentAcks, resultRefusals, type Refusals } from './intake/acks.js';
+import { describeError, IntakeError, replayDocument, ReplayRefused, type IntakeDeps } from './intake/receive.js';
 import type { IngestResult } from './intake/types.js';
 import type { MappingTestResult } from './intake/mapping-test.js';
 import { findDocument, listDocuments } from './store/documents.js';
-export { documentView as showDocument } from './intake/view.js';
+import { documentView } from './intake/view.js';
 import { findSupplier } from './store/suppliers.js';
 import { creditSettingsFrom } from './credit/defaults.js';
-import { INTAKE_LIMITS } from './model/limits.js';
+import { DOCUMENT_API_LIMITS, INTAKE_LIMITS } from './model/limits.js';
 import { inlineIntake } from './intake/service.js';
 
 export function intakeDeps(db: Knex, config: GatewayConfig, mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs])): IntakeDeps {
@@ -39,6 +39,13 @@ function progressBar(totalBytes: number): ((bytes: number) => void) | undefined 
   };
 }
 
+/** A file refused before intake reads a byte of it (larger than the limit): no document is recorded. */
+export class FileRefused extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
 export async function ingestCommand(
   deps: IntakeDeps,
   file: string,
@@ -52,6 +59,11 @@ export async function ingestCommand(
   } catch (err) {
     throw new IntakeError(`cannot read ${file}: ${(err as Error).message}`);
   }
+  // Before intake hashes it: hashing 600 MB only to refuse them would take seconds.
+  if (size > deps.limits.maxDocumentBytes) {
+    const refusal = describeError({ code: 'GW-DOC-6002', params: { size, max: deps.limits.maxDocumentBytes, at: basename(file) } });
+    throw new FileRefused(refusal.code, refusal.message);
+  }
   const bar = progressBar(size);
   return inlineIntake(deps).receive({
     partnerId,
@@ -64,16 +76,44 @@ export async function ingestCommand(
   });
 }
 
+/** Where the command line lists every refusal of a document: its acknowledgement. */
+function ackCommandFor(documentId: string): string {
+  return `document ack ${documentId}`;
+}
+
+/** A document as `document show` prints it. */
+export function showDocument(db: Knex, documentId: string) {
+  return documentView(db, documentId, ackCommandFor(documentId));
+}
+
+/** What the command line prints of a run: the pipeline's result, and the devices and orders it refused. */
+export type CliResult = IngestResult & { refused?: Refusals };
+
+/** The result with its refusals, read from the outcome rows it committed. */
+export async function withRefusals(db: Knex, result: IngestResult): Promise<CliResult> {
+  const refused = await resultRefusals(db, result, DOCUMENT_API_LIMITS.maxRefusalsListed, ackCommandFor(result.documentId));
+  return refused ? { ...result, refused } : result;
+}
+
+/** Errors and refusals printed in a sentence's output at most; --json and `document show` have more. */
+const LINES_SHOWN = 20;
+
 /** One line per outcome, for people; --json prints the whole result. */
-export function describeResult(result: IngestResult): string {
+export function describeResult(result: CliResult): string {
   const s = result.summary;
   const lines = [
     `document ${result.documentId}: ${result.status}${result.duplicateOf ? ` (first received as ${result.duplicateOf})` : ''}`,
     `  format ${result.format}, mapping ${result.mappingId ?? '-'}; ${s.purchaseOrders} purchase order(s), ${s.shipNotices} ship notice(s), ${s.devices} device(s): ${s.devicesEnrolled} enrolled, ${s.devicesRefused} refused, ${s.devicesAwaiting} awaiting their order`,
   ];
-  const shown = result.errors.slice(0, 20);
+  const shown = result.errors.slice(0, LINES_SHOWN);
   for (const e of shown) lines.push(`  ${e.code}${e.unit ? ` [${e.unit}]` : ''}: ${e.message}`);
   if (result.errors.length > shown.length) lines.push(`  ... and ${result.errors.length - shown.length} more (see: document show ${result.documentId})`);
+  const refused = result.refused;
+  if (refused && refused.total > 0) {
+    const listed = refused.listed.slice(0, LINES_SHOWN);
+    for (const r of listed) lines.push(`  ${r.status} ${r.serial ?? `order ${r.orderNumber}`}${r.at ? ` (${r.at})` : ''}: ${r.code ?? ''} ${r.message}`.trimEnd());
+    if (refused.total > listed.length) lines.push(`  ... and ${refused.total - listed.length} more refused (see: ${ackCommandFor(result.documentId)})`);
+  }
   return lines.join('\n');
 }
 

@@ -15,7 +15,7 @@ import type { Actor } from './admin/operations.js';
 import type { GatewayConfig } from './config.js';
 import type { PrincipalRole } from './model/roles.js';
 import type { Db, SqliteDriver } from './store/db.js';
-import { MULTI, S, UsageError, print, required, said, type Command, type Values } from './cli-support.js';
+import { DOCUMENT_EXIT_CODES, DOCUMENT_EXIT_CODES_HELP, MULTI, S, UsageError, print, required, said, type Command, type Values } from './cli-support.js';
 import { CREDIT_COMMANDS, printSampleCreditReport } from './cli-credit.js';
 import { OPTION_HELP } from './cli-options.js';
 
@@ -82,13 +82,21 @@ const COMMANDS: Record<string, Command> = {
     arguments: ['<file>'],
     options: { partner: S, mapping: S },
     examples: ['ingest samples/documents/brightline-ship-notice.csv --partner 16FCE4A0', 'ingest orders.850.edi --partner APPLE --json'],
+    exitCodes: DOCUMENT_EXIT_CODES_HELP,
     async run({ config, values, positionals, db, actor }) {
-      const { ingestCommand, intakeDeps, describeResult } = await documents();
+      const { ingestCommand, intakeDeps, describeResult, withRefusals, FileRefused } = await documents();
       // The one thing this process does: the faster driver, which runs in this thread.
       const database = await db('better-sqlite3');
-      const result = await ingestCommand(intakeDeps(database, config), positionals[0]!, required(values, 'partner'), values.mapping as string | undefined, actor.name);
-      said(values, describeResult(result), result);
-      if (result.status === 'rejected') process.exitCode = 3;
+      try {
+        const ingested = await ingestCommand(intakeDeps(database, config), positionals[0]!, required(values, 'partner'), values.mapping as string | undefined, actor.name);
+        const result = await withRefusals(database, ingested);
+        said(values, describeResult(result), result);
+        process.exitCode = DOCUMENT_EXIT_CODES[result.status];
+      } catch (err) {
+        if (!(err instanceof FileRefused)) throw err;
+        process.stderr.write(`error ${err.code}: ${err.message}\n`);
+        process.exitCode = DOCUMENT_EXIT_CODES.rejected;
+      }
     },
   },
   'document list': {
@@ -130,11 +138,13 @@ const COMMANDS: Record<string, Command> = {
     usage: 'document replay ID [--mapping ID] [--json]   run a rejected document again, after the data it lacked is corrected',
     arguments: ['<id>'],
     options: { mapping: S },
+    exitCodes: DOCUMENT_EXIT_CODES_HELP,
     async run({ config, positionals, values, db, actor }) {
-      const { replayCommand, intakeDeps, describeResult } = await documents();
-      const result = await replayCommand(intakeDeps(await db(), config), positionals[0]!, actor.name, values.mapping as string | undefined);
+      const { replayCommand, intakeDeps, describeResult, withRefusals } = await documents();
+      const database = await db();
+      const result = await withRefusals(database, await replayCommand(intakeDeps(database, config), positionals[0]!, actor.name, values.mapping as string | undefined));
       said(values, describeResult(result), result);
-      if (result.status === 'rejected') process.exitCode = 3;
+      process.exitCode = DOCUMENT_EXIT_CODES[result.status];
     },
   },
   'mapping list': {
@@ -153,6 +163,7 @@ const COMMANDS: Record<string, Command> = {
     usage: 'mapping test FILE --partner ID [--mapping ID] [--json]   read a file through a mapping and show what intake would read; nothing is applied',
     arguments: ['<file>'],
     options: { partner: S, mapping: S },
+    exitCodes: `0 intake would go on to apply it, ${DOCUMENT_EXIT_CODES.rejected} intake would reject it as it is`,
     examples: ['mapping test samples/documents/brightline-ship-notice.csv --partner 16FCE4A0', 'mapping test leverbestand.csv --partner 4C1D2E30 --mapping van-dijk-csv --json'],
     async run({ config, values, positionals }) {
       const [{ BUILTIN_MAPPINGS_DIR, loadMappings }, { testMapping }, { describeMappingTest }] = await Promise.all([
@@ -170,7 +181,7 @@ const COMMANDS: Record<string, Command> = {
         limits: config.intake,
       });
       said(values, describeMappingTest(result), result);
-      if (!result.readable) process.exitCode = 3;
+      if (!result.readable) process.exitCode = DOCUMENT_EXIT_CODES.rejected;
     },
   },
   database: {
@@ -528,6 +539,7 @@ function usage(): string {
     'abm-edi-gateway <command> --help: that command alone, with examples. --version: the version.',
     '--json: a command whose output is data prints it as JSON (most do already; the others print a sentence without it).',
     `Exit codes: ${EXIT_CODES}.`,
+    `ingest and document replay: ${DOCUMENT_EXIT_CODES_HELP}.`,
     'Configuration: see docs/operations.md (DATABASE_URL, GATEWAY_SQLITE_PATH, GATEWAY_PORT, GATEWAY_CONFIG, ...).',
   ].join('\n');
 }
@@ -587,7 +599,8 @@ function program(invocation: Invocation, dryRun = false): Program {
     }
     if (!command.noJson && !('json' in command.options)) cmd.option('--json', OPTION_HELP.json);
     const examples = command.examples ?? [];
-    cmd.addHelpText('after', [...(examples.length > 0 ? ['', 'Examples:', ...examples.map((e) => `  abm-edi-gateway ${e}`)] : []), '', `Exit codes: ${EXIT_CODES}.`].join('\n'));
+    const exitCodes = [`Exit codes: ${EXIT_CODES}.`, ...(command.exitCodes ? [`Its outcome: ${command.exitCodes}.`] : [])];
+    cmd.addHelpText('after', [...(examples.length > 0 ? ['', 'Examples:', ...examples.map((e) => `  abm-edi-gateway ${e}`)] : []), '', ...exitCodes].join('\n'));
     cmd.action(async (...args: unknown[]) => {
       if (dryRun) return;
       // commander passes the declared arguments, then the options, then the command.

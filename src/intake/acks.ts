@@ -16,7 +16,7 @@ import { isErrorCode, type CodedError, type MessageParams } from '../model/error
 import { renderMessage } from '../model/messages.js';
 import type { X12InterchangeInfo } from '../model/x12.js';
 import { findDocument, itemsOf, type DocumentRow, type ItemRow } from '../store/documents.js';
-import { deviceOutcomesAfter, deviceOutcomesOf, type DeviceOutcomeRow } from '../store/outcomes.js';
+import { deviceOutcomesAfter, deviceOutcomesOf, refusedDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
 import type { ErrorWithMessage } from './receive.js';
 
 export interface Ack {
@@ -101,6 +101,15 @@ function* errorLines(doc: DocumentRow): Iterable<AckLine> {
 
 const ITEM_LINE_STATUS: Partial<Record<ItemRow['status'], AckLineStatus>> = { open: 'OPEN', rejected: 'REJECTED' };
 
+/** What the acknowledgement says of an order (a purchase order, a reseller-API order); GW-OR-4120 is a wait, not a refusal. */
+function orderLineStatus(item: ItemRow): AckLineStatus {
+  return ITEM_LINE_STATUS[item.status] ?? (item.code && item.code !== 'GW-OR-4120' ? 'REJECTED' : 'APPLIED');
+}
+
+function isOrderItem(item: ItemRow): boolean {
+  return item.kind === 'purchaseOrder' || item.kind === 'order';
+}
+
 /**
  * A document's lines in the order it named them: each purchase order, and each device of
  * each ship notice, as the outcome rows say. A document that applied must have rows: an
@@ -116,9 +125,8 @@ export async function* ackLines(db: Knex, doc: DocumentRow): AsyncIterable<AckLi
   let next = await devices.next();
   for (const item of items) {
     const base = { item: item.seq, orderNumber: item.order_number, deliveryNumber: item.delivery_number ?? '' };
-    if (item.kind === 'purchaseOrder' || item.kind === 'order') {
-      const status = ITEM_LINE_STATUS[item.status] ?? (item.code && item.code !== 'GW-OR-4120' ? 'REJECTED' : 'APPLIED');
-      yield { ...base, at: item.at, kind: 'purchaseOrder', serial: '', status, code: item.code ?? '', message: messageOf(item.code, parse(item.params_json)) };
+    if (isOrderItem(item)) {
+      yield { ...base, at: item.at, kind: 'purchaseOrder', serial: '', status: orderLineStatus(item), code: item.code ?? '', message: messageOf(item.code, parse(item.params_json)) };
       continue;
     }
     let count = 0;
@@ -170,6 +178,70 @@ function deviceReason(d: DeviceOutcomeRow, item: ItemRow | undefined): { code: s
   if (d.code) return { code: d.code, message: messageOf(d.code, parse(d.params_json)) };
   if (d.status !== 'PENDING' || !item?.code) return { code: null, message: '' };
   return { code: item.code, message: messageOf(item.code, parse(item.params_json)) };
+}
+
+/** A device or an order of a document that was not taken, and why. */
+export interface Refusal {
+  item: number;
+  orderNumber: string;
+  deliveryNumber: string | null;
+  /** The device; null when the order itself (with its lines) was refused. */
+  serial: string | null;
+  /** Where in the file ("line 12", "segment 57", "/orders/0"). */
+  at: string | null;
+  /** REFUSED: by the rules, the rest applied; REJECTED: with the unit (an X12 set, an order) that holds it. */
+  status: 'REFUSED' | 'REJECTED';
+  code: string | null;
+  message: string;
+}
+
+/** A document's refusals: the first ones, how many there are, and where the rest are. */
+export interface Refusals {
+  listed: Refusal[];
+  total: number;
+  leftOff: number;
+  /** Where all of them are listed (the acknowledgement), when some were left off; else null. */
+  rest: string | null;
+}
+
+/**
+ * The devices and orders a document named and that were not taken, from its outcome rows,
+ * in the document's order: at most `max` listed, the rest counted. `rest` says where the
+ * acknowledgement that lists them all is (a URL, a command).
+ */
+export async function documentRefusals(db: Knex, doc: DocumentRow, max: number, rest: string, itemsRead?: ItemRow[]): Promise<Refusals> {
+  if (doc.status === 'rejected' || doc.status === 'duplicate' || doc.status === 'processing') return { listed: [], total: 0, leftOff: 0, rest: null };
+  const items = itemsRead ?? (await itemsOf(db, doc.id));
+  const bySeq = new Map(items.map((i) => [i.seq, i]));
+  const orders: Refusal[] = items
+    .filter((i) => isOrderItem(i) && orderLineStatus(i) === 'REJECTED')
+    .map((i) => ({ item: i.seq, orderNumber: i.order_number, deliveryNumber: i.delivery_number, serial: null, at: i.at, status: 'REJECTED', code: i.code, message: messageOf(i.code, parse(i.params_json)) }));
+  // Refused devices are counted on their item, and a refused unit's items are rejected:
+  // without either, the device rows (a million, maybe) need not be searched.
+  const devices = items.some((i) => i.refused_count > 0 || i.status === 'rejected') ? await refusedDeviceOutcomes(db, doc.id, max) : { rows: [], total: 0 };
+  const deviceRefusals = devices.rows.map((d): Refusal => {
+    const item = bySeq.get(d.item_seq);
+    return {
+      item: d.item_seq,
+      orderNumber: item?.order_number ?? '',
+      deliveryNumber: item?.delivery_number ?? null,
+      serial: d.serial,
+      at: d.at ?? item?.at ?? null,
+      status: d.status as Refusal['status'],
+      ...deviceReason(d, item),
+    };
+  });
+  // An order has no devices of its own: within an item, orders come first.
+  const listed = [...orders, ...deviceRefusals].sort((a, b) => a.item - b.item || (a.serial === null ? -1 : b.serial === null ? 1 : 0)).slice(0, max);
+  const total = orders.length + devices.total;
+  return { listed, total, leftOff: total - listed.length, rest: total > listed.length ? rest : null };
+}
+
+/** The refusals of the document a run came to; none for a duplicate (its document is the earlier one). */
+export async function resultRefusals(db: Knex, result: { documentId: string; status: string }, max: number, rest: string): Promise<Refusals | undefined> {
+  if (result.status === 'duplicate') return undefined;
+  const doc = await findDocument(db, result.documentId);
+  return doc ? documentRefusals(db, doc, max, rest) : undefined;
 }
 
 // ---- JSON report -------------------------------------------------------------------------

@@ -76,7 +76,7 @@ import { completeTransaction, findTransactionOfDocument, findTransactionRecord, 
 import { applyOrderCredit, type CreditSettings, type OrderCreditOutcome } from '../credit/ledger.js';
 import { chooseMapping } from './detect.js';
 import { IntakeError, sourceChunks, sourceHead, sourceSha256, sourceSize, type Source } from './source.js';
-import type { IngestRequest, IngestResult, TransactionReceipt } from './types.js';
+import type { IngestRequest, IngestResult, ReplayHint, TransactionReceipt } from './types.js';
 
 export { IntakeError };
 
@@ -179,18 +179,39 @@ export class ReplayRefused extends Error {
   }
 }
 
+/** How to run a rejected document again: the same bytes sent again are a duplicate of it. */
+export function replayHint(documentId: string): ReplayHint {
+  return { endpoint: `POST /v1/documents/${documentId}/replay`, command: `document replay ${documentId}` };
+}
+
 async function recordDuplicate(deps: IntakeDeps, req: IngestRequest, first: DocumentRow, sha256: string): Promise<IngestResult> {
-  const error = describeError({ code: 'GW-DOC-6003', params: { firstId: first.document_id, receivedAt: first.received_at, at: req.fileName } });
   // Nothing new to keep (the bytes are the first document's); the channel's bookkeeping
   // still commits, so an SFTP claim of the duplicate is closed.
   if (req.claim) await deps.db.transaction((trx) => markClaimDone(trx, req.claim!.claimId, req.claim!.holder, first.document_id, 'duplicate'));
   const original = first.duplicate_of_pk !== null ? (await findDocumentByPk(deps.db, first.duplicate_of_pk)) ?? first : first;
+  // A partner who fixed what made the first one fail (its mapping, an organisation) and
+  // sent the file again is told how to replay the first instead.
+  const replay = original.status === 'rejected' ? replayHint(original.document_id) : undefined;
+  const error = describeError({
+    code: 'GW-DOC-6003',
+    params: {
+      firstId: original.document_id,
+      receivedAt: original.received_at,
+      status: original.status,
+      replay: replay
+        ? ` Once its mapping or data is corrected, replay it instead of sending it again: ${replay.endpoint} (another mapping: header X-Gateway-Mapping), or on the command line ${replay.command} [--mapping ID].`
+        : '',
+      at: req.fileName,
+    },
+  });
   const transaction = await findTransactionOfDocument(deps.db, original.id);
   return {
     documentId: first.document_id,
     status: 'duplicate',
     channel: req.channel,
     duplicateOf: original.document_id,
+    duplicateOfStatus: original.status,
+    ...(replay ? { replay } : {}),
     format: first.format,
     mappingId: first.mapping_id,
     sha256,
@@ -271,9 +292,16 @@ class DocumentRun {
     this.writeMode = deps.writeMode ?? 'auto';
   }
 
+  /**
+   * Keeps an error, up to the limit; past it, one GW-DOC-6008 says the list stops there.
+   * The readers stop at the limit with a GW-DOC-6008 of their own, one past it: that one
+   * is the one kept, else the partner would see 1,000 errors and never learn of more.
+   */
   private addError(error: DocumentError): void {
     this.errorCount++;
-    if (this.errors.length < this.deps.limits.maxErrorsPerDocument) this.errors.push(error);
+    const max = this.deps.limits.maxErrorsPerDocument;
+    if (this.errors.length < max) this.errors.push(error);
+    else if (this.errors.length === max) this.errors.push(error.code === 'GW-DOC-6008' ? error : { code: 'GW-DOC-6008', params: { max } });
   }
 
   async execute(): Promise<IngestResult> {

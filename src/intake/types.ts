@@ -39,6 +39,13 @@ export interface IngestResult {
   channel: IntakeChannel;
   /** For a duplicate: the document that was received first. */
   duplicateOf?: string;
+  /** For a duplicate: what became of the document received first. */
+  duplicateOfStatus?: DocumentStatus | 'processing';
+  /**
+   * For a duplicate of a rejected document: how to run that one again once its mapping or
+   * data is corrected (sending the same bytes again is refused as a duplicate).
+   */
+  replay?: ReplayHint;
   format: string;
   mappingId: string | null;
   sha256: string;
@@ -60,4 +67,12 @@ export interface TransactionReceipt {
   enrollmentId: string;
   /** Devices this request enrolled (0 when repeated), for the metrics. */
   devicesEnrolled: number;
+}
+
+/** Where a rejected document is replayed: over HTTP (as its partner), or on the command line. */
+export interface ReplayHint {
+  /** "POST /v1/documents/doc_.../replay"; the header X-Gateway-Mapping names another mapping. */
+  endpoint: string;
+  /** "document replay doc_..."; --mapping ID names another mapping. */
+  command: string;
 }

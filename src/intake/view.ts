@@ -1,13 +1,19 @@
 // A received document as people and partners see it: status, summary, errors and items.
 // Shared by the CLI (document show) and GET /v1/documents/:id.
 import type { Knex } from 'knex';
+import { DOCUMENT_API_LIMITS } from '../model/limits.js';
 import { findDocument, itemsOf } from '../store/documents.js';
+import { documentRefusals } from './acks.js';
 
-/** `maxItems` bounds the list (the summary counts them all). */
-export async function documentView(db: Knex, documentId: string, maxItems = Number.MAX_SAFE_INTEGER) {
+/**
+ * `maxItems` bounds the list (the summary counts them all); refused devices and orders are
+ * listed up to DOCUMENT_API_LIMITS.maxRefusalsListed, and `ackAt` says where all of them are.
+ */
+export async function documentView(db: Knex, documentId: string, ackAt: string, maxItems = Number.MAX_SAFE_INTEGER) {
   const doc = await findDocument(db, documentId);
   if (!doc) return undefined;
   const items = await itemsOf(db, doc.id);
+  const refused = await documentRefusals(db, doc, DOCUMENT_API_LIMITS.maxRefusalsListed, ackAt, items);
   return {
     documentId: doc.document_id,
     status: doc.status,
@@ -23,6 +29,7 @@ export async function documentView(db: Knex, documentId: string, maxItems = Numb
     replays: doc.replays,
     summary: JSON.parse(doc.summary_json) as unknown,
     errors: JSON.parse(doc.errors_json) as unknown[],
+    refused,
     items: items.slice(0, maxItems).map((i) => ({
       item: i.seq,
       kind: i.kind,

@@ -102,7 +102,7 @@ export const ERROR_CODES = {
   // Documents (intake): every one names where ({at}: file, line, segment or element).
   'GW-DOC-6001': 'The document is not valid UTF-8 ({at}).',
   'GW-DOC-6002': 'The document is too large: {size} bytes, at most {max}.',
-  'GW-DOC-6003': 'This document was already received from this partner: document {firstId} on {receivedAt}.',
+  'GW-DOC-6003': 'This document was already received from this partner: document {firstId} on {receivedAt} ({status}).{replay}',
   'GW-DOC-6004': 'Interchange control number {controlNumber} was already received from this partner in document {firstId}.',
   'GW-DOC-6005': 'No mapping applies: {detail}.',
   'GW-DOC-6006': 'The document format is not recognised ({at}): {detail}.',

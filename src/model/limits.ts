@@ -185,6 +185,21 @@ export const DOCUMENT_API_LIMITS = {
   fileNameChars: 200,
   /** A mapping id, as documents.mapping_id holds it. */
   mappingIdChars: 64,
+  /**
+   * Refused devices and lines listed in an upload's answer and a document's view: enough
+   * to see what went wrong at a glance, small enough to keep the answer small; the count
+   * says how many were left off, and the acknowledgement lists them all.
+   */
+  maxRefusalsListed: 100,
+  /**
+   * An upload refused as too large before its body ended: the 413 is sent, and the rest of
+   * the body read and thrown away for this long at most, so that the client, still
+   * sending, reads the answer instead of a connection reset (closing a socket with unread
+   * bytes resets it); then the connection is closed. Apache lingers 2 s, nginx up to 30 s.
+   */
+  refusedUploadLingerMs: 5_000,
+  /** ... and for this many bytes at most: a fast client on a LAN sends this in well under a second. */
+  refusedUploadLingerBytes: 64 * MiB,
 } as const;
 
 /** Volume credit: the ledger's ranges and the sizes of its fields. */

@@ -65,3 +65,20 @@ export async function countDeviceOutcomes(db: Knex, documentPk: number): Promise
   const row = (await db('document_devices').where({ document_pk: documentPk }).count({ n: '*' }).first()) as { n: number | string };
   return Number(row.n);
 }
+
+/** A device the document named and that was not taken: refused by the rules, or in a unit refused whole. */
+export const REFUSED_DEVICE_STATUSES = ['REFUSED', 'REJECTED'] as const satisfies readonly DeviceOutcomeStatus[];
+
+/** A document's first `limit` refused devices, in its order, and how many there are in all. */
+export async function refusedDeviceOutcomes(db: Knex, documentPk: number, limit: number): Promise<{ rows: DeviceOutcomeRow[]; total: number }> {
+  const refused = () => db('document_devices').where('document_pk', documentPk).whereIn('status', REFUSED_DEVICE_STATUSES);
+  const rows = (await refused()
+    .orderBy([
+      { column: 'item_seq', order: 'asc' },
+      { column: 'device_seq', order: 'asc' },
+    ])
+    .limit(limit)) as DeviceOutcomeRow[];
+  if (rows.length < limit) return { rows, total: rows.length };
+  const counted = (await refused().count({ n: '*' }).first()) as { n: number | string };
+  return { rows, total: Number(counted.n) };
+}

@@ -1,13 +1,16 @@
 // Document upload over real HTTP against a real database (SQLite, or PostgreSQL when
 // DATABASE_URL is set), loaded with samples/: a partner posts a file's raw bytes and
 // reads back the status, the items and the acknowledgement of its own documents only.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { addOrganisation, linkSupplier } from '../../src/admin/operations.js';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
+import { DOCUMENT_API_LIMITS } from '../../src/model/limits.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { KEY_A, KEY_B, startGateway } from '../support/http.js';
 import { makeKey } from '../support/api.js';
@@ -253,6 +256,83 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(r.body.error.message).to.include(firstId).and.to.include('applied');
   });
 
+  it('an applied_with_errors upload lists each refused device with its code, message and line; GET /v1/documents/:id too', async function () {
+    // BLC0NWIPAD01 was enrolled by the first upload, in order BL-CSV-2001.
+    const csv = `${HEADER}\nAPI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,BLC0NWIPAD01,,MW6F3LL/A\nAPI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,APIAWE00002,,MW6F3LL/A\n`;
+    const r = await upload(csv, 'awe.csv');
+    expect(r.status, r.text).to.equal(201);
+    expect(r.body.status).to.equal('applied_with_errors');
+    expect(r.body.errors).to.deep.equal([]);
+    const refused = {
+      listed: [
+        {
+          item: 2,
+          orderNumber: 'API-AWE-1',
+          deliveryNumber: 'D-AWE-1',
+          serial: 'BLC0NWIPAD01',
+          at: 'line 2',
+          status: 'REFUSED',
+          code: 'DEP-ERR-DE-4303',
+          message: 'Device BLC0NWIPAD01 cannot be in different OR/OV orders: it is in order BL-CSV-2001.',
+        },
+      ],
+      total: 1,
+      leftOff: 0,
+      rest: null,
+    };
+    expect(r.body.refused).to.deep.equal(refused);
+    const shown = await request('GET', `/v1/documents/${r.body.documentId}`);
+    expect(shown.status, shown.text).to.equal(200);
+    expect(shown.body.refused).to.deep.equal(refused);
+    // An applied document lists none.
+    expect((await request('GET', `/v1/documents/${firstId}`)).body.refused).to.deep.equal({ listed: [], total: 0, leftOff: 0, rest: null });
+  });
+
+  it('more refused devices than an answer lists: the first ones, how many were left off, and the ack that has them all', async function () {
+    const max = DOCUMENT_API_LIMITS.maxRefusalsListed;
+    const serials = Array.from({ length: max + 5 }, (_, i) => `APIMAX${String(i).padStart(5, '0')}`);
+    const rows = (order: string) => serials.map((serial) => `${order},OR,2026-11-02,19827,PO-1,D-${order},2026-11-03,${serial},,MW6F3LL/A`).join('\n');
+    const first = await upload(`${HEADER}\n${rows('API-MAX-1')}\n`, 'max-1.csv');
+    expect(first.body.status, first.text).to.equal('applied');
+    expect(first.body.refused).to.deep.equal({ listed: [], total: 0, leftOff: 0, rest: null });
+    const second = await upload(`${HEADER}\n${rows('API-MAX-2')}\n`, 'max-2.csv');
+    expect(second.status, second.text).to.equal(201);
+    expect(second.body.status).to.equal('applied_with_errors');
+    const ack = `/v1/documents/${second.body.documentId}/ack`;
+    expect(second.body.refused).to.include({ total: max + 5, leftOff: 5, rest: ack });
+    expect(second.body.refused.listed.map((d: any) => [d.serial, d.at, d.code])).to.deep.equal(serials.slice(0, max).map((s, i) => [s, `line ${i + 2}`, 'DEP-ERR-DE-4303']));
+    const rowsOfAck = parse((await request('GET', ack)).text, { columns: true }) as Record<string, string>[];
+    expect(rowsOfAck.filter((row) => row.status === 'REFUSED').map((row) => row.serial)).to.deep.equal(serials);
+  });
+
+  it('a rejected document sent again: 409 duplicate naming it, its status, and the replay that runs it once corrected', async function () {
+    const csv = `${HEADER}\nAPI-DUP-1,OR,2026-11-02,67676,PO-1,D-1,2026-11-03,APIDUP00001,,MW6F3LL/A\n`;
+    const first = await upload(csv, 'dup.csv');
+    expect(first.status, first.text).to.equal(422);
+    const id = first.body.documentId;
+    const again = await upload(csv, 'dup-again.csv');
+    expect(again.status, again.text).to.equal(409);
+    expect(again.body).to.include({ status: 'duplicate', duplicateOf: id, duplicateOfStatus: 'rejected' });
+    expect(again.body.replay).to.deep.equal({ endpoint: `POST /v1/documents/${id}/replay`, command: `document replay ${id}` });
+    expect(again.body).to.not.have.property('refused');
+    expect(again.body.errors.map((e: any) => e.code)).to.deep.equal(['GW-DOC-6003']);
+    expect(again.body.errors[0].message).to.include(`document ${id}`).and.to.include('(rejected)').and.to.include(`POST /v1/documents/${id}/replay`);
+    // What it says to do works, once the organisation exists.
+    await addOrganisation(t.db, TEST_ACTOR, { orgId: '67676', name: 'API Duplicate Org', country: 'GB' });
+    await linkSupplier(t.db, TEST_ACTOR, '67676', '16FCE4A0');
+    const [method, path] = again.body.replay.endpoint.split(' ');
+    expect(method).to.equal('POST');
+    const replayed = await request('POST', path);
+    expect(replayed.status, replayed.text).to.equal(200);
+    expect(replayed.body).to.include({ documentId: id, status: 'applied' });
+    // A duplicate of a document that applied says so, and offers no replay.
+    const applied = await upload(csv, 'dup-third.csv');
+    expect(applied.status, applied.text).to.equal(409);
+    expect(applied.body).to.include({ duplicateOf: id, duplicateOfStatus: 'applied' });
+    expect(applied.body).to.not.have.property('replay');
+    expect(applied.body.errors[0].message).to.include('(applied)').and.not.to.include('replay');
+  });
+
   it('POST /v1/documents/:id/replay on a rejected document, once corrected: 200 applied', async function () {
     const csv = `${HEADER}\nAPI-RPL-1,OR,2026-11-02,66666,PO-1,D-1,2026-11-03,APIRPL00001,,MW6F3LL/A\n`;
     const first = await upload(csv, 'replay.csv');
@@ -265,5 +345,164 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(r.body).to.include({ documentId: first.body.documentId, status: 'applied' });
     const shown = await request('GET', `/v1/documents/${first.body.documentId}`);
     expect(shown.body).to.include({ status: 'applied', replays: 1 });
+  });
+});
+
+/** Upload spool files left in a folder (none while it does not exist). */
+function spooledUploads(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((n) => n.startsWith('http-'));
+  } catch {
+    return [];
+  }
+}
+
+interface RawAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * A chunked upload (no Content-Length) whose body never ends: the client keeps sending
+ * until the answer arrives (as curl does), up to `maxBytes`, and reads it. A gateway that
+ * waited for the end, or reset the connection, fails it.
+ */
+function endlessChunkedUpload(url: string, key: string, maxBytes: number): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv', 'x-file-name': 'endless.csv' } });
+    let answered = false;
+    req.on('error', reject);
+    req.on('response', (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) });
+      });
+      res.on('error', reject);
+    });
+    keepWriting(req, Buffer.alloc(16 * 1024, 'a'), maxBytes, () => answered);
+  });
+}
+
+/**
+ * Writes `chunk` again and again, as fast as `out` takes it, until `cap` bytes or until
+ * `stop()` says so; answers the bytes written so far, at any time. `then` runs when it
+ * gave up for the cap.
+ */
+function keepWriting(out: NodeJS.WritableStream, chunk: Buffer, cap: number, stop: () => boolean, then?: () => void): () => number {
+  let sent = 0;
+  const send = (): void => {
+    while (!stop() && sent < cap) {
+      sent += chunk.length;
+      if (!out.write(chunk)) {
+        out.once('drain', send);
+        return;
+      }
+    }
+    if (!stop()) then?.();
+  };
+  send();
+  return () => sent;
+}
+
+describe(`document upload API: a body over the size limit (${databaseKind()})`, function () {
+  this.timeout(20000);
+  const maxDocumentBytes = 64 * 1024;
+  let t: TestDb;
+  let gw: RunningServer;
+  let spool: ReturnType<typeof tempDir>;
+  const spoolDir = () => join(spool.dir, 'spool');
+
+  before(async function () {
+    t = await sampleDatabase();
+    spool = tempDir('gw-api-413');
+    gw = await startGateway(t.db, { intake: { ...DEFAULT_CONFIG.intake, maxDocumentBytes, spoolDir: spoolDir() } });
+  });
+  after(async function () {
+    await gw?.close();
+    await t?.close();
+    spool?.remove();
+  });
+
+  it('chunked, without Content-Length: 413 GW-DOC-6002 as soon as it passes the limit, readable by the client still sending; no spool file left', async function () {
+    const r = await endlessChunkedUpload(gw.url, KEY_A, 32 * 1024 * 1024);
+    expect(r.status).to.equal(413);
+    expect(r.headers['content-type']).to.match(/^application\/json/);
+    expect(r.body.error.code).to.equal('GW-DOC-6002');
+    expect(r.body.error.message).to.match(new RegExp(`too large: at least \\d+ bytes, at most ${maxDocumentBytes}\\.`));
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
+    expect(await t.db('documents').count({ n: '*' }).first()).to.satisfy((row: { n: number | string }) => Number(row.n) === 0);
+    // The gateway goes on answering.
+    const health = await fetch(`${gw.url}/healthz`);
+    expect(health.status).to.equal(200);
+  });
+
+  it('a client that goes on sending after the 413 reads it, and is cut off once the bounded drain is over', async function () {
+    // A raw socket: Node's own client stops sending once it has its answer.
+    const cap = 4 * DOCUMENT_API_LIMITS.refusedUploadLingerBytes;
+    const { port } = new URL(gw.url);
+    const outcome = await new Promise<{ answer: string; sentAfterAnswer: number; ended: string }>((resolve) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let answer = '';
+      let sent = () => 0;
+      let sentAtAnswer = -1;
+      let finished = false;
+      const done = (ended: string) => {
+        if (finished) return;
+        finished = true;
+        socket.destroy();
+        resolve({ answer, sentAfterAnswer: sentAtAnswer < 0 ? 0 : sent() - sentAtAnswer, ended });
+      };
+      socket.setEncoding('latin1');
+      socket.on('data', (text: string) => {
+        if (sentAtAnswer < 0) sentAtAnswer = sent();
+        answer += text;
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => done(err.code ?? err.message));
+      socket.on('close', () => done('close'));
+      socket.write(`POST /v1/documents HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${KEY_A}\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const data = Buffer.alloc(256 * 1024, 'a');
+      const chunk = Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]);
+      sent = keepWriting(socket, chunk, cap, () => finished, () => done('the client sent everything'));
+    });
+    expect(outcome.answer).to.match(/^HTTP\/1\.1 413 /);
+    expect(outcome.answer).to.include('"code":"GW-DOC-6002"');
+    expect(outcome.ended).to.not.equal('the client sent everything');
+    // What the gateway read and dropped after answering, and what sat in the sockets' buffers, at most.
+    expect(outcome.sentAfterAnswer).to.be.below(DOCUMENT_API_LIMITS.refusedUploadLingerBytes + 16 * 1024 * 1024);
+  });
+
+  it('with a Content-Length over the limit: 413 GW-DOC-6002 before reading the body', async function () {
+    const body = new Uint8Array(maxDocumentBytes + 1);
+    const res = await fetch(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv' }, body });
+    expect(res.status).to.equal(413);
+    const answer = (await res.json()) as { error: { code: string; message: string } };
+    expect(answer.error.code).to.equal('GW-DOC-6002');
+    expect(answer.error.message).to.include(`${maxDocumentBytes + 1} bytes, at most ${maxDocumentBytes}`);
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
+  });
+
+  it('a chunked body within the limit is taken as before', async function () {
+    const csv = Buffer.from(`${HEADER}\nAPI-CHK-1,OR,2026-11-02,19827,PO-1,D-CHK-1,2026-11-03,APICHK00001,,MW6F3LL/A\n`);
+    const answer = await new Promise<RawAnswer>((resolve, reject) => {
+      const req = http.request(`${gw.url}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv', 'x-file-name': 'chunked.csv' } });
+      req.on('error', reject);
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }));
+      });
+      // Two writes before end: Node sends them chunked.
+      req.write(csv.subarray(0, 40));
+      req.end(csv.subarray(40));
+    });
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+    expect(answer.body).to.include({ status: 'applied' });
+    expect(spooledUploads(spoolDir())).to.deep.equal([]);
   });
 });

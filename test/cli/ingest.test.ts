@@ -4,7 +4,7 @@
 // Runs the built CLI (dist/, as `npm test` builds it); GW_CLI_PATH points it elsewhere.
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -81,11 +81,63 @@ describe(`command line: document intake (${databaseKind()})`, function () {
     expect(r.stdout).to.match(/GW-MAP-6202: .*2026-02-30.*broken\.csv, line 3/);
   });
 
-  it('the same file again: "duplicate", naming the first document', function () {
+  it('the same file again: "duplicate", naming the first document and its status; exit code 6', function () {
     const r = cli(env, 'ingest', 'samples/documents/brightline-ship-notice.csv', '--partner', '16FCE4A0');
-    expect(r.code, r.stderr).to.equal(0);
+    expect(r.code, r.stderr).to.equal(6);
     expect(r.stdout).to.include(`document ${sampleId}: duplicate (first received as ${sampleId})`);
-    expect(r.stdout).to.include('GW-DOC-6003');
+    expect(r.stdout).to.include('GW-DOC-6003').and.to.include('(applied)');
+    expect(r.stdout).to.not.include('replay');
+  });
+
+  it('some devices refused: applied_with_errors, each refused device with its code and line; exit code 4', function () {
+    // BLC0NWIPAD01 is in the sample's order BL-CSV-2001 already.
+    const path = file('refused.csv', `${HEADER}\nCLI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,BLC0NWIPAD01,,MW6F3LL/A\nCLI-AWE-1,OR,2026-11-02,19827,PO-1,D-AWE-1,2026-11-03,CLIAWE00002,,MW6F3LL/A\n`);
+    const r = cli(env, 'ingest', path, '--partner', '16FCE4A0');
+    expect(r.code, r.stdout + r.stderr).to.equal(4);
+    expect(r.stdout).to.match(/^document doc_[0-9a-f-]{36}: applied_with_errors$/m);
+    expect(r.stdout).to.include('  REFUSED BLC0NWIPAD01 (line 2): DEP-ERR-DE-4303 Device BLC0NWIPAD01 cannot be in different OR/OV orders');
+    const id = /^document (doc_[0-9a-f-]{36})/m.exec(r.stdout)![1]!;
+    const shown = JSON.parse(cli(env, 'document', 'show', id).stdout) as { refused: { listed: { serial: string; code: string }[]; total: number } };
+    expect(shown.refused.total).to.equal(1);
+    expect(shown.refused.listed.map((d) => [d.serial, d.code])).to.deep.equal([['BLC0NWIPAD01', 'DEP-ERR-DE-4303']]);
+  });
+
+  it('a ship notice before its order: awaiting_order; exit code 5', function () {
+    const r = cli(env, 'ingest', 'samples/documents/brightline-cxml-shipnotice.xml', '--partner', '16FCE4A0', '--json');
+    expect(r.code, r.stdout + r.stderr).to.equal(5);
+    expect((JSON.parse(r.stdout) as { status: string }).status).to.equal('awaiting_order');
+  });
+
+  it('a rejected file sent again: duplicate, with the command that replays the rejected one; exit code 6', function () {
+    const path = file('rejected-twice.csv', `${HEADER}\nCLI-DUP-1,OR,2026-11-02,45454,PO-1,D-1,2026-11-03,CLIDUP00001,,MW6F3LL/A\n`);
+    const first = cli(env, 'ingest', path, '--partner', '16FCE4A0');
+    expect(first.code, first.stdout + first.stderr).to.equal(3);
+    const id = /^document (doc_[0-9a-f-]{36}): rejected$/m.exec(first.stdout)![1]!;
+    const again = cli(env, 'ingest', path, '--partner', '16FCE4A0', '--json');
+    expect(again.code, again.stdout + again.stderr).to.equal(6);
+    const result = JSON.parse(again.stdout) as { status: string; duplicateOf: string; duplicateOfStatus: string; replay: { command: string }; errors: { message: string }[] };
+    expect(result).to.include({ status: 'duplicate', duplicateOf: id, duplicateOfStatus: 'rejected' });
+    expect(result.replay.command).to.equal(`document replay ${id}`);
+    expect(result.errors[0]!.message).to.include(`document replay ${id}`);
+  });
+
+  it('a file over the size limit: GW-DOC-6002 from its size alone, nothing recorded; exit code 3', function () {
+    const before = (JSON.parse(cli(env, 'document', 'list', '--limit', '10000').stdout) as unknown[]).length;
+    const path = join(dir, 'too-large.csv');
+    // 600 MB, sparse: stat says its size without a byte written.
+    writeFileSync(path, '');
+    truncateSync(path, 600 * 1000 * 1000);
+    const r = cli(env, 'ingest', path, '--partner', '16FCE4A0');
+    expect(r.code, r.stdout + r.stderr).to.equal(3);
+    expect(r.stderr).to.include('GW-DOC-6002').and.to.include('600000000 bytes, at most 536870912').and.to.include('too-large.csv');
+    expect((JSON.parse(cli(env, 'document', 'list', '--limit', '10000').stdout) as unknown[]).length).to.equal(before);
+    rmSync(path);
+  });
+
+  it('ingest --help lists the exit code of each outcome', function () {
+    const r = cli(env, 'ingest', '--help');
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.include('Its outcome: 0 applied; 3 rejected').and.to.include('4 applied with errors').and.to.include('5 applied, ship notices waiting for their order').and.to.include('6 a duplicate');
   });
 
   it('an unknown partner: exit 1 with the reason', function () {

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { AcksUnknown, documentAcks } from '../../src/intake/acks.js';
+import { AcksUnknown, documentAcks, documentRefusals } from '../../src/intake/acks.js';
+import { findDocument } from '../../src/store/documents.js';
 import { receive, type IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import { loadMappings, type Mapping } from '../../src/mapping/mapping.js';
@@ -195,6 +196,34 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
       ['0002', 'A'],
     ]);
     expect(group!.ak9[0]).to.equal('E');
+  });
+
+  it("a partly applied interchange's refusals, as an upload's answer lists them: a refused order, a refused device, a refused set's devices", async () => {
+    const orders = interchange('000007021', '7021', 'PO', [set850('0001', 'ACK-RF-PO1', '0000123456'), set850('0002', 'ACK-RF-PO2', '999999999'), set850('0003', 'ACK-RF-PO3', '0000123456'), set850('0004', 'ACK-RF-PO4', '0000123456')]);
+    const ordered = await ingest('rf-orders.edi', orders);
+    expect(ordered.status).to.equal('applied_with_errors');
+    const orderRefusals = await documentRefusals(t.db, (await findDocument(t.db, ordered.documentId))!, 10, 'ACK');
+    expect(orderRefusals).to.deep.include({ total: 1, leftOff: 0, rest: null });
+    expect(orderRefusals.listed).to.have.lengthOf(1);
+    expect(orderRefusals.listed[0]).to.include({ item: 2, orderNumber: 'ACK-RF-PO2', serial: null, status: 'REJECTED', code: 'DEP-ERR-OR-4102' });
+    expect(orderRefusals.listed[0]!.message).to.include('999999999');
+
+    expect((await ingest('rf-first.edi', interchange('000007022', '7022', 'SH', [set856('0001', 'ACK-RF-D1', 'ACK-RF-PO1', ['ACKRF0000001'])]))).status).to.equal('applied');
+    // Set 0001: ACKRF0000001 is live under another order already (refused alone); set 0002 ships before its order's date (refused whole).
+    const early = set856('0002', 'ACK-RF-D3', 'ACK-RF-PO3', ['ACKRF0000003', 'ACKRF0000004']).map((seg) => seg.replace('20261103', '20261101'));
+    const notices = interchange('000007023', '7023', 'SH', [set856('0001', 'ACK-RF-D2', 'ACK-RF-PO4', ['ACKRF0000001', 'ACKRF0000002']), early]);
+    const shipped = await ingest('rf-notices.edi', notices);
+    expect(shipped.status, JSON.stringify(shipped.errors)).to.equal('applied_with_errors');
+    const doc = (await findDocument(t.db, shipped.documentId))!;
+    const refusals = await documentRefusals(t.db, doc, 10, 'ACK');
+    expect(refusals.listed.map((r) => [r.serial, r.status])).to.deep.equal([
+      ['ACKRF0000001', 'REFUSED'],
+      ['ACKRF0000003', 'REJECTED'],
+      ['ACKRF0000004', 'REJECTED'],
+    ]);
+    expect(refusals.listed[1]!.code).to.equal(shipped.errors[0]!.code);
+    // Bounded: the first two, the third counted, the acknowledgement named.
+    expect(await documentRefusals(t.db, doc, 2, 'ACK')).to.deep.include({ total: 3, leftOff: 1, rest: 'ACK' });
   });
 
   it('every device of an applied ship notice has an outcome row, written with the document', async () => {

@@ -23,8 +23,10 @@ import {
   sha256,
   tableCounts,
   tempDir,
+  TEST_LIMITS,
   within,
 } from './support.js';
+import { INTAKE_LIMITS } from '../../src/model/limits.js';
 import { ClaimLostError, ensureClaim, getClaim, takePending } from '../../src/store/sftp-claims.js';
 import { keptBytes } from '../support/content.js';
 
@@ -570,5 +572,50 @@ describe(`intake pipeline: a CSV that the parser refuses mid-file (${databaseKin
     expect(result.status).to.equal('rejected');
     expect(result.errors.map((e) => [e.code, e.params?.at])).to.deep.equal([['GW-CSV-6101', 'field-count.csv, line 3']]);
     expect((await devicesBySerial(t.db, ['FCSERIAL0001', 'FCSERIAL0002', 'FCSERIAL0003'])).size).to.equal(0);
+  });
+});
+
+describe(`intake pipeline: the limits a CSV runs into, as the documentation names them (${databaseKind()})`, function () {
+  this.timeout(60000);
+  let t: TestDb;
+  let tmp: ReturnType<typeof tempDir>;
+
+  before(async function () {
+    t = await sampleDatabase();
+    tmp = tempDir('gw-intake-limits');
+  });
+  after(async function () {
+    await t?.close();
+    tmp?.remove();
+  });
+
+  it('a 2 MiB line: rejected with GW-DOC-6009 (line length) naming the line, not as malformed CSV', async function () {
+    const deps = intakeDeps(t.db);
+    const row = (serial: string) => `LL-1,OR,2026-11-02,19827,PO-LL-1,D-LL-1,2026-11-03,${serial},,MW6F3LL/A`;
+    for (const [name, long] of [
+      ['long-field.csv', row('L'.repeat(2 * 1024 * 1024))],
+      ['long-quoted.csv', row(`"${'L'.repeat(2 * 1024 * 1024)}"`)],
+    ] as const) {
+      const result = await ingestText(deps, tmp.dir, name, [BRIGHTLINE_HEADER, row('LLSERIAL0001'), long, row('LLSERIAL0003')].join('\n') + '\n');
+      expect(result.status, name).to.equal('rejected');
+      expect(result.errors.map((e) => [e.code, e.params?.at]), name).to.deep.equal([['GW-DOC-6009', `${name}, line 3`]]);
+      expect(result.errors[0]!.message).to.include(`longer than ${INTAKE_LIMITS.maxLineBytes} bytes`);
+    }
+    expect((await devicesBySerial(t.db, ['LLSERIAL0001', 'LLSERIAL0003'])).size).to.equal(0);
+  });
+
+  it('1,500 bad rows with 1,000 errors kept: the 1,000 errors, then GW-DOC-6008 saying the list stops there', async function () {
+    const deps = { ...intakeDeps(t.db), limits: { ...TEST_LIMITS, maxErrorsPerDocument: 1000 } };
+    const rows = Array.from({ length: 1500 }, (_, i) => `ME-${i},OR,2026-11-02,19827,PO-ME,D-ME-${i},not-a-date,MESERIAL${String(i).padStart(4, '0')},,MW6F3LL/A`);
+    const result = await ingestText(deps, tmp.dir, 'many-errors.csv', [BRIGHTLINE_HEADER, ...rows].join('\n') + '\n');
+    expect(result.status).to.equal('rejected');
+    expect(result.errors).to.have.lengthOf(1001);
+    expect(result.errors.slice(0, 1000).every((e) => e.code === 'GW-MAP-6202')).to.equal(true);
+    expect(result.errors[999]!.params?.at).to.equal('many-errors.csv, line 1001');
+    expect(result.errors[1000]).to.include({ code: 'GW-DOC-6008' });
+    expect(result.errors[1000]!.message).to.include('stopped after 1000');
+    // Kept with the document too: what `document show` and GET /v1/documents/:id answer.
+    const kept = JSON.parse((await documentRow(t.db, result.documentId)).errors_json) as { code: string }[];
+    expect(kept.map((e) => e.code).slice(-2)).to.deep.equal(['GW-MAP-6202', 'GW-DOC-6008']);
   });
 });

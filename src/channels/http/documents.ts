@@ -10,12 +10,11 @@
 // sees only its own documents: another partner's is answered exactly like a missing one.
 // An operator reads any document, and replays none: a replay acts as the partner.
 import { rmSync } from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import type { Response } from 'express';
-import { createSpoolFile } from './spool.js';
+import type { Request, Response } from 'express';
+import { createSpoolFile, discardRestOfBody, spoolBody } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { AcksUnknown, deviceOutcomePage, documentAck } from '../../intake/acks.js';
+import { AcksUnknown, deviceOutcomePage, documentAck, resultRefusals } from '../../intake/acks.js';
 import { DEVICE_OUTCOME_STATUSES, type DeviceOutcomeStatus } from '../../model/documents.js';
 import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from './api/cursor.js';
 import { IntakeError, ReplayRefused } from '../../intake/receive.js';
@@ -94,6 +93,41 @@ const LINKS: JsonSchema = {
   properties: { self: str, ack: str },
 };
 
+/** Devices and orders a document named and that were not taken (outcome rows), bounded. */
+const REFUSALS: JsonSchema = {
+  type: 'object',
+  required: ['listed', 'total', 'leftOff', 'rest'],
+  additionalProperties: false,
+  description: `What the document named and was not taken, and why: devices refused by the rules (REFUSED; the rest applied) or with the X12 set or order that held them (REJECTED), and refused orders (serial null). At most ${DOCUMENT_API_LIMITS.maxRefusalsListed} listed, in the document's order; the acknowledgement lists them all.`,
+  properties: {
+    listed: {
+      type: 'array',
+      maxItems: DOCUMENT_API_LIMITS.maxRefusalsListed,
+      items: {
+        type: 'object',
+        required: ['item', 'orderNumber', 'deliveryNumber', 'serial', 'at', 'status', 'code', 'message'],
+        additionalProperties: false,
+        properties: {
+          item: { type: 'integer', minimum: 1, description: 'The item (order or ship notice) of the document.' },
+          orderNumber: str,
+          deliveryNumber: nullableStr,
+          serial: { type: ['string', 'null'], description: 'The device; null when the order itself was refused.' },
+          at: { type: ['string', 'null'], description: 'Where in the file: "line 12", "segment 57", "/orders/0".' },
+          status: { enum: ['REFUSED', 'REJECTED'] },
+          code: nullableStr,
+          message: str,
+        },
+      },
+    },
+    total: count,
+    leftOff: { type: 'integer', minimum: 0, description: 'Refusals not listed here.' },
+    rest: { type: ['string', 'null'], description: 'Where every refusal is listed (the acknowledgement) when some were left off; else null.' },
+  },
+};
+
+/** A received document's status (processing: being applied now). */
+const DOCUMENT_STATUS: JsonSchema = { enum: ['processing', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] };
+
 const INGEST_STATUS: JsonSchema = { enum: ['applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] };
 
 /** What an upload or a replay answers: the pipeline's result, and where to read more. */
@@ -106,11 +140,23 @@ const INGEST_RESULT: JsonSchema = {
     status: INGEST_STATUS,
     channel: { enum: ['http', 'sftp', 'cli', 'reseller-api'], description: 'How the document came in (a replay: how it first came in).' },
     duplicateOf: { ...DOCUMENT_ID, description: 'For a duplicate: the document that was received first.' },
+    duplicateOfStatus: { ...DOCUMENT_STATUS, description: 'For a duplicate: the status of the document received first.' },
+    replay: {
+      type: 'object',
+      description: 'For a duplicate of a rejected document: how to run that one again once its mapping or data is corrected (sending the same bytes again is a duplicate).',
+      required: ['endpoint', 'command'],
+      additionalProperties: false,
+      properties: {
+        endpoint: { type: 'string', description: 'POST /v1/documents/{id}/replay (header X-Gateway-Mapping names another mapping).' },
+        command: { type: 'string', description: 'The command line\'s document replay {id} [--mapping ID].' },
+      },
+    },
     format: { type: 'string', description: 'csv, xml, cxml, x12 or json, as detected; reseller-api for a reseller-API request.' },
     mappingId: nullableStr,
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     summary: SUMMARY,
     errors: { type: 'array', items: DOCUMENT_ERROR },
+    refused: { ...REFUSALS, description: `${REFUSALS.description as string} Absent for a duplicate.` },
     enrolled: { type: 'integer', minimum: 0, description: 'Devices this run newly enrolled, whichever document named them (ship notices that waited for an order this one brought, too).' },
     transaction: {
       type: 'object',
@@ -168,6 +214,7 @@ const DOCUMENT_VIEW: JsonSchema = {
     'replays',
     'summary',
     'errors',
+    'refused',
     'items',
     'itemsListed',
     'itemsTotal',
@@ -176,7 +223,7 @@ const DOCUMENT_VIEW: JsonSchema = {
   additionalProperties: false,
   properties: {
     documentId: DOCUMENT_ID,
-    status: { enum: ['processing', 'applied', 'applied_with_errors', 'awaiting_order', 'rejected', 'duplicate'] },
+    status: DOCUMENT_STATUS,
     channel: { enum: ['http', 'sftp', 'cli', 'reseller-api'] },
     fileName: str,
     format: str,
@@ -189,6 +236,7 @@ const DOCUMENT_VIEW: JsonSchema = {
     replays: count,
     summary: SUMMARY,
     errors: { type: 'array', items: DOCUMENT_ERROR },
+    refused: REFUSALS,
     items: { type: 'array', maxItems: DOCUMENT_API_LIMITS.maxItemsListed, items: ITEM },
     itemsListed: count,
     itemsTotal: count,
@@ -225,6 +273,18 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
   const files = deps.intake;
   const spoolDir = deps.config.intake.spoolDir;
   const maxDocumentBytes = deps.config.intake.maxDocumentBytes;
+
+  /** 413 GW-DOC-6002 for a body not read (whole): answered first, the rest of the body then read and dropped, bounded. */
+  function refuseTooLarge(req: Request, res: Response, size: string): void {
+    discardRestOfBody(req, { lingerMs: DOCUMENT_API_LIMITS.refusedUploadLingerMs, lingerBytes: DOCUMENT_API_LIMITS.refusedUploadLingerBytes });
+    sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size, max: maxDocumentBytes } });
+  }
+
+  /** An upload's or a replay's answer: the result, its refusals from the outcome rows it committed, and links. */
+  async function answerOf(result: IngestResult) {
+    const refused = await resultRefusals(db, result, DOCUMENT_API_LIMITS.maxRefusalsListed, links(result.documentId).ack);
+    return { ...result, ...(refused ? { refused } : {}), links: links(result.documentId) };
+  }
 
   /**
    * The document the caller may read: a reseller its own, an operator any. Another
@@ -270,9 +330,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     async ({ req, res, principal }) => {
       const supplier = resellerOf(principal);
       const declared = Number(req.get('content-length') ?? NaN);
-      if (Number.isFinite(declared) && declared > maxDocumentBytes) {
-        return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: declared, max: maxDocumentBytes } });
-      }
+      if (Number.isFinite(declared) && declared > maxDocumentBytes) return refuseTooLarge(req, res, String(declared));
       const fileName = req.get('x-file-name') ?? `upload-${new Date().toISOString().replace(/[:.]/g, '-')}`;
       if (!SAFE_NAME.test(fileName)) {
         return sendCoded(res, 400, { code: 'GW-DOC-6009', params: { at: 'X-File-Name', detail: 'letters, digits, dot, dash and underscore only, at most 200' } });
@@ -281,17 +339,10 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       const { path, stream } = createSpoolFile(spoolDir, 'http');
       try {
         // Spooled to disk with a running size check: memory stays flat whatever the upload.
-        let received = 0;
-        req.on('data', (chunk: Buffer) => {
-          received += chunk.length;
-          if (received > maxDocumentBytes) req.destroy(new Error('too big'));
-        });
-        try {
-          await pipeline(req, stream);
-        } catch (err) {
-          if (received > maxDocumentBytes) return sendCoded(res, 413, { code: 'GW-DOC-6002', params: { size: received, max: maxDocumentBytes } });
-          throw err;
-        }
+        // A body without Content-Length (chunked) is refused where it passes the limit;
+        // the partial file goes with the others, in `finally`.
+        const spooled = await spoolBody(req, stream, maxDocumentBytes);
+        if (!spooled.complete) return refuseTooLarge(req, res, `at least ${spooled.bytesSeen}`);
         const result = await files.receive({
           partnerId: supplier.supplierId,
           channel: 'http',
@@ -301,7 +352,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
           ...(mappingId ? { mappingId } : {}),
         });
         api.log(res, 'document received', { documentId: result.documentId, partner: supplier.supplierId, status: result.status, format: result.format });
-        res.status(STATUS_FOR_RESULT[result.status]).json(withLinks(result));
+        res.status(STATUS_FOR_RESULT[result.status]).json(await answerOf(result));
       } catch (err) {
         if (err instanceof IntakeError) return sendCoded(res, 400, { code: 'GW-DOC-6005', params: { detail: err.message } });
         throw err;
@@ -326,7 +377,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     async (ctx) => {
       const doc = await visibleDocument(ctx);
       if (!doc) return;
-      const view = await documentView(db, doc.document_id, DOCUMENT_API_LIMITS.maxItemsListed);
+      const view = await documentView(db, doc.document_id, links(doc.document_id).ack, DOCUMENT_API_LIMITS.maxItemsListed);
       // Deleted between the two reads: answered as missing.
       if (!view) return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: doc.document_id } });
       ctx.res.json({ ...view, links: links(doc.document_id) });
@@ -439,7 +490,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
         const mappingId = req.get('x-gateway-mapping') ?? undefined;
         const result = await files.replay(doc.document_id, `reseller:${supplier.supplierId}`, mappingId);
         api.log(res, 'document replayed', { documentId: result.documentId, status: result.status });
-        res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(withLinks(result));
+        res.status(STATUS_FOR_RESULT[result.status] === 422 ? 422 : 200).json(await answerOf(result));
       } catch (err) {
         if (err instanceof ReplayRefused) return sendCoded(res, 409, err.error);
         throw err;
@@ -461,8 +512,4 @@ function resellerOf(p: Principal): Extract<Principal, { role: 'reseller' }>['sup
 
 function links(documentId: string) {
   return { self: `/v1/documents/${documentId}`, ack: `/v1/documents/${documentId}/ack` };
-}
-
-function withLinks(result: IngestResult) {
-  return { ...result, links: links(result.documentId) };
 }

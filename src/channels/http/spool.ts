@@ -5,7 +5,9 @@
 // wrote it, so a gateway sharing the folder with another live one leaves that one's alone.
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 /** What a spool file holds: an HTTP document upload or a purchase-history CSV. */
 export type SpoolKind = 'http' | 'credit-purchases';
@@ -19,6 +21,71 @@ export function createSpoolFile(dir: string, kind: SpoolKind): { path: string; s
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${kind}-${process.pid}-${randomUUID()}`);
   return { path, stream: createWriteStream(path, { mode: 0o600, flags: 'wx' }) };
+}
+
+/** What spooling a request body came to: all of it written, or cut off at the limit. */
+export type Spooled = { complete: true; bytes: number } | { complete: false; bytesSeen: number };
+
+/**
+ * Writes a request's body to a spool file, up to `maxBytes`. A longer body stops being
+ * written at the first chunk past the limit (the file then holds part of it: the caller
+ * removes it), and the request is left open and unread from there, not destroyed:
+ * destroying it would reset the connection under a client still sending, which would
+ * then never read the 413 it is owed (see discardRestOfBody).
+ */
+export async function spoolBody(body: IncomingMessage, file: WriteStream, maxBytes: number): Promise<Spooled> {
+  let bytes = 0;
+  let complete = true;
+  async function* upToLimit(): AsyncIterable<Buffer> {
+    // destroyOnReturn false: leaving the loop at the limit keeps the request (and its socket) open.
+    for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) {
+        complete = false;
+        return;
+      }
+      yield chunk;
+    }
+  }
+  try {
+    await pipeline(upToLimit, file);
+  } catch (err) {
+    // The disk refused, or the client went away: nothing will read the rest of this body.
+    body.destroy();
+    throw err;
+  }
+  return complete ? { complete: true, bytes } : { complete: false, bytesSeen: bytes };
+}
+
+/**
+ * For a request answered before its body was read (refused as too large): reads the rest
+ * and throws it away, for `lingerMs` and `lingerBytes` at most, then closes the
+ * connection if the body has still not ended. Node's server closes a socket right after
+ * an answer that says Connection: close, and a socket closed with bytes unread is reset
+ * (RST), which can reach the client before it has read the answer; reading on lets the
+ * answer arrive first. A body that ends in time leaves the connection usable.
+ */
+export function discardRestOfBody(req: IncomingMessage, limits: { lingerMs: number; lingerBytes: number }): void {
+  if (req.readableEnded) return;
+  let discarded = 0;
+  const stop = () => {
+    clearTimeout(timer);
+    req.off('data', onData);
+  };
+  const cut = () => {
+    stop();
+    req.socket.destroy();
+  };
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > limits.lingerBytes) cut();
+  };
+  const timer = setTimeout(cut, limits.lingerMs);
+  timer.unref();
+  req.on('data', onData);
+  req.once('end', stop);
+  req.once('close', stop);
+  req.resume();
 }
 
 function alive(pid: number): boolean {
