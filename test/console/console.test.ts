@@ -295,6 +295,8 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     // The flows, month by month, drawn with the chart library bundled in the console.
     const chart = page.getByTestId('chart-USD');
     await chart.locator('canvas').waitFor();
+    // The chart of the period first shown may still be on the page until the one asked for answers.
+    await chart.locator('figcaption', { hasText: from }).waitFor();
     expect(await chart.locator('figcaption').innerText()).to.include('Credit flows in USD').and.include(from);
     // Drawn once the month-by-month reports have answered: wait for paint on the canvas.
     const canvas = await chart.locator('canvas').elementHandle();
