@@ -12,6 +12,7 @@ import { FinanceScreen } from './screens/finance.js';
 import { AuditScreen } from './screens/audit.js';
 import { OrganisationScreen } from './screens/organisation.js';
 import { KeysScreen } from './screens/keys.js';
+import { MappingsScreen } from './screens/mappings.js';
 import { TransactionsScreen } from './screens/transactions.js';
 import { CreditScreen } from './screens/credit.js';
 import { OrganisationsScreen, SuppliersScreen } from './screens/partners.js';
@@ -42,6 +43,7 @@ const NAVIGATION: Record<Role, { path: string; label: MessageKey }[]> = {
     { path: '/console/organisations', label: 'nav.organisations' },
     { path: '/console/suppliers', label: 'nav.suppliers' },
     { path: '/console/keys', label: 'nav.keys' },
+    { path: '/console/mappings', label: 'nav.mappings' },
     { path: '/console/audit', label: 'nav.audit' },
   ],
 };
@@ -83,6 +85,8 @@ function Screen({ path }: { path: string }) {
       return <SuppliersScreen />;
     case '/console/keys':
       return <KeysScreen />;
+    case '/console/mappings':
+      return <MappingsScreen />;
     case '/console/audit':
       return <AuditScreen />;
     default:

@@ -209,3 +209,44 @@ export function ActionOutcome({ action }: { action: Action }) {
     </>
   );
 }
+
+/** A coded error of a document as the API answers it: code, message, and where in the file. */
+export interface DocumentError {
+  code: string;
+  message: string;
+  params?: { at?: string };
+}
+
+/** A document's coded errors, each with its code, message and place in the file. */
+export function Errors({ errors }: { errors: DocumentError[] }) {
+  const { t } = useUi();
+  if (errors.length === 0) return null;
+  return (
+    <table class="errors" data-testid="document-errors">
+      <caption>{t('documents.errors')}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{t('document.code')}</th>
+          <th scope="col">{t('document.message')}</th>
+          <th scope="col">{t('document.where')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {errors.map((e) => (
+          <tr>
+            <td>
+              <code>{e.code}</code>
+            </td>
+            <td>{e.message}</td>
+            <td>{e.params?.at}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A name the upload route takes (letters, digits, dot, dash, underscore; 200 at most). */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-200) || 'upload';
+}

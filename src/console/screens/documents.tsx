@@ -4,7 +4,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, useAction, usePaged } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Errors, Link, Loading, PagedTable, safeFileName, useAction, usePaged, type DocumentError } from '../parts.js';
+import { MappingTestView, testFile, type MappingTestResult } from './mappings.js';
 
 interface Summary {
   purchaseOrders: number;
@@ -27,11 +28,6 @@ interface DocumentSummary {
   errorCount: number;
 }
 
-interface DocumentError {
-  code: string;
-  message: string;
-  params?: { at?: string };
-}
 
 interface DocumentDetail extends DocumentSummary {
   errors: DocumentError[];
@@ -92,33 +88,6 @@ function Devices({ s }: { s: Summary }) {
   );
 }
 
-function Errors({ errors }: { errors: DocumentError[] }) {
-  const { t } = useUi();
-  if (errors.length === 0) return null;
-  return (
-    <table class="errors" data-testid="document-errors">
-      <caption>{t('documents.errors')}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{t('document.code')}</th>
-          <th scope="col">{t('document.message')}</th>
-          <th scope="col">{t('document.where')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {errors.map((e) => (
-          <tr>
-            <td>
-              <code>{e.code}</code>
-            </td>
-            <td>{e.message}</td>
-            <td>{e.params?.at}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
 
 export function DocumentsScreen() {
   const { t, language } = useUi();
@@ -206,10 +175,6 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
   );
 }
 
-/** A name the upload route takes (letters, digits, dot, dash, underscore; 200 at most). */
-function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, '_').slice(-200) || 'upload';
-}
 
 export function UploadScreen() {
   const { t } = useUi();
@@ -217,26 +182,36 @@ export function UploadScreen() {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const [tested, setTested] = useState<MappingTestResult | null>(null);
+  /** Sends the chosen file one way or the other; what is shown of an earlier answer goes. */
+  const sending = (send: (chosen: File) => Promise<void>) => async () => {
     if (!file) return;
     setBusy(true);
     setOutcome(null);
+    setTested(null);
     setError(null);
     try {
-      const answer = await call<Outcome>('/documents', {
-        method: 'POST',
-        body: await file.arrayBuffer(),
-        headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': safeFileName(file.name) },
-        // A refused file, or one sent before, is still received: its outcome, errors and all, is the answer.
-        answerStatuses: [409, 422],
-      });
-      setOutcome(answer);
+      await send(file);
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
+  };
+  const upload = sending(async (chosen) => {
+    const answer = await call<Outcome>('/documents', {
+      method: 'POST',
+      body: await chosen.arrayBuffer(),
+      headers: { 'Content-Type': 'application/octet-stream', 'X-File-Name': safeFileName(chosen.name) },
+      // A refused file, or one sent before, is still received: its outcome, errors and all, is the answer.
+      answerStatuses: [409, 422],
+    });
+    setOutcome(answer);
+  });
+  const tryIt = sending(async (chosen) => setTested(await testFile(chosen)));
+  const submit = (e: Event) => {
+    e.preventDefault();
+    void upload();
   };
   return (
     <section>
@@ -246,9 +221,13 @@ export function UploadScreen() {
         <input id="upload-file" type="file" required onChange={(e) => setFile((e.currentTarget as HTMLInputElement).files?.[0] ?? null)} />
         <button type="submit" disabled={busy || !file}>
           {t('upload.submit')}
+        </button>{' '}
+        <button type="button" disabled={busy || !file} onClick={tryIt}>
+          {t('upload.try')}
         </button>
       </form>
       <ErrorBox error={error} />
+      {tested ? <MappingTestView result={tested} /> : null}
       {outcome ? (
         <div class="outcome" role="status">
           <h2>{t('upload.outcome')}</h2>
