@@ -221,13 +221,27 @@ describe(`the docs: links, and every example run or checked (${databaseKind()})`
     for (const code of listed.keys()) expect(ERROR_CODES, `${code} in the reference`).to.have.property(code);
   });
 
+  it('the documents page lists every document, mapping, CSV, XML and X12 code, and no code that does not exist', function () {
+    const page = readFileSync(join(ROOT, 'docs', 'documents.md'), 'utf8');
+    const section = page.slice(page.indexOf('## Document codes'));
+    const listed = new Set<string>();
+    for (const m of section.matchAll(/^\| (GW-[A-Z0-9]+)-(\d+)(?:\.\.(\d+))? \|/gm)) {
+      const [, prefix, first, last] = m;
+      for (let n = Number(first); n <= Number(last ?? first); n++) listed.add(`${prefix}-${n}`);
+    }
+    const intake = Object.keys(ERROR_CODES).filter((code) => /^GW-(DOC|MAP|CSV|XML|X12)-/.test(code));
+    expect(intake.length).to.be.greaterThan(30);
+    expect(intake.filter((code) => !listed.has(code)), 'codes the page does not list').to.deep.equal([]);
+    expect([...listed].filter((code) => !(code in ERROR_CODES)), 'codes the page lists that do not exist').to.deep.equal([]);
+  });
+
   it('the command-line reference names every command the command line has', function () {
     const help = spawnSync(process.execPath, [join(ROOT, 'dist', 'src', 'cli.js'), '--help'], { encoding: 'utf8' }).stdout;
     const commands = help
       .split('\n')
       .filter((l) => l.startsWith('  '))
       .map((l) => l.trim().split(' ').filter((w) => /^[a-z][a-z-]*$/.test(w)))
-      .map((words) => (['org', 'reseller', 'key', 'api-account', 'cert', 'link', 'device', 'order', 'credit', 'report', 'document'].includes(words[0]!) ? words.slice(0, 2) : words.slice(0, 1)).join(' '));
+      .map((words) => (['org', 'reseller', 'key', 'api-account', 'cert', 'link', 'device', 'order', 'credit', 'report', 'document', 'mapping'].includes(words[0]!) ? words.slice(0, 2) : words.slice(0, 1)).join(' '));
     expect(commands.length).to.be.greaterThan(30);
     const reference = readFileSync(join(ROOT, 'docs', 'command-line.md'), 'utf8');
     for (const command of commands) expect(reference, command).to.include(`\`${command}`);
