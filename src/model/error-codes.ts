@@ -114,6 +114,7 @@ export const ERROR_CODES = {
   'GW-DOC-6012': 'Document {documentId} was not found.',
   'GW-DOC-6013': 'A control character or non-character ({char}) that the format does not allow, at {at}.',
   'GW-DOC-6014': 'Not applied: another part of this document was refused ({detail}).',
+  'GW-DOC-6015': 'Document {documentId} has no {kind} acknowledgement; it has: {available}.',
   // Mapped fields, whatever the format
   'GW-MAP-6201': '{field} is missing ({at}).',
   'GW-MAP-6202': '{field} {value} is not a date in the format {formats} ({at}).',
