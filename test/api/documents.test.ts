@@ -11,7 +11,8 @@ import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { KEY_A, KEY_B, startGateway } from '../support/http.js';
 import { makeKey } from '../support/api.js';
-import { SAMPLE_CSV, tempDir } from '../intake/support.js';
+import { SAMPLE_CSV, SAMPLE_JSON, tempDir } from '../intake/support.js';
+import { INTAKE_LIMITS } from '../../src/model/limits.js';
 
 interface Reply {
   status: number;
@@ -175,6 +176,34 @@ describe(`document upload API (${databaseKind()})`, function () {
     const ack = await request('GET', `/v1/documents/${r.body.documentId}/ack`);
     const rows = parse(ack.text, { columns: true }) as Record<string, string>[];
     expect(rows.map((row) => [row.status, row.code, row.at])).to.deep.equal([['REJECTED', 'GW-MAP-6202', 'broken.csv, line 3']]);
+  });
+
+  it('a JSON document nested without end: 422 GW-DOC-6009 naming line and column, and the gateway answers on', async function () {
+    const opening = '{"orders": ';
+    const deep = `${opening}${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const [r, health] = await Promise.all([
+      upload(deep, 'deep.json', { headers: { 'content-type': 'application/json' } }),
+      request('GET', '/healthz', { key: null }),
+    ]);
+    expect(health.status, health.text).to.equal(200);
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.status).to.equal('rejected');
+    // The root object is level 1 and the orders array level 2: the bracket refused opens level jsonDepth + 1.
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6009', `deep.json, line 1, column ${opening.length + INTAKE_LIMITS.jsonDepth}`]]);
+    expect(r.body.errors[0].message).to.include(`nested more than ${INTAKE_LIMITS.jsonDepth} deep`);
+    expect((await request('GET', '/healthz', { key: null })).status).to.equal(200);
+    const good = await upload(readFileSync(SAMPLE_JSON), 'harbour-orders.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(good.status, good.text).to.equal(201);
+  });
+
+  it('a JSON document naming a key twice in one object: 422 GW-DOC-6006 naming the key, line and column', async function () {
+    const json = readFileSync(SAMPLE_JSON, 'utf8').replace('"customerId": "30411",', '"customerId": "30411", "customerId": "19827",');
+    const line = json.split('\n').findIndex((l) => l.includes('"19827"'));
+    const column = json.split('\n')[line]!.indexOf('"customerId": "19827"') + 1;
+    const r = await upload(json, 'twice.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6006', `twice.json, line ${line + 1}, column ${column}`]]);
+    expect(r.body.errors[0].message).to.include('"customerId" appears twice');
   });
 
   it('no key: 401 with a coded JSON error', async function () {

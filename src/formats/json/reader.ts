@@ -21,19 +21,28 @@ const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !==
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const SCALAR: Shape = { kind: 'scalar' };
 
-/** A delivery as read, waiting for its order's end (which gives its order number). */
-interface ReadDelivery {
+/**
+ * A device as held until its ship notice is yielded: its serial alone when the device has
+ * no other field, else its fields; `at` is written when the notice is built. An order is
+ * held whole, so what each of its devices costs until then counts.
+ */
+type HeldDevice = string | Omit<ShippedDevice, 'at'>;
+
+/** A delivery as read, held until its order ends (which gives its order number) and then until it is yielded. */
+interface HeldDelivery {
   at: string;
+  pointer: string;
+  orderNumber: string;
   deliveryNumber: string;
   shipDate: string | undefined;
-  devices: ShippedDevice[];
+  devices: HeldDevice[];
 }
 
 /** Reads one document: turns each completed device, delivery and order into items or errors. */
 class JsonDocument {
   readonly errors: DocumentError[] = [];
-  /** Items of completed orders, not yet yielded. */
-  readonly ready: ReadItem[] = [];
+  /** Items of completed orders, not yet yielded: a ship notice is built only when its turn comes. */
+  readonly ready: (ReadItem | HeldDelivery)[] = [];
   orders = 0;
   readonly builder: ShapedBuilder;
 
@@ -83,13 +92,13 @@ class JsonDocument {
     return parsed;
   }
 
-  private device(device: unknown, pointer: string): ShippedDevice | undefined {
+  private device(device: unknown, pointer: string): HeldDevice | undefined {
     const serial = isObject(device) ? str(device.deviceId) : undefined;
     if (!serial || !isObject(device)) {
       this.fail({ code: 'GW-MAP-6201', params: { field: 'deviceId', at: `${this.ctx.fileName}, ${pointer}` } });
       return undefined;
     }
-    const d: ShippedDevice = { serial, at: pointer };
+    const d: Omit<ShippedDevice, 'at'> = { serial };
     const assetTag = str(device.assetTag);
     if (assetTag) d.assetTag = assetTag;
     const family = str(device.deviceFamily);
@@ -100,10 +109,10 @@ class JsonDocument {
       if (isDeviceFamily(resolved)) d.deviceFamily = resolved;
       else this.fail({ code: 'GW-MAP-6205', params: { field: 'deviceFamily', value: resolved, at: `${this.ctx.fileName}, ${pointer}`, detail: 'not a device family' } });
     }
-    return d;
+    return Object.keys(d).length === 1 ? serial : d;
   }
 
-  private delivery(delivery: unknown, pointer: string): ReadDelivery | undefined {
+  private delivery(delivery: unknown, pointer: string): HeldDelivery | undefined {
     const at = `${this.ctx.fileName}, ${pointer}`;
     if (!isObject(delivery)) {
       this.fail({ code: 'GW-MAP-6205', params: { field: 'delivery', value: '', at, detail: 'not an object' } });
@@ -111,9 +120,11 @@ class JsonDocument {
     }
     return {
       at,
+      pointer,
+      orderNumber: '',
       deliveryNumber: str(delivery.deliveryNumber) ?? '',
       shipDate: this.date(delivery.shipDate, 'shipDate', `${at}/shipDate`),
-      devices: Array.isArray(delivery.devices) ? (delivery.devices as ShippedDevice[]) : [],
+      devices: Array.isArray(delivery.devices) ? (delivery.devices as HeldDevice[]) : [],
     };
   }
 
@@ -128,7 +139,7 @@ class JsonDocument {
     const orderNumber = str(order.orderNumber);
     if (!orderNumber) this.fail({ code: 'GW-MAP-6201', params: { field: 'orderNumber', at } });
     const orderDate = this.date(order.orderDate, 'orderDate', `${at}/orderDate`);
-    const items: ReadItem[] = [];
+    const items: (ReadItem | HeldDelivery)[] = [];
     const po = {
       orderNumber: orderNumber ?? '',
       orderType: str(order.orderType) ?? '',
@@ -141,16 +152,37 @@ class JsonDocument {
       if (validatePurchaseOrder(po)) items.push({ type: 'purchaseOrder', at, doc: po });
       else this.fail({ code: 'GW-MAP-6205', params: { field: `order ${orderNumber}`, value: '', at, detail: describeSchemaError(validatePurchaseOrder) } });
     }
-    const deliveries = Array.isArray(order.deliveries) ? (order.deliveries as ReadDelivery[]) : [];
+    const deliveries = Array.isArray(order.deliveries) ? (order.deliveries as HeldDelivery[]) : [];
     for (const d of deliveries) {
       if (!orderNumber || !d.shipDate) continue;
-      const notice: ShipNotice = { orderNumber, deliveryNumber: d.deliveryNumber, shipDate: d.shipDate, devices: d.devices };
-      if (validateShipNotice(notice)) items.push({ type: 'shipNotice', at: d.at, doc: notice });
-      else this.fail({ code: 'GW-MAP-6205', params: { field: `delivery ${d.deliveryNumber}`, value: '', at: d.at, detail: describeSchemaError(validateShipNotice) } });
+      d.orderNumber = orderNumber;
+      items.push(d);
     }
     // Once the document has an error nothing of it applies: its later items are not kept.
     if (this.errors.length === 0) this.ready.push(...items);
     return undefined;
+  }
+
+  /** The items ready so far, each ship notice built (and checked) as its turn comes. */
+  *take(): Iterable<ReadItem> {
+    while (this.ready.length > 0 && this.errors.length === 0) {
+      const next = this.ready.shift()!;
+      if (!('pointer' in next)) {
+        yield next;
+        continue;
+      }
+      const notice: ShipNotice = {
+        orderNumber: next.orderNumber,
+        deliveryNumber: next.deliveryNumber,
+        shipDate: next.shipDate!,
+        devices: next.devices.map((d, i) => {
+          const at = `${next.pointer}/devices/${i}`;
+          return typeof d === 'string' ? { serial: d, at } : { ...d, at };
+        }),
+      };
+      if (validateShipNotice(notice)) yield { type: 'shipNotice', at: next.at, doc: notice };
+      else this.fail({ code: 'GW-MAP-6205', params: { field: `delivery ${next.deliveryNumber}`, value: '', at: next.at, detail: describeSchemaError(validateShipNotice) } });
+    }
   }
 }
 
@@ -178,7 +210,7 @@ export const readJson: DocumentReader = async function* (input, ctx) {
   try {
     for await (const part of decodeUtf8(input, ctx.fileName)) {
       tokenizer.push(part);
-      yield* doc.ready.splice(0);
+      yield* doc.take();
     }
     if (!tokenizer.started) {
       yield { type: 'error', error: { code: 'GW-DOC-6007' } };
@@ -200,6 +232,6 @@ export const readJson: DocumentReader = async function* (input, ctx) {
     yield { type: 'error', error: { code: 'GW-MAP-6201', params: { field: 'orders', at: `${ctx.fileName}, /orders` } } };
     return;
   }
+  yield* doc.take();
   for (const error of doc.errors) yield { type: 'error', error };
-  if (doc.errors.length === 0) yield* doc.ready;
 };
