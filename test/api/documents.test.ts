@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { addOrganisation, linkSupplier } from '../../src/admin/operations.js';
+import { deviceReport } from '../../src/admin/lookups.js';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
@@ -204,6 +205,21 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(r.status, r.text).to.equal(422);
     expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6006', `twice.json, line ${line + 1}, column ${column}`]]);
     expect(r.body.errors[0].message).to.include('"customerId" appears twice');
+  });
+
+  it('a JSON document refused after its first order was read and applied: nothing of it stays', async function () {
+    const order = (n: number, extra = '') =>
+      `{"orderNumber": "HB-LATE-${n}", "orderDate": "2026-11-02T09:00:00Z", "orderType": "OR", "customerId": "30411", ${extra}` +
+      `"deliveries": [{"deliveryNumber": "D-${n}", "shipDate": "2026-11-03T09:00:00Z", "devices": [{"deviceId": "HBLATE0000${n}"}]}]}`;
+    // The note puts the repeated key past the first piece intake reads (256 KiB): the first order is applied by then.
+    const late = `"note": "${'x'.repeat(INTAKE_LIMITS.readChunkBytes)}", "customerId": "19827", `;
+    const json = `{"orders": [\n${order(1)},\n${order(2, late)}\n]}`;
+    const r = await upload(json, 'late.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6006', `late.json, line 3, column ${order(2, late).indexOf('"customerId": "19827"') + 1}`]]);
+    expect(await deviceReport(t.db, 'HBLATE00001')).to.equal(undefined);
+    const shown = await request('GET', `/v1/documents/${r.body.documentId}`, { key: KEY_B });
+    expect(shown.body.items).to.deep.equal([]);
   });
 
   it('no key: 401 with a coded JSON error', async function () {

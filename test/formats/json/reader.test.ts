@@ -169,6 +169,13 @@ describe('JSON reader', function () {
     expectRefused(await read(deepest), [{ code: 'GW-MAP-6201', at: 'doc.json, /orders' }]);
   });
 
+  it(`an object of more than ${INTAKE_LIMITS.jsonMembersPerObject} members: GW-DOC-6009 at the key past the limit`, async function () {
+    const members = Array.from({ length: INTAKE_LIMITS.jsonMembersPerObject + 1 }, (_, i) => `"k${i}":0`);
+    const json = `{"extra":{${members.join(',')}}}`;
+    const items = await read(json, { cut: 4096 });
+    expectRefused(items, [{ code: 'GW-DOC-6009', at: `doc.json, line 1, column ${json.indexOf(`"k${INTAKE_LIMITS.jsonMembersPerObject}"`) + 1}` }]);
+  });
+
   it('what the shape does not name is read but not built: extras of any size around the orders', async function () {
     const extras = `"extra": [${'[1,{"a":null}],'.repeat(10_000)}[]], "note": {"deviceId": "NOTADEVICE"}`;
     const json = SAMPLE.toString('utf8').replace('"transactionId": "HB-JSON-0007",', `"transactionId": "HB-JSON-0007", ${extras},`);
