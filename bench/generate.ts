@@ -162,3 +162,56 @@ export async function writeShipNotices856(path: string, serials: number): Promis
   await w.line(env.ge(orders) + env.iea);
   await w.close();
 }
+
+/**
+ * The JSON documents of the JSON benchmark (mappings/reseller-api-json.json: the reseller
+ * API's bulk-enroll shape), each filled to just under `bytes` (UTF-8 is ASCII here):
+ * - `orders`: orders of 1,000 devices (serial and asset tag) over the organisations, as a
+ *   reseller's export has them; returns the devices written;
+ * - `one-order`: a single order whose deliveries hold 100,000 devices each, the most one
+ *   ship notice may: the reader holds an order whole, so this is its largest cost;
+ * - `nested-arrays`: orders that are arrays nested 32 deep, each a refused item: the
+ *   shape that took the gateway to 1.8 GB when JSON was parsed whole.
+ */
+export type JsonBenchShape = 'orders' | 'one-order' | 'nested-arrays';
+
+export async function writeJsonDocument(path: string, shape: JsonBenchShape, bytes: number): Promise<number> {
+  const w = new LineWriter(path);
+  let written = 0;
+  const put = async (text: string) => {
+    written += text.length;
+    await w.line(text);
+  };
+  /** Room left for a piece of `size` and the closing brackets. */
+  const fits = (size: number) => written + size + 64 <= bytes;
+  const device = (i: number) => `{"deviceId":"${serial(i, 'J')}","assetTag":"TAG-${i}"}`;
+  const DATES = '"orderDate":"2026-11-02T10:00:00Z","orderType":"OR"';
+  let devices = 0;
+  await put('{"orders":[\n');
+  if (shape === 'nested-arrays') {
+    const item = `${'['.repeat(32)}${']'.repeat(32)}`;
+    for (let first = true; fits(item.length + 1); first = false) await put(first ? item : `,${item}`);
+  } else if (shape === 'orders') {
+    for (let o = 0; ; o++) {
+      const list: string[] = [];
+      for (let d = 0; d < DEVICES_PER_ORDER; d++) list.push(device(devices + d));
+      const order =
+        `${o === 0 ? '' : ',\n'}{"orderNumber":"${orderNumber(o)}",${DATES},"customerId":"${orgId(o % ORGANISATIONS)}","poNumber":null,` +
+        `"deliveries":[{"deliveryNumber":"DL${o}","shipDate":"2026-11-03T10:00:00Z","devices":[${list.join(',')}]}]}`;
+      if (!fits(order.length)) break;
+      await put(order);
+      devices += DEVICES_PER_ORDER;
+    }
+  } else {
+    await put(`{"orderNumber":"${orderNumber(0)}",${DATES},"customerId":"${orgId(0)}","deliveries":[`);
+    for (let d = 0; fits(200); d++) {
+      await put(`${d === 0 ? '' : ','}{"deliveryNumber":"DL${d}","shipDate":"2026-11-03T10:00:00Z","devices":[`);
+      for (let i = 0; i < 100_000 && fits(60); i++) await put(`${i === 0 ? '' : ','}${device(devices++)}`);
+      await put(']}');
+    }
+    await put(']}');
+  }
+  await put(']}\n');
+  await w.close();
+  return devices;
+}

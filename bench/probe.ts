@@ -11,23 +11,23 @@ import { bulkEnrollBody, readComplete, ResellerClient, serveSeeded } from './res
 import { MIB, against, httpRequest, int, keptAliveAgent, secondsSince, sleep, summarise, table, type Answer, type ServedChild } from './support.js';
 import type { Database, MakeTarget, Target } from './targets.js';
 
-const PROBE_INTERVAL_MS = 50;
+export const PROBE_INTERVAL_MS = 50;
 /** How long the idle gateway is probed, for the reference. */
 const IDLE_PROBE_MS = 2000;
 /** The issue's target: no probe answer slower than this. */
-const TARGET_WORST_MS = 250;
+export const TARGET_WORST_MS = 250;
 /** The transaction the probe asks about: as large as one of the API load's. */
 const PROBED_TRANSACTION_DEVICES = 1000;
 /** Failures kept to print (the rest are counted). */
 const FAILURES_SHOWN = 3;
 
 /** One probe's answers: their latencies, and how many were wrong or failed. */
-interface Probed {
+export interface Probed {
   ms: number[];
   failed: number;
 }
 
-interface Series {
+export interface Series {
   healthz: Probed;
   status: Probed;
   /** The first failures, to print. */
@@ -39,7 +39,7 @@ interface Series {
  * sends both calls without waiting for earlier ones: a stalled gateway shows as many slow
  * answers, not as one.
  */
-async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId: string, work: Promise<unknown>): Promise<Series> {
+export async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId: string, work: Promise<unknown>): Promise<Series> {
   const series: Series = { healthz: { ms: [], failed: 0 }, status: { ms: [], failed: 0 }, failures: [] };
   const agent = keptAliveAgent();
   const inFlight = new Set<Promise<void>>();
@@ -78,6 +78,14 @@ async function probeWhile(gatewayUrl: string, api: ResellerClient, enrollmentId:
   return series;
 }
 
+/** Posts the transaction that check-transaction-status is probed with; its enrollment id. */
+export async function postProbedTransaction(api: ResellerClient): Promise<string> {
+  const devices = Array.from({ length: PROBED_TRANSACTION_DEVICES }, (_, i) => serial(i, 'P'));
+  const posted = await api.bulkEnroll(bulkEnrollBody('PROBE-1', 'PROBE0000001', 0, devices));
+  if (!posted.ok) throw new Error(`the probed transaction was refused: ${posted.error}`);
+  return posted.enrollmentId;
+}
+
 /** POST /v1/documents of the CSV as the reseller: how long the ingest took; throws unless all of it applied. */
 async function upload(gatewayUrl: string, key: string, csv: string, serials: number): Promise<number> {
   const agent = keptAliveAgent(1);
@@ -114,12 +122,10 @@ async function probeOne(target: Target, workDir: string, csv: string, serials: n
     const served = await serveSeeded(target, workDir, 'probe');
     gateway = served.gateway;
     api = new ResellerClient(gateway.url, served.key);
-    const devices = Array.from({ length: PROBED_TRANSACTION_DEVICES }, (_, i) => serial(i, 'P'));
-    const posted = await api.bulkEnroll(bulkEnrollBody('PROBE-1', 'PROBE0000001', 0, devices));
-    if (!posted.ok) throw new Error(`the probed transaction was refused: ${posted.error}`);
-    const idle = await probeWhile(gateway.url, api, posted.enrollmentId, sleep(IDLE_PROBE_MS));
+    const enrollmentId = await postProbedTransaction(api);
+    const idle = await probeWhile(gateway.url, api, enrollmentId, sleep(IDLE_PROBE_MS));
     const ingest = upload(gateway.url, served.key, csv, serials);
-    const loaded = await probeWhile(gateway.url, api, posted.enrollmentId, ingest);
+    const loaded = await probeWhile(gateway.url, api, enrollmentId, ingest);
     const ingestS = await ingest;
     process.stdout.write(`${target.database}: the ${int(serials)}-serial CSV took ${ingestS.toFixed(1)} s over POST /v1/documents (applied)\n`);
     for (const f of [...idle.failures, ...loaded.failures]) process.stdout.write(`${target.database}: probe failed: ${f}\n`);

@@ -1,15 +1,17 @@
 // The benchmarks (`npm run bench`): intake, the reseller API under load, the probe under
-// load, then exports, then the command line's start-up; `--only intake|api|probe|export|cli` runs one (or a comma-separated few). Each prints its figures
+// load, JSON documents at their size limit, then exports, then the command line's start-up;
+// `--only intake|api|probe|json|export|cli` runs one (or a comma-separated few). Each prints its figures
 // next to a reference measured in the same run, and the machine's state is printed at the
 // start and the end, to read them against.
 //
 //   intake (bench/intake.ts)   --serials N (default 100,000 and 1,000,000)
 //   api    (bench/api-load.ts) --api-seconds N (default 60), --api-clients N (default 20)
 //   probe  (bench/probe.ts)    the largest intake size, ingested over HTTP under a probe
+//   json   (bench/json.ts)     three 32 MiB JSON documents over HTTP under the probe: memory and latency
 //   export (bench/export.ts)   --devices N (default 1,000,000)
 //   cli    (bench/cli-start.ts) --help, --version and two lookups, against node -e 0
 //
-// PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake, api and probe also run on
+// PostgreSQL: with DATABASE_URL set, or `--pg URL`, intake, api, probe and json also run on
 // PostgreSQL, each in fresh schemas that are dropped afterwards. `--keep` keeps the work
 // directory (generated files, SQLite databases, the gateway's spool).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,11 +22,12 @@ import { runApiLoadBench } from './api-load.js';
 import { runCliStartBench } from './cli-start.js';
 import { runExportBench } from './export.js';
 import { DEFAULT_SIZES, runIntakeBench } from './intake.js';
+import { runJsonBench } from './json.js';
 import { runProbeBench } from './probe.js';
 import { machineState } from './support.js';
 import { checkPostgres, targetMakers, withoutPassword } from './targets.js';
 
-const PARTS = ['intake', 'api', 'probe', 'export', 'cli'] as const;
+const PARTS = ['intake', 'api', 'probe', 'json', 'export', 'cli'] as const;
 function whole(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   const n = value === undefined ? fallback : Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number ${min}..${max}`);
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
       if (part === 'intake') await runIntakeBench({ sizes, pgUrl, workDir, keep: values.keep === true });
       if (part === 'api') await runApiLoadBench(targets, api, workDir);
       if (part === 'probe') await runProbeBench(targets, Math.max(...sizes), workDir);
+      if (part === 'json') await runJsonBench(targets, workDir);
       if (part === 'export') await runExportBench({ devices, workDir });
       if (part === 'cli') runCliStartBench(workDir);
     }

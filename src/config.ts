@@ -42,7 +42,7 @@ export interface GatewayConfig {
   intake: {
     /** A received document larger than this is refused (GW-DOC-6002) before it is parsed. */
     maxDocumentBytes: number;
-    /** JSON documents are parsed whole, so they have a smaller bound of their own. */
+    /** JSON documents hold one order whole at a time (its header may follow its deliveries), so they have a smaller bound of their own. */
     maxJsonDocumentBytes: number;
     /** After this many coded errors a document stops being read (GW-DOC-6008). */
     maxErrorsPerDocument: number;

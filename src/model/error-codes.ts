@@ -113,6 +113,7 @@ export const ERROR_CODES = {
   'GW-DOC-6011': 'Document {documentId} cannot be replayed: it is {status}.',
   'GW-DOC-6012': 'Document {documentId} was not found.',
   'GW-DOC-6013': 'A control character or non-character ({char}) that the format does not allow, at {at}.',
+  'GW-DOC-6015': 'Document {documentId} has no {kind} acknowledgement; it has: {available}.',
   'GW-DOC-6020': 'The document is not valid {encoding}, the encoding its mapping names ({at}).',
   'GW-DOC-6021': 'The acknowledgements of document {documentId} cannot be said: the mapping {mappingId} that read it is not loaded, and the document is older than the record of what its partner wanted.',
   // Mapped fields, whatever the format

@@ -75,8 +75,24 @@ export const INTAKE_LIMITS = {
   maxLineBytes: 64 * KiB,
   /** Default of intake.maxDocumentBytes: a 1,000,000-device CSV ship notice is ~80 MB; room for 5x. */
   maxDocumentBytes: 512 * MiB,
-  /** Default of intake.maxJsonDocumentBytes: JSON is parsed whole, so its bound is its memory cost. */
+  /**
+   * Default of intake.maxJsonDocumentBytes: a JSON document is read as a stream, one order
+   * at a time, but an order is held whole until it ends (its header may follow its
+   * deliveries), so this bounds the largest order's memory.
+   */
   maxJsonDocumentBytes: 32 * MiB,
+  /**
+   * Objects and arrays open at once in a JSON document or request body: the bulk-enroll
+   * shape needs 7 (body, orders, order, deliveries, delivery, devices, device); 64 leaves
+   * room for partners' extras and bounds the reader's stack of open containers.
+   */
+  jsonDepth: 64,
+  /**
+   * Members of one JSON object: the largest the formats define has 7 fields; extras are
+   * tolerated, but every key is remembered until the object ends (to refuse a repeat), so
+   * a 32 MiB object of distinct keys must not be.
+   */
+  jsonMembersPerObject: 10_000,
   /** Default of intake.maxErrorsPerDocument: enough to fix a file in one round, bounded so a garbage file stays cheap. */
   maxErrorsPerDocument: 1000,
   /** Read buffer: large enough to keep system calls few, small enough to stay flat. */

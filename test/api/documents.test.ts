@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import { addOrganisation, linkSupplier } from '../../src/admin/operations.js';
+import { deviceReport } from '../../src/admin/lookups.js';
 import type { RunningServer } from '../../src/channels/http/server.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { DOCUMENT_API_LIMITS } from '../../src/model/limits.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
 import { KEY_A, KEY_B, startGateway } from '../support/http.js';
 import { makeKey } from '../support/api.js';
-import { SAMPLE_CSV, tempDir } from '../intake/support.js';
+import { SAMPLE_CSV, SAMPLE_JSON, tempDir } from '../intake/support.js';
+import { INTAKE_LIMITS } from '../../src/model/limits.js';
 
 interface Reply {
   status: number;
@@ -180,6 +182,49 @@ describe(`document upload API (${databaseKind()})`, function () {
     expect(rows.map((row) => [row.status, row.code, row.at])).to.deep.equal([['REJECTED', 'GW-MAP-6202', 'broken.csv, line 3']]);
   });
 
+  it('a JSON document nested without end: 422 GW-DOC-6009 naming line and column, and the gateway answers on', async function () {
+    const opening = '{"orders": ';
+    const deep = `${opening}${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    const [r, health] = await Promise.all([
+      upload(deep, 'deep.json', { headers: { 'content-type': 'application/json' } }),
+      request('GET', '/healthz', { key: null }),
+    ]);
+    expect(health.status, health.text).to.equal(200);
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.status).to.equal('rejected');
+    // The root object is level 1 and the orders array level 2: the bracket refused opens level jsonDepth + 1.
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6009', `deep.json, line 1, column ${opening.length + INTAKE_LIMITS.jsonDepth}`]]);
+    expect(r.body.errors[0].message).to.include(`nested more than ${INTAKE_LIMITS.jsonDepth} deep`);
+    expect((await request('GET', '/healthz', { key: null })).status).to.equal(200);
+    const good = await upload(readFileSync(SAMPLE_JSON), 'harbour-orders.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(good.status, good.text).to.equal(201);
+  });
+
+  it('a JSON document naming a key twice in one object: 422 GW-DOC-6006 naming the key, line and column', async function () {
+    const json = readFileSync(SAMPLE_JSON, 'utf8').replace('"customerId": "30411",', '"customerId": "30411", "customerId": "19827",');
+    const line = json.split('\n').findIndex((l) => l.includes('"19827"'));
+    const column = json.split('\n')[line]!.indexOf('"customerId": "19827"') + 1;
+    const r = await upload(json, 'twice.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6006', `twice.json, line ${line + 1}, column ${column}`]]);
+    expect(r.body.errors[0].message).to.include('"customerId" appears twice');
+  });
+
+  it('a JSON document refused after its first order was read and applied: nothing of it stays', async function () {
+    const order = (n: number, extra = '') =>
+      `{"orderNumber": "HB-LATE-${n}", "orderDate": "2026-11-02T09:00:00Z", "orderType": "OR", "customerId": "30411", ${extra}` +
+      `"deliveries": [{"deliveryNumber": "D-${n}", "shipDate": "2026-11-03T09:00:00Z", "devices": [{"deviceId": "HBLATE0000${n}"}]}]}`;
+    // The note puts the repeated key past the first piece intake reads (256 KiB): the first order is applied by then.
+    const late = `"note": "${'x'.repeat(INTAKE_LIMITS.readChunkBytes)}", "customerId": "19827", `;
+    const json = `{"orders": [\n${order(1)},\n${order(2, late)}\n]}`;
+    const r = await upload(json, 'late.json', { key: KEY_B, headers: { 'content-type': 'application/json' } });
+    expect(r.status, r.text).to.equal(422);
+    expect(r.body.errors.map((e: any) => [e.code, e.params.at])).to.deep.equal([['GW-DOC-6006', `late.json, line 3, column ${order(2, late).indexOf('"customerId": "19827"') + 1}`]]);
+    expect(await deviceReport(t.db, 'HBLATE00001')).to.equal(undefined);
+    const shown = await request('GET', `/v1/documents/${r.body.documentId}`, { key: KEY_B });
+    expect(shown.body.items).to.deep.equal([]);
+  });
+
   it('no key: 401 with a coded JSON error', async function () {
     // The /v1 code of every route (the reseller API keeps the protocol's GRX-50001).
     expectCodedError(await upload(sample, 'nokey.csv', { key: null }), 401, 'GW-AUTH-401');
@@ -225,15 +270,18 @@ describe(`document upload API (${databaseKind()})`, function () {
     expectCodedError(await request('GET', `/v1/documents/${firstId}/ack`, { key: finance }), 403, 'GW-AUTH-403');
   });
 
-  it('parameters are checked: an unknown ack kind or parameter 400 GW-API-4001; a kind the document lacks 404', async function () {
+  it('parameters are checked: an unknown ack kind or parameter 400 GW-API-4001; a kind the document lacks 404 GW-DOC-6015', async function () {
     const kind = await request('GET', `/v1/documents/${firstId}/ack?kind=pdf`);
     expectCodedError(kind, 400, 'GW-API-4001');
     expect(kind.body.error.details).to.deep.equal([{ in: 'query', path: 'kind', message: 'must be equal to one of the allowed values' }]);
     expectCodedError(await request('GET', `/v1/documents/${firstId}/ack?format=csv`), 400, 'GW-API-4001');
     expectCodedError(await request('GET', `/v1/documents/${'d'.repeat(49)}`), 400, 'GW-API-4001');
-    const none = await request('GET', `/v1/documents/${firstId}/ack?kind=997`);
-    expectCodedError(none, 404, 'GW-DOC-6012');
-    expect(none.body.error.message).to.include('no 997 acknowledgement');
+    // The document is there, so the answer is not "no such document": it names the kinds the document has.
+    for (const kind of ['997', 'json', '855']) {
+      const none = await request('GET', `/v1/documents/${firstId}/ack?kind=${kind}`);
+      expectCodedError(none, 404, 'GW-DOC-6015');
+      expect(none.body.error.message).to.equal(`Document ${firstId} has no ${kind} acknowledgement; it has: csv.`);
+    }
   });
 
   it('X-Gateway-Mapping naming an unknown mapping: 422 with GW-DOC-6005', async function () {

@@ -14,7 +14,7 @@ import type { Request, Response } from 'express';
 import { createSpoolFile, discardRestOfBody, spoolBody } from './spool.js';
 import type { CodedError } from '../../model/error-codes.js';
 import { renderMessage } from '../../model/messages.js';
-import { AcksUnknown, deviceOutcomePage, documentAck, resultRefusals } from '../../intake/acks.js';
+import { AcksUnknown, deviceOutcomePage, documentAcks, resultRefusals, type Ack } from '../../intake/acks.js';
 import { DEVICE_OUTCOME_STATUSES, type DeviceOutcomeStatus } from '../../model/documents.js';
 import { PAGE_PARAMS, cursorKey, encodeCursor, givenFilters, pageSchema, refuseCursor } from './api/cursor.js';
 import { IntakeError, ReplayRefused } from '../../intake/receive.js';
@@ -425,7 +425,7 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
       summary: "Reading a document's acknowledgement",
       description:
         'The acknowledgement as a file, in the form its mapping asks for: a CSV ack (text/csv), the JSON report (application/json), or X12 997/855 text. ' +
-        'Without kind, the first the document has. A kind the document has none of: 404 GW-DOC-6012.',
+        'Without kind, the first the document has. A kind the document has none of (a json ack of a CSV document, say): 404 GW-DOC-6015, naming the kinds it has.',
       tag: 'Documents',
       roles: ['reseller', 'operator'],
       params: ID_PARAM,
@@ -446,16 +446,19 @@ export function documentRoutes(api: ApiRouter, deps: ApiDeps): void {
     async (ctx) => {
       const doc = await visibleDocument(ctx);
       if (!doc) return;
-      const kind = ctx.query.kind as 'csv' | 'json' | '997' | '855' | undefined;
-      let ack: Awaited<ReturnType<typeof documentAck>>;
+      const kind = ctx.query.kind as Ack['kind'] | undefined;
+      let acks: Ack[];
       try {
-        ack = await documentAck(deps, doc, kind);
+        acks = await documentAcks(deps, doc.document_id);
       } catch (err) {
         if (err instanceof AcksUnknown) return sendCoded(ctx.res, 409, err.error);
         throw err;
       }
+      const ack = kind ? acks.find((a) => a.kind === kind) : acks[0];
       if (!ack) {
-        return sendCoded(ctx.res, 404, { code: 'GW-DOC-6012', params: { documentId: `${doc.document_id} (no ${kind ?? ''} acknowledgement)` } });
+        // The document is there: the answer names the kinds it has, not a missing document.
+        const available = acks.length > 0 ? acks.map((a) => a.kind).join(', ') : 'none';
+        return sendCoded(ctx.res, 404, { code: 'GW-DOC-6015', params: { documentId: doc.document_id, kind: kind ?? 'any', available } });
       }
       ctx.res.setHeader('Content-Type', ack.contentType);
       ctx.res.setHeader('Content-Disposition', `attachment; filename="${ack.fileName}"`);

@@ -3,6 +3,7 @@
 import type { Request, Response } from 'express';
 import type { CodedError, ErrorCode } from '../../model/error-codes.js';
 import { toWire } from '../../model/messages.js';
+import { readRequestBody } from '../../formats/reseller/request.js';
 
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   'GRX-50001': 401,
@@ -35,26 +36,9 @@ export function contentTypeError(req: Request): CodedError | undefined {
   return { code: 'GRX-16002', params: { contentType: type === '' ? '(none)' : JSON.stringify(type.slice(0, 100)) } };
 }
 
-/** Reads a JSON body that express.raw buffered: content type first, then syntax, then shape. */
+/** Reads a reseller-API body that express.raw buffered: content type first, then syntax and shape (readRequestBody). */
 export function readJsonBody(req: Request): ParsedBody {
   const typeError = contentTypeError(req);
   if (typeError) return { error: typeError };
-  const buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(buffer);
-  } catch {
-    return { error: { code: 'GRX-1000', params: { detail: 'the body is not valid UTF-8' } } };
-  }
-  if (text.trim() === '') return { error: { code: 'GRX-1000', params: { detail: 'the body is empty' } } };
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    return { error: { code: 'GRX-1000', params: { detail: (err as Error).message.slice(0, 200) } } };
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { error: { code: 'GRX-5004', params: { path: '/', detail: 'the body must be a JSON object' } } };
-  }
-  return { body };
+  return readRequestBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
 }

@@ -164,7 +164,7 @@ const ORDER_DETAILS: JsonSchema = {
   },
 };
 
-const CONTEXT = 'Every call carries requestContext {shipTo, timeZone, langCode} and depResellerId; unknown fields are tolerated. A JSON type that does not match is GRX-5004.';
+const CONTEXT = 'Every call carries requestContext {shipTo, timeZone, langCode} and depResellerId; unknown fields are tolerated, and a field sent as null is absent. A JSON type that does not match is GRX-5004; a key given twice in one object is GRX-1000.';
 
 /** The reseller API's three calls, as mounted on /enroll-service/1.0 (documentation only: reseller-api.ts handles them). */
 export function resellerOpenApiRoutes(limits: ResellerApiLimits): RouteSpec[] {

@@ -1,77 +1,145 @@
 // JSON documents in the reseller API's bulk-enroll-devices shape: orders, each with its
 // deliveries and devices. Each order becomes a PurchaseOrder (header only: the API
-// carries no order lines) and each delivery a ShipNotice. JSON is parsed whole, so the
-// pipeline bounds its size (intake.maxJsonDocumentBytes) before it gets here.
+// carries no order lines) and each delivery a ShipNotice. The text is read as a stream
+// (tokenizer.ts): only the fields below are built, one order at a time, and the order's
+// items are yielded when it ends (its header may come after its deliveries). A JSON null
+// is an absent field, as in reseller-API requests. A key twice in one object is refused
+// (GW-DOC-6006), and so is nesting past INTAKE_LIMITS.jsonDepth (GW-DOC-6009), each
+// naming its line and column.
 import { validatePurchaseOrder, validateShipNotice, describeSchemaError } from '../../model/documents.js';
 import type { PurchaseOrder, ShipNotice, ShippedDevice } from '../../model/documents.js';
 import { isDeviceFamily } from '../../model/device-family.js';
+import { DOCUMENT_LIMITS, INTAKE_LIMITS } from '../../model/limits.js';
 import { familyForPart, parseDate } from '../../mapping/values.js';
-import type { DocumentError, DocumentReader, ReadItem } from '../types.js';
+import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
 import { decodeUtf8, UndecodableText } from '../utf8.js';
-import { forbiddenCharacter, isForbiddenControl, lineAndColumn } from '../forbidden-chars.js';
+import { forbiddenCharacter, isForbiddenControl } from '../forbidden-chars.js';
+import { ShapedBuilder, type JsonObject, type Shape } from './shaped.js';
+import { JsonTextError, JsonTokenizer, positionOf } from './tokenizer.js';
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+const SCALAR: Shape = { kind: 'scalar' };
 
-export const readJson: DocumentReader = async function* (input, ctx) {
-  let text = '';
-  try {
-    for await (const part of decodeUtf8(input, ctx.fileName)) text += part;
-  } catch (e) {
-    if (e instanceof UndecodableText) {
-      yield { type: 'error', error: e.error };
-      return;
-    }
-    throw e;
+/**
+ * A device as held until its ship notice is yielded: its serial alone when the device has
+ * no other field, else its fields; `at` is written when the notice is built. An order is
+ * held whole, so what each of its devices costs until then counts.
+ */
+type HeldDevice = string | Omit<ShippedDevice, 'at'>;
+
+/** A delivery as read, held until its order ends (which gives its order number) and then until it is yielded. */
+interface HeldDelivery {
+  at: string;
+  pointer: string;
+  orderNumber: string;
+  deliveryNumber: string;
+  shipDate: string | undefined;
+  devices: HeldDevice[];
+}
+
+/** Reads one document: turns each completed device, delivery and order into items or errors. */
+class JsonDocument {
+  readonly errors: DocumentError[] = [];
+  /** Items of completed orders, not yet yielded: a ship notice is built only when its turn comes. */
+  readonly ready: (ReadItem | HeldDelivery)[] = [];
+  orders = 0;
+  readonly builder: ShapedBuilder;
+
+  constructor(private readonly ctx: ReadContext) {
+    const device: Shape = {
+      kind: 'object',
+      fields: { deviceId: SCALAR, assetTag: SCALAR, deviceFamily: SCALAR, partNumber: SCALAR },
+    };
+    const delivery: Shape = {
+      kind: 'object',
+      fields: {
+        deliveryNumber: SCALAR,
+        shipDate: SCALAR,
+        // One more than a ship notice may hold, so that its schema refuses it; the rest are checked but not kept.
+        devices: { kind: 'array', of: device, each: (d, p) => this.device(d, p), keepItems: DOCUMENT_LIMITS.devicesPerShipNotice + 1 },
+      },
+    };
+    const order: Shape = {
+      kind: 'object',
+      fields: {
+        orderNumber: SCALAR,
+        orderDate: SCALAR,
+        orderType: SCALAR,
+        customerId: SCALAR,
+        poNumber: SCALAR,
+        deliveries: { kind: 'array', of: delivery, each: (d, p) => this.delivery(d, p) },
+      },
+    };
+    this.builder = new ShapedBuilder({
+      kind: 'object',
+      fields: { orders: { kind: 'array', of: order, each: (o, p) => this.order(o, p) } },
+    });
   }
-  if (text.trim() === '') {
-    yield { type: 'error', error: { code: 'GW-DOC-6007' } };
-    return;
+
+  private fail(error: DocumentError): void {
+    if (this.errors.length < this.ctx.limits.maxErrors) this.errors.push(error);
   }
-  const control = forbiddenControl(text);
-  if (control) {
-    const { line, column } = lineAndColumn(text, control.offset);
-    yield { type: 'error', error: forbiddenCharacter(control.codePoint, `${ctx.fileName}, line ${line}, column ${column}`) };
-    return;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (e) {
-    yield { type: 'error', error: { code: 'GW-DOC-6006', params: { at: ctx.fileName, detail: `not valid JSON: ${(e as Error).message}` } } };
-    return;
-  }
-  const errors: DocumentError[] = [];
-  const items: ReadItem[] = [];
-  const fail = (error: DocumentError) => {
-    if (errors.length < ctx.limits.maxErrors) errors.push(error);
-  };
-  const orders = isObject(body) ? body.orders : undefined;
-  if (!Array.isArray(orders) || orders.length === 0) {
-    yield { type: 'error', error: { code: 'GW-MAP-6201', params: { field: 'orders', at: `${ctx.fileName}, /orders` } } };
-    return;
-  }
-  const date = (value: unknown, field: string, at: string): string | undefined => {
+
+  private date(value: unknown, field: string, at: string): string | undefined {
     const v = str(value);
     if (!v) {
-      fail({ code: 'GW-MAP-6201', params: { field, at } });
+      this.fail({ code: 'GW-MAP-6201', params: { field, at } });
       return undefined;
     }
-    const parsed = parseDate(v, ctx.mapping.dateFormats);
-    if (!parsed) fail({ code: 'GW-MAP-6202', params: { field, value: v, formats: ctx.mapping.dateFormats.join(' or '), at } });
+    const parsed = parseDate(v, this.ctx.mapping.dateFormats);
+    if (!parsed) this.fail({ code: 'GW-MAP-6202', params: { field, value: v, formats: this.ctx.mapping.dateFormats.join(' or '), at } });
     return parsed;
-  };
-  for (const [oi, order] of orders.entries()) {
-    const at = `${ctx.fileName}, /orders/${oi}`;
+  }
+
+  private device(device: unknown, pointer: string): HeldDevice | undefined {
+    const serial = isObject(device) ? str(device.deviceId) : undefined;
+    if (!serial || !isObject(device)) {
+      this.fail({ code: 'GW-MAP-6201', params: { field: 'deviceId', at: `${this.ctx.fileName}, ${pointer}` } });
+      return undefined;
+    }
+    const d: Omit<ShippedDevice, 'at'> = { serial };
+    const assetTag = str(device.assetTag);
+    if (assetTag) d.assetTag = assetTag;
+    const family = str(device.deviceFamily);
+    const partNumber = str(device.partNumber);
+    if (partNumber) d.partNumber = partNumber;
+    const resolved = family ?? familyForPart(this.ctx.mapping, partNumber);
+    if (resolved !== undefined) {
+      if (isDeviceFamily(resolved)) d.deviceFamily = resolved;
+      else this.fail({ code: 'GW-MAP-6205', params: { field: 'deviceFamily', value: resolved, at: `${this.ctx.fileName}, ${pointer}`, detail: 'not a device family' } });
+    }
+    return Object.keys(d).length === 1 ? serial : d;
+  }
+
+  private delivery(delivery: unknown, pointer: string): HeldDelivery | undefined {
+    const at = `${this.ctx.fileName}, ${pointer}`;
+    if (!isObject(delivery)) {
+      this.fail({ code: 'GW-MAP-6205', params: { field: 'delivery', value: '', at, detail: 'not an object' } });
+      return undefined;
+    }
+    return {
+      at,
+      pointer,
+      orderNumber: '',
+      deliveryNumber: str(delivery.deliveryNumber) ?? '',
+      shipDate: this.date(delivery.shipDate, 'shipDate', `${at}/shipDate`),
+      devices: Array.isArray(delivery.devices) ? (delivery.devices as HeldDevice[]) : [],
+    };
+  }
+
+  /** An order is complete: its PurchaseOrder and ShipNotices are ready, unless the document has errors. */
+  private order(order: unknown, pointer: string): undefined {
+    this.orders++;
+    const at = `${this.ctx.fileName}, ${pointer}`;
     if (!isObject(order)) {
-      fail({ code: 'GW-MAP-6205', params: { field: 'order', value: '', at, detail: 'not an object' } });
-      continue;
+      this.fail({ code: 'GW-MAP-6205', params: { field: 'order', value: '', at, detail: 'not an object' } });
+      return undefined;
     }
     const orderNumber = str(order.orderNumber);
-    if (!orderNumber) fail({ code: 'GW-MAP-6201', params: { field: 'orderNumber', at } });
-    const orderDate = date(order.orderDate, 'orderDate', `${at}/orderDate`);
+    if (!orderNumber) this.fail({ code: 'GW-MAP-6201', params: { field: 'orderNumber', at } });
+    const orderDate = this.date(order.orderDate, 'orderDate', `${at}/orderDate`);
+    const items: (ReadItem | HeldDelivery)[] = [];
     const po = {
       orderNumber: orderNumber ?? '',
       orderType: str(order.orderType) ?? '',
@@ -82,69 +150,88 @@ export const readJson: DocumentReader = async function* (input, ctx) {
     } as PurchaseOrder;
     if (orderNumber && orderDate) {
       if (validatePurchaseOrder(po)) items.push({ type: 'purchaseOrder', at, doc: po });
-      else fail({ code: 'GW-MAP-6205', params: { field: `order ${orderNumber}`, value: '', at, detail: describeSchemaError(validatePurchaseOrder) } });
+      else this.fail({ code: 'GW-MAP-6205', params: { field: `order ${orderNumber}`, value: '', at, detail: describeSchemaError(validatePurchaseOrder) } });
     }
-    const deliveries = Array.isArray(order.deliveries) ? order.deliveries : [];
-    for (const [di, delivery] of deliveries.entries()) {
-      const dat = `${at}/deliveries/${di}`;
-      if (!isObject(delivery)) {
-        fail({ code: 'GW-MAP-6205', params: { field: 'delivery', value: '', at: dat, detail: 'not an object' } });
+    const deliveries = Array.isArray(order.deliveries) ? (order.deliveries as HeldDelivery[]) : [];
+    for (const d of deliveries) {
+      if (!orderNumber || !d.shipDate) continue;
+      d.orderNumber = orderNumber;
+      items.push(d);
+    }
+    // Once the document has an error nothing of it applies: its later items are not kept.
+    if (this.errors.length === 0) this.ready.push(...items);
+    return undefined;
+  }
+
+  /** The items ready so far, each ship notice built (and checked) as its turn comes. */
+  *take(): Iterable<ReadItem> {
+    while (this.ready.length > 0 && this.errors.length === 0) {
+      const next = this.ready.shift()!;
+      if (!('pointer' in next)) {
+        yield next;
         continue;
       }
-      const shipDate = date(delivery.shipDate, 'shipDate', `${dat}/shipDate`);
-      const devices: ShippedDevice[] = [];
-      const list = Array.isArray(delivery.devices) ? delivery.devices : [];
-      for (const [vi, device] of list.entries()) {
-        const vat = `${dat}/devices/${vi}`;
-        const serial = isObject(device) ? str(device.deviceId) : undefined;
-        if (!serial) {
-          fail({ code: 'GW-MAP-6201', params: { field: 'deviceId', at: vat } });
-          continue;
-        }
-        const d: ShippedDevice = { serial, at: `/orders/${oi}/deliveries/${di}/devices/${vi}` };
-        const assetTag = str((device as Json).assetTag);
-        if (assetTag) d.assetTag = assetTag;
-        const family = str((device as Json).deviceFamily);
-        const partNumber = str((device as Json).partNumber);
-        if (partNumber) d.partNumber = partNumber;
-        const resolved = family ?? familyForPart(ctx.mapping, partNumber);
-        if (resolved !== undefined) {
-          if (isDeviceFamily(resolved)) d.deviceFamily = resolved;
-          else fail({ code: 'GW-MAP-6205', params: { field: 'deviceFamily', value: resolved, at: vat, detail: 'not a device family' } });
-        }
-        devices.push(d);
-      }
-      const deliveryNumber = str(delivery.deliveryNumber) ?? '';
-      const notice: ShipNotice = { orderNumber: orderNumber ?? '', deliveryNumber, shipDate: shipDate ?? '', devices };
-      if (!orderNumber || !shipDate) continue;
-      if (validateShipNotice(notice)) items.push({ type: 'shipNotice', at: dat, doc: notice });
-      else fail({ code: 'GW-MAP-6205', params: { field: `delivery ${deliveryNumber}`, value: '', at: dat, detail: describeSchemaError(validateShipNotice) } });
+      const notice: ShipNotice = {
+        orderNumber: next.orderNumber,
+        deliveryNumber: next.deliveryNumber,
+        shipDate: next.shipDate!,
+        devices: next.devices.map((d, i) => {
+          const at = `${next.pointer}/devices/${i}`;
+          return typeof d === 'string' ? { serial: d, at } : { ...d, at };
+        }),
+      };
+      if (validateShipNotice(notice)) yield { type: 'shipNotice', at: next.at, doc: notice };
+      else this.fail({ code: 'GW-MAP-6205', params: { field: `delivery ${next.deliveryNumber}`, value: '', at: next.at, detail: describeSchemaError(validateShipNotice) } });
     }
   }
-  if (errors.length > 0) {
-    for (const error of errors) yield { type: 'error', error };
+}
+
+/** The coded error for text the tokenizer refused. */
+function refusal(err: JsonTextError, fileName: string): DocumentError {
+  const at = `${fileName}, ${positionOf(err)}`;
+  switch (err.problem) {
+    case 'control':
+      return forbiddenCharacter(err.detail.codePoint!, at);
+    case 'depth':
+    case 'members':
+      return { code: 'GW-DOC-6009', params: { at, detail: err.message } };
+    default:
+      return { code: 'GW-DOC-6006', params: { at, detail: `not valid JSON: ${err.message}` } };
+  }
+}
+
+export const readJson: DocumentReader = async function* (input, ctx) {
+  const doc = new JsonDocument(ctx);
+  const tokenizer = new JsonTokenizer(doc.builder, {
+    maxDepth: INTAKE_LIMITS.jsonDepth,
+    maxMembers: INTAKE_LIMITS.jsonMembersPerObject,
+    refuseEscaped: isForbiddenControl,
+  });
+  try {
+    for await (const part of decodeUtf8(input, ctx.fileName)) {
+      tokenizer.push(part);
+      yield* doc.take();
+    }
+    if (!tokenizer.started) {
+      yield { type: 'error', error: { code: 'GW-DOC-6007' } };
+      return;
+    }
+    tokenizer.end();
+  } catch (e) {
+    if (e instanceof UndecodableText) {
+      yield { type: 'error', error: e.error };
+      return;
+    }
+    if (e instanceof JsonTextError) {
+      yield { type: 'error', error: refusal(e, ctx.fileName) };
+      return;
+    }
+    throw e;
+  }
+  if (!Array.isArray(doc.builder.root?.orders) || doc.orders === 0) {
+    yield { type: 'error', error: { code: 'GW-MAP-6201', params: { field: 'orders', at: `${ctx.fileName}, /orders` } } };
     return;
   }
-  yield* items;
+  yield* doc.take();
+  for (const error of doc.errors) yield { type: 'error', error };
 };
-
-/**
- * A control character, as written or as an escape: JSON.parse refuses one written in a
- * string, but turns "\u0000" (or "\b", "\f") into the character itself. Escapes are
- * matched whole, left to right, so the "\u0000" in "\\u0000" (an escaped backslash,
- * then text) is not one.
- */
-const CONTROL_OR_ESCAPE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]|\\(?:u([0-9A-Fa-f]{4})|[\s\S])/;
-const SHORT_ESCAPES: Record<string, number> = { b: 0x08, f: 0x0c };
-
-/** The first control character other than TAB, LF and CR in a JSON text, written or escaped. */
-function forbiddenControl(text: string): { offset: number; codePoint: number } | undefined {
-  const pattern = new RegExp(CONTROL_OR_ESCAPE.source, 'g'); // a fresh one: a global regex keeps its place
-  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) {
-    const written = m[0];
-    const codePoint =
-      written.length === 1 ? written.charCodeAt(0) : m[1] !== undefined ? parseInt(m[1], 16) : (SHORT_ESCAPES[written[1]!] ?? -1);
-    if (codePoint >= 0 && isForbiddenControl(codePoint)) return { offset: m.index, codePoint };
-  }
-  return undefined;
-}

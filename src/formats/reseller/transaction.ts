@@ -2,12 +2,13 @@
 // `reseller-api` names this reader. The bytes are the request body as received (kept
 // like any other document's); what comes out is one ResellerTransactionCommand with the
 // protocol's fields only, or the protocol's own codes for a body it cannot act on:
-// GRX-1000 for a body that is not JSON (or not UTF-8, or empty), GRX-5004 for a value of
-// the wrong JSON type or with a control character that no protocol field may hold.
+// GRX-1000 for a body that is not JSON (request.ts says how it is read), GRX-5004 for a
+// value of the wrong JSON type or with a control character that no protocol field may hold.
 import { Ajv } from 'ajv';
 import type { OrderInput, ResellerTransactionCommand } from '../../model/commands.js';
 import { BULK_ENROLL_SCHEMA } from '../../model/reseller-schemas.js';
-import type { DocumentReader } from '../types.js';
+import type { DocumentError, DocumentReader } from '../types.js';
+import { readRequestBody } from './request.js';
 
 type Json = Record<string, unknown>;
 
@@ -30,28 +31,12 @@ function controlCharacterAt(value: unknown, path: string, depth = 0): string | u
 export const readResellerTransaction: DocumentReader = async function* (input, ctx) {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(chunk);
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    yield { type: 'error', error: { code: 'GRX-1000', params: { detail: 'the body is not valid UTF-8', at: ctx.fileName } } };
+  const read = readRequestBody(Buffer.concat(chunks));
+  if ('error' in read) {
+    yield { type: 'error', error: { ...read.error, params: { ...read.error.params, at: ctx.fileName } } as DocumentError };
     return;
   }
-  if (text.trim() === '') {
-    yield { type: 'error', error: { code: 'GRX-1000', params: { detail: 'the body is empty', at: ctx.fileName } } };
-    return;
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (err) {
-    yield { type: 'error', error: { code: 'GRX-1000', params: { detail: (err as Error).message.slice(0, 200), at: ctx.fileName } } };
-    return;
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    yield { type: 'error', error: { code: 'GRX-5004', params: { path: '/', detail: 'the body must be a JSON object', at: ctx.fileName } } };
-    return;
-  }
+  const body = read.body;
   if (!validate(body)) {
     const e = validate.errors![0]!;
     yield { type: 'error', error: { code: 'GRX-5004', params: { path: e.instancePath || '/', detail: e.message ?? 'wrong type', at: ctx.fileName } } };

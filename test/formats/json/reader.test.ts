@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { readJson } from '../../../src/formats/json/reader.js';
 import type { ReadItem } from '../../../src/formats/types.js';
 import { loadMappings } from '../../../src/mapping/mapping.js';
+import { INTAKE_LIMITS } from '../../../src/model/limits.js';
 import { documentsOf, errorsOf, readAll, SAMPLE_JSON } from '../../intake/support.js';
 
 const mapping = loadMappings().get('reseller-api-json')!;
@@ -69,14 +70,19 @@ describe('JSON reader', function () {
     ]);
   });
 
-  it('broken JSON: GW-DOC-6006, nothing yielded but the error', async function () {
-    const items = await read(SAMPLE.toString('utf8').replace('"orders": [', '"orders": [,'));
-    expectRefused(items, [{ code: 'GW-DOC-6006', at: 'doc.json' }]);
-    expect(String(errorsOf(items)[0]!.params?.detail)).to.match(/^not valid JSON/);
+  it('broken JSON: GW-DOC-6006 naming the line and column, nothing yielded but the error', async function () {
+    // Line 3 is `  "orders": [,`: the comma is its 14th character.
+    const items = await read(SAMPLE.toString('utf8').replace('"orders": [', '"orders": [,'), { cut: 5 });
+    expectRefused(items, [{ code: 'GW-DOC-6006', at: 'doc.json, line 3, column 14' }]);
+    expect(String(errorsOf(items)[0]!.params?.detail)).to.match(/^not valid JSON: unexpected ","/);
   });
 
-  it('a truncated document: GW-DOC-6006', async function () {
-    expectRefused(await read(SAMPLE.subarray(0, SAMPLE.length - 20)), [{ code: 'GW-DOC-6006', at: 'doc.json' }]);
+  it('a truncated document: GW-DOC-6006 at the end of the text', async function () {
+    const cut = SAMPLE.subarray(0, SAMPLE.length - 20);
+    const lines = cut.toString('utf8').split('\n');
+    const items = await read(cut);
+    expectRefused(items, [{ code: 'GW-DOC-6006', at: `doc.json, line ${lines.length}, column ${lines.at(-1)!.length + 1}` }]);
+    expect(String(errorsOf(items)[0]!.params?.detail)).to.include('ends before the JSON value is complete');
   });
 
   it('a device without deviceId: GW-MAP-6201 naming its JSON path; the other device is not yielded either', async function () {
@@ -112,6 +118,95 @@ describe('JSON reader', function () {
     expect(documentsOf(items)).to.have.length(0);
     expect(errorsOf(items).map((e) => e.code)).to.deep.equal(['GW-DOC-6001']);
     expect(String(errorsOf(items)[0]!.params?.at)).to.match(/^doc\.json, line 3\b/);
+  });
+
+  it('null is an absent field: a null poNumber or assetTag is left out, a null deviceId is missing (GW-MAP-6201)', async function () {
+    const items = await read(
+      sampleWith((b) => {
+        b.orders[0].poNumber = null;
+        b.orders[0].deliveries[0].devices[0].assetTag = null;
+        b.orders[0].deliveries[0].devices[1].deviceFamily = null;
+      }),
+    );
+    expect(errorsOf(items)).to.deep.equal([]);
+    const po = items[0] as Extract<ReadItem, { type: 'purchaseOrder' }>;
+    expect(po.doc).to.not.have.property('poNumber');
+    const notice = items[1] as Extract<ReadItem, { type: 'shipNotice' }>;
+    expect(notice.doc.devices).to.deep.equal([
+      { serial: 'HBJSONMAC001', deviceFamily: 'Mac', at: '/orders/0/deliveries/0/devices/0' },
+      { serial: 'HBJSONMAC002', assetTag: 'FAB-M-002', at: '/orders/0/deliveries/0/devices/1' },
+    ]);
+    const missing = await read(sampleWith((b) => (b.orders[0].deliveries[0].devices[1].deviceId = null)));
+    expectRefused(missing, [{ code: 'GW-MAP-6201', at: 'doc.json, /orders/0/deliveries/0/devices/1' }]);
+  });
+
+  it('a key twice in one object: GW-DOC-6006 naming the key, its line and column, however the bytes arrive', async function () {
+    const json = SAMPLE.toString('utf8').replace('"customerId": "30411",', '"customerId": "30411", "customerId": "99999",');
+    const line = json.split('\n').findIndex((l) => l.includes('"99999"'));
+    const column = json.split('\n')[line]!.indexOf('"customerId": "99999"') + 1;
+    for (const cut of ['whole', 1, 7] as const) {
+      const items = await read(json, { cut });
+      expectRefused(items, [{ code: 'GW-DOC-6006', at: `doc.json, line ${line + 1}, column ${column}` }]);
+      expect(String(errorsOf(items)[0]!.params?.detail)).to.include('"customerId" appears twice');
+    }
+  });
+
+  it('the same key spelled with an escape is the same key; the same key in two objects is not a repeat', async function () {
+    const json = SAMPLE.toString('utf8').replace('"orderType": "OR",', '"orderType": "OR", "order\\u0054ype": "OR",');
+    expect(errorsOf(await read(json)).map((e) => e.code)).to.deep.equal(['GW-DOC-6006']);
+    expect(errorsOf(await read(SAMPLE))).to.deep.equal([]); // deviceId in each device, orderNumber in the order and at top level
+  });
+
+  it(`nesting past ${INTAKE_LIMITS.jsonDepth} levels: GW-DOC-6009 at the bracket that goes too deep`, async function () {
+    const depth = INTAKE_LIMITS.jsonDepth;
+    // The body is level 1, "extra" holds the rest: the bracket that opens level depth + 1 is refused.
+    const json = `{"extra":\n${'['.repeat(depth + 10)}${']'.repeat(depth + 10)}}`;
+    const items = await read(json, { cut: 3 });
+    expectRefused(items, [{ code: 'GW-DOC-6009', at: `doc.json, line 2, column ${depth}` }]);
+    expect(String(errorsOf(items)[0]!.params?.detail)).to.include(`nested more than ${depth} deep`);
+    // As deep as allowed is read: the document only lacks its orders.
+    const deepest = `{"extra":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}, "orders": []}`;
+    expectRefused(await read(deepest), [{ code: 'GW-MAP-6201', at: 'doc.json, /orders' }]);
+  });
+
+  it(`an object of more than ${INTAKE_LIMITS.jsonMembersPerObject} members: GW-DOC-6009 at the key past the limit`, async function () {
+    const members = Array.from({ length: INTAKE_LIMITS.jsonMembersPerObject + 1 }, (_, i) => `"k${i}":0`);
+    const json = `{"extra":{${members.join(',')}}}`;
+    const items = await read(json, { cut: 4096 });
+    expectRefused(items, [{ code: 'GW-DOC-6009', at: `doc.json, line 1, column ${json.indexOf(`"k${INTAKE_LIMITS.jsonMembersPerObject}"`) + 1}` }]);
+  });
+
+  it('what the shape does not name is read but not built: extras of any size around the orders', async function () {
+    const extras = `"extra": [${'[1,{"a":null}],'.repeat(10_000)}[]], "note": {"deviceId": "NOTADEVICE"}`;
+    const json = SAMPLE.toString('utf8').replace('"transactionId": "HB-JSON-0007",', `"transactionId": "HB-JSON-0007", ${extras},`);
+    expect(await read(json, { fileName: 'harbour-orders.json', cut: { seed: 3, maxSize: 4096 } })).to.deep.equal(SAMPLE_ITEMS);
+  });
+
+  it('streams: an order\'s items are yielded once the order ends, before the next order is read', async function () {
+    const order = (n: number) => ({
+      orderNumber: `HB-S-${n}`, orderDate: '2026-11-02T09:00:00Z', orderType: 'OR', customerId: '30411',
+      deliveries: [{ deliveryNumber: `D-${n}`, shipDate: '2026-11-03T09:00:00Z', devices: [{ deviceId: `HBSTREAM${n}` }] }],
+    });
+    const text = JSON.stringify({ orders: [order(1), order(2)] });
+    const second = text.indexOf('{"orderNumber":"HB-S-2"');
+    let pulled = 0;
+    async function* input(): AsyncIterable<Buffer> {
+      pulled = 1;
+      yield Buffer.from(text.slice(0, second));
+      pulled = 2;
+      yield Buffer.from(text.slice(second));
+    }
+    const seen: [string, number][] = [];
+    for await (const item of readJson(input(), { mapping, fileName: 'doc.json', limits: { maxLineBytes: 65536, maxErrors: 10 } })) {
+      if (item.type !== 'purchaseOrder' && item.type !== 'shipNotice') throw new Error(`unexpected ${JSON.stringify(item)}`);
+      seen.push([item.doc.orderNumber, pulled]);
+    }
+    expect(seen).to.deep.equal([
+      ['HB-S-1', 1],
+      ['HB-S-1', 1],
+      ['HB-S-2', 2],
+      ['HB-S-2', 2],
+    ]);
   });
 
   describe('control characters (GW-DOC-6013), named at their line and column', function () {
