@@ -206,9 +206,25 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await expectAccessible(admin, 'admin-device-later-order-refused');
   });
 
-  it('a reseller uploads a broken file, sees the coded error with its line, and downloads the acknowledgement', async function () {
+  it('a reseller tries files without applying them, then uploads a broken one, sees the coded error with its line, and downloads the acknowledgement', async function () {
     const page = await freshPage();
     await signIn(page, TRIAL_KEYS.brightline, '/console/upload');
+    // Tried first: what the mapping reads, or every error with its line; nothing is received.
+    const documentsBefore = await page.evaluate(async () => ((await (await fetch('/v1/documents')).json()) as { items: unknown[] }).items.length);
+    const header = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n';
+    await page.getByLabel(/^File/).setInputFiles({ name: 'try-me.csv', mimeType: 'text/csv', buffer: Buffer.from(header + 'BL-CONSOLE-TRY,OR,2026-11-20,19827,NW-PO-11,DL-TRY-1,2026-11-21,CNSLTRY00001,,MW6F3LL/A\n') });
+    await page.getByRole('button', { name: 'Try without applying' }).click();
+    await page.getByTestId('mapping-test-verdict').waitFor();
+    expect(await page.getByTestId('mapping-test-verdict').innerText()).to.include('Readable');
+    const read = await page.getByTestId('mapping-test').innerText();
+    expect(read).to.include('Read with mapping brightline-csv').and.include('DL-TRY-1').and.include('CNSLTRY00001');
+    await expectAccessible(page, 'reseller-upload-try');
+    await page.getByLabel(/^File/).setInputFiles({ name: 'try-broken.csv', mimeType: 'text/csv', buffer: Buffer.from(header + 'BL-CONSOLE-TRY,OR,2026-11-20,19827,NW-PO-11,DL-TRY-1,21.11.2026,CNSLTRY00002,,MW6F3LL/A\n') });
+    await page.getByRole('button', { name: 'Try without applying' }).click();
+    await page.getByTestId('mapping-test-verdict').filter({ hasText: 'Not readable' }).waitFor();
+    expect(await page.getByTestId('document-errors').innerText()).to.include('GW-MAP-6202').and.include('try-broken.csv, line 2');
+    const documentsAfter = await page.evaluate(async () => ((await (await fetch('/v1/documents')).json()) as { items: unknown[] }).items.length);
+    expect(documentsAfter, 'trying a file receives nothing').to.equal(documentsBefore);
     const csv =
       'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n' +
       'BL-CONSOLE-2,OR,2026-13-45,19827,NW-PO-10,DL-10,2026-11-21,CNSLBRK00001,,MW6F3LL/A\n';
@@ -227,43 +243,6 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('link', { name: 'Documents' }).click();
     await page.getByRole('link', { name: 'broken.csv' }).first().waitFor();
     await expectAccessible(page, 'reseller-documents');
-  });
-
-  it('a reseller tries a file without applying it: what its mapping reads, or every error with its line; nothing is received', async function () {
-    const page = await freshPage();
-    await signIn(page, TRIAL_KEYS.brightline, '/console/upload');
-    const documentsBefore = await page.evaluate(async () => ((await (await fetch('/v1/documents')).json()) as { items: unknown[] }).items.length);
-    const header = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n';
-    await page.getByLabel(/^File/).setInputFiles({ name: 'try-me.csv', mimeType: 'text/csv', buffer: Buffer.from(header + 'BL-CONSOLE-TRY,OR,2026-11-20,19827,NW-PO-11,DL-TRY-1,2026-11-21,CNSLTRY00001,,MW6F3LL/A\n') });
-    await page.getByRole('button', { name: 'Try without applying' }).click();
-    await page.getByTestId('mapping-test-verdict').waitFor();
-    expect(await page.getByTestId('mapping-test-verdict').innerText()).to.include('Readable');
-    const read = await page.getByTestId('mapping-test').innerText();
-    expect(read).to.include('Read with mapping brightline-csv').and.include('DL-TRY-1').and.include('CNSLTRY00001');
-    await expectAccessible(page, 'reseller-upload-try');
-    await page.getByLabel(/^File/).setInputFiles({ name: 'try-broken.csv', mimeType: 'text/csv', buffer: Buffer.from(header + 'BL-CONSOLE-TRY,OR,2026-11-20,19827,NW-PO-11,DL-TRY-1,21.11.2026,CNSLTRY00002,,MW6F3LL/A\n') });
-    await page.getByRole('button', { name: 'Try without applying' }).click();
-    await page.getByTestId('mapping-test-verdict').filter({ hasText: 'Not readable' }).waitFor();
-    expect(await page.getByTestId('document-errors').innerText()).to.include('GW-MAP-6202').and.include('try-broken.csv, line 2');
-    const documentsAfter = await page.evaluate(async () => ((await (await fetch('/v1/documents')).json()) as { items: unknown[] }).items.length);
-    expect(documentsAfter, 'trying a file receives nothing').to.equal(documentsBefore);
-  });
-
-  it('an operator sees the mappings in use with their version, reloads them, and tries a partner\'s file', async function () {
-    const page = await freshPage();
-    await signIn(page, TRIAL_KEYS.operator, '/console/mappings');
-    await page.getByTestId('mappings').locator('tr', { hasText: 'brightline-csv' }).waitFor();
-    const version = await page.getByTestId('mappings-version').innerText();
-    const api = (await (await fetch(`${gateway.url}/v1/mappings`, { headers: { authorization: `Bearer ${TRIAL_KEYS.operator}` } })).json()) as { version: string };
-    expect(version).to.include(api.version);
-    await page.getByRole('button', { name: 'Reload from the mapping folders' }).click();
-    await page.getByRole('status').filter({ hasText: `Reloaded: version ${api.version} (no mapping changed).` }).waitFor();
-    await page.getByLabel('Partner (reseller number or APPLE)').fill('16FCE4A0');
-    await page.getByLabel(/^File/).setInputFiles({ name: 'brightline-ship-notice.csv', mimeType: 'text/csv', buffer: readFileSync('samples/documents/brightline-ship-notice.csv') });
-    await page.getByRole('button', { name: 'Try without applying' }).click();
-    await page.getByTestId('mapping-test-documents').waitFor();
-    expect(await page.getByTestId('mapping-test').innerText()).to.include('2 purchase orders (3 lines), 2 ship notices (6 devices).');
-    await expectAccessible(page, 'operator-mappings');
   });
 
   it('a reseller runs a refused file again once its cause is mended, from the document\'s page', async function () {
@@ -434,7 +413,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     expect(status).to.equal(401);
   });
 
-  it('an operator adds an organisation and its reseller, and reads the suppliers with their Ship-To accounts', async function () {
+  it('an operator adds an organisation and its reseller, reads the suppliers with their Ship-To accounts, and the mappings in use', async function () {
     const page = await freshPage();
     await signIn(page, TRIAL_KEYS.operator, '/console/organisations');
     await page.getByTestId('organisations').waitFor();
@@ -461,6 +440,20 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('link', { name: 'Suppliers' }).click();
     await page.getByTestId('suppliers').locator('tr', { hasText: '16FCE4A0' }).filter({ hasText: '0000052010' }).waitFor();
     await expectAccessible(page, 'operator-suppliers');
+    // The mappings in use, their version, a reload, and a partner's file tried through its mapping.
+    await page.getByRole('link', { name: 'Mappings' }).click();
+    await page.getByTestId('mappings').locator('tr', { hasText: 'brightline-csv' }).waitFor();
+    const version = await page.getByTestId('mappings-version').innerText();
+    const api = (await (await fetch(`${gateway.url}/v1/mappings`, { headers: { authorization: `Bearer ${TRIAL_KEYS.operator}` } })).json()) as { version: string };
+    expect(version).to.include(api.version);
+    await page.getByRole('button', { name: 'Reload from the mapping folders' }).click();
+    await page.getByRole('status').filter({ hasText: `Reloaded: version ${api.version} (no mapping changed).` }).waitFor();
+    await page.getByLabel('Partner (reseller number or APPLE)').fill('16FCE4A0');
+    await page.getByLabel(/^File/).setInputFiles({ name: 'brightline-ship-notice.csv', mimeType: 'text/csv', buffer: readFileSync('samples/documents/brightline-ship-notice.csv') });
+    await page.getByRole('button', { name: 'Try without applying' }).click();
+    await page.getByTestId('mapping-test-documents').waitFor();
+    expect(await page.getByTestId('mapping-test').innerText()).to.include('2 purchase orders (3 lines), 2 ship notices (6 devices).');
+    await expectAccessible(page, 'operator-mappings');
   });
 
   it('is usable by keyboard alone: sign in, move between screens, open a device', async function () {
