@@ -3,7 +3,7 @@
 // deliveries, orders that are nested arrays) is posted to POST /v1/documents of a fresh
 // `serve`, while GET /healthz and check-transaction-status are probed every 50 ms. Printed:
 // the answer, how long it took, the probes' worst latency, and the peak resident memory
-// of the serving process and (on SQLite) of its intake process, each against 256 MiB.
+// of the serving process and of its largest intake process, each against 256 MiB.
 // The reference, in the same run: the probes on the idle gateway for 2 s before.
 import { createReadStream, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import type { Database, MakeTarget } from './targets.js';
 
 /** The gateway's default JSON document limit (INTAKE_LIMITS.maxJsonDocumentBytes): the documents fill it. */
 const DOCUMENT_BYTES = 32 * MIB;
-/** The issue's memory target for the serving process (and its intake process). */
+/** The issue's memory target for the serving process (and each intake process). */
 const TARGET_PEAK_MIB = 256;
 const IDLE_PROBE_MS = 2000;
 
@@ -85,7 +85,8 @@ async function measureOne(make: MakeTarget, workDir: string, s: Shape, path: str
     const seconds = secondsSince(started);
     // VmHWM over the process's life: start, seeding reads and the document.
     const servePeakMib = gateway.status().hwmKb / 1024;
-    const intakePeakMib = gateway.helpersPeakKb() / 1024;
+    // Each intake process against the target: on PostgreSQL there are two, and one takes a document.
+    const intakePeakMib = Math.max(0, ...gateway.helperPeaksKb()) / 1024;
     for (const f of [...idle.failures, ...loaded.failures]) process.stdout.write(`${target.database} ${s.shape}: probe failed: ${f}\n`);
     if ([idle, loaded].some((x) => x.healthz.failed + x.status.failed > 0)) process.exitCode = 1;
     process.stdout.write(`${target.database}: ${s.shape} answered ${answer} in ${seconds.toFixed(1)} s\n`);
@@ -122,7 +123,7 @@ export async function runJsonBench(targets: readonly MakeTarget[], workDir: stri
           `during: worst probe ms (target <= ${TARGET_WORST_MS})`,
           'serve RSS before MiB',
           `serve peak RSS MiB (target < ${TARGET_PEAK_MIB})`,
-          'intake process peak RSS MiB',
+          'largest intake process peak RSS MiB',
         ],
         rows.map((r) => [
           r.database,
@@ -133,7 +134,7 @@ export async function runJsonBench(targets: readonly MakeTarget[], workDir: stri
           against(worst(r.loaded).toFixed(0), worst(r.loaded) <= TARGET_WORST_MS),
           r.serveBeforeMib.toFixed(0),
           against(r.servePeakMib.toFixed(0), r.servePeakMib < TARGET_PEAK_MIB),
-          r.intakePeakMib === 0 ? '- (in serve: worker threads)' : against(r.intakePeakMib.toFixed(0), r.intakePeakMib < TARGET_PEAK_MIB),
+          against(r.intakePeakMib.toFixed(0), r.intakePeakMib < TARGET_PEAK_MIB),
         ]),
       ),
   );

@@ -163,14 +163,14 @@ export class ServedChild {
     return [this.child.pid!, ...descendantsOf(this.child.pid!)].reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
   }
 
-  /** The peak RSS (VmHWM) of the processes the child started, summed, in KiB (its intake process on SQLite). */
+  /** The peak RSS (VmHWM) of the processes the child started, summed, in KiB (its intake processes). */
   helpersPeakKb(): number {
-    let sum = 0;
-    for (const pid of descendantsOf(this.child.pid!)) {
-      const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      sum += m ? Number(m[1]) : 0;
-    }
-    return sum;
+    return this.helperPeaksKb().reduce((sum, kb) => sum + kb, 0);
+  }
+
+  /** The peak RSS (VmHWM) of each process the child started, in KiB. */
+  helperPeaksKb(): number[] {
+    return descendantsOf(this.child.pid!).map((pid) => Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
   }
 
   /** Resets the high-water mark; false where the kernel refuses. */

@@ -100,8 +100,8 @@ export async function serve(config: GatewayConfig, db: Db, trial?: { keys: SeedK
   const swept = sweepUploadSpool(config.intake.spoolDir);
   if (swept.length > 0) logger.log('info', 'removed upload spool files left by a gateway that stopped mid-request', { files: swept.length, spoolDir: config.intake.spoolDir });
   gatewayMetrics.startProcessMetrics();
-  // Documents and reseller-API requests are received off this thread (SQLite: an intake
-  // process; PostgreSQL: worker threads), each with its own connection: a long ingest
+  // Documents and reseller-API requests are received off this process (SQLite: an intake
+  // process; PostgreSQL: two), each with its own connection: a long ingest
   // never holds up the HTTP loop (reads go on; on SQLite, writes wait for its commit).
   // One set of mappings for the whole process, which SIGHUP or POST /v1/mappings/reload reloads in place.
   const mappings = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]);

@@ -1,6 +1,6 @@
 // Where receive() runs. Channels hand their bytes to an Intake; whether it runs in this
 // thread (the command line, the reseller API's small requests, the tests) or in a
-// worker thread with its own database connection (`serve`'s files: a long ingest must
+// intake process with its own database connection (`serve`'s files: a long ingest must
 // not hold up the HTTP loop) is the composition's choice, not the channel's.
 import { gatewayMetrics } from '../metrics/metrics.js';
 import { receive, replayDocument, type IntakeDeps } from './receive.js';

@@ -25,7 +25,7 @@ export interface IngestRequest {
    * An SFTP mailbox's claim of the file: marked done inside the database transaction
    * that records the document's result (applied, rejected or duplicate), so that the
    * file counts as processed exactly when its document exists. Data, not a callback:
-   * intake may run in a worker thread.
+   * intake may run in an intake process.
    */
   claim?: { claimId: number; holder: string };
   /** Progress of the read, for a terminal progress bar. */

@@ -11,10 +11,13 @@
 //     devices/s), while the serving process keeps sqlite3, whose waits for the write lock
 //     never block its HTTP loop. Two SQLite libraries must not share one process (see
 //     store/db.ts): a child process has its own.
-//   PostgreSQL: two worker threads, ingesting side by side.
+//   PostgreSQL: two intake processes, ingesting side by side. Processes, not threads: a
+//     document that needs much memory (an order of 600,000 devices takes about 2 GB to
+//     apply) grows, and at worst ends, its intake process, never the serving one; and
+//     the serving process stays small (about 125 MiB idle; with two worker threads inside
+//     it, about 200 MiB before any document).
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { CreditConfig } from '../model/credit.js';
 import { creditSettingsFrom } from '../credit/defaults.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings, mappingSetVersion, replaceMappings, type Mapping } from '../mapping/mapping.js';
@@ -36,8 +39,8 @@ export interface IntakeWorkerSettings {
 }
 
 /**
- * `mappings`: the serving thread's set, sent when it differs from what the worker last
- * had (a reload), so that a worker reads with the set in use when the call was made.
+ * `mappings`: the serving process's set, with its version: a worker whose own set differs
+ * (a reload since) takes it, so that it reads with the set in use when the call was made.
  */
 type CallBody = ({ op: 'receive'; req: Omit<IngestRequest, 'onProgress'> } | { op: 'replay'; documentId: string; actor: string; mappingId?: string }) & {
   mappings?: { version: string; list: Mapping[] };
@@ -98,7 +101,8 @@ function serveCalls(settings: IntakeWorkerSettings, driver: SqliteDriver, line: 
       return;
     }
     queue = queue.then(async () => {
-      if (call.mappings) replaceMappings(deps.mappings, call.mappings.list);
+      // Its own set is compared, not what was last sent: a restarted process read the folders anew.
+      if (call.mappings && call.mappings.version !== mappingSetVersion(deps.mappings)) replaceMappings(deps.mappings, call.mappings.list);
       let reply: Reply;
       try {
         const result = call.op === 'receive' ? await receive(deps, call.req) : await replayDocument(deps, call.documentId, call.actor, call.mappingId);
@@ -114,16 +118,10 @@ function serveCalls(settings: IntakeWorkerSettings, driver: SqliteDriver, line: 
 /** The argument that makes this module, run as a program, an intake process. */
 const CHILD_ARGUMENT = '--abm-intake-process';
 
-if (!isMainThread && (workerData as { intakeWorker?: IntakeWorkerSettings } | null)?.intakeWorker) {
-  const port = parentPort!;
-  serveCalls((workerData as { intakeWorker: IntakeWorkerSettings }).intakeWorker, 'sqlite3', {
-    send: (m) => port.postMessage(m),
-    onMessage: (handle) => port.on('message', handle),
-    close: () => port.close(),
-  });
-} else if (process.argv[2] === CHILD_ARGUMENT && process.send) {
+if (process.argv[2] === CHILD_ARGUMENT && process.send) {
   // The settings arrive as the first message; a parent that goes away takes this process
-  // with it (an uncommitted transaction is rolled back by SQLite).
+  // with it (an uncommitted transaction is rolled back by the database). On PostgreSQL
+  // the driver named here is not used.
   process.once('message', (settings: IntakeWorkerSettings) => {
     serveCalls(settings, 'better-sqlite3', {
       send: (m) => process.send!(m),
@@ -145,20 +143,6 @@ interface WorkerEnd {
   onFailure(handle: (why: string) => void): void;
   /** Asks it to finish what it has and stop; resolves when it has. */
   stop(): Promise<void>;
-}
-
-function threadWorker(settings: IntakeWorkerSettings): WorkerEnd {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { intakeWorker: settings } });
-  return {
-    send: (m) => worker.postMessage(m),
-    onReply: (handle) => worker.on('message', handle),
-    onFailure: (handle) => worker.on('error', (err) => handle(err.message)),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage({ op: 'close' });
-      }),
-  };
 }
 
 /**
@@ -200,14 +184,12 @@ function processWorker(settings: IntakeWorkerSettings): WorkerEnd {
 }
 
 /**
- * Intake off the serving thread: on SQLite one intake process, on PostgreSQL `count`
- * worker threads; each call goes to the worker with the fewest calls in hand.
+ * Intake off the serving process: on SQLite one intake process, on PostgreSQL `count`
+ * of them; each call goes to the one with the fewest calls in hand.
  */
 export function workerIntake(settings: IntakeWorkerSettings, count = settings.database.databaseUrl ? 2 : 1, mappings?: Map<string, Mapping>): Intake {
-  // Each worker starts with the set on disk, which is what `mappings` holds until a reload.
-  const startVersion = mappings ? mappingSetVersion(mappings) : undefined;
   const workers = Array.from({ length: count }, () => {
-    const end = settings.database.databaseUrl ? threadWorker(settings) : processWorker(settings);
+    const end = processWorker(settings);
     const pending = new Map<number, { resolve(r: IngestResult): void; reject(e: Error): void }>();
     end.onReply((reply) => {
       const call = pending.get(reply.id);
@@ -221,15 +203,14 @@ export function workerIntake(settings: IntakeWorkerSettings, count = settings.da
       for (const call of pending.values()) call.reject(new Error(`intake worker failed: ${why}`));
       pending.clear();
     });
-    return { end, pending, mappingsVersion: startVersion };
+    return { end, pending };
   });
   let nextId = 0;
   const call = (message: CallBody): Promise<IngestResult> => {
     const target = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
     const id = ++nextId;
-    const version = mappings ? mappingSetVersion(mappings) : undefined;
-    const withMappings = version !== target.mappingsVersion ? { ...message, mappings: { version: version!, list: [...mappings!.values()] } } : message;
-    target.mappingsVersion = version;
+    // The set in use goes with every call (a few KiB): the worker takes it when its own differs.
+    const withMappings = mappings ? { ...message, mappings: { version: mappingSetVersion(mappings), list: [...mappings.values()] } } : message;
     return new Promise<IngestResult>((resolve, reject) => {
       target.pending.set(id, { resolve, reject });
       target.end.send({ ...withMappings, id });

@@ -1,5 +1,5 @@
 // `serve` receives files off its HTTP thread (SQLite: an intake process; PostgreSQL:
-// worker threads), each with its own connection. The real process,
+// two intake processes), each with its own connection. The real process,
 // on a fresh database: an upload applies and is answered with its result; a rejected
 // one is answered 422 with its coded error; refusals raised in the worker (replaying a
 // document that is not rejected) come back as the same HTTP answers; a corrected
@@ -76,9 +76,7 @@ describe(`serve: files received by its intake workers (${databaseKind()})`, func
     expect(replayed.body).to.include({ documentId: rejected.body.documentId, status: 'applied' });
   });
 
-  // SQLite only: on PostgreSQL the intake workers are threads of serve itself.
-  if (databaseKind() === 'sqlite')
-    it('an intake process that is killed is replaced: the next file applies', async function () {
+  it('an intake process that is killed is replaced: the next file applies', async function () {
       const [first] = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
       expect(first, 'an intake process').to.be.a('number');
       process.kill(first!, 'SIGKILL');
@@ -91,8 +89,8 @@ describe(`serve: files received by its intake workers (${databaseKind()})`, func
 
   it('Ctrl-C (SIGINT to serve and its intake process) while a file is applied: the file is answered, then both exit', async function () {
     const intakeProcesses = childrenOf(child!.pid!).filter((pid) => commandLineOf(pid).includes('--abm-intake-process'));
-    // SQLite: one intake process of its own; PostgreSQL: worker threads, no process.
-    expect(intakeProcesses.length).to.equal(databaseKind() === 'sqlite' ? 1 : 0);
+    // SQLite: one intake process of its own (one writer); PostgreSQL: two, ingesting side by side.
+    expect(intakeProcesses.length).to.equal(databaseKind() === 'sqlite' ? 1 : 2);
     const serials = Array.from({ length: 20_000 }, (_, i) => `INT${String(i).padStart(8, '0')}`);
     const big = upload('interrupted.csv', csv('WRK-4', '19827', serials));
     await new Promise((resolve) => setTimeout(resolve, 300)); // the upload has reached the gateway

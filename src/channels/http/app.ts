@@ -50,7 +50,7 @@ export function createApp(
   config: GatewayConfig,
   logger: Logger,
   credit: CreditSettings = creditSettingsFrom(config.credit),
-  /** Where documents and reseller-API requests are received (`serve`: worker threads); by default in this thread. */
+  /** Where documents and reseller-API requests are received (`serve`: intake processes); by default in this thread. */
   intake?: Intake,
   /** The mappings in use (`serve` shares one set with its workers and mailboxes, and reloads it); by default loaded here. */
   mappings: Map<string, Mapping> = loadMappings([BUILTIN_MAPPINGS_DIR, ...config.mappingDirs]),

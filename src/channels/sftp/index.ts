@@ -12,7 +12,7 @@ export { MAILBOX_DEFAULTS, MAILBOX_SCHEMA, MailboxSettingsError, resolveMailbox,
 export interface MailboxOptions {
   /** The gateway's spool folder (config intake.spoolDir); each mailbox uses a folder under it. */
   spoolDir?: string;
-  /** Where the files are received (`serve`: a worker thread); by default in this thread. */
+  /** Where the files are received (`serve`: an intake process); by default in this thread. */
   intake?: Intake;
 }
 

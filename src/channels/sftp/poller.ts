@@ -52,7 +52,7 @@ export type AckSource = (deps: IntakeDeps, documentId: string) => Promise<{ file
 export interface PollerOptions {
   /** The database (claims) and mappings (acks) of this thread. */
   deps: IntakeDeps;
-  /** Where files are received: under `serve`, a worker thread; by default, this thread. */
+  /** Where files are received: under `serve`, an intake process; by default, this thread. */
   intake?: Intake;
   mailbox: ResolvedMailbox;
   /** The gateway's spool folder; this mailbox uses a folder of its own under it. */

@@ -11,7 +11,7 @@ export interface ApiDeps {
   config: GatewayConfig;
   credit: CreditSettings;
   mappings: Map<string, Mapping>;
-  /** Where documents and reseller-API requests are received: under `serve`, worker threads. */
+  /** Where documents and reseller-API requests are received: under `serve`, intake processes. */
   intake: Intake;
   logger: Logger;
 }
