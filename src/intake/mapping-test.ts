@@ -10,7 +10,7 @@ import type { Mapping } from '../mapping/mapping.js';
 import type { PurchaseOrder, ShipNotice } from '../model/documents.js';
 import { INTAKE_LIMITS, MAPPING_TEST_LIMITS } from '../model/limits.js';
 import { chooseMapping } from './detect.js';
-import { describeError, type ErrorWithMessage } from './receive.js';
+import { describeError, documentSizeLimit, type ErrorWithMessage } from './receive.js';
 import { sourceChunks, sourceHead, sourceSize, type Source } from './source.js';
 
 export interface MappingTestRequest {
@@ -61,8 +61,7 @@ export async function testMapping(mappings: Map<string, Mapping>, req: MappingTe
   }
   const mapping = choice.mapping;
   result.mapping = { id: mapping.id, format: mapping.format, sha256: mapping.sha256 ?? null };
-  const parsedWhole = choice.format === 'json' || choice.format === 'reseller-api';
-  const max = parsedWhole ? req.limits.maxJsonDocumentBytes : req.limits.maxDocumentBytes;
+  const max = documentSizeLimit(choice.format, req.limits);
   const size = sourceSize(req.source);
   if (size > max) {
     result.errors.push(describeError({ code: 'GW-DOC-6002', params: { size, max, at: req.fileName } }));

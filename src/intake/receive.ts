@@ -179,6 +179,11 @@ export class ReplayRefused extends Error {
   }
 }
 
+/** The most bytes a document of this format may have: JSON holds an order whole while it is read, so it has a bound of its own. */
+export function documentSizeLimit(format: string, limits: Pick<IntakeLimits, 'maxDocumentBytes' | 'maxJsonDocumentBytes'>): number {
+  return format === 'json' || format === 'reseller-api' ? limits.maxJsonDocumentBytes : limits.maxDocumentBytes;
+}
+
 /** How to run a rejected document again: the same bytes sent again are a duplicate of it. */
 export function replayHint(documentId: string): ReplayHint {
   return { endpoint: `POST /v1/documents/${documentId}/replay`, command: `document replay ${documentId}` };
@@ -314,8 +319,7 @@ class DocumentRun {
       return this.recordRejection();
     }
     this.mapping = choice.mapping;
-    const parsedWhole = choice.format === 'json' || choice.format === 'reseller-api';
-    const max = parsedWhole ? this.deps.limits.maxJsonDocumentBytes : this.deps.limits.maxDocumentBytes;
+    const max = documentSizeLimit(choice.format, this.deps.limits);
     if (this.id.size > max) {
       this.addError({ code: 'GW-DOC-6002', params: { size: this.id.size, max, at: this.req.fileName } });
       return this.recordRejection();
