@@ -199,7 +199,7 @@ class Run {
   private finishSale(order: Order, org: Organisation, deliveries: DeliveryOutcome[]): OrderOutcome {
     const status = rollUp(deliveries.map((d) => d.status));
     if (!hasAddedSupplier(org, this.supplier)) {
-      const pending = [...order.lines.values()].filter((l) => l.status === 'live').length;
+      const pending = [...order.lines.values()].filter((l) => l.status === 'live').length + (order.liveLinesNotLoaded ?? 0);
       if (pending > 0) {
         const error: CodedError = {
           code: 'GW-OR-4120',

@@ -75,7 +75,14 @@ export interface Order {
   poNumber: string | null;
   status: 'open' | 'voided';
   deliveries: Delivery[];
+  /**
+   * The order's lines: all of them, or, when `liveLinesNotLoaded` is set, only those of
+   * the serials the transaction names (a delivery added to a large order does not load
+   * the order's other devices).
+   */
   lines: Map<string, OrderLine>;
+  /** Live lines on file that `lines` does not hold: set when only the named serials' lines were loaded. */
+  liveLinesNotLoaded?: number;
   version: number;
 }
 

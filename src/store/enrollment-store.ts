@@ -48,7 +48,11 @@ interface DeviceRow {
   version: number;
 }
 
-async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void): Promise<Order[]> {
+/**
+ * Orders and their deliveries and lines. `onlySerials`: load only the lines of these
+ * serials, and count the order's other live lines (Order.liveLinesNotLoaded).
+ */
+async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void, onlySerials?: string[]): Promise<Order[]> {
   const rows = (await trx('orders').where(where).select('*')) as OrderRow[];
   if (rows.length === 0) return [];
   const byPk = new Map<number, Order>();
@@ -76,11 +80,16 @@ async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void)
       ship_date: string;
     }[];
     for (const d of deliveries) byPk.get(d.order_pk)!.deliveries.push({ deliveryNumber: d.delivery_number, shipDate: d.ship_date });
-    const lines = (await trx('order_lines as l')
-      .leftJoin('orders as s', 's.id', 'l.source_order_pk')
-      .whereIn('l.order_pk', pks)
+    const lineQuery = trx('order_lines as l').leftJoin('orders as s', 's.id', 'l.source_order_pk').whereIn('l.order_pk', pks);
+    const lines = (await (onlySerials ? whereInSet(lineQuery, trx, 'l.serial', onlySerials) : lineQuery)
       .orderBy('l.id')
       .select('l.order_pk', 'l.serial', 'l.delivery_number', 'l.asset_tag', 'l.status', 's.order_number as source_order_number')) as LineRow[];
+    if (onlySerials) {
+      const live = (await trx('order_lines').whereIn('order_pk', pks).where('status', 'live').groupBy('order_pk').select('order_pk').count({ n: '*' })) as { order_pk: number; n: number | string }[];
+      for (const order of byPk.values()) order.liveLinesNotLoaded = 0;
+      for (const r of live) byPk.get(r.order_pk)!.liveLinesNotLoaded = Number(r.n);
+      for (const l of lines) if (l.status === 'live') byPk.get(l.order_pk)!.liveLinesNotLoaded! -= 1;
+    }
     for (const l of lines) {
       byPk.get(l.order_pk)!.lines.set(l.serial, {
         serial: l.serial,
@@ -151,15 +160,19 @@ export async function loadWorld(
   organisationKeys: { orgIds: string[]; appleCustomerNumbers: string[] },
 ): Promise<World> {
   const numbers = [...new Set(orders.map((o) => o.orderNumber).filter((n): n is string => typeof n === 'string'))];
-  const worldOrders = new Map<string, Order>();
-  for (const part of chunks(numbers)) {
-    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part))) {
-      worldOrders.set(o.orderNumber, o);
-    }
-  }
   const serials = new Set<string>();
   for (const o of orders) for (const d of o.deliveries ?? []) for (const dev of d.devices ?? []) {
     if (typeof dev.deviceId === 'string' && dev.deviceId.length <= 20) serials.add(dev.deviceId);
+  }
+  // Sales that add deliveries (OR) read only the lines of the serials they name: a delivery
+  // added to an order of 600,000 devices must not load them all. Overrides, voids and
+  // returns work on the whole order, and load it.
+  const onlySerials = orders.every((o) => o.orderType === 'OR') ? [...serials] : undefined;
+  const worldOrders = new Map<string, Order>();
+  for (const part of chunks(numbers)) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials)) {
+      worldOrders.set(o.orderNumber, o);
+    }
   }
   for (const o of worldOrders.values()) for (const serial of o.lines.keys()) serials.add(serial);
   const devices = await loadDevices(trx, [...serials]);
@@ -170,7 +183,7 @@ export async function loadWorld(
   for (const o of worldOrders.values()) for (const l of o.lines.values()) if (l.sourceOrderNumber) more.add(l.sourceOrderNumber);
   for (const n of worldOrders.keys()) more.delete(n);
   for (const part of chunks([...more])) {
-    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part))) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials)) {
       worldOrders.set(o.orderNumber, o);
     }
   }
