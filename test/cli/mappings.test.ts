@@ -199,4 +199,28 @@ describe(`serve: mappings reloaded without a restart (${databaseKind()})`, funct
     const operator = await call('POST', '/v1/mappings/test?partner=16FCE4A0', OPERATOR, file('NLPROBE00002'));
     expect(operator.body.readable).to.equal(true);
   });
+
+  it('a file over the limit of a test over HTTP is answered 413 GW-DOC-6002, readable by the client, declared or chunked', async function () {
+    const big = Buffer.alloc(17 * 1024 * 1024, 'a');
+    const declared = await fetch(`${url}/v1/mappings/test`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv' }, body: big });
+    expect(declared.status).to.equal(413);
+    expect(((await declared.json()) as { error: { code: string } }).error.code).to.equal('GW-DOC-6002');
+    // No Content-Length: 17 chunks of 1 MiB, as a client that streams a file sends them.
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 17) controller.enqueue(new Uint8Array(1024 * 1024).fill(97));
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${url}/v1/mappings/test`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY_A}`, 'content-type': 'text/csv' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).to.equal(413);
+    expect(((await chunked.json()) as { error: { code: string } }).error.code).to.equal('GW-DOC-6002');
+    expect((await fetch(`${url}/healthz`)).status).to.equal(200);
+  });
 });

@@ -12,7 +12,8 @@ import type { ApiDeps } from '../api/deps.js';
 import { sendHttpError } from '../principal.js';
 import { BUILTIN_MAPPINGS_DIR, MappingError, mappingSetVersion, reloadMappings, type Mapping } from '../../../mapping/mapping.js';
 import { testMapping } from '../../../intake/mapping-test.js';
-import { MAPPING_TEST_LIMITS } from '../../../model/limits.js';
+import { DOCUMENT_API_LIMITS, MAPPING_TEST_LIMITS } from '../../../model/limits.js';
+import { discardRestOfBody } from '../spool.js';
 import { SUPPLIER_ID_SCHEMA } from '../api/params.js';
 import type { CodedError } from '../../../model/error-codes.js';
 import { renderMessage } from '../../../model/messages.js';
@@ -59,11 +60,15 @@ function view(m: Mapping) {
   return { id: m.id, ...(m.description ? { description: m.description } : {}), format: m.format, partners: m.partners, sha256: m.sha256 ?? null };
 }
 
-/** The request's body, up to `max` bytes; undefined when it is longer (the rest is not read). */
+/**
+ * The request's body, up to `max` bytes; undefined when it is longer. Leaving the loop
+ * keeps the request open (destroyOnReturn false), so that the 413 can be read before the
+ * rest of the body is dropped (discardRestOfBody).
+ */
 async function bodyUpTo(req: Request, max: number): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > max) return undefined;
     parts.push(chunk);
@@ -144,8 +149,16 @@ export function mappingRoutes(api: ApiRouter, deps: ApiDeps): void {
       if (principal.role === 'reseller' && query.partner !== undefined && query.partner !== partnerId) {
         return sendHttpError(res, 403, 'GW-AUTH-403', 'A reseller tests its own files only: leave out ?partner=.');
       }
-      const bytes = await bodyUpTo(req, MAPPING_TEST_LIMITS.httpFileBytes);
-      if (!bytes) return sendHttpError(res, 413, 'GW-DOC-6002', `The file is too large to test over HTTP: at most ${MAPPING_TEST_LIMITS.httpFileBytes} bytes. Use \`mapping test\` on the gateway's host.`);
+      const max = MAPPING_TEST_LIMITS.httpFileBytes;
+      const tooLarge = () => {
+        // Answered before the body is read whole: the rest is read and dropped, bounded, as for an upload.
+        discardRestOfBody(req, { lingerMs: DOCUMENT_API_LIMITS.refusedUploadLingerMs, lingerBytes: DOCUMENT_API_LIMITS.refusedUploadLingerBytes });
+        sendHttpError(res, 413, 'GW-DOC-6002', `The file is too large to test over HTTP: at most ${max} bytes. Use \`mapping test\` on the gateway's host.`);
+      };
+      const declared = Number(req.get('content-length') ?? NaN);
+      if (Number.isFinite(declared) && declared > max) return tooLarge();
+      const bytes = await bodyUpTo(req, max);
+      if (!bytes) return tooLarge();
       const result = await testMapping(mappings, {
         partnerId,
         fileName: (query.name as string | undefined) ?? 'test-file',
