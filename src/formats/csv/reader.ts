@@ -287,7 +287,8 @@ class CsvState implements CsvRowSink {
     // One column may feed several fields (a delivery date that is also the order's date).
     const wanted = new Map<string, CsvField[]>();
     for (const [field, column] of Object.entries(this.section.columns) as [CsvField, string][]) wanted.set(column, [...(wanted.get(column) ?? []), field]);
-    const derivedSources = Object.entries(this.section.derived ?? {}) as [CsvField, string][];
+    // Each template compiled once per file (the mapping loader has checked that they compile).
+    const derived = (Object.entries(this.section.derived ?? {}) as [CsvField, string][]).map(([field, source]) => ({ field, template: compileTemplate(source) }));
     const templateColumns = new Set(csvTemplateColumns(this.section));
     const columnIndex = new Map<CsvField, number>();
     const indexOfName = new Map<string, number>();
@@ -305,8 +306,8 @@ class CsvState implements CsvRowSink {
         this.fail({ code: 'GW-CSV-6103', params: { column, field, at: this.at(line) } });
       }
     }
-    for (const [field, source] of derivedSources) {
-      for (const column of compileTemplate(source).names) {
+    for (const { field, template } of derived) {
+      for (const column of template.names) {
         if (!templateColumns.has(column) || indexOfName.has(column)) continue;
         this.fail({ code: 'GW-CSV-6103', params: { column, field, at: this.at(line) } });
       }
@@ -317,12 +318,11 @@ class CsvState implements CsvRowSink {
     }
     const defaults = this.section.defaults ?? {};
     const translations = this.section.values ?? {};
-    this.derivations = derivedSources.map(([field, source]) => {
-      const template = compileTemplate(source);
+    this.derivations = derived.map(({ field, template }) => {
       const reads = new Map(template.names.map((name) => [name, (CSV_FIELDS as readonly string[]).includes(name) ? { slot: F[name as CsvField] } : { index: indexOfName.get(name)! }] as const));
       return { field, slot: F[field], template, reads };
     });
-    const configured = new Set<CsvField>([...columnIndex.keys(), ...(Object.keys(defaults) as CsvField[]), ...derivedSources.map(([field]) => field)]);
+    const configured = new Set<CsvField>([...columnIndex.keys(), ...(Object.keys(defaults) as CsvField[]), ...derived.map(({ field }) => field)]);
     this.sources = [...configured].filter((field) => this.section.derived?.[field] === undefined).map((field) => ({
       slot: F[field],
       index: columnIndex.get(field) ?? -1,
