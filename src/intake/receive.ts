@@ -584,7 +584,7 @@ class DocumentRun {
   private async recordRejectedItem(trx: Knex, seq: number, item: DocItem, refusal: DocumentError): Promise<void> {
     await insertItem(trx, this.itemRow(seq, item, 'rejected', { error: refusal }));
     if (item.type === 'shipNotice') {
-      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, item.doc, () => ({ status: 'REJECTED', error: refusal })), this.writeMode);
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, item.doc, () => ({ status: 'REJECTED', error: refusal })));
     }
   }
 
@@ -709,7 +709,7 @@ class DocumentRun {
       }
     }
     await insertItems(trx, items);
-    await insertDeviceOutcomes(trx, devices, this.writeMode);
+    await insertDeviceOutcomes(trx, devices);
   }
 
   private outcomeItemRow(
@@ -825,7 +825,7 @@ class DocumentRun {
           applied_by_document_pk: this.documentPk,
           updated_at: this.now,
         });
-        await replaceItemDeviceOutcomes(trx, waiting.document_pk, waiting.seq, this.noticeOutcomeRows(waiting.document_pk, waiting.seq, waiting.notice, () => ({ status: 'REJECTED', error })), this.writeMode);
+        await replaceItemDeviceOutcomes(trx, waiting.document_pk, waiting.seq, this.noticeOutcomeRows(waiting.document_pk, waiting.seq, waiting.notice, () => ({ status: 'REJECTED', error })));
         continue;
       }
       await updateItem(trx, waiting.id, {
@@ -875,7 +875,7 @@ class DocumentRun {
     if (!header) {
       const waiting: CodedError = { code: 'GW-DOC-6010', params: { deliveryNumber: notice.deliveryNumber, orderNumber: notice.orderNumber } };
       await insertItem(trx, this.itemRow(seq, item, 'awaiting_order', { error: waiting, notice_json: JSON.stringify(notice) }));
-      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, notice, () => ({ status: 'AWAITING_ORDER', error: waiting })), this.writeMode);
+      await insertDeviceOutcomes(trx, this.noticeOutcomeRows(this.documentPk, seq, notice, () => ({ status: 'AWAITING_ORDER', error: waiting })));
       return undefined;
     }
     const applied = await this.applyNotice(trx, header, notice, this.documentPk, seq);
@@ -927,8 +927,8 @@ class DocumentRun {
     await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
     this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
     const rows = this.noticeOutcomeRows(documentPk, itemSeq, notice, (i) => deviceOutcomeStatus(delivery.devices[i]!, pending));
-    if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows, this.writeMode);
-    else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows, this.writeMode);
+    if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows);
+    else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows);
     const refused = rows.filter((r) => r.status === 'REFUSED').length;
     return {
       status: refused > 0 ? 'applied_with_errors' : 'applied',

@@ -163,6 +163,14 @@ export const STORE_LIMITS = {
    * text changes with its length.
    */
   cachedStatements: 200,
+  /**
+   * Device outcomes read back at once (acknowledgements, a document's devices): items are
+   * fetched in groups of at most this many devices (or one item when it holds more), so
+   * memory stays flat whatever the document's size.
+   */
+  outcomeReadDevices: 20_000,
+  /** Item rows of device outcomes listed at once, before their outcomes are fetched. */
+  outcomeItemsListed: 1000,
 } as const;
 
 /** The /v1 query API. */

@@ -36,6 +36,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '014-console-sessions': () => import('./migrations/014-console-sessions.js'),
   '015-content-encoding': () => import('./migrations/015-content-encoding.js'),
   '016-document-acks': () => import('./migrations/016-document-acks.js'),
+  '017-item-device-outcomes': () => import('./migrations/017-item-device-outcomes.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

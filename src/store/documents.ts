@@ -8,6 +8,7 @@ import { INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DocumentStatus, DocumentSummary, ShipNotice } from '../model/documents.js';
 import type { PostStatus } from '../model/enrollment.js';
+import { deleteDeviceOutcomes } from './outcomes.js';
 
 
 export interface DocumentRow {
@@ -249,6 +250,6 @@ export async function enrollmentOrderOnFile(db: Knex, supplierPk: number, orderN
 
 /** A document's items and device outcomes, removed before it is applied again (a replay). */
 export async function clearDocumentOutcome(trx: Knex, documentPk: number): Promise<void> {
-  await trx('document_devices').where({ document_pk: documentPk }).delete();
+  await deleteDeviceOutcomes(trx, documentPk);
   await trx('document_items').where({ document_pk: documentPk }).delete();
 }

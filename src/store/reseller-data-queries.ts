@@ -126,7 +126,7 @@ export async function transactionsNewestFirst(db: Knex, ownSupplierPk: number | 
   const orderCount = db.raw(`(select count(*) from document_items i where i.document_pk = t.document_pk and i.kind = 'order') as order_count`);
   const errorCount = db.raw(
     `((select count(*) from document_items i where i.document_pk = t.document_pk and i.code is not null)
-      + (select count(*) from document_devices d where d.document_pk = t.document_pk and d.code is not null)) as error_count`,
+      + (select coalesce(sum(d.coded_count), 0) from document_item_devices d where d.document_pk = t.document_pk)) as error_count`,
   );
   const q = db('transactions as t')
     .join('suppliers as s', 's.id', 't.supplier_pk')

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { insertReturningId } from './db.js';
 import type { DeviceOutcome, OrderOutcome, PostStatus, TransactionOutcome, TransactionStatus } from '../model/enrollment.js';
 import type { CodedError, MessageParams } from '../model/error-codes.js';
+import { deviceOutcomesOf } from './outcomes.js';
 
 export interface TransactionRecord {
   pk: number;
@@ -104,13 +105,6 @@ interface ItemOutcomeRow {
   params_json: string | null;
 }
 
-interface DeviceOutcomeRow {
-  item_seq: number;
-  serial: string;
-  code: string | null;
-  params_json: string | null;
-}
-
 function errorOf(code: string | null, paramsJson: string | null): CodedError | undefined {
   if (!code) return undefined;
   return { code, ...(paramsJson ? { params: JSON.parse(paramsJson) as MessageParams } : {}) } as CodedError;
@@ -127,15 +121,8 @@ export async function transactionOutcome(db: Knex, documentPk: number, statusCod
     .whereIn('kind', ['order', 'delivery'])
     .orderBy('seq')
     .select('seq', 'kind', 'order_number', 'delivery_number', 'status', 'code', 'params_json')) as ItemOutcomeRow[];
-  const devices = (await db('document_devices')
-    .where({ document_pk: documentPk })
-    .orderBy([
-      { column: 'item_seq', order: 'asc' },
-      { column: 'device_seq', order: 'asc' },
-    ])
-    .select('item_seq', 'serial', 'code', 'params_json')) as DeviceOutcomeRow[];
   const byItem = new Map<number, DeviceOutcome[]>();
-  for (const d of devices) {
+  for await (const d of deviceOutcomesOf(db, documentPk)) {
     let list = byItem.get(d.item_seq);
     if (!list) byItem.set(d.item_seq, (list = []));
     const error = errorOf(d.code, d.params_json);

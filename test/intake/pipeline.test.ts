@@ -29,6 +29,7 @@ import {
 import { INTAKE_LIMITS } from '../../src/model/limits.js';
 import { ClaimLostError, ensureClaim, getClaim, takePending } from '../../src/store/sftp-claims.js';
 import { keptBytes } from '../support/content.js';
+import { deviceOutcomesOf, type DeviceOutcomeRow } from '../../src/store/outcomes.js';
 
 /** Ship notices only: no order header columns (the order comes in another document). */
 const NOTICE_ONLY_MAPPING = {
@@ -388,7 +389,8 @@ describe(`intake pipeline (${databaseKind()})`, function () {
       const doc = await documentRow(t.db, second.documentId);
       expect(doc.status).to.equal('applied_with_errors');
       // Every device's outcome is a row, written with the document: the refused one and the enrolled one.
-      const results = (await t.db('document_devices').where({ document_pk: doc.id }).orderBy(['item_seq', 'device_seq'])) as { serial: string; status: string; code: string | null; item_seq: number }[];
+      const results: DeviceOutcomeRow[] = [];
+      for await (const row of deviceOutcomesOf(t.db, doc.id)) results.push(row);
       expect(results.map((r) => [r.serial, r.status, r.code, r.item_seq])).to.deep.equal([
         ['CFSERIAL0001', 'REFUSED', 'DEP-ERR-DE-4304', 2],
         ['CFSERIAL0003', 'ENROLLED', null, 2],

@@ -72,7 +72,7 @@ export async function tableCounts(db: Knex): Promise<Record<string, number>> {
     'device_events',
     'purchase_orders',
     'document_items',
-    'document_devices',
+    'document_item_devices',
     'credit_order_lines',
     'credit_codes',
     'credit_entries',

@@ -9,7 +9,7 @@ import type { Changes, World } from '../../src/model/enrollment.js';
 import type { Device, Supplier } from '../../src/model/state.js';
 import { sampleDatabase, type TestDb } from '../support/db.js';
 
-const BULK_TABLES = ['devices', 'order_lines', 'device_events', 'document_devices'];
+const BULK_TABLES = ['devices', 'order_lines', 'device_events'];
 
 describe(`bulk tables' parent keys (${process.env.DATABASE_URL ? 'postgres' : 'sqlite'})`, () => {
   let t: TestDb;
