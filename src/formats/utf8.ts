@@ -1,6 +1,7 @@
 // Strict UTF-8 decoding of a byte stream: every reader decodes through this, so an
 // invalid byte is refused (GW-DOC-6001) with the line it is on, instead of becoming a
 // replacement character inside a serial number.
+import { isAscii } from 'node:buffer';
 import type { DocumentError } from './types.js';
 import { invalidUtf8Offset } from './utf8-offset.js';
 
@@ -16,13 +17,21 @@ export async function* decodeUtf8(input: AsyncIterable<Buffer>, fileName: string
   let offset = 0;
   let lines = 1;
   let first = true;
+  /** The decoder holds no part of a character: the last chunk ended on an ASCII byte. */
+  let atCharacterStart = true;
   for await (const chunk of input) {
     let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: true });
-    } catch {
-      throw invalidAt(chunk, offset, lines, fileName);
+    // Most files are ASCII throughout: such a chunk is its own text, without the decoder's
+    // checks (a third of the CSV reader's decoding time on a 77 MB file).
+    if (atCharacterStart && isAscii(chunk)) text = chunk.toString('latin1');
+    else {
+      try {
+        text = decoder.decode(chunk, { stream: true });
+      } catch {
+        throw invalidAt(chunk, offset, lines, fileName);
+      }
     }
+    atCharacterStart = chunk.length === 0 ? atCharacterStart : chunk[chunk.length - 1]! < 0x80;
     if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not data
     if (text.length > 0) first = false;
     lines += countNewlines(text);
@@ -44,10 +53,11 @@ function countNewlines(text: string): number {
 }
 
 function invalidAt(chunk: Buffer, chunkOffset: number, linesBefore: number, fileName: string): UndecodableText {
-  // Only on the error path: find the first bad byte of the chunk to name its line.
-  // (A character split across the previous chunk boundary is counted from this chunk.)
+  // Only on the error path: find the first bad byte of the chunk to name its line. A
+  // chunk that is valid on its own was refused for what it follows: a character the last
+  // chunk began, which its first byte does not continue.
   const found = invalidUtf8Offset(chunk);
-  const bad = found < 0 ? Math.max(0, chunk.length - 1) : Math.min(found, chunk.length - 1);
+  const bad = found < 0 ? 0 : Math.min(found, chunk.length - 1);
   let line = linesBefore;
   for (let i = 0; i < bad; i++) if (chunk[i] === 0x0a) line++;
   return new UndecodableText({ code: 'GW-DOC-6001', params: { at: `${fileName}, line ${line}, byte ${chunkOffset + bad + 1}` } });
