@@ -1,6 +1,6 @@
 // Writing many rows as one set. A ship notice of a thousand devices writes a thousand
-// devices, order lines, history events and outcome rows: one statement per table, not a
-// statement (or a thousand bound values) per row.
+// devices, order lines and history events: one statement per table, not a statement (or
+// a thousand bound values) per row. (Its devices' outcomes are one row: store/outcomes.ts.)
 //   SQLite:     INSERT INTO t (...) SELECT value ->> 0, ... FROM json_each(?): the rows
 //               cross into SQLite as one JSON text, and the insert runs inside SQLite.
 //   PostgreSQL: COPY t (...) FROM STDIN, streamed on the transaction's own connection.
