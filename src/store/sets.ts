@@ -125,10 +125,15 @@ function quote(identifier: string): string {
 /**
  * Keeps the rows whose `column` is one of `values`, as one bound value however many there
  * are (no IN list of bound values), looked up through the column's index: on SQLite an
- * IN over json_each, on PostgreSQL = ANY of a text array (a join with unnest() was
- * planned as a scan of the whole table).
+ * IN over json_each; on PostgreSQL = ANY of a text array (a join with unnest() was
+ * planned as a scan of the whole table), the array made by a subquery: given the array
+ * itself, the planner estimated each of its elements, for each way it weighed the query
+ * (a ship notice's 1,000 serials looked up in devices: 5 ms to plan, 1 ms to run; 0.3 ms
+ * to plan this way, the same index scan).
  */
 export function whereInSet(q: Knex.QueryBuilder, trx: Knex, column: string, values: readonly string[]): Knex.QueryBuilder {
   const distinct = [...new Set(values)];
-  return isPostgres(trx) ? q.whereRaw('?? = any(?::text[])', [column, distinct]) : q.whereRaw('?? in (select value from json_each(?))', [column, JSON.stringify(distinct)]);
+  return isPostgres(trx)
+    ? q.whereRaw('?? = any(array(select unnest(?::text[])))', [column, distinct])
+    : q.whereRaw('?? in (select value from json_each(?))', [column, JSON.stringify(distinct)]);
 }
