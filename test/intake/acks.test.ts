@@ -3,7 +3,6 @@
 // interchange can be refused (its envelope, its sets' rules, a duplicate, bytes with no
 // segment terminator) is answered R or P, never "accepted" for what the gateway did not
 // apply. The same interchange twice in one file applies once.
-import type { Knex } from 'knex';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,7 @@ import { loadMappings, type Mapping } from '../../src/mapping/mapping.js';
 import { DEFAULT_CONFIG } from '../../src/config.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
 import { testCreditSettings } from '../support/credit.js';
-import { keptBytes } from '../support/content.js';
-import { deviceOutcomesOf, type DeviceOutcomeRow } from '../../src/store/outcomes.js';
+import { keptBytes, keptDeviceOutcomes } from '../support/content.js';
 
 /** An 850 transaction set: one order for `customer` (an Apple customer number), one line. */
 function set850(st: string, orderNumber: string, customer: string): string[] {
@@ -234,7 +232,7 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
     const result = await ingest('rows-notice.edi', interchange('000007009', '7009', 'SH', [set856('0001', 'ACK-ROWS-D1', 'ACK-ROWS-PO', ['ACKROWS00001', 'ACKROWS00002', 'ACKROWS00003'])]));
     const doc = (await t.db('documents').where({ document_id: result.documentId }).first('id', 'mapping_id', 'mapping_sha256')) as { id: number; mapping_id: string; mapping_sha256: string };
     expect(doc.mapping_sha256).to.equal(deps.mappings.get(doc.mapping_id)!.sha256);
-    const rows = await allDeviceOutcomes(t.db, doc.id);
+    const rows = await keptDeviceOutcomes(t.db, doc.id);
     expect(rows.map((r) => [r.serial, r.status])).to.deep.equal([
       ['ACKROWS00001', 'ENROLLED'],
       ['ACKROWS00002', 'ENROLLED'],
@@ -330,9 +328,3 @@ describe(`bad bytes: a NUL in a field is refused at reading, with where, and the
   }
 
 });
-
-async function allDeviceOutcomes(db: Knex, documentPk: number): Promise<DeviceOutcomeRow[]> {
-  const rows: DeviceOutcomeRow[] = [];
-  for await (const row of deviceOutcomesOf(db, documentPk)) rows.push(row);
-  return rows;
-}

@@ -28,8 +28,7 @@ import {
 } from './support.js';
 import { INTAKE_LIMITS } from '../../src/model/limits.js';
 import { ClaimLostError, ensureClaim, getClaim, takePending } from '../../src/store/sftp-claims.js';
-import { keptBytes } from '../support/content.js';
-import { deviceOutcomesOf, type DeviceOutcomeRow } from '../../src/store/outcomes.js';
+import { keptBytes, keptDeviceOutcomes } from '../support/content.js';
 
 /** Ship notices only: no order header columns (the order comes in another document). */
 const NOTICE_ONLY_MAPPING = {
@@ -389,8 +388,7 @@ describe(`intake pipeline (${databaseKind()})`, function () {
       const doc = await documentRow(t.db, second.documentId);
       expect(doc.status).to.equal('applied_with_errors');
       // Every device's outcome is a row, written with the document: the refused one and the enrolled one.
-      const results: DeviceOutcomeRow[] = [];
-      for await (const row of deviceOutcomesOf(t.db, doc.id)) results.push(row);
+      const results = await keptDeviceOutcomes(t.db, doc.id);
       expect(results.map((r) => [r.serial, r.status, r.code, r.item_seq])).to.deep.equal([
         ['CFSERIAL0001', 'REFUSED', 'DEP-ERR-DE-4304', 2],
         ['CFSERIAL0003', 'ENROLLED', null, 2],

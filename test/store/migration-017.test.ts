@@ -3,7 +3,8 @@
 // statuses, codes and places, and the store reads them back as before.
 import { expect } from 'chai';
 import type { Db } from '../../src/store/db.js';
-import { countDeviceOutcomes, deviceOutcomesAfter, deviceOutcomesOf, refusedDeviceOutcomes, type DeviceOutcomeRow } from '../../src/store/outcomes.js';
+import { countDeviceOutcomes, deviceOutcomesAfter, refusedDeviceOutcomes, type DeviceOutcomeRow } from '../../src/store/outcomes.js';
+import { keptDeviceOutcomes } from '../support/content.js';
 import { databaseAtMigration, databaseKind } from '../support/db.js';
 
 describe(`migration 017: device outcomes kept per item (${databaseKind()})`, function () {
@@ -58,11 +59,7 @@ describe(`migration 017: device outcomes kept per item (${databaseKind()})`, fun
     await upgraded.upgrade();
 
     expect(await db.schema.hasTable('document_devices')).to.equal(false);
-    const read = async (documentPk: number) => {
-      const rows: DeviceOutcomeRow[] = [];
-      for await (const row of deviceOutcomesOf(db, documentPk)) rows.push(row);
-      return rows;
-    };
+    const read = (documentPk: number) => keptDeviceOutcomes(db, documentPk);
     expect(await read(first!)).to.deep.equal(before.filter((r) => r.document_pk === first));
     expect(await read(second!)).to.deep.equal(before.filter((r) => r.document_pk === second));
     expect(await countDeviceOutcomes(db, first!)).to.equal(25_003);
