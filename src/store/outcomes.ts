@@ -122,25 +122,41 @@ async function* itemOutcomes(db: Knex, documentPk: number, fromItemSeq: number, 
   }
 }
 
+/**
+ * The first `limit` device outcomes after (itemSeq, deviceSeq) that `keep` accepts, in the
+ * document's order; `refusedOnly`: only items with a refused device are read.
+ */
+async function firstOutcomes(
+  db: Knex,
+  documentPk: number,
+  after: { itemSeq: number; deviceSeq: number },
+  limit: number,
+  keep: (d: DeviceOutcomeRow) => boolean,
+  refusedOnly: boolean,
+): Promise<DeviceOutcomeRow[]> {
+  const out: DeviceOutcomeRow[] = [];
+  if (limit <= 0) return out;
+  for await (const item of itemOutcomes(db, documentPk, after.itemSeq, refusedOnly)) {
+    for (const d of item) {
+      if (d.item_seq === after.itemSeq && d.device_seq <= after.deviceSeq) continue;
+      if (!keep(d)) continue;
+      out.push(d);
+      if (out.length === limit) return out;
+    }
+  }
+  return out;
+}
+
 /** One batch of a document's device outcomes after (itemSeq, deviceSeq), in the document's order; of one status when given. */
-export async function deviceOutcomesAfter(
+export function deviceOutcomesAfter(
   db: Knex,
   documentPk: number,
   after: { itemSeq: number; deviceSeq: number },
   limit: number,
   status?: DeviceOutcomeStatus,
 ): Promise<DeviceOutcomeRow[]> {
-  const out: DeviceOutcomeRow[] = [];
-  if (limit <= 0) return out;
-  for await (const item of itemOutcomes(db, documentPk, after.itemSeq, status !== undefined && isRefused(status))) {
-    for (const d of item) {
-      if (d.item_seq === after.itemSeq && d.device_seq <= after.deviceSeq) continue;
-      if (status !== undefined && d.status !== status) continue;
-      out.push(d);
-      if (out.length === limit) return out;
-    }
-  }
-  return out;
+  if (status === undefined) return firstOutcomes(db, documentPk, after, limit, () => true, false);
+  return firstOutcomes(db, documentPk, after, limit, (d) => d.status === status, isRefused(status));
 }
 
 /** Every device outcome of a document, in its order: memory stays flat for a million devices. */
@@ -160,16 +176,7 @@ export function countDeviceOutcomes(db: Knex, documentPk: number): Promise<numbe
 
 /** A document's first `limit` refused devices, in its order, and how many there are in all. */
 export async function refusedDeviceOutcomes(db: Knex, documentPk: number, limit: number): Promise<{ rows: DeviceOutcomeRow[]; total: number }> {
-  const rows: DeviceOutcomeRow[] = [];
-  if (limit > 0) {
-    scan: for await (const item of itemOutcomes(db, documentPk, 0, true)) {
-      for (const d of item) {
-        if (!isRefused(d.status)) continue;
-        rows.push(d);
-        if (rows.length === limit) break scan;
-      }
-    }
-  }
+  const rows = await firstOutcomes(db, documentPk, { itemSeq: 0, deviceSeq: 0 }, limit, (d) => isRefused(d.status), true);
   if (rows.length < limit) return { rows, total: rows.length };
   return { rows, total: await sumOf(db, documentPk, 'refused_count') };
 }
