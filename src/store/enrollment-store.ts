@@ -203,6 +203,7 @@ export interface WriteContext {
   mode: WriteMode;
 }
 
+const DELIVERY_COLUMNS = ['order_pk', 'delivery_number', 'ship_date'] as const;
 const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial'] as const;
 const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at'] as const;
 const EVENT_COLUMNS = ['serial', 'at', 'kind', 'from_state', 'to_state', 'org_pk', 'supplier_pk', 'order_number', 'transaction_pk', 'document', 'actor', 'detail'] as const;
@@ -315,13 +316,15 @@ async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<n
     pk = order.pk;
     await trx('deliveries').where({ order_pk: pk }).delete();
   }
-  if (order.deliveries.length > 0) {
-    await trx.batchInsert(
-      'deliveries',
-      order.deliveries.map((d) => ({ order_pk: pk, delivery_number: d.deliveryNumber, ship_date: d.shipDate })),
-      100,
-    );
-  }
+  // Not knex's batchInsert: it waits for a 1 ms timer before its first statement, which
+  // left a million-serial ingest (a thousand orders) idle for 1.2 s.
+  await insertRows(
+    trx,
+    'deliveries',
+    DELIVERY_COLUMNS,
+    order.deliveries.map((d) => [pk, d.deliveryNumber, d.shipDate]),
+    ctx.mode,
+  );
   return pk;
 }
 
