@@ -37,6 +37,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '015-content-encoding': () => import('./migrations/015-content-encoding.js'),
   '016-document-acks': () => import('./migrations/016-document-acks.js'),
   '017-item-device-outcomes': () => import('./migrations/017-item-device-outcomes.js'),
+  '018-device-event-sets': () => import('./migrations/018-device-event-sets.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

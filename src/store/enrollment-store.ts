@@ -206,7 +206,7 @@ export interface WriteContext {
 const DELIVERY_COLUMNS = ['order_pk', 'delivery_number', 'ship_date'] as const;
 const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial'] as const;
 const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at'] as const;
-const EVENT_COLUMNS = ['serial', 'at', 'kind', 'from_state', 'to_state', 'org_pk', 'supplier_pk', 'order_number', 'transaction_pk', 'document', 'actor', 'detail'] as const;
+const EVENT_SERIAL_COLUMNS = ['serial', 'set_id'] as const;
 
 /**
  * Writes the rules' changes; the caller runs it inside the same transaction as loadWorld.
@@ -339,22 +339,67 @@ export async function writeDevice(trx: Knex, device: Device, orderPk: number | n
   if (updated !== 1) throw new ConcurrentChange(`device ${device.serial}`);
 }
 
+/** Whether two events say the same, whichever devices they are of. */
+function sameEvent(a: DeviceEvent, b: DeviceEvent): boolean {
+  return (
+    a.kind === b.kind &&
+    a.fromState === b.fromState &&
+    a.toState === b.toState &&
+    a.orgPk === b.orgPk &&
+    a.supplierPk === b.supplierPk &&
+    a.orderNumber === b.orderNumber &&
+    a.detail === b.detail
+  );
+}
+
+/**
+ * Writes a device's history as sets (migration 018): the events that say the same thing
+ * (kind, states, organisation, reseller, order, detail; the transaction, document, actor
+ * and time are the call's) are one row of device_event_sets, and their serials one pair
+ * each. A set's id orders a device's events, so an event goes into a set made after the
+ * set of the same device's previous event, and a device is in a set once: for a ship
+ * notice, one set; for a unit whose events alternate, a set for each change.
+ */
 export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
+  if (events.length === 0) return;
   const document = ctx.document.slice(0, 120);
-  // In EVENT_COLUMNS order.
-  const rows: SetValue[][] = events.map((e) => [
-    e.serial,
-    ctx.now,
-    e.kind,
-    e.fromState,
-    e.toState,
-    e.orgPk,
-    e.supplierPk,
-    e.orderNumber,
-    ctx.transactionPk,
-    document,
-    ctx.actor,
-    e.detail ? e.detail.slice(0, 400) : null,
-  ]);
-  await insertRows(trx, 'device_events', EVENT_COLUMNS, rows, ctx.mode ?? 'auto');
+  const sets: { event: DeviceEvent; serials: Set<string> }[] = [];
+  /** The latest set made for each kind of event (by what the event says, as JSON). */
+  const latestFor = new Map<string, number>();
+  /** The set of each device's latest event. */
+  const setOfDevice = new Map<string, number>();
+  let previousEvent: DeviceEvent | undefined;
+  let previousKey = '';
+  for (const e of events) {
+    // Events in a row mostly say the same: compared field by field before any JSON is made.
+    const key = previousEvent && sameEvent(previousEvent, e) ? previousKey : JSON.stringify([e.kind, e.fromState, e.toState, e.orgPk, e.supplierPk, e.orderNumber, e.detail]);
+    previousEvent = e;
+    previousKey = key;
+    let index = latestFor.get(key);
+    const previousSet = setOfDevice.get(e.serial);
+    if (index === undefined || (previousSet !== undefined && previousSet >= index)) {
+      index = sets.push({ event: e, serials: new Set() }) - 1;
+      latestFor.set(key, index);
+    }
+    sets[index]!.serials.add(e.serial);
+    setOfDevice.set(e.serial, index);
+  }
+  const pairs: SetValue[][] = [];
+  for (const { event: e, serials } of sets) {
+    const setId = await insertReturningId(trx, 'device_event_sets', {
+      at: ctx.now,
+      kind: e.kind,
+      from_state: e.fromState,
+      to_state: e.toState,
+      org_pk: e.orgPk,
+      supplier_pk: e.supplierPk,
+      order_number: e.orderNumber,
+      transaction_pk: ctx.transactionPk,
+      document,
+      actor: ctx.actor,
+      detail: e.detail ? e.detail.slice(0, 400) : null,
+    });
+    for (const serial of serials) pairs.push([serial, setId]);
+  }
+  await insertRows(trx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, ctx.mode ?? 'auto');
 }
