@@ -243,8 +243,9 @@ function isRetryable(err: unknown): boolean {
 /** Inserts one row and answers its id, in one statement on both databases (no read back by key). */
 export async function insertReturningId(trx: Knex, table: string, row: Record<string, unknown>): Promise<number> {
   if (isPostgres(trx)) {
-    const [r] = (await trx(table).insert(row).returning('id')) as { id: number }[];
-    return r!.id;
+    // A bigint id (device_event_sets) comes back as text from the pg driver.
+    const [r] = (await trx(table).insert(row).returning('id')) as { id: number | string }[];
+    return Number(r!.id);
   }
   // SQLite answers an insert with the row id it gave.
   const [id] = (await trx(table).insert(row)) as number[];
