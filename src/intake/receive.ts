@@ -30,8 +30,9 @@ import { orderCreditRole } from '../domain/credit.js';
 import { organisationKeys } from '../domain/matching.js';
 import { checkResellerTransaction, languageOf, shipToToLookUp, transactionDigest } from '../domain/partner-rules.js';
 import type { TransactionLimits } from '../domain/order-fields.js';
-import type { DocumentError, ReadItem } from '../formats/types.js';
+import type { DocumentError, DocumentReader, ReadItem } from '../formats/types.js';
 import { readerFor } from '../formats/registry.js';
+import { readOffThread } from '../formats/off-thread.js';
 import type { Mapping } from '../mapping/mapping.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
@@ -84,6 +85,8 @@ export interface IntakeLimits {
   maxDocumentBytes: number;
   maxJsonDocumentBytes: number;
   maxErrorsPerDocument: number;
+  /** From this size a document is read on a thread of its own (default INTAKE_LIMITS.readOffThreadBytes; tests set 0 to read every document there). */
+  readOffThreadBytes?: number;
 }
 
 export interface IntakeDeps {
@@ -338,7 +341,9 @@ class DocumentRun {
     // A replay starts from nothing: what an earlier run recorded (an API transaction's refused orders) goes.
     if (this.id.replayOf) await clearDocumentOutcome(trx, this.documentPk);
     await storeContent(trx, this.id.sha256, sourceChunks(this.source, INTAKE_LIMITS.contentChunkBytes, trx));
-    const reader = await readerFor(this.mapping!.format);
+    const format = this.mapping!.format;
+    const offThread = this.id.size >= (this.deps.limits.readOffThreadBytes ?? INTAKE_LIMITS.readOffThreadBytes);
+    const reader: DocumentReader = offThread ? (input, ctx) => readOffThread(format, input, ctx) : await readerFor(format);
     let bytesRead = 0;
     const chunks = sourceChunks(this.source, INTAKE_LIMITS.readChunkBytes, trx);
     const onProgress = this.req.onProgress;

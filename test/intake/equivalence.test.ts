@@ -115,15 +115,18 @@ async function snapshot(db: Knex): Promise<Record<string, unknown[]>> {
 
 describe(`intake: sets and rows give the same database (${databaseKind()})`, function () {
   this.timeout(120_000);
-  const runs: Partial<Record<WriteMode, { t: TestDb; results: IngestResult[] }>> = {};
+  // 'threaded': written as sets, every document read on a thread of its own (formats/off-thread.ts).
+  const runs: Partial<Record<WriteMode | 'threaded', { t: TestDb; results: IngestResult[] }>> = {};
   let dir: string;
 
   before(async function () {
     dir = mkdtempSync(join(tmpdir(), 'gw-equivalence-'));
     const { received, released } = generate(20261202);
-    for (const mode of ['sets', 'rows'] as const) {
+    for (const run of ['sets', 'rows', 'threaded'] as const) {
       const t = await sampleDatabase();
-      const deps: IntakeDeps = { db: t.db, mappings: loadMappings(), limits: DEFAULT_CONFIG.intake, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits, writeMode: mode };
+      const mode: WriteMode = run === 'rows' ? 'rows' : 'sets';
+      const limits = run === 'threaded' ? { ...DEFAULT_CONFIG.intake, readOffThreadBytes: 0 } : DEFAULT_CONFIG.intake;
+      const deps: IntakeDeps = { db: t.db, mappings: loadMappings(), limits, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits, writeMode: mode };
       // A first order holds the serials to be released, so that a release is possible.
       const seedOrder = { depResellerId: '16FCE4A0', transactionId: 'EQ-SEED', requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' }, orders: [{ orderNumber: 'EQ-SEED', orderDate: '2026-11-01T10:00:00Z', orderType: 'OR', customerId: '19827', deliveries: [{ deliveryNumber: 'S1', shipDate: '2026-11-01T12:00:00Z', devices: released.map((deviceId) => ({ deviceId })) }] }] };
       const results: IngestResult[] = [];
@@ -133,12 +136,12 @@ describe(`intake: sets and rows give the same database (${databaseKind()})`, fun
         if (r.api) {
           results.push(await receive(deps, { partnerId: r.partner, channel: 'reseller-api', fileName: r.fileName, bytes: Buffer.from(r.bytes), mappingId: RESELLER_API_MAPPING, actor: 'test' }));
         } else {
-          const path = join(dir, `${mode}-${i}-${r.fileName}`);
+          const path = join(dir, `${run}-${i}-${r.fileName}`);
           writeFileSync(path, r.bytes);
           results.push(await receive(deps, { partnerId: r.partner, channel: 'cli', fileName: r.fileName, path, actor: 'test' }));
         }
       }
-      runs[mode] = { t, results };
+      runs[run] = { t, results };
     }
   });
   after(async function () {
@@ -157,16 +160,22 @@ describe(`intake: sets and rows give the same database (${databaseKind()})`, fun
     expect(outcomes.length).to.be.above(500);
   });
 
+  const strip = (r: IngestResult) => JSON.parse(JSON.stringify({ ...r, documentId: undefined, duplicateOf: undefined, transaction: r.transaction && { ...r.transaction, enrollmentId: undefined } }).replace(/doc_[0-9a-f-]{36}/g, 'doc'));
+  const sameTables = async (a: Knex, b: Knex): Promise<void> => {
+    const [left, right] = [await snapshot(a), await snapshot(b)];
+    for (const table of Object.keys(left)) expect(left[table], table).to.deep.equal(right[table]);
+  };
+
   it('every result is the same', function () {
-    const strip = (r: IngestResult) => JSON.parse(JSON.stringify({ ...r, documentId: undefined, duplicateOf: undefined, transaction: r.transaction && { ...r.transaction, enrollmentId: undefined } }).replace(/doc_[0-9a-f-]{36}/g, 'doc'));
     expect(runs.sets!.results.map(strip)).to.deep.equal(runs.rows!.results.map(strip));
   });
 
   it('every row of every table intake writes is the same', async function () {
-    const sets = await snapshot(runs.sets!.t.db);
-    const rows = await snapshot(runs.rows!.t.db);
-    for (const table of Object.keys(sets)) {
-      expect(sets[table], table).to.deep.equal(rows[table]);
-    }
+    await sameTables(runs.sets!.t.db, runs.rows!.t.db);
+  });
+
+  it('documents read on a thread of their own give the same results and rows', async function () {
+    expect(runs.threaded!.results.map(strip)).to.deep.equal(runs.sets!.results.map(strip));
+    await sameTables(runs.threaded!.t.db, runs.sets!.t.db);
   });
 });

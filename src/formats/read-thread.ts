@@ -1,0 +1,60 @@
+// The reading thread of off-thread.ts: runs one reader over the chunks its parent sends,
+// and sends back what it yields in batches.
+import { parentPort, workerData } from 'node:worker_threads';
+import { INTAKE_LIMITS } from '../model/limits.js';
+import { itemWeight, type FromReader, type ReaderThreadData, type ToReader } from './off-thread.js';
+import { readerFor } from './registry.js';
+import type { ReadItem } from './types.js';
+
+const port = parentPort!;
+const { format, ctx } = workerData as ReaderThreadData;
+
+// Messages from the parent: input chunks (and their end) in one queue, acknowledgements counted.
+const chunks: (Buffer | null)[] = [];
+let unacknowledged = 0;
+let wake: (() => void) | undefined;
+port.on('message', (message: ToReader) => {
+  if (message.type === 'ack') unacknowledged--;
+  else chunks.push(message.type === 'end' ? null : Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
+  wake?.();
+});
+const until = async (ready: () => boolean): Promise<void> => {
+  while (!ready()) await new Promise<void>((resolve) => (wake = resolve));
+  wake = undefined;
+};
+const send = (message: FromReader): void => port.postMessage(message);
+
+async function* input(): AsyncIterable<Buffer> {
+  // Two chunks asked for ahead, so that the next one is on its way while this one is read.
+  send({ type: 'need' });
+  send({ type: 'need' });
+  for (;;) {
+    await until(() => chunks.length > 0);
+    const chunk = chunks.shift()!;
+    if (chunk === null) return;
+    send({ type: 'need' });
+    yield chunk;
+  }
+}
+
+async function main(): Promise<void> {
+  const reader = await readerFor(format);
+  let batch: ReadItem[] = [];
+  let weight = 0;
+  const flush = async (): Promise<void> => {
+    send({ type: 'items', items: batch });
+    batch = [];
+    weight = 0;
+    unacknowledged++;
+    await until(() => unacknowledged < INTAKE_LIMITS.readOffThreadBatchesAhead);
+  };
+  for await (const item of reader(input(), ctx)) {
+    batch.push(item);
+    weight += itemWeight(item);
+    if (weight >= INTAKE_LIMITS.readOffThreadBatchWeight) await flush();
+  }
+  if (batch.length > 0) await flush();
+  send({ type: 'done' });
+}
+
+main().catch((err: Error) => send({ type: 'fail', message: err.message, stack: err.stack }));
