@@ -1,15 +1,14 @@
 // Configuration: defaults, then an optional JSON file (GATEWAY_CONFIG), then environment
 // variables. The result is validated by a JSON Schema so that a typo fails at start-up,
 // naming the setting, instead of at the first request.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { MAILBOX_SCHEMA, type MailboxSettings } from './channels/sftp/settings.js';
 import { checkLimitTable } from './domain/credit.js';
 import { DEFAULT_CREDIT_CONFIG } from './credit/defaults.js';
 import type { CreditConfig } from './model/credit.js';
 import { INTAKE_LIMITS, RESELLER_API_LIMITS } from './model/limits.js';
+import { loadValidators, type SchemaSet } from './model/validators.js';
 
 export interface TlsConfig {
   certFile: string;
@@ -162,35 +161,10 @@ export const CONFIG_SCHEMA = {
 
 export class ConfigError extends Error {}
 
-/** The validator `npm run build` generates from CONFIG_SCHEMA (scripts/build-config-validator.mjs), next to this module in dist/. */
-export const CONFIG_VALIDATOR_FILE = 'config-validator.cjs';
+/** The configuration's schema, whose validator `npm run build` generates (model/validators.ts). */
+export const CONFIG_SCHEMAS: SchemaSet = { file: 'config-validators.cjs', schemas: { config: CONFIG_SCHEMA }, options: { allErrors: true } };
 
-/** The hash of CONFIG_SCHEMA: a generated validator is used only when it was made from this very schema. */
-export function configSchemaHash(): string {
-  return createHash('sha256').update(JSON.stringify(CONFIG_SCHEMA)).digest('hex');
-}
-
-let compiledValidator: ValidateFunction | undefined;
-
-/**
- * The build's generated validator when it matches the schema (a command starts without
- * compiling it: about 60 ms), else the schema compiled here, once per process.
- */
-function configValidator(): ValidateFunction {
-  if (compiledValidator) return compiledValidator;
-  const require = createRequire(import.meta.url);
-  try {
-    // A module of the build's, not of the source tree: loaded by path (CommonJS whose
-    // export is an Ajv validate function, with the schema's hash beside it).
-    const generated = require(`./${CONFIG_VALIDATOR_FILE}`) as ValidateFunction & { schemaHash: string };
-    if (generated.schemaHash === configSchemaHash()) return (compiledValidator = generated);
-  } catch {
-    // No generated validator (a build that did not make one): compile below.
-  }
-  // Ajv itself is loaded only then.
-  const { Ajv } = require('ajv') as { Ajv: typeof AjvClass };
-  return (compiledValidator = new Ajv({ allErrors: true }).compile(CONFIG_SCHEMA));
-}
+let configValidator: ValidateFunction | undefined;
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
@@ -253,7 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     credit,
     ...overrides,
   };
-  const validate = configValidator();
+  const validate = (configValidator ??= loadValidators(import.meta.url, CONFIG_SCHEMAS).config!);
   if (!validate(config)) {
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ');
     throw new ConfigError(`invalid configuration: ${problems}`);

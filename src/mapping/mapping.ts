@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { loadValidators, type SchemaSet } from '../model/validators.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import type { X12MappingSection } from '../formats/x12/mapping-section.js';
 import type { XmlMappingSection } from '../formats/xml/mapping-section.js';
@@ -123,20 +124,24 @@ function readJson(path: string, bytes = readBytes(path)): unknown {
   }
 }
 
-function compileValidator(dir: string) {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.schema.json') && n !== 'mapping.schema.json')) {
-    ajv.addSchema(readJson(join(dir, name)) as object);
-  }
-  return ajv.compile(readJson(join(dir, 'mapping.schema.json')) as object);
+/** The mapping files' schema (and the format sections it refers to), whose validator `npm run build` generates (model/validators.ts). */
+export function mappingSchemas(): SchemaSet {
+  const dir = BUILTIN_MAPPINGS_DIR;
+  const refs = readdirSync(dir)
+    .filter((n) => n.endsWith('.schema.json') && n !== 'mapping.schema.json')
+    .sort()
+    .map((name) => readJson(join(dir, name)) as object);
+  return { file: 'mapping-validators.cjs', schemas: { mapping: readJson(join(dir, 'mapping.schema.json')) as object }, refs, options: { allErrors: true, strict: false } };
 }
+
+let mappingValidator: ValidateFunction | undefined;
 
 /**
  * Loads and validates every mapping of a folder (the schema files live in the built-in
  * folder). A mapping that fails its schema stops the load, naming the file and the field.
  */
 export function loadMappings(dirs: string[] = [BUILTIN_MAPPINGS_DIR]): Map<string, Mapping> {
-  const validate = compileValidator(BUILTIN_MAPPINGS_DIR);
+  const validate = (mappingValidator ??= loadValidators(import.meta.url, mappingSchemas()).mapping!);
   const out = new Map<string, Mapping>();
   for (const dir of dirs) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json') && !n.endsWith('.schema.json')).sort()) {

@@ -3,10 +3,11 @@
 // registers devices against its order, and waits ("awaiting order") when the order has
 // not arrived. Dates are the protocol's `YYYY-MM-DDThh:mm:ssZ`; amounts are decimal
 // strings with their ISO 4217 currency, never JavaScript numbers.
-import { Ajv, type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
 import { DEVICE_FAMILIES, type DeviceFamily } from './device-family.js';
 import { ORDER_TYPES, type OrderType } from './state.js';
 import { DOCUMENT_LIMITS, FIELD_LIMITS } from './limits.js';
+import { loadValidators, type SchemaSet } from './validators.js';
 
 export interface DeviceLine {
   type: 'device';
@@ -138,9 +139,15 @@ export const SHIP_NOTICE_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: false });
-export const validatePurchaseOrder: ValidateFunction<PurchaseOrder> = ajv.compile<PurchaseOrder>(PURCHASE_ORDER_SCHEMA);
-export const validateShipNotice: ValidateFunction<ShipNotice> = ajv.compile<ShipNotice>(SHIP_NOTICE_SCHEMA);
+/** The canonical documents' schemas, whose validators `npm run build` generates (validators.ts). */
+export const DOCUMENT_SCHEMAS: SchemaSet = {
+  file: 'documents-validators.cjs',
+  schemas: { purchaseOrder: PURCHASE_ORDER_SCHEMA, shipNotice: SHIP_NOTICE_SCHEMA },
+  options: { allErrors: false },
+};
+const validators = loadValidators(import.meta.url, DOCUMENT_SCHEMAS);
+export const validatePurchaseOrder = validators.purchaseOrder as ValidateFunction<PurchaseOrder>;
+export const validateShipNotice = validators.shipNotice as ValidateFunction<ShipNotice>;
 
 /** The first schema problem, in words: "/lines/2/quantity must be <= 1000000". */
 export function describeSchemaError(validate: ValidateFunction): string {

@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import knexFactory from 'knex';
 import { createRequire } from 'node:module';
-import { CONFIG_VALIDATOR_FILE, configSchemaHash } from '../../src/config.js';
+import { CONFIG_SCHEMAS } from '../../src/config.js';
+import { DOCUMENT_SCHEMAS } from '../../src/model/documents.js';
+import { mappingSchemas } from '../../src/mapping/mapping.js';
+import { schemaSetHash } from '../../src/model/validators.js';
 import { databaseKind } from '../support/db.js';
 
 const CLI = join('dist', 'src', 'cli.js');
@@ -226,8 +229,11 @@ describe(`command line (${databaseKind()})`, function () {
     }
   });
 
-  it('the build ships the configuration validator generated from the schema in use, so a command does not compile it', function () {
-    const generated = createRequire(import.meta.url)(join(process.cwd(), 'dist', 'src', CONFIG_VALIDATOR_FILE)) as { schemaHash: string };
-    expect(generated.schemaHash).to.equal(configSchemaHash());
+  it('the build ships the validators generated from the schemas in use, so a process does not compile them', function () {
+    for (const [dir, set] of [['src', CONFIG_SCHEMAS], ['src/model', DOCUMENT_SCHEMAS], ['src/mapping', mappingSchemas()]] as const) {
+      const generated = createRequire(import.meta.url)(join(process.cwd(), 'dist', dir, set.file)) as Record<string, unknown> & { schemaHash: string };
+      expect(generated.schemaHash, set.file).to.equal(schemaSetHash(set));
+      for (const name of Object.keys(set.schemas)) expect(generated[name], `${set.file}: ${name}`).to.be.a('function');
+    }
   });
 });
