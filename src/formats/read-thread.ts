@@ -25,9 +25,9 @@ const until = async (ready: () => boolean): Promise<void> => {
 const send = (message: FromReader): void => port.postMessage(message);
 
 async function* input(): AsyncIterable<Buffer> {
-  // Two chunks asked for ahead, so that the next one is on its way while this one is read.
-  send({ type: 'need' });
-  send({ type: 'need' });
+  // Chunks asked for ahead, so that the next ones are on their way while this one is read:
+  // the parent answers only between its own steps.
+  for (let i = 0; i < INTAKE_LIMITS.readOffThreadChunksAhead; i++) send({ type: 'need' });
   for (;;) {
     await until(() => chunks.length > 0);
     const chunk = chunks.shift()!;

@@ -30,9 +30,9 @@ import { orderCreditRole } from '../domain/credit.js';
 import { organisationKeys } from '../domain/matching.js';
 import { checkResellerTransaction, languageOf, shipToToLookUp, transactionDigest } from '../domain/partner-rules.js';
 import type { TransactionLimits } from '../domain/order-fields.js';
-import type { DocumentError, DocumentReader, ReadItem } from '../formats/types.js';
+import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../formats/types.js';
 import { readerFor } from '../formats/registry.js';
-import { readOffThread } from '../formats/off-thread.js';
+import { ReadingThread } from '../formats/off-thread.js';
 import type { Mapping } from '../mapping/mapping.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
@@ -327,23 +327,33 @@ class DocumentRun {
       this.addError({ code: 'GW-DOC-6002', params: { size: this.id.size, max, at: this.req.fileName } });
       return this.recordRejection();
     }
+    // A large document's reader starts on its own thread now, while the bytes are kept.
+    const thread = this.id.size >= (this.deps.limits.readOffThreadBytes ?? INTAKE_LIMITS.readOffThreadBytes) ? new ReadingThread(choice.format, this.readContext()) : undefined;
     try {
-      return await this.deps.db.transaction((trx) => this.apply(trx));
+      return await this.deps.db.transaction((trx) => this.apply(trx, thread));
     } catch (err) {
       if (!(err instanceof Rejected)) throw err;
       if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf);
       return this.recordRejection();
+    } finally {
+      await thread?.close();
     }
   }
 
-  private async apply(trx: Knex): Promise<IngestResult> {
+  private readContext(): ReadContext {
+    return {
+      mapping: this.mapping!,
+      fileName: this.req.fileName,
+      limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: this.deps.limits.maxErrorsPerDocument },
+    };
+  }
+
+  private async apply(trx: Knex, thread: ReadingThread | undefined): Promise<IngestResult> {
     this.documentPk = await this.writeDocumentRow(trx, 'processing');
     // A replay starts from nothing: what an earlier run recorded (an API transaction's refused orders) goes.
     if (this.id.replayOf) await clearDocumentOutcome(trx, this.documentPk);
     await storeContent(trx, this.id.sha256, sourceChunks(this.source, INTAKE_LIMITS.contentChunkBytes, trx));
-    const format = this.mapping!.format;
-    const offThread = this.id.size >= (this.deps.limits.readOffThreadBytes ?? INTAKE_LIMITS.readOffThreadBytes);
-    const reader: DocumentReader = offThread ? (input, ctx) => readOffThread(format, input, ctx) : await readerFor(format);
+    const reader: DocumentReader = thread ? (input) => thread.items(input) : await readerFor(this.mapping!.format);
     let bytesRead = 0;
     const chunks = sourceChunks(this.source, INTAKE_LIMITS.readChunkBytes, trx);
     const onProgress = this.req.onProgress;
@@ -354,13 +364,8 @@ class DocumentRun {
         yield chunk;
       }
     };
-    const ctx = {
-      mapping: this.mapping!,
-      fileName: this.req.fileName,
-      limits: { maxLineBytes: INTAKE_LIMITS.maxLineBytes, maxErrors: this.deps.limits.maxErrorsPerDocument },
-    };
     let duplicateOf: { documentPk: number; documentId: string } | undefined;
-    for await (const item of reader(counted(), ctx)) {
+    for await (const item of reader(counted(), this.readContext())) {
       switch (item.type) {
         case 'error':
           this.addError(item.error);

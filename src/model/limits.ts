@@ -99,7 +99,8 @@ export const INTAKE_LIMITS = {
   readChunkBytes: 256 * KiB,
   /**
    * A document at least this large is read on a thread of its own, beside its apply
-   * (formats/off-thread.ts): the thread's start, about 60 ms, is repaid from a few MiB.
+   * (formats/off-thread.ts): the thread's start, about 90 ms and begun while the bytes are
+   * kept, is repaid from a few MiB (reading a CSV takes about 18 ms per MiB).
    */
   readOffThreadBytes: 4 * MiB,
   /** A batch the reading thread hands over: this many devices and lines (about one order of 1,000 devices), or one larger document. */
@@ -109,8 +110,10 @@ export const INTAKE_LIMITS = {
    * and a smaller nursery kept a million-serial ingest about 20 MiB lower, no slower.
    */
   readOffThreadYoungGenerationMb: 8,
+  /** Input chunks (readChunkBytes each) the reading thread asks for ahead of its reading: the intake thread sends them between its own steps. */
+  readOffThreadChunksAhead: 4,
   /** Batches handed over and not yet applied: the reading thread waits beyond this, so that memory stays what one document needs. */
-  readOffThreadBatchesAhead: 2,
+  readOffThreadBatchesAhead: 8,
   /** Head of a file read to pick its format and mapping: an ISA, a GS and the first ST, or an XML prolog and root element. */
   headBytes: 64 * KiB,
   /** Raw bytes are kept in chunks of this size: row counts stay low, and no value holds a whole file. */
