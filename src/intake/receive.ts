@@ -275,6 +275,12 @@ class DocumentRun {
   private documentPk = 0;
   private readonly touchedDocuments = new Set<number>();
   private readonly orgCache = new Map<string, Organisation[]>();
+  /**
+   * The order headers this document has written, as purchase_orders now holds them: a ship
+   * notice under an order the same file brought (every row of a CSV ship notice carries its
+   * order's header) does not read back what was just written.
+   */
+  private readonly headersWritten = new Map<string, OrderHeaderOnFile>();
   private format = 'unknown';
   private mapping: Mapping | null = null;
   /** Devices newly enrolled by this run, for the metrics once it commits. */
@@ -584,6 +590,7 @@ class DocumentRun {
       }
     }
     this.devicesEnrolled = enrolledBefore; // rolled back with the savepoint
+    this.headersWritten.clear(); // and the headers it wrote with it
     this.addError(refusal!);
     this.setOutcomes.set(key, { applied: false });
     for (const { seq, item } of buffered) await this.recordRejectedItem(trx, seq, item, refusal!);
@@ -804,6 +811,14 @@ class DocumentRun {
       document_pk: this.documentPk,
       updated_at: this.now,
     });
+    const header: OrderHeaderOnFile = {
+      orderNumber: po.orderNumber,
+      orderType: po.orderType,
+      orderDate: po.orderDate,
+      customerId: po.customerId,
+      poNumber: po.poNumber ?? null,
+    };
+    this.headersWritten.set(po.orderNumber, header);
     if (appliesOnArrival(po)) {
       const input = voidOrderInput(po);
       const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]));
@@ -816,13 +831,6 @@ class DocumentRun {
     }
     await insertItem(trx, this.itemRow(seq, item, 'open', { detail: { ...detail, ...(credit.outcome ? { credit: credit.outcome } : {}) } }));
     // Ship notices that came first apply now, under this order's header.
-    const header: OrderHeaderOnFile = {
-      orderNumber: po.orderNumber,
-      orderType: po.orderType,
-      orderDate: po.orderDate,
-      customerId: po.customerId,
-      poNumber: po.poNumber ?? null,
-    };
     for (const waiting of await awaitingNotices(trx, this.supplier.pk, po.orderNumber)) {
       const applied = await this.applyNotice(trx, header, waiting.notice, waiting.document_pk, waiting.seq);
       this.touchedDocuments.add(waiting.document_pk);
@@ -881,7 +889,7 @@ class DocumentRun {
   }
 
   private async applyShipNotice(trx: Knex, seq: number, item: DocItem, notice: ShipNotice): Promise<ItemApplied> {
-    const header = await findOrderHeaderOnFile(trx, this.supplier.pk, notice.orderNumber);
+    const header = this.headersWritten.get(notice.orderNumber) ?? (await findOrderHeaderOnFile(trx, this.supplier.pk, notice.orderNumber));
     if (!header) {
       const waiting: CodedError = { code: 'GW-DOC-6010', params: { deliveryNumber: notice.deliveryNumber, orderNumber: notice.orderNumber } };
       await insertItem(trx, this.itemRow(seq, item, 'awaiting_order', { error: waiting, notice_json: JSON.stringify(notice) }));
