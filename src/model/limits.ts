@@ -98,7 +98,7 @@ export const INTAKE_LIMITS = {
   /** Read buffer: large enough to keep system calls few, small enough to stay flat. */
   readChunkBytes: 256 * KiB,
   /**
-   * A document at least this large is read on a thread of its own, beside its apply
+   * On SQLite, a document at least this large is read on a thread of its own, beside its apply
    * (formats/off-thread.ts): the thread's start, about 90 ms and begun while the bytes are
    * kept, is repaid from a few MiB (reading a CSV takes about 18 ms per MiB).
    */
