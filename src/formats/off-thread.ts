@@ -4,9 +4,10 @@
 // the second core, and hands over what it read in batches, in order.
 //
 // The caller's thread keeps the source: it sends the bytes as the reader asks for them
-// (two chunks ahead), so a source read inside a database transaction (a replay of kept
-// bytes) stays where its connection is. The reader runs at most two batches ahead of
-// the consumer: memory stays bounded by what one document already needs.
+// (a few chunks ahead), so a source read inside a database transaction (a replay of kept
+// bytes) stays where its connection is. The reader runs a few batches (of about an order
+// each) ahead of the consumer, no more: memory stays bounded by what one document already
+// needs. How many of each: INTAKE_LIMITS.readOffThread*.
 import { Worker } from 'node:worker_threads';
 import { INTAKE_LIMITS } from '../model/limits.js';
 import type { MappingFormat } from '../mapping/mapping.js';
@@ -80,7 +81,7 @@ export class ReadingThread {
       if (message.type === 'fail') throw Object.assign(new Error(message.message), { stack: message.stack });
       if (message.type === 'items') {
         yield* message.items;
-        // Acknowledged once consumed: the reader stays at most two batches ahead of the apply.
+        // Acknowledged once consumed: the reader stays at most readOffThreadBatchesAhead batches ahead of the apply.
         const ack: ToReader = { type: 'ack' };
         this.worker.postMessage(ack);
       }

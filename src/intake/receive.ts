@@ -85,7 +85,10 @@ export interface IntakeLimits {
   maxDocumentBytes: number;
   maxJsonDocumentBytes: number;
   maxErrorsPerDocument: number;
-  /** From this size a document is read on a thread of its own (default INTAKE_LIMITS.readOffThreadBytes; tests set 0 to read every document there). */
+  /**
+   * From this size a document is read on a thread of its own (by default INTAKE_LIMITS.readOffThreadBytes
+   * on SQLite and never on PostgreSQL: DocumentRun.readOffThreadBytes); tests set 0 to read every document there.
+   */
   readOffThreadBytes?: number;
 }
 
