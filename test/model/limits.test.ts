@@ -27,6 +27,15 @@ describe('limits', () => {
     expect(INTAKE_LIMITS.xmlElementChars).to.be.at.most(INTAKE_LIMITS.maxDocumentBytes);
   });
 
+  it('a document large enough to read on a thread of its own can be received, and the thread reads ahead of its apply', () => {
+    expect(INTAKE_LIMITS.readOffThreadBytes).to.be.below(INTAKE_LIMITS.maxJsonDocumentBytes);
+    expect(INTAKE_LIMITS.readOffThreadBytes).to.be.above(INTAKE_LIMITS.readChunkBytes);
+    expect(INTAKE_LIMITS.readOffThreadChunksAhead).to.be.at.least(1);
+    expect(INTAKE_LIMITS.readOffThreadBatchesAhead).to.be.at.least(1);
+    expect(INTAKE_LIMITS.readOffThreadBatchWeight).to.be.at.least(1);
+    expect(INTAKE_LIMITS.readOffThreadYoungGenerationMb).to.be.at.least(1);
+  });
+
   it('the largest ship notice fits in an X12 set, and a reseller transaction in one ship notice unit', () => {
     expect(X12_LIMITS.segmentsPerSet).to.be.above(DOCUMENT_LIMITS.devicesPerShipNotice);
     expect(RESELLER_API_LIMITS.maxDevicesPerTransaction).to.be.at.most(DOCUMENT_LIMITS.devicesPerShipNotice);
