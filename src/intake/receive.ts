@@ -69,7 +69,7 @@ import {
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
 import type { WriteMode } from '../store/sets.js';
 import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
-import { loadOrganisations } from '../store/organisations.js';
+import { loadOrganisations, type OrganisationQuery } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
 import { markDone as markClaimDone } from '../store/sftp-claims.js';
 import { audit } from '../store/audit.js';
@@ -781,13 +781,26 @@ class DocumentRun {
     return this.applyShipNotice(trx, seq, item, item.doc);
   }
 
-  private async organisationsFor(trx: Knex, customerId: string): Promise<Organisation[]> {
-    let orgs = this.orgCache.get(customerId);
-    if (!orgs) {
-      orgs = await loadOrganisations(trx, organisationKeys(this.supplier, [customerId]));
-      this.orgCache.set(customerId, orgs);
-    }
-    return orgs;
+  private organisationsFor(trx: Knex, customerId: string): Promise<Organisation[]> {
+    return this.organisations(trx)(organisationKeys(this.supplier, [customerId]));
+  }
+
+  /**
+   * Organisations as this document first loaded them, by what was asked: its orders name
+   * the same few again and again (a million-serial file of 50 organisations asked 2,000
+   * times for them, two statements each). Intake never changes an organisation, and a
+   * document is one transaction: it sees them as they were when it first asked.
+   */
+  private organisations(trx: Knex): (query: OrganisationQuery) => Promise<Organisation[]> {
+    return async (query) => {
+      const key = JSON.stringify([query.orgIds ?? [], query.appleCustomerNumbers ?? [], query.pks ?? []].map((keys) => [...keys].map(String).sort()));
+      let orgs = this.orgCache.get(key);
+      if (!orgs) {
+        orgs = await loadOrganisations(trx, query);
+        this.orgCache.set(key, orgs);
+      }
+      return orgs;
+    };
   }
 
   private async applyPurchaseOrder(trx: Knex, seq: number, item: DocItem, po: PurchaseOrder): Promise<ItemApplied> {
@@ -835,7 +848,7 @@ class DocumentRun {
     this.headersWritten.set(po.orderNumber, header);
     if (appliesOnArrival(po)) {
       const input = voidOrderInput(po);
-      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]));
+      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]), this.organisations(trx));
       const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
       const order = outcome.orders[0]!;
       if (order.error) return at(order.error, item.at, item.unit);
@@ -945,7 +958,7 @@ class DocumentRun {
     itemSeq: number,
   ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; detail: object; refused: number; pending?: CodedError }> {
     const input = orderInputForShipNotice(header, notice);
-    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]));
+    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx));
     const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
     const order = outcome.orders[0]!;
     const delivery = order.deliveries[0];

@@ -3,12 +3,12 @@
 // the one read (else ConcurrentChange, and the caller retries on fresh data), and the
 // live_serial constraint refuses a second live enrollment of one serial.
 import type { Knex } from 'knex';
-import type { Device, DeviceEvent, Order, OrderLine, Released, Supplier } from '../model/state.js';
+import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange, insertReturningId } from './db.js';
 import { insertRows, whereInSet, type SetValue, type WriteMode } from './sets.js';
-import { loadOrganisations } from './organisations.js';
+import { loadOrganisations, type OrganisationQuery } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
 
@@ -158,6 +158,8 @@ export async function loadWorld(
   orders: OrderInput[],
   /** The organisations the orders' customer ids can name (domain/matching.ts organisationKeys). */
   organisationKeys: { orgIds: string[]; appleCustomerNumbers: string[] },
+  /** How organisations are loaded: a document that loads the same ones order after order answers from what it loaded. */
+  organisationsOf: (query: OrganisationQuery) => Promise<Organisation[]> = (query) => loadOrganisations(trx, query),
 ): Promise<World> {
   const numbers = [...new Set(orders.map((o) => o.orderNumber).filter((n): n is string => typeof n === 'string'))];
   const serials = new Set<string>();
@@ -190,7 +192,7 @@ export async function loadWorld(
   const released = await loadReleased(trx, [...serials]);
   const orgPks = new Set<number>();
   for (const o of worldOrders.values()) orgPks.add(o.orgPk);
-  const organisations = await loadOrganisations(trx, { ...organisationKeys, pks: [...orgPks] });
+  const organisations = await organisationsOf({ ...organisationKeys, pks: [...orgPks] });
   return { organisations, orders: worldOrders, devices, released };
 }
 
