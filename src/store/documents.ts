@@ -168,23 +168,34 @@ export async function awaitingNotices(trx: Knex, supplierPk: number, orderNumber
 }
 
 export async function findOrderHeaderOnFile(trx: Knex, supplierPk: number, orderNumber: string): Promise<OrderHeaderOnFile | undefined> {
-  const po = (await trx('purchase_orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first()) as
-    | { order_number: string; order_type: OrderHeaderOnFile['orderType']; order_date: string; customer_id: string; po_number: string | null }
-    | undefined;
-  if (po) {
-    return { orderNumber: po.order_number, orderType: po.order_type, orderDate: po.order_date, customerId: po.customer_id, poNumber: po.po_number };
-  }
-  // An order that came through the reseller API (or applied earlier) has its header in orders.
-  const order = (await trx('orders').where({ supplier_pk: supplierPk, order_number: orderNumber }).first()) as
-    | { order_number: string; kind: 'sale' | 'return'; status: string; order_date: string; customer_id: string; po_number: string | null }
-    | undefined;
-  if (!order) return undefined;
+  // Its purchase order when there is one; else an order that came through the reseller API
+  // (or applied earlier) has its header in orders. One statement for both: it is asked once
+  // for every order of a file.
+  const rows = (await trx
+    .select(trx.raw('1 as source'), 'order_number', 'order_type', trx.raw('cast(null as varchar) as kind'), 'order_date', 'customer_id', 'po_number')
+    .from('purchase_orders')
+    .where({ supplier_pk: supplierPk, order_number: orderNumber })
+    .unionAll((q) => {
+      q.select(trx.raw('2 as source'), 'order_number', trx.raw('cast(null as varchar) as order_type'), 'kind', 'order_date', 'customer_id', 'po_number')
+        .from('orders')
+        .where({ supplier_pk: supplierPk, order_number: orderNumber });
+    })) as {
+    source: number | string;
+    order_number: string;
+    order_type: OrderHeaderOnFile['orderType'] | null;
+    kind: 'sale' | 'return' | null;
+    order_date: string;
+    customer_id: string;
+    po_number: string | null;
+  }[];
+  const found = rows.find((r) => Number(r.source) === 1) ?? rows[0];
+  if (!found) return undefined;
   return {
-    orderNumber: order.order_number,
-    orderType: order.kind === 'return' ? 'RE' : 'OR',
-    orderDate: order.order_date,
-    customerId: order.customer_id,
-    poNumber: order.po_number,
+    orderNumber: found.order_number,
+    orderType: found.order_type ?? (found.kind === 'return' ? 'RE' : 'OR'),
+    orderDate: found.order_date,
+    customerId: found.customer_id,
+    poNumber: found.po_number,
   };
 }
 

@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import type { Knex } from 'knex';
 import { addOrganisation, linkSupplier, releaseDeviceFromOrg } from '../../src/admin/operations.js';
 import { documentAcks } from '../../src/intake/acks.js';
-import { receive, ReplayRefused, replayDocument, type IntakeDeps } from '../../src/intake/receive.js';
+import { receive, ReplayRefused, replayDocument, RESELLER_API_MAPPING, type IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import type { DocumentRow, ItemRow } from '../../src/store/documents.js';
 import { databaseKind, sampleDatabase, TEST_ACTOR, type TestDb } from '../support/db.js';
@@ -268,6 +268,35 @@ describe(`intake pipeline (${databaseKind()})`, function () {
         ['rejected', 'two-errors.csv, line 3', 'REJECTED', 'GW-MAP-6202'],
       ]);
       expect(rows[0]!.message).to.include('2026-02-30');
+    });
+  });
+
+  describe('a ship notice for an order that came through the reseller API', function () {
+    it('applies under the header the order holds (it has no purchase order), as its second delivery', async function () {
+      const request = {
+        depResellerId: '16FCE4A0',
+        transactionId: 'API-HDR-1',
+        requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' },
+        orders: [{ orderNumber: 'API-HDR-1', orderDate: '2026-05-01T10:00:00Z', orderType: 'OR', customerId: '19827', poNumber: 'PO-API-HDR', deliveries: [{ deliveryNumber: 'D1', shipDate: '2026-05-01T12:00:00Z', devices: [{ deviceId: 'APIHDRSER001' }] }] }],
+      };
+      const api = await receive(deps, { partnerId: '16FCE4A0', channel: 'reseller-api', fileName: 'bulk-enroll-devices', bytes: Buffer.from(JSON.stringify(request)), mappingId: RESELLER_API_MAPPING, actor: 'test' });
+      expect(api.status).to.equal('applied');
+      expect(await t.db('purchase_orders').where({ order_number: 'API-HDR-1' }).first()).to.equal(undefined);
+
+      const notice = await ingest('notice-for-api-order.csv', 'order_no,delivery_no,shipped,serial\nAPI-HDR-1,D2,2026-05-03,APIHDRSER002\n');
+      expect(notice.errors).to.deep.equal([]);
+      expect(notice).to.include({ status: 'applied', mappingId: 'test-brightline-notice-only' });
+      expect(notice.summary).to.include({ shipNotices: 1, devicesEnrolled: 1, devicesAwaiting: 0 });
+      const devices = await devicesBySerial(t.db, ['APIHDRSER001', 'APIHDRSER002']);
+      expect([...devices.values()].map((d) => [d.serial, d.state, d.org_id]).sort()).to.deep.equal([
+        ['APIHDRSER001', 'enrolled', '19827'],
+        ['APIHDRSER002', 'enrolled', '19827'],
+      ]);
+      const lines = (await t.db('order_lines').join('orders', 'orders.id', 'order_lines.order_pk').where('orders.order_number', 'API-HDR-1').orderBy('order_lines.serial').select('order_lines.serial', 'order_lines.delivery_number')) as { serial: string; delivery_number: string }[];
+      expect(lines.map((l) => [l.serial, l.delivery_number])).to.deep.equal([
+        ['APIHDRSER001', 'D1'],
+        ['APIHDRSER002', 'D2'],
+      ]);
     });
   });
 
