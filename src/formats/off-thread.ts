@@ -38,7 +38,8 @@ export function itemWeight(item: ReadItem): number {
 export class ReadingThread {
   private readonly worker: Worker;
   private source: AsyncIterator<Buffer> | undefined;
-  private needs = 0;
+  /** Chunks the reader asked for before `items` gave its input: sent as soon as it does. */
+  private askedBeforeInput = 0;
   private taken = false;
   private readonly arrived: FromReader[] = [];
   private wake: (() => void) | undefined;
@@ -53,10 +54,9 @@ export class ReadingThread {
       resourceLimits: { maxYoungGenerationSizeMb: INTAKE_LIMITS.readOffThreadYoungGenerationMb },
     });
     this.worker.on('message', (message: FromReader) => {
-      if (message.type === 'need') {
-        this.needs++;
-        this.sendNext();
-      } else this.deliver(message);
+      if (message.type !== 'need') this.deliver(message);
+      else if (this.source) this.sendNext(this.source);
+      else this.askedBeforeInput++;
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the reading thread stopped (exit code ${code}) before the end of the document`)));
@@ -70,8 +70,8 @@ export class ReadingThread {
   async *items(input: AsyncIterable<Buffer>): AsyncIterable<ReadItem> {
     if (this.taken) throw new Error('a reading thread reads one input');
     this.taken = true;
-    this.source = input[Symbol.asyncIterator]();
-    for (let i = 0; i < this.needs; i++) this.sendNext();
+    const source = (this.source = input[Symbol.asyncIterator]());
+    for (; this.askedBeforeInput > 0; this.askedBeforeInput--) this.sendNext(source);
     for (;;) {
       while (this.arrived.length === 0 && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
@@ -96,9 +96,7 @@ export class ReadingThread {
     await this.source?.return?.();
   }
 
-  private sendNext(): void {
-    const source = this.source;
-    if (!source) return; // asked for before the input was given: sent when it is
+  private sendNext(source: AsyncIterator<Buffer>): void {
     this.sending = this.sending.then(async () => {
       if (this.failure) return;
       try {

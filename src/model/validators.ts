@@ -3,10 +3,9 @@
 // next to the module that owns the schemas. Compiling when a process starts cost about
 // 60 ms for the configuration, 60 ms for the canonical documents and 50 ms for the
 // mappings (with Ajv's own loading): every command, every intake process and every thread
-// that reads a document paid it; a generated module loads
-// in about 1 ms. It carries the hash of the schemas it was made from, and schemas that
-// differ (dist/ built before a change to them) are compiled here instead: a stale
-// validator is never used.
+// that reads a document paid it; a generated module loads in about 1 ms. It carries the
+// hash of the schemas it was made from, and schemas that differ (dist/ built before a
+// change to them) are compiled here instead: a stale validator is never used.
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { Ajv as AjvClass, Options, ValidateFunction } from 'ajv';
