@@ -38,7 +38,7 @@ import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
 import type { TransactionOutcome } from '../model/enrollment.js';
 import { ERROR_CODES, type CodedError } from '../model/error-codes.js';
-import { DOCUMENT_LIMITS, FIELD_LIMITS, INTAKE_LIMITS } from '../model/limits.js';
+import { DOCUMENT_LIMITS, FIELD_LIMITS, INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import { renderMessage } from '../model/messages.js';
 import type { Organisation, Supplier } from '../model/state.js';
 import type { X12InterchangeInfo } from '../model/x12.js';
@@ -67,7 +67,7 @@ import {
   type ItemStatus,
 } from '../store/documents.js';
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
-import type { WriteMode } from '../store/sets.js';
+import { HeldSets, type WriteMode } from '../store/sets.js';
 import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
 import { loadOrganisations, type OrganisationQuery } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
@@ -90,6 +90,12 @@ export interface IntakeLimits {
    * on SQLite and never on PostgreSQL: DocumentRun.readOffThreadBytes); tests set 0 to read every document there.
    */
   readOffThreadBytes?: number;
+  /**
+   * Rows of each bulk table a document holds before writing them as one set (by default
+   * STORE_LIMITS.heldSetRows on PostgreSQL and none on SQLite: DocumentRun.heldSetRows);
+   * tests set it on SQLite too, and small, to write held rows mid-document.
+   */
+  heldSetRows?: number;
 }
 
 export interface IntakeDeps {
@@ -298,6 +304,8 @@ class DocumentRun {
   private transactionStatus: TransactionOutcome['statusCode'] | undefined;
 
   private readonly writeMode: WriteMode;
+  /** New devices, lines and history serials held to be written as large sets (store/sets.ts), on PostgreSQL. */
+  private readonly held: HeldSets | undefined;
 
   constructor(
     private readonly deps: IntakeDeps,
@@ -307,6 +315,20 @@ class DocumentRun {
     private readonly id: RunIdentity,
   ) {
     this.writeMode = deps.writeMode ?? 'auto';
+    const heldSetRows = this.heldSetRows();
+    this.held = heldSetRows > 0 ? new HeldSets(heldSetRows) : undefined;
+  }
+
+  /**
+   * How many rows of each bulk table a document holds before writing them. On PostgreSQL
+   * every COPY costs a few milliseconds of its own: a million-serial CSV took 22.7 s held
+   * in sets of 20,000 rows against 30.4 s copied order by order (12.8 against 17.3 s of the
+   * server's CPU). On SQLite a statement costs next to nothing, and one set over many orders
+   * carries their order, delivery and organisation in its JSON, which SQLite parses again
+   * for each value taken out: the same file took 14.1-16.6 s held against 9.9 s.
+   */
+  private heldSetRows(): number {
+    return this.deps.limits.heldSetRows ?? (isPostgres(this.deps.db) ? STORE_LIMITS.heldSetRows : 0);
   }
 
   /**
@@ -445,6 +467,7 @@ class DocumentRun {
     // Every unit refused (X12 sets): nothing applied, so the document is rejected, and its
     // interchange control number stays free for the corrected file.
     if (this.itemsTaken === 0 && this.errorCount > 0) throw new Rejected();
+    await this.held?.write(trx);
     for (const ic of this.interchanges) {
       const seen = await findInterchange(trx, this.supplier.pk, ic.controlNumber);
       if (!seen) await insertInterchange(trx, this.supplier.pk, ic.controlNumber, this.documentPk);
@@ -586,6 +609,7 @@ class DocumentRun {
     const enrolledBefore = this.devicesEnrolled;
     this.devicesRefusedInUnit = 0;
     if (!refusal) {
+      this.held?.beginUnit();
       try {
         await trx.transaction(async (sp) => {
           for (const { seq, item } of buffered) {
@@ -596,11 +620,13 @@ class DocumentRun {
             }
           }
         });
+        this.held?.unitApplied();
         this.itemsTaken += buffered.length;
         this.setOutcomes.set(key, { applied: true, withErrors: this.devicesRefusedInUnit > 0 });
         return;
       } catch (err) {
         if (!(err instanceof UnitRefused)) throw err;
+        this.held?.unitRolledBack();
       }
     }
     this.devicesEnrolled = enrolledBefore; // rolled back with the savepoint
@@ -698,9 +724,9 @@ class DocumentRun {
       previous?.pk ??
       (await insertTransaction(trx, { supplierPk: this.supplier.pk, transactionId, enrollmentId, bodySha256: digest, documentPk: this.documentPk, receivedAt: this.now }));
     const customerIds = orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string');
-    const world = await loadWorld(trx, this.supplier, orders, organisationKeys(this.supplier, customerIds));
+    const world = await loadWorld(trx, this.supplier, orders, organisationKeys(this.supplier, customerIds), undefined, this.held);
     const { outcome, changes } = applyTransaction(world, this.supplier, orders);
-    await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now, mode: this.writeMode });
+    await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now, mode: this.writeMode, held: this.held });
     await this.recordTransactionOutcome(trx, outcome);
     await completeTransaction(trx, transactionPk, outcome.statusCode, new Date().toISOString());
     const enrolled = changes.events.filter((e) => e.kind === 'enrolled').length;
@@ -848,7 +874,7 @@ class DocumentRun {
     this.headersWritten.set(po.orderNumber, header);
     if (appliesOnArrival(po)) {
       const input = voidOrderInput(po);
-      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]), this.organisations(trx));
+      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]), this.organisations(trx), this.held);
       const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
       const order = outcome.orders[0]!;
       if (order.error) return at(order.error, item.at, item.unit);
@@ -942,7 +968,7 @@ class DocumentRun {
     // both: the document it came in and the one whose order freed it (device_events.document
     // holds 120 characters).
     const document = noticeDocument ? `document ${noticeDocument} with order in ${this.id.documentId}` : `document ${this.id.documentId}`;
-    return { transactionPk: null, document, actor: this.req.actor, now: this.now, mode: this.writeMode };
+    return { transactionPk: null, document, actor: this.req.actor, now: this.now, mode: this.writeMode, held: this.held };
   }
 
   /**
@@ -958,7 +984,7 @@ class DocumentRun {
     itemSeq: number,
   ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; detail: object; refused: number; pending?: CodedError }> {
     const input = orderInputForShipNotice(header, notice);
-    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx));
+    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx), this.held);
     const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
     const order = outcome.orders[0]!;
     const delivery = order.deliveries[0];

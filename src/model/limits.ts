@@ -188,6 +188,13 @@ export const STORE_LIMITS = {
   outcomeReadDevices: 20_000,
   /** Item rows of device outcomes listed at once, before their outcomes are fetched. */
   outcomeItemsListed: 1000,
+  /**
+   * Rows of new devices, order lines and history serials a document holds before it writes
+   * them (store/sets.ts HeldSets): on PostgreSQL each COPY costs a few milliseconds of its
+   * own, and a million serials copied order by order (3,000 COPYs of 1,000 rows) spent
+   * seconds on it; 20,000 rows of each table are a few MiB held.
+   */
+  heldSetRows: 20_000,
 } as const;
 
 /** The /v1 query API. */

@@ -7,7 +7,7 @@ import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Sup
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange, insertReturningId } from './db.js';
-import { insertRows, whereInSet, type SetValue, type WriteMode } from './sets.js';
+import { insertRows, whereInSet, type HeldKeys, type HeldSets, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations, type OrganisationQuery } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
@@ -52,9 +52,10 @@ interface DeviceRow {
  * Orders and their deliveries and lines. `onlySerials`: load only the lines of these
  * serials, and count the order's other live lines (Order.liveLinesNotLoaded).
  */
-async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void, onlySerials?: string[]): Promise<Order[]> {
+async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void, onlySerials?: string[], held?: HeldSets): Promise<Order[]> {
   const rows = (await trx('orders').where(where).select('*')) as OrderRow[];
   if (rows.length === 0) return [];
+  await held?.writeIfNames(trx, { orderPks: rows.map((r) => r.id) });
   const byPk = new Map<number, Order>();
   for (const r of rows) {
     byPk.set(r.id, {
@@ -104,9 +105,10 @@ async function loadOrdersWhere(trx: Knex, where: (q: Knex.QueryBuilder) => void,
 }
 
 /** The devices among `serials` that exist, looked up as one set (a ship notice's serials are mostly new). */
-export async function loadDevices(trx: Knex, serials: string[]): Promise<Map<string, Device>> {
+export async function loadDevices(trx: Knex, serials: string[], held?: HeldSets): Promise<Map<string, Device>> {
   const out = new Map<string, Device>();
   if (serials.length === 0) return out;
+  await held?.writeIfNames(trx, { serials });
   const rows = (await whereInSet(trx('devices as d').leftJoin('orders as o', 'o.id', 'd.order_pk'), trx, 'd.serial', serials).select('d.*', 'o.order_number')) as DeviceRow[];
   for (const r of rows) out.set(r.serial, rowToDevice(r));
   return out;
@@ -160,6 +162,8 @@ export async function loadWorld(
   organisationKeys: { orgIds: string[]; appleCustomerNumbers: string[] },
   /** How organisations are loaded: a document that loads the same ones order after order answers from what it loaded. */
   organisationsOf: (query: OrganisationQuery) => Promise<Organisation[]> = (query) => loadOrganisations(trx, query),
+  /** The rows the document holds unwritten: written first when the unit reads a serial or order they name. */
+  held?: HeldSets,
 ): Promise<World> {
   const numbers = [...new Set(orders.map((o) => o.orderNumber).filter((n): n is string => typeof n === 'string'))];
   const serials = new Set<string>();
@@ -172,12 +176,12 @@ export async function loadWorld(
   const onlySerials = orders.every((o) => o.orderType === 'OR') ? [...serials] : undefined;
   const worldOrders = new Map<string, Order>();
   for (const part of chunks(numbers)) {
-    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials)) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials, held)) {
       worldOrders.set(o.orderNumber, o);
     }
   }
   for (const o of worldOrders.values()) for (const serial of o.lines.keys()) serials.add(serial);
-  const devices = await loadDevices(trx, [...serials]);
+  const devices = await loadDevices(trx, [...serials], held);
   // The sale orders a request can reach beyond those it names: the orders its devices
   // are in (for RE) and the orders named returns came from (for VD of an RE).
   const more = new Set<string>();
@@ -185,7 +189,7 @@ export async function loadWorld(
   for (const o of worldOrders.values()) for (const l of o.lines.values()) if (l.sourceOrderNumber) more.add(l.sourceOrderNumber);
   for (const n of worldOrders.keys()) more.delete(n);
   for (const part of chunks([...more])) {
-    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials)) {
+    for (const o of await loadOrdersWhere(trx, (q) => q.where('supplier_pk', supplier.pk).whereIn('order_number', part), onlySerials, held)) {
       worldOrders.set(o.orderNumber, o);
     }
   }
@@ -203,6 +207,8 @@ export interface WriteContext {
   now: string;
   /** How the new rows are written: as sets, or as multi-row INSERTs (small units; the tests compare both). */
   mode: WriteMode;
+  /** Where a document holds its new devices, lines and history serials to write them as large sets (else written now). */
+  held?: HeldSets;
 }
 
 const DELIVERY_COLUMNS = ['order_pk', 'delivery_number', 'ship_date'] as const;
@@ -248,7 +254,7 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
       live_serial: r.live_serial,
     });
   for (const r of changedLines) if (r.live_serial === null) await updateLine(r);
-  await insertRows(trx, 'order_lines', LINE_COLUMNS, newLines, ctx.mode);
+  await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial' });
   for (const r of changedLines) if (r.live_serial !== null) await updateLine(r);
 
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
@@ -259,9 +265,15 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
     // In DEVICE_COLUMNS order; a new device's version is 1.
     if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now]);
   }
-  await insertRows(trx, 'devices', DEVICE_COLUMNS, fresh, ctx.mode);
+  await insertNew(trx, ctx, 'devices', DEVICE_COLUMNS, fresh, { serial: 'serial' });
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
+}
+
+/** New rows of a bulk table: held with the document's (as sets), or written now as the mode says. */
+async function insertNew(trx: Knex, ctx: Pick<WriteContext, 'held'> & { mode?: WriteMode }, table: string, columns: readonly string[], rows: SetValue[][], keys: HeldKeys): Promise<void> {
+  if (ctx.held && ctx.mode !== 'rows') await ctx.held.hold(trx, table, columns, rows, keys);
+  else await insertRows(trx, table, columns, rows, ctx.mode ?? 'auto');
 }
 
 /**
@@ -403,5 +415,5 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
     });
     for (const serial of serials) pairs.push([serial, setId]);
   }
-  await insertRows(trx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, ctx.mode ?? 'auto');
+  await insertNew(trx, ctx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, { serial: 'serial' });
 }

@@ -46,6 +46,125 @@ export async function insertRows(trx: Knex, table: string, columns: readonly str
   }
 }
 
+/** The columns in which a held table's rows name a serial and an order, for HeldSets' checks. */
+export interface HeldKeys {
+  serial?: string;
+  orderPk?: string;
+}
+
+interface HeldTable {
+  columns: readonly string[];
+  /** HeldKeys as column indexes. */
+  serialAt: number;
+  orderPkAt: number;
+  rows: SetValue[][];
+}
+
+/**
+ * A document's new rows of the bulk tables, held and written as large sets: a million-serial
+ * ship notice applies a thousand orders, and writing each order's devices, lines and
+ * history serials as it goes cost three statements (on PostgreSQL three COPYs) per order.
+ * Rows are held until a table holds enough (STORE_LIMITS.heldSetRows), until a read names a serial
+ * or an order they hold (writeIfNames: the store's loads call it first, so a unit always
+ * reads what earlier units wrote), and at the end of the document (write).
+ *
+ * A unit in a savepoint (an X12 set) marks where it began; if it is rolled back, its own
+ * rows go, and rows of earlier units that were written inside its savepoint (and so rolled
+ * back with it) are held again. A failed write fails the document's transaction, which is
+ * retried whole (withRetry), as a failed write inside a unit always was.
+ */
+export class HeldSets {
+  /** @param rowsPerTable how many rows of a table are held before everything held is written (STORE_LIMITS.heldSetRows). */
+  constructor(private readonly rowsPerTable: number) {
+    if (!(rowsPerTable > 0)) throw new Error(`invariant: HeldSets holds at least one row, not ${rowsPerTable}`);
+  }
+
+  private readonly tables = new Map<string, HeldTable>();
+  private serials = new Set<string>();
+  private orderPks = new Set<number>();
+  /** The unit being applied: how many rows each table held when it began, and earlier units' rows written since. */
+  private unit: { heldBefore: Map<string, number>; writtenBefore: Map<string, SetValue[][]> } | undefined;
+
+  /** Holds `rows` of `table`; writes everything held once the table holds enough. */
+  async hold(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][], keys: HeldKeys): Promise<void> {
+    if (rows.length === 0) return;
+    let held = this.tables.get(table);
+    if (!held) {
+      const at = (column: string | undefined) => {
+        const index = column === undefined ? -1 : columns.indexOf(column);
+        if (column !== undefined && index < 0) throw new Error(`invariant: ${table} held without its ${column} column`);
+        return index;
+      };
+      held = { columns, serialAt: at(keys.serial), orderPkAt: at(keys.orderPk), rows: [] };
+      this.tables.set(table, held);
+    } else if (held.columns.join() !== columns.join()) {
+      throw new Error(`invariant: rows of ${table} held with columns ${held.columns.join()} and ${columns.join()}`);
+    }
+    for (const row of rows) {
+      if (row.length !== columns.length) throw new Error(`invariant: a row of ${row.length} values for ${columns.length} columns of ${table}`);
+      held.rows.push(row);
+      this.noteKeys(row, held);
+    }
+    if (held.rows.length >= this.rowsPerTable) await this.write(trx);
+  }
+
+  /** Writes what is held first if it holds a row of one of these serials or a line of one of these orders. */
+  async writeIfNames(trx: Knex, names: { serials?: Iterable<string>; orderPks?: Iterable<number> }): Promise<void> {
+    if (this.serials.size === 0 && this.orderPks.size === 0) return;
+    let named = false;
+    for (const serial of names.serials ?? []) if (this.serials.has(serial)) named = true;
+    for (const pk of names.orderPks ?? []) if (this.orderPks.has(pk)) named = true;
+    if (named) await this.write(trx);
+  }
+
+  /** Writes every held row, table by table in the order they were first held. */
+  async write(trx: Knex): Promise<void> {
+    for (const [table, held] of this.tables) {
+      if (held.rows.length === 0) continue;
+      if (this.unit) {
+        // Rows of earlier units, now written inside this unit's savepoint: held again if it rolls back.
+        const before = this.unit.heldBefore.get(table) ?? 0;
+        if (before > 0) this.unit.writtenBefore.set(table, [...(this.unit.writtenBefore.get(table) ?? []), ...held.rows.slice(0, before)]);
+        this.unit.heldBefore.set(table, 0);
+      }
+      const rows = held.rows;
+      held.rows = [];
+      await insertRows(trx, table, held.columns, rows, 'auto');
+    }
+    this.serials = new Set();
+    this.orderPks = new Set();
+  }
+
+  /** A unit in a savepoint begins. */
+  beginUnit(): void {
+    if (this.unit) throw new Error('invariant: a unit began inside another');
+    this.unit = { heldBefore: new Map([...this.tables].map(([table, held]) => [table, held.rows.length])), writtenBefore: new Map() };
+  }
+
+  /** The unit's savepoint was released: its rows stay held with the document's. */
+  unitApplied(): void {
+    this.unit = undefined;
+  }
+
+  /** The unit's savepoint was rolled back: hold what the document held before it, no more. */
+  unitRolledBack(): void {
+    const unit = this.unit;
+    if (!unit) throw new Error('invariant: a unit rolled back that had not begun');
+    this.unit = undefined;
+    this.serials = new Set();
+    this.orderPks = new Set();
+    for (const [table, held] of this.tables) {
+      held.rows = [...(unit.writtenBefore.get(table) ?? []), ...held.rows.slice(0, unit.heldBefore.get(table) ?? 0)];
+      for (const row of held.rows) this.noteKeys(row, held);
+    }
+  }
+
+  private noteKeys(row: SetValue[], held: HeldTable): void {
+    if (held.serialAt >= 0) this.serials.add(row[held.serialAt] as string);
+    if (held.orderPkAt >= 0) this.orderPks.add(row[held.orderPkAt] as number);
+  }
+}
+
 /**
  * The columns whose value is the same in every row are bound once, a column counting
  * up by one (device_seq) is the row's place, and a column equal to an earlier one in

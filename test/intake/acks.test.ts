@@ -226,6 +226,49 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
     expect(await documentRefusals(t.db, doc, 2, 'ACK')).to.deep.include({ total: 3, leftOff: 1, rest: 'ACK' });
   });
 
+  // A document holds its new rows to write them as large sets (store/sets.ts HeldSets). A
+  // refused set that reads a serial an earlier set holds writes the held rows inside its own
+  // savepoint; rolled back, those rows must be held again, or the earlier set's devices are
+  // lost though its 997 says A. Held until read (10,000) and written as soon as held (1).
+  for (const heldSetRows of [10_000, 1]) {
+    it(`a refused set that read what earlier sets hold: theirs stay applied, its own go (held ${heldSetRows})`, async () => {
+      const tag = heldSetRows === 1 ? 'HA' : 'HB';
+      const po = (k: number) => `ACK-${tag}-PO${k}`;
+      const serial = (k: number) => `ACK${tag}${String(k).padStart(7, '0')}`;
+      const orders = interchange(`00000${heldSetRows === 1 ? '7031' : '7032'}`, '7031', 'PO', [1, 2, 3].map((k) => set850(`000${k}`, po(k), '0000123456')));
+      expect((await ingest(`${tag}-orders.edi`, orders)).status).to.equal('applied');
+      // Set 0002 ships before its order's date (refused whole), and names a serial set 0001 enrolled.
+      const early = set856('0002', `${tag}-D2`, po(2), [serial(1), serial(3)]).map((seg) => seg.replace('20261103', '20261101'));
+      const notices = interchange(`00000${heldSetRows === 1 ? '7033' : '7034'}`, '7033', 'SH', [set856('0001', `${tag}-D1`, po(1), [serial(1), serial(2)]), early, set856('0003', `${tag}-D3`, po(3), [serial(4)])]);
+      const held = { ...deps, limits: { ...deps.limits, heldSetRows } };
+      const path = join(dir, `${++n}-${tag}-notices.edi`);
+      writeFileSync(path, notices);
+      const result = await receive(held, { partnerId: 'APPLE', channel: 'cli', fileName: `${tag}-notices.edi`, path, actor: 'test' });
+      expect(result.status, JSON.stringify(result.errors)).to.equal('applied_with_errors');
+      expect(result.summary).to.include({ devicesEnrolled: 3 });
+      const devices = (await t.db('devices').whereIn('serial', [1, 2, 3, 4].map(serial)).orderBy('serial').select('serial', 'state')) as { serial: string; state: string }[];
+      expect(devices.map((d) => [d.serial, d.state])).to.deep.equal([
+        [serial(1), 'enrolled'],
+        [serial(2), 'enrolled'],
+        [serial(4), 'enrolled'],
+      ]);
+      const lines = (await t.db('order_lines as l').join('orders as o', 'o.id', 'l.order_pk').whereIn('l.serial', [1, 2, 3, 4].map(serial)).orderBy('l.serial').select('l.serial', 'o.order_number')) as { serial: string; order_number: string }[];
+      expect(lines.map((l) => [l.serial, l.order_number])).to.deep.equal([
+        [serial(1), po(1)],
+        [serial(2), po(1)],
+        [serial(4), po(3)],
+      ]);
+      const history = (await t.db('device_event_serials').whereIn('serial', [1, 2, 3, 4].map(serial)).orderBy('serial').select('serial')) as { serial: string }[];
+      expect(history.map((h) => h.serial)).to.deep.equal([serial(1), serial(2), serial(4)]);
+      const [group] = await ack997(result.documentId);
+      expect(group!.sets).to.deep.equal([
+        ['0001', 'A'],
+        ['0002', 'R'],
+        ['0003', 'A'],
+      ]);
+    });
+  }
+
   it('every device of an applied ship notice has an outcome row, written with the document', async () => {
     const order = interchange('000007008', '7008', 'PO', [set850('0001', 'ACK-ROWS-PO', '0000123456')]);
     await ingest('rows-order.edi', order);
