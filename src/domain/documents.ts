@@ -6,6 +6,7 @@ import type { CodedError } from '../model/error-codes.js';
 import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
 import { checkOrderHeader, isCodedError } from './order-fields.js';
 import { matchOrganisation } from './matching.js';
+import { creditLinesOf } from './credit.js';
 import type { Organisation, Supplier } from '../model/state.js';
 import type { OrderInput } from '../model/commands.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
@@ -87,6 +88,42 @@ export function orderInputForShipNotice(order: OrderHeaderOnFile, notice: ShipNo
       },
     ],
   };
+}
+
+/** The header a purchase order files for its order: what its ship notices apply under. */
+export function headerOfPurchaseOrder(po: PurchaseOrder): OrderHeaderOnFile {
+  return { orderNumber: po.orderNumber, orderType: po.orderType, orderDate: po.orderDate, customerId: po.customerId, poNumber: po.poNumber ?? null };
+}
+
+/**
+ * Whether a run of a document's items (purchase orders, and ship notices with the header
+ * each applies under, in file order) comes to the same applied together as one by one:
+ * every ship notice adds a delivery to a sale (OR) of its own and ships serials that no
+ * other of them ships, so that none decides on what another changed; every purchase order
+ * is a sale filed once, that moves no credit and is not applied on arrival. What is on
+ * file (the orders, ship notices waiting for them) is the caller's to check.
+ */
+export function independentOfEachOther(items: ({ po: PurchaseOrder } | { notice: ShipNotice; header: OrderHeaderOnFile })[]): boolean {
+  const purchaseOrders = new Set<string>();
+  const noticeOrders = new Set<string>();
+  const serials = new Set<string>();
+  for (const item of items) {
+    if ('po' in item) {
+      const { po } = item;
+      if (po.orderType !== 'OR' || appliesOnArrival(po) || creditLinesOf(po).length > 0 || purchaseOrders.has(po.orderNumber)) return false;
+      purchaseOrders.add(po.orderNumber);
+      continue;
+    }
+    if (item.header.orderType !== 'OR' || noticeOrders.has(item.notice.orderNumber)) return false;
+    noticeOrders.add(item.notice.orderNumber);
+    // A serial listed twice in one notice is that notice's own refusal; in two notices, one decides on the other.
+    const own = new Set(item.notice.devices.map((d) => d.serial));
+    for (const serial of own) {
+      if (serials.has(serial)) return false;
+      serials.add(serial);
+    }
+  }
+  return true;
 }
 
 /** What a document's items came to, counted per kind and status: the input of its status. */

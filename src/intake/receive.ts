@@ -4,6 +4,8 @@
 //   keep the raw bytes (sha256) -> refuse duplicates -> pick the mapping -> read
 //   (streaming) -> per unit: load what it can touch, decide in src/domain/, persist ->
 //   outcome rows for every document, item and device, in the same database transaction.
+// On PostgreSQL, ship notices of new orders that nothing ties together are applied a few
+// at a time (one load, one decision, one write: applyTogether), as that comes to the same.
 // A file is applied whole or not at all. X12's unit is the transaction set: a refused set
 // is rolled back (to a savepoint) and the others apply, as the 997 reports them. A
 // reseller-API transaction is one unit whose orders apply one by one, as the protocol
@@ -18,6 +20,8 @@ import {
   impliedOrderAgainstFile,
   deviceOutcomeStatus,
   finalX12Results,
+  headerOfPurchaseOrder,
+  independentOfEachOther,
   orderInputForShipNotice,
   rollUpDocument,
   setKey,
@@ -45,6 +49,8 @@ import type { X12InterchangeInfo } from '../model/x12.js';
 import { isPostgres, withRetry } from '../store/db.js';
 import {
   awaitingNotices,
+  findOrderHeadersOnFile,
+  ordersAwaited,
   clearDocumentOutcome,
   creditOrderOnFile,
   emptySummary,
@@ -62,7 +68,7 @@ import {
   storeContent,
   updateDocument,
   updateItem,
-  upsertPurchaseOrder,
+  upsertPurchaseOrders,
   type DocumentRow,
   type ItemStatus,
 } from '../store/documents.js';
@@ -96,6 +102,12 @@ export interface IntakeLimits {
    * tests set it on SQLite too, and small, to write held rows mid-document.
    */
   heldSetRows?: number;
+  /**
+   * Ship notices of new, independent orders applied together (by default
+   * INTAKE_LIMITS.togetherNotices on PostgreSQL, one at a time on SQLite:
+   * DocumentRun.togetherNotices); tests set it on SQLite too.
+   */
+  togetherNotices?: number;
 }
 
 export interface IntakeDeps {
@@ -276,6 +288,10 @@ class DocumentRun {
   /** What became of each X12 set, by setKey (interchange index, unit). */
   private readonly setOutcomes = new Map<string, SetOutcome>();
   private unitBuffer: { seq: number; item: DocItem }[] = [];
+  /** Items outside units read and not yet applied: applied together when they can be (applyBatch). */
+  private batch: { seq: number; item: DocItem }[] = [];
+  private batchNotices = 0;
+  private batchDevices = 0;
   private seq = 0;
   /** Items applied (or on file, or waiting): none with errors means the document is refused whole. */
   private itemsTaken = 0;
@@ -306,6 +322,8 @@ class DocumentRun {
   private readonly writeMode: WriteMode;
   /** New devices, lines and history serials held to be written as large sets (store/sets.ts), on PostgreSQL. */
   private readonly held: HeldSets | undefined;
+  /** Ship notices applied together at most (INTAKE_LIMITS.togetherNotices; 1: one by one). */
+  private readonly togetherNotices: number;
 
   constructor(
     private readonly deps: IntakeDeps,
@@ -317,6 +335,7 @@ class DocumentRun {
     this.writeMode = deps.writeMode ?? 'auto';
     const heldSetRows = this.heldSetRows();
     this.held = heldSetRows > 0 ? new HeldSets(heldSetRows) : undefined;
+    this.togetherNotices = deps.limits.togetherNotices ?? (isPostgres(deps.db) ? INTAKE_LIMITS.togetherNotices : 1);
   }
 
   /**
@@ -410,10 +429,13 @@ class DocumentRun {
     for await (const item of reader(counted(), this.readContext())) {
       switch (item.type) {
         case 'error':
+          // What was read before the error is applied first, so errors keep their order.
+          await this.applyBatch(trx);
           this.addError(item.error);
           if (!item.error.unit) this.fileFailed = true;
           break;
         case 'x12InterchangeStart': {
+          await this.applyBatch(trx);
           await this.flushUnit(trx);
           const repeat = await this.checkInterchange(trx, item.controlNumber, item.at);
           if (repeat?.earlierDocument && !duplicateOf) {
@@ -431,6 +453,7 @@ class DocumentRun {
           this.repeatedInterchange = undefined;
           break;
         case 'transaction': {
+          await this.applyBatch(trx);
           const applied = await this.applyTransactionItem(trx, item);
           if (applied.duplicateOf) duplicateOf = applied.duplicateOf;
           if (applied.errors.length > 0 || applied.duplicateOf) {
@@ -444,20 +467,25 @@ class DocumentRun {
           this.countRead(item);
           if (this.fileFailed) break; // keep reading for errors; nothing more is applied
           if (item.unit) {
+            await this.applyBatch(trx);
             if (this.unitBuffer.length > 0 && this.unitBuffer[0]!.item.unit !== item.unit) await this.flushUnit(trx);
             this.unitBuffer.push({ seq, item });
           } else {
             await this.flushUnit(trx);
-            const error = await this.applyItem(trx, seq, item);
-            if (error) {
-              this.addError(error);
-              this.fileFailed = true;
-            } else this.itemsTaken++;
+            this.batch.push({ seq, item });
+            if (item.type === 'shipNotice') {
+              this.batchNotices++;
+              this.batchDevices += item.doc.devices.length;
+            }
+            // A notice comes with its order's purchase order, at most: a file of orders alone is applied two by two.
+            const full = this.batchNotices >= this.togetherNotices || this.batchDevices >= INTAKE_LIMITS.togetherDevices || this.batch.length >= 2 * this.togetherNotices;
+            if (full) await this.applyBatch(trx);
           }
         }
       }
     }
     onProgress?.(bytesRead, bytesRead);
+    if (!this.fileFailed) await this.applyBatch(trx);
     if (!this.fileFailed) await this.flushUnit(trx);
     if (this.fileFailed) throw new Rejected(duplicateOf);
     if (this.read.purchaseOrders + this.read.shipNotices === 0 && this.itemsTaken === 0 && this.errorCount === 0) {
@@ -844,34 +872,14 @@ class DocumentRun {
     }
     const credit = await this.applyCredit(trx, po, check.org);
     if (!credit.ok) return at(credit.error, item.at, item.unit);
-    // What an 855 says of the order, whatever comes of its ship notices.
-    const detail = { orderDate: po.orderDate, lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, partNumber: l.partNumber, quantity: l.quantity })) };
+    const detail = purchaseOrderDetail(po);
     // A return or void of credit alone is a ledger movement against the credit order on
     // file: the order's header stays as it is (its ship notices still apply under it).
     if (credit.takeBackOnly) {
       await insertItem(trx, this.itemRow(seq, item, 'applied', { detail: { ...detail, credit: credit.outcome } }));
       return undefined;
     }
-    await upsertPurchaseOrder(trx, {
-      supplier_pk: this.supplier.pk,
-      order_number: po.orderNumber,
-      order_type: po.orderType,
-      order_date: po.orderDate,
-      customer_id: po.customerId,
-      po_number: po.poNumber ?? null,
-      org_pk: check.org.pk,
-      lines_json: JSON.stringify(po.lines),
-      document_pk: this.documentPk,
-      updated_at: this.now,
-    });
-    const header: OrderHeaderOnFile = {
-      orderNumber: po.orderNumber,
-      orderType: po.orderType,
-      orderDate: po.orderDate,
-      customerId: po.customerId,
-      poNumber: po.poNumber ?? null,
-    };
-    this.headersWritten.set(po.orderNumber, header);
+    const header = await this.filePurchaseOrders(trx, [{ po, org: check.org }]).then((headers) => headers[0]!);
     if (appliesOnArrival(po)) {
       const input = voidOrderInput(po);
       const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [po.customerId]), this.organisations(trx), this.held);
@@ -911,6 +919,130 @@ class DocumentRun {
       });
     }
     return undefined;
+  }
+
+  /** Files purchase orders as they are read (replacing those on file), and answers their headers as filed. */
+  private async filePurchaseOrders(trx: Knex, orders: { po: PurchaseOrder; org: Organisation }[]): Promise<OrderHeaderOnFile[]> {
+    await upsertPurchaseOrders(
+      trx,
+      orders.map(({ po, org }) => ({
+        supplier_pk: this.supplier.pk,
+        order_number: po.orderNumber,
+        order_type: po.orderType,
+        order_date: po.orderDate,
+        customer_id: po.customerId,
+        po_number: po.poNumber ?? null,
+        org_pk: org.pk,
+        lines_json: JSON.stringify(po.lines),
+        document_pk: this.documentPk,
+        updated_at: this.now,
+      })),
+    );
+    return orders.map(({ po }) => {
+      const header = headerOfPurchaseOrder(po);
+      this.headersWritten.set(po.orderNumber, header);
+      return header;
+    });
+  }
+
+  /**
+   * Applies the items read outside units since the last call: together when they can be
+   * (applyTogether), else one by one, stopping at the first refused, as the file is then
+   * refused whole.
+   */
+  private async applyBatch(trx: Knex): Promise<void> {
+    const batch = this.batch;
+    this.batch = [];
+    this.batchNotices = 0;
+    this.batchDevices = 0;
+    if (batch.length === 0 || this.fileFailed) return;
+    if (this.writeMode !== 'rows' && (await this.applyTogether(trx, batch))) {
+      this.itemsTaken += batch.length;
+      return;
+    }
+    for (const { seq, item } of batch) {
+      const error = await this.applyItem(trx, seq, item);
+      if (error) {
+        this.addError(error);
+        this.fileFailed = true;
+        return;
+      }
+      this.itemsTaken++;
+    }
+  }
+
+  /**
+   * Applies new orders and their ship notices in one load, one decision and one write, when
+   * that comes to what applying them one by one would (domain/documents.ts
+   * independentOfEachOther: no order or serial in two of them, nothing waiting, no credit);
+   * and when the rules refuse none of them, since a refusal is reported as one by one
+   * would. Answers false, having written nothing, when they are to be applied one by one.
+   */
+  private async applyTogether(trx: Knex, batch: { seq: number; item: DocItem }[]): Promise<boolean> {
+    const notices = batch.filter((b): b is { seq: number; item: Extract<DocItem, { type: 'shipNotice' }> } => b.item.type === 'shipNotice');
+    if (notices.length < 2) return false;
+    const orders: { po: PurchaseOrder; org: Organisation }[] = [];
+    for (const { item } of batch) {
+      if (item.type !== 'purchaseOrder') continue;
+      const check = checkPurchaseOrder(await this.organisationsFor(trx, item.doc.customerId), this.supplier, item.doc);
+      if (!check.ok) return false;
+      orders.push({ po: item.doc, org: check.org });
+    }
+    const onFile = await findOrderHeadersOnFile(trx, this.supplier.pk, [...new Set(batch.map(({ item }) => item.doc.orderNumber))].filter((n) => !this.headersWritten.has(n)));
+    // An order of the file that is on file already applies as one by one says (impliedOrderAgainstFile).
+    if (orders.some(({ po }) => onFile.has(po.orderNumber))) return false;
+    if (orders.length > 0 && (await ordersAwaited(trx, this.supplier.pk, orders.map(({ po }) => po.orderNumber))).size > 0) return false;
+    // Each notice under the header it would find one by one: its order's purchase order read before it, else the one on file.
+    const filed = new Map<string, OrderHeaderOnFile>();
+    const sequence: Parameters<typeof independentOfEachOther>[0] = [];
+    const headers: OrderHeaderOnFile[] = [];
+    for (const { item } of batch) {
+      if (item.type === 'purchaseOrder') {
+        filed.set(item.doc.orderNumber, headerOfPurchaseOrder(item.doc));
+        sequence.push({ po: item.doc });
+        continue;
+      }
+      const header = filed.get(item.doc.orderNumber) ?? this.headersWritten.get(item.doc.orderNumber) ?? onFile.get(item.doc.orderNumber);
+      if (!header) return false; // it waits for its order
+      sequence.push({ notice: item.doc, header });
+      headers.push(header);
+    }
+    if (!independentOfEachOther(sequence)) return false;
+    const inputs = notices.map(({ item }, i) => orderInputForShipNotice(headers[i]!, item.doc));
+    const customerIds = [...new Set(headers.map((h) => h.customerId))];
+    const world = await loadWorld(trx, this.supplier, inputs, organisationKeys(this.supplier, customerIds), this.organisations(trx), this.held);
+    const { outcome, changes } = applyTransaction(world, this.supplier, inputs);
+    const decided = notices.map(({ seq, item }, i) => {
+      const order = outcome.orders[i]!;
+      const delivery = order.deliveries[0];
+      const pending = order.status === 'GW-OR-4120';
+      if ((order.error && !pending) || delivery?.error) return undefined;
+      if (!delivery || delivery.devices.length !== item.doc.devices.length) {
+        throw new Error(`invariant: ship notice ${item.doc.deliveryNumber} of order ${item.doc.orderNumber} has ${item.doc.devices.length} devices and ${delivery?.devices.length ?? 0} outcomes`);
+      }
+      const rows = this.noticeOutcomeRows(this.documentPk, seq, item.doc, (k) => deviceOutcomeStatus(delivery.devices[k]!, pending));
+      return { seq, order, delivery, pending, rows, refused: rows.filter((r) => r.status === 'REFUSED').length };
+    });
+    if (decided.some((d) => d === undefined)) return false;
+
+    await this.filePurchaseOrders(trx, orders);
+    await persistChanges(trx, this.supplier, world, changes, this.writeContext());
+    this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
+    const noticeOf = new Map(decided.map((d) => [d!.seq, d!]));
+    await insertDeviceOutcomes(trx, decided.flatMap((d) => d!.rows));
+    await insertItems(
+      trx,
+      batch.map(({ seq, item }) => {
+        if (item.type === 'purchaseOrder') return this.itemRow(seq, item, 'open', { detail: purchaseOrderDetail(item.doc) });
+        const d = noticeOf.get(seq)!;
+        return this.itemRow(seq, item, d.refused > 0 ? 'applied_with_errors' : 'applied', {
+          ...(d.pending ? { error: d.order.error! } : {}),
+          detail: { orderStatus: d.order.status, deliveryStatus: d.delivery.status },
+          refused_count: d.refused,
+        });
+      }),
+    );
+    return true;
   }
 
   /**
@@ -1008,6 +1140,11 @@ class DocumentRun {
       ...(pending ? { pending: order.error! } : {}),
     };
   }
+}
+
+/** What an 855 says of an order, whatever comes of its ship notices. */
+function purchaseOrderDetail(po: PurchaseOrder): { orderDate: string; lines: { lineNumber: string; partNumber: string; quantity: number }[] } {
+  return { orderDate: po.orderDate, lines: po.lines.map((l) => ({ lineNumber: l.lineNumber, partNumber: l.partNumber, quantity: l.quantity })) };
 }
 
 /** An error's parameters without its unit: what its message is rendered from. */

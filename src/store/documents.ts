@@ -3,6 +3,7 @@
 import { promisify } from 'node:util';
 import { constants as zlibConstants, gunzip, gzip } from 'node:zlib';
 import type { Knex } from 'knex';
+import { chunks } from './chunks.js';
 import { insertReturningId } from './db.js';
 import { INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
@@ -168,56 +169,86 @@ export async function awaitingNotices(trx: Knex, supplierPk: number, orderNumber
 }
 
 export async function findOrderHeaderOnFile(trx: Knex, supplierPk: number, orderNumber: string): Promise<OrderHeaderOnFile | undefined> {
-  // Its purchase order when there is one; else an order that came through the reseller API
-  // (or applied earlier) has its header in orders. One statement for both: it is asked once
-  // for every order of a file.
-  const rows = (await trx
-    .select(trx.raw('1 as source'), 'order_number', 'order_type', trx.raw('cast(null as varchar) as kind'), 'order_date', 'customer_id', 'po_number')
-    .from('purchase_orders')
-    .where({ supplier_pk: supplierPk, order_number: orderNumber })
-    .unionAll((q) => {
-      q.select(trx.raw('2 as source'), 'order_number', trx.raw('cast(null as varchar) as order_type'), 'kind', 'order_date', 'customer_id', 'po_number')
-        .from('orders')
-        .where({ supplier_pk: supplierPk, order_number: orderNumber });
-    })) as {
-    source: number | string;
-    order_number: string;
-    order_type: OrderHeaderOnFile['orderType'] | null;
-    kind: 'sale' | 'return' | null;
-    order_date: string;
-    customer_id: string;
-    po_number: string | null;
-  }[];
-  const found = rows.find((r) => Number(r.source) === 1) ?? rows[0];
-  if (!found) return undefined;
-  return {
-    orderNumber: found.order_number,
-    orderType: found.order_type ?? (found.kind === 'return' ? 'RE' : 'OR'),
-    orderDate: found.order_date,
-    customerId: found.customer_id,
-    poNumber: found.po_number,
-  };
+  return (await findOrderHeadersOnFile(trx, supplierPk, [orderNumber])).get(orderNumber);
 }
 
-export async function upsertPurchaseOrder(
-  trx: Knex,
-  row: {
-    supplier_pk: number;
-    order_number: string;
-    order_type: string;
-    order_date: string;
-    customer_id: string;
-    po_number: string | null;
-    org_pk: number;
-    lines_json: string;
-    document_pk: number;
-    updated_at: string;
-  },
-): Promise<void> {
-  await trx('purchase_orders')
-    .insert(row)
-    .onConflict(['supplier_pk', 'order_number'])
-    .merge(['order_type', 'order_date', 'customer_id', 'po_number', 'org_pk', 'lines_json', 'document_pk', 'updated_at']);
+/**
+ * The headers on file of these order numbers: each one's purchase order when there is one;
+ * else an order that came through the reseller API (or applied earlier) has its header in
+ * orders. One statement for both (a UNION ALL), for one order number or a batch of them.
+ */
+export async function findOrderHeadersOnFile(trx: Knex, supplierPk: number, orderNumbers: readonly string[]): Promise<Map<string, OrderHeaderOnFile>> {
+  const out = new Map<string, OrderHeaderOnFile>();
+  for (const part of chunks([...new Set(orderNumbers)])) {
+    const rows = (await trx
+      .select(trx.raw('1 as source'), 'order_number', 'order_type', trx.raw('cast(null as varchar) as kind'), 'order_date', 'customer_id', 'po_number')
+      .from('purchase_orders')
+      .where({ supplier_pk: supplierPk })
+      .whereIn('order_number', part)
+      .unionAll((q) => {
+        q.select(trx.raw('2 as source'), 'order_number', trx.raw('cast(null as varchar) as order_type'), 'kind', 'order_date', 'customer_id', 'po_number')
+          .from('orders')
+          .where({ supplier_pk: supplierPk })
+          .whereIn('order_number', part);
+      })) as {
+      source: number | string;
+      order_number: string;
+      order_type: OrderHeaderOnFile['orderType'] | null;
+      kind: 'sale' | 'return' | null;
+      order_date: string;
+      customer_id: string;
+      po_number: string | null;
+    }[];
+    // The purchase order's header over the order's.
+    rows.sort((a, b) => Number(a.source) - Number(b.source));
+    for (const found of rows) {
+      if (out.has(found.order_number)) continue;
+      out.set(found.order_number, {
+        orderNumber: found.order_number,
+        orderType: found.order_type ?? (found.kind === 'return' ? 'RE' : 'OR'),
+        orderDate: found.order_date,
+        customerId: found.customer_id,
+        poNumber: found.po_number,
+      });
+    }
+  }
+  return out;
+}
+
+/** Which of these order numbers have ship notices waiting for them. */
+export async function ordersAwaited(trx: Knex, supplierPk: number, orderNumbers: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of chunks([...new Set(orderNumbers)])) {
+    const rows = (await trx('document_items')
+      .where({ supplier_pk: supplierPk, status: 'awaiting_order', kind: 'shipNotice' })
+      .whereIn('order_number', part)
+      .distinct('order_number')) as { order_number: string }[];
+    for (const r of rows) out.add(r.order_number);
+  }
+  return out;
+}
+
+export interface PurchaseOrderRow {
+  supplier_pk: number;
+  order_number: string;
+  order_type: string;
+  order_date: string;
+  customer_id: string;
+  po_number: string | null;
+  org_pk: number;
+  lines_json: string;
+  document_pk: number;
+  updated_at: string;
+}
+
+/** Files purchase orders: new ones inserted, those on file (by reseller and number) replaced. */
+export async function upsertPurchaseOrders(trx: Knex, rows: PurchaseOrderRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows / 4) {
+    await trx('purchase_orders')
+      .insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4))
+      .onConflict(['supplier_pk', 'order_number'])
+      .merge(['order_type', 'order_date', 'customer_id', 'po_number', 'org_pk', 'lines_json', 'document_pk', 'updated_at']);
+  }
 }
 
 export async function findInterchange(db: Knex, supplierPk: number, controlNumber: string): Promise<{ document_pk: number } | undefined> {

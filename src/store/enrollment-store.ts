@@ -7,7 +7,7 @@ import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Sup
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
 import { ConcurrentChange, insertReturningId } from './db.js';
-import { insertRows, whereInSet, type HeldKeys, type HeldSets, type SetValue, type WriteMode } from './sets.js';
+import { insertRows, whereInSet, type HeldSets, type SetColumns, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations, type OrganisationQuery } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
@@ -254,7 +254,7 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
       live_serial: r.live_serial,
     });
   for (const r of changedLines) if (r.live_serial === null) await updateLine(r);
-  await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial' });
+  await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial', runColumn: 'order_pk' });
   for (const r of changedLines) if (r.live_serial !== null) await updateLine(r);
 
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
@@ -265,15 +265,15 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
     // In DEVICE_COLUMNS order; a new device's version is 1.
     if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now]);
   }
-  await insertNew(trx, ctx, 'devices', DEVICE_COLUMNS, fresh, { serial: 'serial' });
+  await insertNew(trx, ctx, 'devices', DEVICE_COLUMNS, fresh, { serial: 'serial', runColumn: 'order_pk' });
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
   await writeEvents(trx, changes.events, ctx);
 }
 
 /** New rows of a bulk table: held with the document's (as sets), or written now as the mode says. */
-async function insertNew(trx: Knex, ctx: Pick<WriteContext, 'held'> & { mode?: WriteMode }, table: string, columns: readonly string[], rows: SetValue[][], keys: HeldKeys): Promise<void> {
+async function insertNew(trx: Knex, ctx: Pick<WriteContext, 'held'> & { mode?: WriteMode }, table: string, columns: readonly string[], rows: SetValue[][], keys: SetColumns): Promise<void> {
   if (ctx.held && ctx.mode !== 'rows') await ctx.held.hold(trx, table, columns, rows, keys);
-  else await insertRows(trx, table, columns, rows, ctx.mode ?? 'auto');
+  else await insertRows(trx, table, columns, rows, ctx.mode ?? 'auto', keys.runColumn);
 }
 
 /**
@@ -415,5 +415,5 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
     });
     for (const serial of serials) pairs.push([serial, setId]);
   }
-  await insertNew(trx, ctx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, { serial: 'serial' });
+  await insertNew(trx, ctx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, { serial: 'serial', runColumn: 'set_id' });
 }

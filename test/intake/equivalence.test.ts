@@ -1,9 +1,10 @@
 // The two ways of writing a unit's new rows give the same database. The same generated
 // documents and reseller-API requests (new serials, serials another organisation holds,
 // released serials, serials listed twice, bad serials, pending organisations, second
-// deliveries, returns, overrides and voids) go through intake twice, on two databases
-// that start alike: once with every new row written as a set (json_each on SQLite, COPY
-// on PostgreSQL), once row by row (multi-row INSERTs). Every result and every row of
+// deliveries, returns, overrides and voids, independent orders of one delivery each) go
+// through intake twice, on two databases that start alike: once with every new row written
+// as a set (json_each on SQLite, COPY on PostgreSQL) and independent ship notices applied
+// together, once row by row (multi-row INSERTs) and item by item. Every result and every row of
 // every table intake writes must be the same, ids and clocks aside.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +61,17 @@ function generate(seed: number): { received: Received[]; released: string[] } {
       }
     }
     received.push({ partner: '16FCE4A0', fileName: `eq-${d}.csv`, bytes: `${HEADER}\n${rows.join('\n')}\n`, api: false });
+    // Orders of one delivery each, mostly of new serials: applied together where nothing ties them.
+    const single: string[] = [];
+    for (let o = 0; o < 7; o++) {
+      const order = `EQ-S-${d}-${o}`;
+      const org = pick(ORGS);
+      const count = 20 + Math.floor(rnd() * 20);
+      const serials = rnd() < 0.3 ? some(count) : Array.from({ length: count }, fresh);
+      if (rnd() < 0.2) serials.push(serials[0]!); // listed twice
+      for (const s of serials) single.push(`${order},OR,2026-11-02,${org},PO-${order},DS-${order},2026-11-03,${s},,${pick(PARTS)}`);
+    }
+    received.push({ partner: '16FCE4A0', fileName: `eq-single-${d}.csv`, bytes: `${HEADER}\n${single.join('\n')}\n`, api: false });
     // A reseller-API transaction between files: returns, an override, a void, new orders.
     const orders: unknown[] = [];
     const previous = `EQ-${d}-0`;
@@ -127,9 +139,14 @@ describe(`intake: sets and rows give the same database (${databaseKind()})`, fun
       const mode: WriteMode = run === 'rows' ? 'rows' : 'sets';
       // 'sets' holds a document's new rows on both databases (store/sets.ts HeldSets), written
       // when a table holds 100, when a later order reads a serial or order they name, and at
-      // the end; 'threaded' holds them as each database does by default.
+      // the end, and applies up to three independent ship notices together; 'threaded' holds
+      // and batches as each database does by default; 'rows' applies every item alone.
       const limits =
-        run === 'threaded' ? { ...DEFAULT_CONFIG.intake, readOffThreadBytes: 0 } : run === 'sets' ? { ...DEFAULT_CONFIG.intake, heldSetRows: 100 } : DEFAULT_CONFIG.intake;
+        run === 'threaded'
+          ? { ...DEFAULT_CONFIG.intake, readOffThreadBytes: 0 }
+          : run === 'sets'
+            ? { ...DEFAULT_CONFIG.intake, heldSetRows: 100, togetherNotices: 3 }
+            : DEFAULT_CONFIG.intake;
       const deps: IntakeDeps = { db: t.db, mappings: loadMappings(), limits, credit: testCreditSettings(), transactions: DEFAULT_CONFIG.limits, writeMode: mode };
       // A first order holds the serials to be released, so that a release is possible.
       const seedOrder = { depResellerId: '16FCE4A0', transactionId: 'EQ-SEED', requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' }, orders: [{ orderNumber: 'EQ-SEED', orderDate: '2026-11-01T10:00:00Z', orderType: 'OR', customerId: '19827', deliveries: [{ deliveryNumber: 'S1', shipDate: '2026-11-01T12:00:00Z', devices: released.map((deviceId) => ({ deviceId })) }] }] };
