@@ -4,8 +4,9 @@
 //   keep the raw bytes (sha256) -> refuse duplicates -> pick the mapping -> read
 //   (streaming) -> per unit: load what it can touch, decide in src/domain/, persist ->
 //   outcome rows for every document, item and device, in the same database transaction.
-// On PostgreSQL, ship notices of new orders that nothing ties together are applied a few
-// at a time (one load, one decision, one write: applyTogether), as that comes to the same.
+// On PostgreSQL, ship notices of new orders that nothing ties together (and X12 sets of
+// them) are applied a few at a time (one load, one decision, one write: applyTogether,
+// applyUnitsTogether), as that comes to the same.
 // A file is applied whole or not at all. X12's unit is the transaction set: a refused set
 // is rolled back (to a savepoint) and the others apply, as the 997 reports them. A
 // reseller-API transaction is one unit whose orders apply one by one, as the protocol
@@ -40,7 +41,7 @@ import { ReadingThread } from '../formats/off-thread.js';
 import type { Mapping } from '../mapping/mapping.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DeviceOutcomeStatus, DocumentStatus, DocumentSummary, PurchaseOrder, ShipNotice } from '../model/documents.js';
-import type { TransactionOutcome } from '../model/enrollment.js';
+import type { DeliveryOutcome, OrderOutcome, TransactionOutcome } from '../model/enrollment.js';
 import { ERROR_CODES, type CodedError } from '../model/error-codes.js';
 import { DOCUMENT_LIMITS, FIELD_LIMITS, INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import { renderMessage } from '../model/messages.js';
@@ -271,6 +272,15 @@ interface RunIdentity {
 
 type DocItem = Extract<ReadItem, { type: 'purchaseOrder' | 'shipNotice' }>;
 type TransactionItem = Extract<ReadItem, { type: 'transaction' }>;
+type NoticeItem = Extract<DocItem, { type: 'shipNotice' }>;
+
+/** An X12 transaction set read whole: its key for the 997, its items, and the refusal it had before any was applied. */
+interface ReadyUnit {
+  unit: string;
+  key: string;
+  items: { seq: number; item: DocItem }[];
+  refusal: DocumentError | undefined;
+}
 
 /** What applying one item came to: nothing refused it, or the error that did. */
 type ItemApplied = DocumentError | undefined;
@@ -288,6 +298,9 @@ class DocumentRun {
   /** What became of each X12 set, by setKey (interchange index, unit). */
   private readonly setOutcomes = new Map<string, SetOutcome>();
   private unitBuffer: { seq: number; item: DocItem }[] = [];
+  /** Complete X12 sets read and not yet applied: applied together when they can be (applyReadyUnits). */
+  private readyUnits: ReadyUnit[] = [];
+  private readyNotices = 0;
   /** Items outside units read and not yet applied: applied together when they can be (applyBatch). */
   private batch: { seq: number; item: DocItem }[] = [];
   private batchNotices = 0;
@@ -429,14 +442,16 @@ class DocumentRun {
     for await (const item of reader(counted(), this.readContext())) {
       switch (item.type) {
         case 'error':
-          // What was read before the error is applied first, so errors keep their order.
+          // What was read whole before the error is applied first, so errors keep their order.
           await this.applyBatch(trx);
+          await this.applyReadyUnits(trx);
           this.addError(item.error);
           if (!item.error.unit) this.fileFailed = true;
           break;
         case 'x12InterchangeStart': {
           await this.applyBatch(trx);
           await this.flushUnit(trx);
+          await this.applyReadyUnits(trx);
           const repeat = await this.checkInterchange(trx, item.controlNumber, item.at);
           if (repeat?.earlierDocument && !duplicateOf) {
             // An interchange another document brought: the whole file is a duplicate.
@@ -449,6 +464,7 @@ class DocumentRun {
         }
         case 'x12Interchange':
           await this.flushUnit(trx);
+          await this.applyReadyUnits(trx);
           this.interchanges.push(item.interchange);
           this.repeatedInterchange = undefined;
           break;
@@ -472,6 +488,7 @@ class DocumentRun {
             this.unitBuffer.push({ seq, item });
           } else {
             await this.flushUnit(trx);
+            await this.applyReadyUnits(trx);
             this.batch.push({ seq, item });
             if (item.type === 'shipNotice') {
               this.batchNotices++;
@@ -487,6 +504,7 @@ class DocumentRun {
     onProgress?.(bytesRead, bytesRead);
     if (!this.fileFailed) await this.applyBatch(trx);
     if (!this.fileFailed) await this.flushUnit(trx);
+    if (!this.fileFailed) await this.applyReadyUnits(trx);
     if (this.fileFailed) throw new Rejected(duplicateOf);
     if (this.read.purchaseOrders + this.read.shipNotices === 0 && this.itemsTaken === 0 && this.errorCount === 0) {
       this.addError({ code: 'GW-DOC-6007' });
@@ -626,14 +644,70 @@ class DocumentRun {
     return this.interchanges.length;
   }
 
-  /** Applies the buffered items of one X12 transaction set in a savepoint: all or none. */
+  /**
+   * The X12 transaction set read so far is complete: applied now, or, on PostgreSQL, held
+   * with the sets before it to be applied together (applyReadyUnits) until enough are.
+   */
   private async flushUnit(trx: Knex): Promise<void> {
     const buffered = this.unitBuffer;
     this.unitBuffer = [];
     if (buffered.length === 0) return;
     const unit = buffered[0]!.item.unit!;
-    const key = setKey(this.currentInterchange(), unit);
-    let refusal: DocumentError | undefined = this.repeatedInterchange ? { ...this.repeatedInterchange, unit } : undefined;
+    const ready: ReadyUnit = {
+      unit,
+      key: setKey(this.currentInterchange(), unit),
+      items: buffered,
+      refusal: this.repeatedInterchange ? { ...this.repeatedInterchange, unit } : undefined,
+    };
+    if (ready.refusal || this.togetherNotices <= 1 || this.writeMode === 'rows') {
+      await this.applyReadyUnits(trx);
+      await this.applyUnit(trx, ready);
+      return;
+    }
+    this.readyUnits.push(ready);
+    this.readyNotices += buffered.filter(({ item }) => item.type === 'shipNotice').length;
+    if (this.readyNotices >= this.togetherNotices || this.readyUnits.length >= 2 * this.togetherNotices) await this.applyReadyUnits(trx);
+  }
+
+  /** Applies the complete sets held so far: together when they can be (applyUnitsTogether), else each in its savepoint. */
+  private async applyReadyUnits(trx: Knex): Promise<void> {
+    const ready = this.readyUnits;
+    this.readyUnits = [];
+    this.readyNotices = 0;
+    if (ready.length === 0) return;
+    if (ready.length > 1 && (await this.applyUnitsTogether(trx, ready))) return;
+    for (const unit of ready) await this.applyUnit(trx, unit);
+  }
+
+  /**
+   * Sets of ship notices only, each notice under the header on file, that nothing ties
+   * together (independentOfEachOther) and that the rules refuse none of: applied with one
+   * load, decision and write, and no savepoint, as none is to be rolled back. Answers false,
+   * having written nothing, when they are to be applied each in its savepoint.
+   */
+  private async applyUnitsTogether(trx: Knex, units: ReadyUnit[]): Promise<boolean> {
+    const entries = units.flatMap((u) => u.items);
+    const notices = entries.filter((e): e is { seq: number; item: NoticeItem } => e.item.type === 'shipNotice');
+    if (notices.length !== entries.length) return false;
+    const onFile = await findOrderHeadersOnFile(trx, this.supplier.pk, [...new Set(notices.map(({ item }) => item.doc.orderNumber))].filter((n) => !this.headersWritten.has(n)));
+    const headers: OrderHeaderOnFile[] = [];
+    for (const { item } of notices) {
+      const header = this.headersWritten.get(item.doc.orderNumber) ?? onFile.get(item.doc.orderNumber);
+      if (!header) return false; // it waits for its order
+      headers.push(header);
+    }
+    if (!independentOfEachOther(notices.map(({ item }, i) => ({ notice: item.doc, header: headers[i]! })))) return false;
+    const together = await this.decideTogether(trx, notices, headers);
+    if (!together) return false;
+    await this.writeTogether(trx, together, entries);
+    for (const u of units) this.setOutcomes.set(u.key, { applied: true, withErrors: u.items.some(({ seq }) => together.decided.get(seq)!.refused > 0) });
+    this.itemsTaken += entries.length;
+    return true;
+  }
+
+  /** Applies the items of one X12 transaction set in a savepoint: all or none. */
+  private async applyUnit(trx: Knex, { unit, key, items: buffered, refusal: refusedBefore }: ReadyUnit): Promise<void> {
+    let refusal: DocumentError | undefined = refusedBefore;
     const enrolledBefore = this.devicesEnrolled;
     this.devicesRefusedInUnit = 0;
     if (!refusal) {
@@ -979,7 +1053,7 @@ class DocumentRun {
    * would. Answers false, having written nothing, when they are to be applied one by one.
    */
   private async applyTogether(trx: Knex, batch: { seq: number; item: DocItem }[]): Promise<boolean> {
-    const notices = batch.filter((b): b is { seq: number; item: Extract<DocItem, { type: 'shipNotice' }> } => b.item.type === 'shipNotice');
+    const notices = batch.filter((b): b is { seq: number; item: NoticeItem } => b.item.type === 'shipNotice');
     if (notices.length < 2) return false;
     const orders: { po: PurchaseOrder; org: Organisation }[] = [];
     for (const { item } of batch) {
@@ -1008,11 +1082,25 @@ class DocumentRun {
       headers.push(header);
     }
     if (!independentOfEachOther(sequence)) return false;
+    const together = await this.decideTogether(trx, notices, headers);
+    if (!together) return false;
+    await this.filePurchaseOrders(trx, orders);
+    await this.writeTogether(trx, together, batch);
+    return true;
+  }
+
+  /**
+   * Ship notices, each under its header, through the enrollment rules as one transaction's
+   * orders, with every device's outcome row; undefined when the rules refuse any of them
+   * (its order or its delivery), as that is reported one by one.
+   */
+  private async decideTogether(trx: Knex, notices: { seq: number; item: NoticeItem }[], headers: OrderHeaderOnFile[]) {
     const inputs = notices.map(({ item }, i) => orderInputForShipNotice(headers[i]!, item.doc));
     const customerIds = [...new Set(headers.map((h) => h.customerId))];
     const world = await loadWorld(trx, this.supplier, inputs, organisationKeys(this.supplier, customerIds), this.organisations(trx), this.held);
     const { outcome, changes } = applyTransaction(world, this.supplier, inputs);
-    const decided = notices.map(({ seq, item }, i) => {
+    const decided = new Map<number, { order: OrderOutcome; delivery: DeliveryOutcome; pending: boolean; rows: DeviceOutcomeRow[]; refused: number }>();
+    for (const [i, { seq, item }] of notices.entries()) {
       const order = outcome.orders[i]!;
       const delivery = order.deliveries[0];
       const pending = order.status === 'GW-OR-4120';
@@ -1021,20 +1109,22 @@ class DocumentRun {
         throw new Error(`invariant: ship notice ${item.doc.deliveryNumber} of order ${item.doc.orderNumber} has ${item.doc.devices.length} devices and ${delivery?.devices.length ?? 0} outcomes`);
       }
       const rows = this.noticeOutcomeRows(this.documentPk, seq, item.doc, (k) => deviceOutcomeStatus(delivery.devices[k]!, pending));
-      return { seq, order, delivery, pending, rows, refused: rows.filter((r) => r.status === 'REFUSED').length };
-    });
-    if (decided.some((d) => d === undefined)) return false;
+      decided.set(seq, { order, delivery, pending, rows, refused: rows.filter((r) => r.status === 'REFUSED').length });
+    }
+    return { world, changes, decided };
+  }
 
-    await this.filePurchaseOrders(trx, orders);
+  /** Writes what decideTogether decided, with an item row for each of `items` (purchase orders: open). */
+  private async writeTogether(trx: Knex, together: NonNullable<Awaited<ReturnType<DocumentRun['decideTogether']>>>, items: { seq: number; item: DocItem }[]): Promise<void> {
+    const { world, changes, decided } = together;
     await persistChanges(trx, this.supplier, world, changes, this.writeContext());
     this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
-    const noticeOf = new Map(decided.map((d) => [d!.seq, d!]));
-    await insertDeviceOutcomes(trx, decided.flatMap((d) => d!.rows));
+    await insertDeviceOutcomes(trx, [...decided.values()].flatMap((d) => d.rows));
     await insertItems(
       trx,
-      batch.map(({ seq, item }) => {
+      items.map(({ seq, item }) => {
         if (item.type === 'purchaseOrder') return this.itemRow(seq, item, 'open', { detail: purchaseOrderDetail(item.doc) });
-        const d = noticeOf.get(seq)!;
+        const d = decided.get(seq)!;
         return this.itemRow(seq, item, d.refused > 0 ? 'applied_with_errors' : 'applied', {
           ...(d.pending ? { error: d.order.error! } : {}),
           detail: { orderStatus: d.order.status, deliveryStatus: d.delivery.status },
@@ -1042,7 +1132,6 @@ class DocumentRun {
         });
       }),
     );
-    return true;
   }
 
   /**

@@ -204,9 +204,10 @@ export const STORE_LIMITS = {
    * Rows of new devices, order lines and history serials a document holds before it writes
    * them (store/sets.ts HeldSets): on PostgreSQL each COPY costs a few milliseconds of its
    * own, and a million serials copied order by order (3,000 COPYs of 1,000 rows) spent
-   * seconds on it; 20,000 rows of each table are a few MiB held.
+   * seconds on it. 10,000 rows: with 20,000 the process peaked 15 to 30 MiB higher (238 to
+   * 252 MiB against 219 to 224), and 300 COPYs cost under a second more than 150.
    */
-  heldSetRows: 20_000,
+  heldSetRows: 10_000,
 } as const;
 
 /** The /v1 query API. */

@@ -167,3 +167,53 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
     clearTimeout(timer);
   }
 }
+
+// X12 text for the tests: interchanges of 850 and 856 sets, and a 997 read back.
+
+/** An 850 transaction set: one order for `customer` (an Apple customer number), one line. */
+export function set850(st: string, orderNumber: string, customer: string): string[] {
+  return [`ST*850*${st}`, `BEG*00*SA*${orderNumber}**20261102`, `N1*BY*Buyer*91*${customer}`, 'PO1*1*1*EA*329.00**VP*MW6F3LL/A', 'CTT*1'];
+}
+
+/** An interchange of one functional group holding the given sets; `iea: false` leaves out the IEA. */
+export function interchange(control: string, group: string, functionalId: 'PO' | 'SH', sets: string[][], opts: { iea?: boolean } = {}): string {
+  const segments = [
+    `ISA*00*          *00*          *ZZ*APPLE          *ZZ*ABMEDIGATEWAY  *261102*0900*U*00401*${control}*0*P*>`,
+    `GS*${functionalId}*APPLE*ABMEDIGATEWAY*20261102*0900*${group}*X*004010`,
+  ];
+  for (const set of sets) segments.push(...set, `SE*${set.length + 1}*${set[0]!.split('*')[2]}`);
+  segments.push(`GE*${sets.length}*${group}`);
+  if (opts.iea !== false) segments.push(`IEA*1*${control}`);
+  return segments.map((s) => `${s}~\n`).join('');
+}
+
+/** An 856 of two serials for an order on file. */
+export function set856(st: string, delivery: string, orderNumber: string, serials: string[]): string[] {
+  return [
+    `ST*856*${st}`,
+    `BSN*00*${delivery}*20261103*1400`,
+    'HL*1**S',
+    'DTM*011*20261103',
+    'HL*2*1*O',
+    `PRF*${orderNumber}`,
+    'HL*3*2*I',
+    'LIN**VP*MW6F3LL/A',
+    `SN1**${serials.length}*EA`,
+    ...serials.map((s) => `REF*SE*${s}`),
+    'CTT*3',
+  ];
+}
+
+/** AK2/AK5 pairs and the AK9 of each group of a 997, as [set control, AK501] and AK9's elements. */
+export function read997(body: string): { sets: [string, string][]; ak9: string[] }[] {
+  const groups: { sets: [string, string][]; ak9: string[] }[] = [];
+  let pending = '';
+  for (const seg of body.split('~').map((s) => s.trim())) {
+    const e = seg.split('*');
+    if (e[0] === 'AK1') groups.push({ sets: [], ak9: [] });
+    if (e[0] === 'AK2') pending = e[2]!;
+    if (e[0] === 'AK5') groups.at(-1)!.sets.push([pending, e[1]!]);
+    if (e[0] === 'AK9') groups.at(-1)!.ak9 = e.slice(1);
+  }
+  return groups;
+}

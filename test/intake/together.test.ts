@@ -1,13 +1,15 @@
 // Independent ship notices of a file are applied together (DocumentRun.applyTogether): one
 // load and one write for several orders, with every outcome what applying them one by one
-// gives. A batch in which the rules refuse a notice, or whose notices depend on each other,
-// is applied one by one, so the refusal is reported as it always was.
+// gives; X12 transaction sets of ship notices likewise, with no savepoint. A batch in which
+// the rules refuse a notice, or whose notices depend on each other, is applied one by one
+// (each set in its savepoint), so the refusal is reported as it always was.
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { IntakeDeps } from '../../src/intake/receive.js';
 import type { IngestResult } from '../../src/intake/types.js';
 import { databaseKind, sampleDatabase, type TestDb } from '../support/db.js';
-import { ingestText, intakeDeps, tempDir } from './support.js';
+import { documentAcks } from '../../src/intake/acks.js';
+import { ingestText, interchange, intakeDeps, read997, set850, set856, tempDir } from './support.js';
 
 const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number\n';
 /** Serials of ten characters, as the rules want them. */
@@ -67,6 +69,46 @@ describe(`intake: independent ship notices applied together (${databaseKind()})`
     expect(together.errors.map((e) => e.code)).to.deep.equal(['DEP-ERR-DL-4203']);
     expect(strip(together)).to.deep.equal(strip(alone));
     expect(await t.db('devices').whereIn('serial', ['TG3R1', 'TG3R3'].map(serial)).count({ n: '*' }).first()).to.deep.include({ n: databaseKind() === 'postgres' ? '0' : 0 });
+  });
+
+  describe('X12 transaction sets', () => {
+    const orders = (run: string) => interchange(`000007${run}0`, `${run}0`, 'PO', [1, 2, 3, 4, 5].map((k) => set850(`000${k}`, `${run}-PO${k}`, '0000123456')));
+    const sets = (run: string, early?: number) =>
+      interchange(
+        `000007${run}1`,
+        `${run}1`,
+        'SH',
+        [1, 2, 3, 4, 5].map((k) => {
+          const set = set856(`000${k}`, `${run}-D${k}`, `${run}-PO${k}`, [serial(`X${run}${k}A`), serial(`X${run}${k}B`)]);
+          return k === early ? set.map((seg) => seg.replace('20261103', '20261101')) : set;
+        }),
+      );
+    async function shipped(togetherNotices: number, run: string, early?: number) {
+      expect((await ingestText(deps(togetherNotices), tmp.dir, `${run}-850.edi`, orders(run), 'APPLE')).status).to.equal('applied');
+      const { result, lookups } = await deviceLookups(t.db, () => ingestText(deps(togetherNotices), tmp.dir, `${run}-856.edi`, sets(run, early), 'APPLE'));
+      const ack = (await documentAcks(deps(togetherNotices), result.documentId)).find((a) => a.kind === '997');
+      return { result, lookups, ack997: read997(ack!.body) };
+    }
+
+    it('five sets four at a time: two device lookups instead of five, every set A, as each alone', async () => {
+      const together = await shipped(4, '71');
+      const alone = await shipped(1, '72');
+      expect(together.lookups).to.equal(2);
+      expect(alone.lookups).to.equal(5);
+      expect(together.result.summary).to.deep.include({ shipNotices: 5, devicesEnrolled: 10, devicesRefused: 0 });
+      expect(together.ack997).to.deep.equal(alone.ack997);
+      expect(together.ack997[0]!.sets.map(([, status]) => status)).to.deep.equal(['A', 'A', 'A', 'A', 'A']);
+    });
+
+    it('a set the rules refuse among them: each set in its savepoint, that one R and rolled back, the others A', async () => {
+      const together = await shipped(4, '73', 2);
+      const alone = await shipped(1, '74', 2);
+      expect(together.result.status).to.equal('applied_with_errors');
+      expect(together.ack997[0]!.sets.map(([, status]) => status)).to.deep.equal(['A', 'R', 'A', 'A', 'A']);
+      expect(together.ack997).to.deep.equal(alone.ack997);
+      expect(strip(together.result).summary).to.deep.equal(strip(alone.result).summary);
+      expect(await t.db('devices').whereIn('serial', ['X732A', 'X732B'].map(serial)).count({ n: '*' }).first()).to.deep.include({ n: databaseKind() === 'postgres' ? '0' : 0 });
+    });
   });
 
   it('notices that ship the same serial depend on each other: applied one by one, the second refused as alone', async () => {
