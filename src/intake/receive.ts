@@ -300,11 +300,8 @@ class DocumentRun {
   private unitBuffer: { seq: number; item: DocItem }[] = [];
   /** Complete X12 sets read and not yet applied: applied together when they can be (applyReadyUnits). */
   private readyUnits: ReadyUnit[] = [];
-  private readyNotices = 0;
   /** Items outside units read and not yet applied: applied together when they can be (applyBatch). */
   private batch: { seq: number; item: DocItem }[] = [];
-  private batchNotices = 0;
-  private batchDevices = 0;
   private seq = 0;
   /** Items applied (or on file, or waiting): none with errors means the document is refused whole. */
   private itemsTaken = 0;
@@ -490,13 +487,7 @@ class DocumentRun {
             await this.flushUnit(trx);
             await this.applyReadyUnits(trx);
             this.batch.push({ seq, item });
-            if (item.type === 'shipNotice') {
-              this.batchNotices++;
-              this.batchDevices += item.doc.devices.length;
-            }
-            // A notice comes with its order's purchase order, at most: a file of orders alone is applied two by two.
-            const full = this.batchNotices >= this.togetherNotices || this.batchDevices >= INTAKE_LIMITS.togetherDevices || this.batch.length >= 2 * this.togetherNotices;
-            if (full) await this.applyBatch(trx);
+            if (this.enoughTogether(this.batch)) await this.applyBatch(trx);
           }
         }
       }
@@ -665,15 +656,13 @@ class DocumentRun {
       return;
     }
     this.readyUnits.push(ready);
-    this.readyNotices += buffered.filter(({ item }) => item.type === 'shipNotice').length;
-    if (this.readyNotices >= this.togetherNotices || this.readyUnits.length >= 2 * this.togetherNotices) await this.applyReadyUnits(trx);
+    if (this.enoughTogether(this.readyUnits.flatMap((u) => u.items))) await this.applyReadyUnits(trx);
   }
 
   /** Applies the complete sets held so far: together when they can be (applyUnitsTogether), else each in its savepoint. */
   private async applyReadyUnits(trx: Knex): Promise<void> {
     const ready = this.readyUnits;
     this.readyUnits = [];
-    this.readyNotices = 0;
     if (ready.length === 0) return;
     if (ready.length > 1 && (await this.applyUnitsTogether(trx, ready))) return;
     for (const unit of ready) await this.applyUnit(trx, unit);
@@ -1020,6 +1009,23 @@ class DocumentRun {
   }
 
   /**
+   * Whether items read and not yet applied are as many as are applied together: the
+   * notices or their devices (INTAKE_LIMITS.togetherNotices, togetherDevices), or the items,
+   * as a notice comes with its order's purchase order at most (a file of orders alone is
+   * applied two by two).
+   */
+  private enoughTogether(items: { item: DocItem }[]): boolean {
+    let notices = 0;
+    let devices = 0;
+    for (const { item } of items) {
+      if (item.type !== 'shipNotice') continue;
+      notices++;
+      devices += item.doc.devices.length;
+    }
+    return notices >= this.togetherNotices || devices >= INTAKE_LIMITS.togetherDevices || items.length >= 2 * this.togetherNotices;
+  }
+
+  /**
    * Applies the items read outside units since the last call: together when they can be
    * (applyTogether), else one by one, stopping at the first refused, as the file is then
    * refused whole.
@@ -1027,8 +1033,6 @@ class DocumentRun {
   private async applyBatch(trx: Knex): Promise<void> {
     const batch = this.batch;
     this.batch = [];
-    this.batchNotices = 0;
-    this.batchDevices = 0;
     if (batch.length === 0 || this.fileFailed) return;
     if (this.writeMode !== 'rows' && (await this.applyTogether(trx, batch))) {
       this.itemsTaken += batch.length;

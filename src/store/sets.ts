@@ -82,9 +82,9 @@ interface HeldTable {
  * A document's new rows of the bulk tables, held and written as large sets: a million-serial
  * ship notice applies a thousand orders, and writing each order's devices, lines and
  * history serials as it goes cost three statements (on PostgreSQL three COPYs) per order.
- * Rows are held until a table holds enough (STORE_LIMITS.heldSetRows), until a read names a serial
- * or an order they hold (writeIfNames: the store's loads call it first, so a unit always
- * reads what earlier units wrote), and at the end of the document (write).
+ * Rows are held until a table holds enough (STORE_LIMITS.heldSetRows), until a read names
+ * a serial or an order they hold (writeIfNames: the store's loads call it first, so a unit
+ * always reads what earlier units wrote), and at the end of the document (write).
  *
  * A unit in a savepoint (an X12 set) marks where it began; if it is rolled back, its own
  * rows go, and rows of earlier units that were written inside its savepoint (and so rolled
