@@ -118,8 +118,8 @@ export class HeldSets {
     } else if (held.columns.join() !== columns.join()) {
       throw new Error(`invariant: rows of ${table} held with columns ${held.columns.join()} and ${columns.join()}`);
     }
+    // Each row's width is asserted where it is written (insertRows), before anything of its table is.
     for (const row of rows) {
-      if (row.length !== columns.length) throw new Error(`invariant: a row of ${row.length} values for ${columns.length} columns of ${table}`);
       held.rows.push(row);
       this.noteKeys(row, held);
     }
@@ -129,10 +129,12 @@ export class HeldSets {
   /** Writes what is held first if it holds a row of one of these serials or a line of one of these orders. */
   async writeIfNames(trx: Knex, names: { serials?: Iterable<string>; orderPks?: Iterable<number> }): Promise<void> {
     if (this.serials.size === 0 && this.orderPks.size === 0) return;
-    let named = false;
-    for (const serial of names.serials ?? []) if (this.serials.has(serial)) named = true;
-    for (const pk of names.orderPks ?? []) if (this.orderPks.has(pk)) named = true;
-    if (named) await this.write(trx);
+    const named = () => {
+      for (const serial of names.serials ?? []) if (this.serials.has(serial)) return true;
+      for (const pk of names.orderPks ?? []) if (this.orderPks.has(pk)) return true;
+      return false;
+    };
+    if (named()) await this.write(trx);
   }
 
   /** Writes every held row, table by table in the order they were first held. */
