@@ -38,6 +38,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '016-document-acks': () => import('./migrations/016-document-acks.js'),
   '017-item-device-outcomes': () => import('./migrations/017-item-device-outcomes.js'),
   '018-device-event-sets': () => import('./migrations/018-device-event-sets.js'),
+  '019-order-lines-unkeyed': () => import('./migrations/019-order-lines-unkeyed.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

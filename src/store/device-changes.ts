@@ -6,12 +6,9 @@ import type { Knex } from 'knex';
 import { noteServerUsed } from './mdm-servers.js';
 import type { LineStatus, Released } from '../model/state.js';
 
-/**
- * Gives an order line a status that is not live. A line that is not live holds no serial
- * live: its live_serial (whose unique index allows one live line per serial) is cleared.
- */
+/** Gives an order line a status that is not live. */
 export async function setOrderLineStatus(trx: Knex, orderPk: number, serial: string, status: Exclude<LineStatus, 'live'>): Promise<void> {
-  await trx('order_lines').where({ order_pk: orderPk, serial }).update({ status, live_serial: null });
+  await trx('order_lines').where({ order_pk: orderPk, serial }).update({ status });
 }
 
 /** Records an organisation's release of a device: later orders naming it are refused. */

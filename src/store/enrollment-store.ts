@@ -1,7 +1,9 @@
 // Loads the part of the world an enrollment can touch, and writes back what the rules
 // changed. Writes are guarded: orders and devices carry a version that must still be
-// the one read (else ConcurrentChange, and the caller retries on fresh data), and the
-// live_serial constraint refuses a second live enrollment of one serial.
+// the one read (else ConcurrentChange, and the caller retries on fresh data), and a new
+// device's insert fails on its serial if another writer inserted it first. A line is
+// added, or goes live, only with a write of its device (assertGuardedLines), so that
+// guard keeps one serial from two live enrollments, or from one order twice.
 import type { Knex } from 'knex';
 import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
@@ -212,7 +214,7 @@ export interface WriteContext {
 }
 
 const DELIVERY_COLUMNS = ['order_pk', 'delivery_number', 'ship_date'] as const;
-const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk', 'live_serial'] as const;
+const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk'] as const;
 const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at'] as const;
 const EVENT_SERIAL_COLUMNS = ['serial', 'set_id'] as const;
 
@@ -227,35 +229,25 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
   assertKnownParents(world, supplier, orderPks, changes);
 
+  assertGuardedLines(world, changes);
+
   const newLines: SetValue[][] = [];
-  const changedLines: { order_pk: number; serial: string; delivery_number: string; asset_tag: string | null; status: string; source_order_pk: number | null; live_serial: string | null }[] = [];
   for (const { orderNumber, line } of changes.lines) {
-    const order = world.orders.get(orderNumber);
     const orderPk = orderPks.get(orderNumber)!; // assertKnownParents: present
     const sourceOrderPk = line.sourceOrderNumber ? orderPks.get(line.sourceOrderNumber)! : null;
-    const liveSerial = line.status === 'live' && order?.kind !== 'return' ? line.serial : null;
-    if (order?.lines.has(line.serial)) {
-      changedLines.push({ order_pk: orderPk, serial: line.serial, delivery_number: line.deliveryNumber, asset_tag: line.assetTag, status: line.status, source_order_pk: sourceOrderPk, live_serial: liveSerial });
+    if (world.orders.get(orderNumber)?.lines.has(line.serial)) {
+      await trx('order_lines').where({ order_pk: orderPk, serial: line.serial }).update({
+        delivery_number: line.deliveryNumber,
+        asset_tag: line.assetTag,
+        status: line.status,
+        source_order_pk: sourceOrderPk,
+      });
     } else {
       // In LINE_COLUMNS order.
-      newLines.push([orderPk, line.serial, line.deliveryNumber, line.assetTag, line.status, sourceOrderPk, liveSerial]);
+      newLines.push([orderPk, line.serial, line.deliveryNumber, line.assetTag, line.status, sourceOrderPk]);
     }
   }
-  // A serial may leave one live line and enter another in the same transaction (RE
-  // then OR, OV moves): lines that stop holding a serial live are written first, lines
-  // that start holding one last, or the live_serial constraint would refuse the
-  // intermediate state.
-  const updateLine = (r: (typeof changedLines)[number]) =>
-    trx('order_lines').where({ order_pk: r.order_pk, serial: r.serial }).update({
-      delivery_number: r.delivery_number,
-      asset_tag: r.asset_tag,
-      status: r.status,
-      source_order_pk: r.source_order_pk,
-      live_serial: r.live_serial,
-    });
-  for (const r of changedLines) if (r.live_serial === null) await updateLine(r);
   await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial', runColumn: 'order_pk' });
-  for (const r of changedLines) if (r.live_serial !== null) await updateLine(r);
 
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
   // New devices go in as a set; a racing insert of the same serial fails on the primary
@@ -291,6 +283,21 @@ function assertKnownParents(world: World, supplier: Supplier, orderPks: Map<stri
     const orgBefore = world.devices.get(d.serial)?.orgPk;
     if (d.orgPk !== null && d.orgPk !== orgBefore && !orgPks.has(d.orgPk)) throw new Error(`invariant: device ${d.serial} names organisation ${d.orgPk}, which this unit did not load`);
     if (d.version === 0 && d.supplierPk !== supplier.pk) throw new Error(`invariant: new device ${d.serial} names supplier ${d.supplierPk}, not ${supplier.pk}`);
+  }
+}
+
+/**
+ * The order lines hold no unique key (migration 019): what keeps a serial from being
+ * live in two sales, or in one order twice, is that a line is added, or goes live, only
+ * with a write of its device (its insert, keyed by serial, or an update checked against
+ * the version read). A racing writer fails on that write and retries on fresh data.
+ */
+function assertGuardedLines(world: World, changes: Changes): void {
+  const devicesWritten = new Set(changes.devices.map((d) => d.serial));
+  for (const { orderNumber, line } of changes.lines) {
+    const before = world.orders.get(orderNumber)?.lines.get(line.serial);
+    const guarded = (before && (before.status === 'live' || line.status !== 'live')) || devicesWritten.has(line.serial);
+    if (!guarded) throw new Error(`invariant: order line ${line.serial} in order ${orderNumber} is added or goes live without a write of its device`);
   }
 }
 

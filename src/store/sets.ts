@@ -186,34 +186,24 @@ export class HeldSets {
 }
 
 /**
- * The columns whose value is the same in every row are bound once, a column counting
- * up by one (device_seq) is the row's place, and a column equal to an earlier one in
- * every row (an order line's live_serial and serial) repeats that one's value; only the
- * rest travel in the JSON (a ship notice's devices share their
- * state, organisation, order and time, and differ in serial and tag), because SQLite
- * parses a row's JSON again for every value taken out of it.
+ * The columns whose value is the same in every row are bound once, and a column counting
+ * up by one (device_seq) is the row's place; only the rest travel in the JSON (a ship
+ * notice's devices share their state, organisation, order and time, and differ in serial
+ * and tag), because SQLite parses a row's JSON again for every value taken out of it.
  */
 async function insertJsonSet(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
   const first = rows[0]!;
-  const sameInEveryRow = (a: number, b: number) => rows.every((row) => row[a] === row[b]);
   const constant = columns.map((_, k) => rows.every((row) => row[k] === first[k]));
   // A number counting up by one from the first row (an item's device_seq): the row's place.
   const counting = columns.map((_, k) => !constant[k] && typeof first[k] === 'number' && rows.every((row, i) => row[k] === (first[k] as number) + i));
-  const carried: number[] = [];
-  const aliasOf = columns.map((_, k) => {
-    if (constant[k] || counting[k]) return -1;
-    const twin = carried.find((j) => sameInEveryRow(j, k));
-    if (twin !== undefined) return twin;
-    carried.push(k);
-    return k;
-  });
+  const carried = columns.flatMap((_, k) => (constant[k] || counting[k] ? [] : [k]));
   const bindings: SetValue[] = [];
   const select = columns.map((_, k) => {
     if (constant[k] || counting[k]) {
       bindings.push(first[k]!);
       return counting[k] ? '? + key' : '?';
     }
-    return carried.length === 1 ? 'value' : `value ->> ${carried.indexOf(aliasOf[k]!)}`;
+    return carried.length === 1 ? 'value' : `value ->> ${carried.indexOf(k)}`;
   });
   let json: string;
   if (carried.length === 0) json = JSON.stringify(rows.map(() => 0)); // json_each still gives the row count

@@ -118,16 +118,16 @@ async function seed(db: Knex): Promise<Seeded> {
     const serial = serialA(i);
     const tag = serial === FORMULA ? FORMULA_TAG : i % 3 === 0 ? `T-${i}` : null;
     const status = serial === MOVED ? 'returned' : serial === REMOVED ? 'removed' : 'live';
-    lines.push({ order_pk: s.o1, serial, delivery_number: 'D1', asset_tag: tag, status, live_serial: status === 'live' ? serial : null });
+    lines.push({ order_pk: s.o1, serial, delivery_number: 'D1', asset_tag: tag, status });
     if (serial === MOVED) continue;
     devices.push(device(serial, status === 'live' ? 'enrolled' : 'returned', s.orgA, s.resA, s.o1, tag, 'A MDM'));
   }
   for (const serial of PENDING) {
-    lines.push({ order_pk: s.o2, serial, delivery_number: 'D2', asset_tag: null, status: 'live', live_serial: serial });
+    lines.push({ order_pk: s.o2, serial, delivery_number: 'D2', asset_tag: null, status: 'live' });
     devices.push(device(serial, 'pending', s.orgA, s.resB, s.o2, null, null));
   }
   for (const serial of [MOVED, ...B_SERIALS]) {
-    lines.push({ order_pk: s.o3, serial, delivery_number: 'D3', asset_tag: 'B-TAG', status: 'live', live_serial: serial });
+    lines.push({ order_pk: s.o3, serial, delivery_number: 'D3', asset_tag: 'B-TAG', status: 'live' });
     devices.push(device(serial, 'enrolled', s.orgB, s.resA, s.o3, 'B-TAG', 'B MDM'));
   }
   // Small chunks: SQLite builds older than 3.32 allow 999 bound values per statement.

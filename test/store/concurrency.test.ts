@@ -74,6 +74,40 @@ describe(`concurrent enrollment of one serial (${databaseKind()})`, function () 
     console.log(`      ${retryStats.retries - retriesBefore} lost race(s) retried in ${rounds} rounds`);
   });
 
+  // The order lines hold no unique key (migration 019): a line that is added or goes live
+  // is guarded by the write of its device (its insert, keyed by serial, or its versioned
+  // update). Without the device's version check the second race leaves two live lines
+  // (checked by removing it).
+  it('adds a serial to one order once when two deliveries of it race', async function () {
+    const other = t.openAnother();
+    await submit(t.db, '16FCE4A0', 'SAME-0', [orderFor('O-SAME', '19827', 'SAME00000001')]);
+    for (let i = 1; i <= 5; i++) {
+      const serial = `SAME0000010${i}`;
+      const delivery = (d: string): OrderInput => ({ ...orderFor('O-SAME', '19827', serial), deliveries: [{ deliveryNumber: d, shipDate: '2026-03-02T08:00:00Z', devices: [{ deviceId: serial }] }] });
+      await Promise.all([submit(t.db, '16FCE4A0', `SAME-${i}-A`, [delivery(`DA${i}`)]), submit(other, '16FCE4A0', `SAME-${i}-B`, [delivery(`DB${i}`)])]);
+      const lines = await t.db('order_lines as l').join('orders as o', 'o.id', 'l.order_pk').where({ 'o.order_number': 'O-SAME', 'l.serial': serial }).select('l.status');
+      expect(lines, `round ${i}`).to.deep.equal([{ status: 'live' }]);
+    }
+  });
+
+  it('lets one of two organisations win a returned device again; one live line', async function () {
+    const other = t.openAnother();
+    for (let i = 0; i < 5; i++) {
+      const serial = `BACK${String(i).padStart(8, '0')}`;
+      await submit(t.db, '16FCE4A0', `BACK-${i}-OR`, [orderFor(`OBACK-${i}`, '19827', serial)]);
+      const returned = await submit(t.db, '16FCE4A0', `BACK-${i}-RE`, [{ ...orderFor(`RBACK-${i}`, '19827', serial), orderType: 'RE', orderDate: '2026-03-05T08:00:00Z', deliveries: [{ deliveryNumber: 'R1', shipDate: '2026-03-06T08:00:00Z', devices: [{ deviceId: serial }] }] }]);
+      expect(await outcomeOf(t.db, returned), `round ${i}: the return`).to.nested.include({ statusCode: 'COMPLETE' });
+      const [ra, rb] = await Promise.all([
+        submit(t.db, '16FCE4A0', `BACK-${i}-A`, [orderFor(`OBACK-A-${i}`, '19827', serial)]),
+        submit(other, '2B7D9C10', `BACK-${i}-B`, [orderFor(`OBACK-B-${i}`, '30411', serial)]),
+      ]);
+      const statuses = [await outcomeOf(t.db, ra), await outcomeOf(t.db, rb)].map((o) => o.orders[0]!.deliveries[0]!.devices[0]!.status).sort();
+      expect(statuses, `round ${i}`).to.deep.equal(['COMPLETE', 'DEP-ERR-DE-4304']);
+      const live = await t.db('order_lines as l').join('orders as o', 'o.id', 'l.order_pk').where({ 'l.serial': serial, 'l.status': 'live', 'o.kind': 'sale' }).count<{ n: number | string }[]>({ n: '*' });
+      expect(Number(live[0]!.n), `round ${i}`).to.equal(1);
+    }
+  });
+
   it('applies a transaction id sent twice at once only once, answering both with one id', async function () {
     const other = t.openAnother();
     const orders = [orderFor('O-TWICE', '19827', 'TWICE0000001')];
