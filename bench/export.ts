@@ -96,8 +96,8 @@ async function buildDatabase(path: string, large: number, small: number): Promis
         `CASE WHEN ${j} < ${large} THEN ${j} / ${EXPORT_DEVICES_PER_ORDER} ELSE ${ordersLarge} + (${j} - ${large}) / ${EXPORT_DEVICES_PER_ORDER} END`;
       await trx.raw(
         `${count(total)}, s(j, o) AS (SELECT i, ${orderOfSerial('i')} FROM n)
-         INSERT INTO order_lines (order_pk, serial, delivery_number, asset_tag, status, live_serial)
-         SELECT o + 1, printf('C%011d', j), 'DL' || o, CASE WHEN j % 7 = 0 THEN 'TAG-' || j END, 'live', printf('C%011d', j) FROM s`,
+         INSERT INTO order_lines (order_pk, serial, delivery_number, asset_tag, status)
+         SELECT o + 1, printf('C%011d', j), 'DL' || o, CASE WHEN j % 7 = 0 THEN 'TAG-' || j END, 'live' FROM s`,
       );
       await trx.raw(
         `${count(total)}, s(j, o) AS (SELECT i, ${orderOfSerial('i')} FROM n),
