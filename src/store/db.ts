@@ -70,6 +70,11 @@ export type SqliteDriver = 'sqlite3' | 'better-sqlite3';
 
 /** Every SQLite connection: foreign keys enforced, WAL (readers never wait on the writer), a writer waits for the lock rather than failing at once. */
 const SQLITE_PRAGMAS = [
+  // A new database's pages are 16 KiB (SQLite's default is 4): a bulk ingest writes each
+  // serial into seven b-trees, and larger pages split less and cost less per row written
+  // (a million-serial CSV 9.0 s against 10.2 s, alternating). Set before anything writes
+  // the file, since the page size is fixed then; an existing database keeps its own.
+  'page_size = 16384',
   'foreign_keys = ON',
   'journal_mode = WAL',
   // A long ingest holds the write lock for seconds: another writer waits for it this long.

@@ -21,7 +21,7 @@ const DOC_FILES = ['README.md', 'mappings/README.md', ...readdirSync(join(ROOT, 
 /** The address the examples use: `npm start`'s. */
 const DOCUMENTED_URL = 'http://127.0.0.1:8080';
 /** Programs an example that is not run may name besides the gateway's and npm: a reader's own tools. */
-const READERS_TOOLS = new Set(['cp', 'rm', 'mv', 'createdb', 'pg_restore', 'pg_dump', 'psql', 'apt-get', 'export', 'bash', 'curl']);
+const READERS_TOOLS = new Set(['cp', 'rm', 'mv', 'createdb', 'pg_restore', 'pg_dump', 'psql', 'sqlite3', 'apt-get', 'export', 'bash', 'curl']);
 
 interface Example {
   file: string;
