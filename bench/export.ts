@@ -39,8 +39,8 @@ const SAMPLE_INTERVAL_MS = 50;
 /** Memory target: the large export's peak at most this much above the small one's. */
 const FLAT_MARGIN_MIB = 32;
 
-const ORG_LARGE = 'BENCHEXPL';
-const ORG_SMALL = 'BENCHEXPS';
+export const ORG_LARGE = 'BENCHEXPL';
+export const ORG_SMALL = 'BENCHEXPS';
 const RESELLER_LINKED = 'BENCHR1';
 const RESELLER_UNLINKED = 'BENCHR2';
 const SERVER = 'Bench MDM';
@@ -57,7 +57,7 @@ interface Built {
  * by neither): every tenth order is R2's, so a tenth of the devices are pending. Orders 0.. of the large organisation, then of the small one; a
  * thousand devices each, one delivery each; serials numbered across both.
  */
-async function buildDatabase(path: string, large: number, small: number): Promise<Built> {
+export async function buildDatabase(path: string, large: number, small: number): Promise<Built> {
   const started = process.hrtime.bigint();
   const db = openDatabase({ databaseUrl: null, sqlitePath: path });
   try {
