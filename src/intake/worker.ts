@@ -19,6 +19,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CreditConfig } from '../model/credit.js';
+import { INTAKE_LIMITS } from '../model/limits.js';
 import { creditSettingsFrom } from '../credit/defaults.js';
 import { BUILTIN_MAPPINGS_DIR, loadMappings, mappingSetVersion, replaceMappings, type Mapping } from '../mapping/mapping.js';
 import type { CodedError } from '../model/error-codes.js';
@@ -155,7 +156,11 @@ function processWorker(settings: IntakeWorkerSettings): WorkerEnd {
   const failureHandlers: ((why: string) => void)[] = [];
   let stopping = false;
   const start = (): ChildProcess => {
-    const started = fork(fileURLToPath(import.meta.url), [CHILD_ARGUMENT], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const started = fork(fileURLToPath(import.meta.url), [CHILD_ARGUMENT], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: settings.database.databaseUrl ? [...process.execArgv, `--max-semi-space-size=${INTAKE_LIMITS.intakeProcessSemiSpaceMb}`] : process.execArgv,
+    });
     started.send(settings);
     started.on('message', (reply: Reply) => replyHandlers.forEach((handle) => handle(reply)));
     started.on('error', (err) => failureHandlers.forEach((handle) => handle(err.message)));

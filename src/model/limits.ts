@@ -110,6 +110,16 @@ export const INTAKE_LIMITS = {
    * and a smaller nursery kept a million-serial ingest about 20 MiB lower, no slower.
    */
   readOffThreadYoungGenerationMb: 8,
+  /**
+   * On PostgreSQL, each intake process's young-generation semi-space, in MiB (V8's default
+   * is 16, and the young generation grows to three of them). Capped, the intake processes
+   * under the reseller API's load peaked at 282 and 287 MiB against 313 and 318, at the
+   * same rate, and the command line's ingest of a million serials at 200 to 217 MiB against
+   * 220 to 227. On SQLite the one intake process peaked higher with it (148 and 149 MiB
+   * against 129 and 132: more is promoted to the old generation), so it keeps V8's default
+   * there. V8 sizes the heap when a process starts: only the processes `serve` starts have it.
+   */
+  intakeProcessSemiSpaceMb: 8,
   /** Input chunks (readChunkBytes each) the reading thread asks for ahead of its reading: the intake thread sends them between its own steps. */
   readOffThreadChunksAhead: 4,
   /** Batches handed over and not yet applied: the reading thread waits beyond this, so that memory stays what one document needs. */

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { databaseKind } from '../support/db.js';
 import { CLI, gatewayHome, startCliGateway, stopChild, type GatewayHome } from '../support/cli-gateway.js';
 import { KEY_A } from '../support/http.js';
+import { INTAKE_LIMITS } from '../../src/model/limits.js';
 
 const HEADER = 'order_number,order_type,order_date,org_id,po_number,delivery_number,ship_date,serial,asset_tag,part_number';
 
@@ -49,6 +50,17 @@ describe(`serve: files received by its intake workers (${databaseKind()})`, func
     const res = await fetch(`${url}/v1/documents/${documentId}/replay`, { method: 'POST', headers: { authorization: `Bearer ${KEY_A}` } });
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   }
+
+  it('starts its intake processes with a small young generation on PostgreSQL, V8\'s own on SQLite (INTAKE_LIMITS.intakeProcessSemiSpaceMb)', function () {
+    // Linux names a process's children in /proc; the intake processes are serve's only ones.
+    const children = readFileSync(`/proc/${child!.pid}/task/${child!.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const postgres = databaseKind() === 'postgres';
+    expect(children).to.have.length(postgres ? 2 : 1);
+    for (const pid of children) {
+      const capped = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--max-semi-space-size=${INTAKE_LIMITS.intakeProcessSemiSpaceMb}`);
+      expect(capped, `intake process ${pid}`).to.equal(postgres);
+    }
+  });
 
   it('applies an upload, answers its result, and /healthz is answered while a larger file is applied', async function () {
     const serials = Array.from({ length: 20_000 }, (_, i) => `WRK${String(i).padStart(8, '0')}`);
