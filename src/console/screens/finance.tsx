@@ -59,7 +59,15 @@ export function FinanceScreen() {
   useEffect(() => {
     setReport(null);
     setError(null);
-    call<CreditReport>(`/reports/credit${query(period)}`).then(setReport, setError);
+    // A period asked for earlier may answer after this one (a slow server): its answer is dropped.
+    let asked = true;
+    call<CreditReport>(`/reports/credit${query(period)}`).then(
+      (r) => asked && setReport(r),
+      (e: unknown) => asked && setError(e),
+    );
+    return () => {
+      asked = false;
+    };
   }, [period]);
   const flows = useFlowSeries(period);
   const convention = csvConvention(language);

@@ -61,12 +61,20 @@ export function useFlowSeries(period: { from: string; to: string }): FlowSeries 
   const [series, setSeries] = useState<FlowSeries | null>(null);
   useEffect(() => {
     setSeries(null);
+    // The buckets of a period asked for earlier may answer after this one's: they are dropped.
+    let asked = true;
     Promise.all(
       buckets(period.from, period.to).map(async (bucket) => {
         const r = await call<{ currencies: CurrencyTotals[] }>(`/reports/credit${query({ from: bucket.from, to: bucket.to })}`);
         return { bucket, currencies: r.currencies };
       }),
-    ).then(setSeries, () => setSeries([]));
+    ).then(
+      (s) => asked && setSeries(s),
+      () => asked && setSeries([]),
+    );
+    return () => {
+      asked = false;
+    };
   }, [period.from, period.to]);
   return series;
 }
