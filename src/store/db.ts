@@ -39,6 +39,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '017-item-device-outcomes': () => import('./migrations/017-item-device-outcomes.js'),
   '018-device-event-sets': () => import('./migrations/018-device-event-sets.js'),
   '019-order-lines-unkeyed': () => import('./migrations/019-order-lines-unkeyed.js'),
+  '020-sqlite-bulk-foreign-keys': () => import('./migrations/020-sqlite-bulk-foreign-keys.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read
