@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import type { Scope } from '../model/reads.js';
 import type { DeviceState, LineStatus } from '../model/state.js';
 import { whereInScope } from './scope.js';
+import { notEnrolled } from './device-queries.js';
 
 export interface ExportOrderRow {
   id: number;
@@ -67,9 +68,19 @@ async function countCapped(db: Knex, inner: Knex.QueryBuilder, cap: number): Pro
   return Number(row?.n ?? 0);
 }
 
-/** The organisation's devices in these states, counted up to `cap + 1`. */
-export function countDevicesInStates(db: Knex, orgPk: number, states: readonly DeviceState[], cap: number): Promise<number> {
-  return countCapped(db, db('devices').where('org_pk', orgPk).whereIn('state', states), cap);
+/**
+ * The organisation's devices in these states, counted up to `cap + 1`, from the indexes
+ * alone: with 'enrolled' among them, as the organisation's devices (org_pk, serial) less
+ * those not enrolled and in none of the states (the partial (org_pk, state) index).
+ */
+export async function countDevicesInStates(db: Knex, orgPk: number, states: readonly DeviceState[], cap: number): Promise<number> {
+  const inStates = db('devices').where('org_pk', orgPk).whereIn('state', states);
+  if (!states.includes('enrolled')) return countCapped(db, inStates.whereRaw(notEnrolled('state')), cap);
+  const excludedRow = (await db('devices').where('org_pk', orgPk).whereRaw(notEnrolled('state')).whereNotIn('state', states).count({ n: '*' }).first()) as { n: number | string } | undefined;
+  const excluded = Number(excludedRow?.n ?? 0);
+  // All of them counted up to cap + 1 beyond the excluded: more than that means more than cap in the states.
+  const all = await countCapped(db, db('devices').where('org_pk', orgPk), cap + excluded);
+  return Math.max(0, all - excluded);
 }
 
 /** The lines of these orders, counted up to `cap + 1`. */
