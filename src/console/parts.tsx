@@ -1,5 +1,5 @@
 // Pieces every screen uses: a link that stays in the page, an error shown with its code,
-// and paging by the API's keyset cursors.
+// paging by the API's keyset cursors, and reads that keep only the latest answer.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiFailure, type Page } from './api.js';
@@ -176,6 +176,26 @@ export interface Action {
   error: unknown;
   /** Runs `act`, whose answer is the message to show; an error is shown instead. */
   run(act: () => Promise<string>): Promise<void>;
+}
+
+/**
+ * Asks (`ask`) whenever `deps` change, and hands on only the answer to the latest question:
+ * an earlier question's answer that arrives late (a slow server, busy cores) is dropped,
+ * so a screen never shows what was asked for before what it now asks for (the first
+ * period's report after the chosen one's, the last device after the next).
+ */
+export function useLatestAnswer<T>(ask: () => Promise<T>, deps: readonly unknown[], answered: (value: T) => void, failed: (error: unknown) => void): void {
+  useEffect(() => {
+    let latest = true;
+    ask().then(
+      (value) => latest && answered(value),
+      (error: unknown) => latest && failed(error),
+    );
+    return () => {
+      latest = false;
+    };
+    // The caller names what the question depends on.
+  }, deps);
 }
 
 export function useAction(): Action {

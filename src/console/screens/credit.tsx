@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmountIn, formatDateTime } from '../i18n.js';
-import { ActionOutcome, Choice, ErrorBox, ListTable, useAction } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, ListTable, useAction, useLatestAnswer } from '../parts.js';
 
 interface Account {
   accountId: string;
@@ -41,10 +41,15 @@ export function CreditScreen() {
   useEffect(() => {
     call<{ accounts: Account[] }>('/credit/accounts').then((r) => setAccounts(r.accounts), setError);
   }, [reloads]);
-  useEffect(() => {
-    setCodes(null);
-    call<{ count: number; codes: Code[] }>(`/credit/codes${query({ state, limit: 200 })}`).then(setCodes, setError);
-  }, [state, reloads]);
+  useLatestAnswer(
+    () => {
+      setCodes(null);
+      return call<{ count: number; codes: Code[] }>(`/credit/codes${query({ state, limit: 200 })}`);
+    },
+    [state, reloads],
+    setCodes,
+    setError,
+  );
   const submit = (e: Event) => {
     e.preventDefault();
     const body = { code: redeem.code.trim(), location: redeem.location.trim(), currency: redeem.currency.trim().toUpperCase() };

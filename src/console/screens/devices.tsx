@@ -1,10 +1,10 @@
 // Devices: search by serial or order, filter by state and family; a device's page with its
 // whole history, and its release behind a confirmation that names the serial.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, SearchForm, TextInput, useAction, usePaged } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Link, Loading, PagedTable, SearchForm, TextInput, useAction, useLatestAnswer, usePaged } from '../parts.js';
 
 interface DeviceSummary {
   serial: string;
@@ -100,15 +100,18 @@ export function DeviceScreen({ serial }: { serial: string }) {
   const [device, setDevice] = useState<DeviceDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loaded, setLoaded] = useState(0);
-  useEffect(() => {
-    setError(null);
-    call<DeviceDetail>(`/devices/${encodeURIComponent(serial)}${query({ limit: 200 })}`)
-      .then(setDevice)
-      .catch((e: unknown) => {
-        setDevice(null);
-        setError(e);
-      });
-  }, [serial, loaded]);
+  useLatestAnswer(
+    () => {
+      setError(null);
+      return call<DeviceDetail>(`/devices/${encodeURIComponent(serial)}${query({ limit: 200 })}`);
+    },
+    [serial, loaded],
+    setDevice,
+    (e) => {
+      setDevice(null);
+      setError(e);
+    },
+  );
   if (error) return <ErrorBox error={error} />;
   if (!device) return <Loading />;
   const mayRelease = (session.role === 'org_admin' || session.role === 'operator') && device.state !== 'released' && device.orgId !== null;

@@ -1,10 +1,10 @@
 // Documents a reseller (or Apple) sent: status, devices, errors with their codes and
 // places, the acknowledgement to download; and a file to upload, with its outcome.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { ActionOutcome, Choice, ErrorBox, Errors, Link, Loading, PagedTable, safeFileName, useAction, usePaged, type DocumentError } from '../parts.js';
+import { ActionOutcome, Choice, ErrorBox, Errors, Link, Loading, PagedTable, safeFileName, useAction, useLatestAnswer, usePaged, type DocumentError } from '../parts.js';
 import { MappingTestView, testFile, type MappingTestResult } from './mappings.js';
 
 interface Summary {
@@ -121,9 +121,7 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
   const [error, setError] = useState<unknown>(null);
   const [reloads, setReloads] = useState(0);
   const replaying = useAction();
-  useEffect(() => {
-    call<DocumentDetail>(`/documents/${encodeURIComponent(documentId)}`).then(setDoc, setError);
-  }, [documentId, reloads]);
+  useLatestAnswer(() => call<DocumentDetail>(`/documents/${encodeURIComponent(documentId)}`), [documentId, reloads], setDoc, setError);
   const replay = () =>
     replaying.run(async () => {
       const answer = await call<Outcome>(`/documents/${encodeURIComponent(documentId)}/replay`, { method: 'POST', answerStatuses: [422] });

@@ -1,11 +1,11 @@
 // The reconciliation of volume credit for a period: per currency, its totals, each
 // organisation and supplier, the mismatches; downloads as CSV in the viewer's convention
 // (a decimal comma brings the semicolon) and as XLSX, from the same report route.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmount, type Language, type MessageKey } from '../i18n.js';
-import { DataTable, ErrorBox, Loading } from '../parts.js';
+import { DataTable, ErrorBox, Loading, useLatestAnswer } from '../parts.js';
 import { FlowsChart, useFlowSeries } from './flows-chart.js';
 
 type Flows = Record<'ordered' | 'issued' | 'redeemed' | 'refunded' | 'voided' | 'outstanding', string> & { spent?: string; balance?: string };
@@ -56,19 +56,16 @@ export function FinanceScreen() {
   const [period, setPeriod] = useState({ from, to });
   const [report, setReport] = useState<CreditReport | null>(null);
   const [error, setError] = useState<unknown>(null);
-  useEffect(() => {
-    setReport(null);
-    setError(null);
-    // A period asked for earlier may answer after this one (a slow server): its answer is dropped.
-    let asked = true;
-    call<CreditReport>(`/reports/credit${query(period)}`).then(
-      (r) => asked && setReport(r),
-      (e: unknown) => asked && setError(e),
-    );
-    return () => {
-      asked = false;
-    };
-  }, [period]);
+  useLatestAnswer(
+    () => {
+      setReport(null);
+      setError(null);
+      return call<CreditReport>(`/reports/credit${query(period)}`);
+    },
+    [period],
+    setReport,
+    setError,
+  );
   const flows = useFlowSeries(period);
   const convention = csvConvention(language);
   const amount = (c: CurrencyReport, v: string | undefined) => (v === undefined ? '' : formatAmount(v, c.currency, c.minorUnit, language));

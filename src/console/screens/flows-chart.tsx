@@ -9,6 +9,7 @@ import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, T
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatAmount, type MessageKey } from '../i18n.js';
+import { useLatestAnswer } from '../parts.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
@@ -59,23 +60,20 @@ export type FlowSeries = { bucket: Bucket; currencies: CurrencyTotals[] }[];
 
 export function useFlowSeries(period: { from: string; to: string }): FlowSeries | null {
   const [series, setSeries] = useState<FlowSeries | null>(null);
-  useEffect(() => {
-    setSeries(null);
-    // The buckets of a period asked for earlier may answer after this one's: they are dropped.
-    let asked = true;
-    Promise.all(
-      buckets(period.from, period.to).map(async (bucket) => {
-        const r = await call<{ currencies: CurrencyTotals[] }>(`/reports/credit${query({ from: bucket.from, to: bucket.to })}`);
-        return { bucket, currencies: r.currencies };
-      }),
-    ).then(
-      (s) => asked && setSeries(s),
-      () => asked && setSeries([]),
-    );
-    return () => {
-      asked = false;
-    };
-  }, [period.from, period.to]);
+  useLatestAnswer(
+    () => {
+      setSeries(null);
+      return Promise.all(
+        buckets(period.from, period.to).map(async (bucket) => {
+          const r = await call<{ currencies: CurrencyTotals[] }>(`/reports/credit${query({ from: bucket.from, to: bucket.to })}`);
+          return { bucket, currencies: r.currencies };
+        }),
+      );
+    },
+    [period.from, period.to],
+    setSeries,
+    () => setSeries([]),
+  );
   return series;
 }
 

@@ -1,10 +1,10 @@
 // An operator's keys: those of operators, organisation admins, finance and metrics; make one
 // (shown this once), revoke one. Resellers' keys are their credentials, made elsewhere.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, query } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, ErrorBox, ListTable } from '../parts.js';
+import { Choice, ErrorBox, ListTable, useLatestAnswer } from '../parts.js';
 
 interface KeyView {
   keyId: string;
@@ -35,10 +35,15 @@ export function KeysScreen() {
   const [label, setLabel] = useState('');
   const [made, setMade] = useState<MadeKey | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
-  useEffect(() => {
-    setKeys(null);
-    call<{ items: KeyView[] }>(`/keys${query({ role: roleFilter })}`).then((r) => setKeys(r.items), setError);
-  }, [roleFilter, reloads]);
+  useLatestAnswer(
+    () => {
+      setKeys(null);
+      return call<{ items: KeyView[] }>(`/keys${query({ role: roleFilter })}`);
+    },
+    [roleFilter, reloads],
+    (r) => setKeys(r.items),
+    setError,
+  );
   const make = async (e: Event) => {
     e.preventDefault();
     setMade(null);

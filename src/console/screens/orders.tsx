@@ -1,10 +1,10 @@
 // Orders: search by order number or PO number, filter by status; an order's page with its
 // deliveries and its devices, each pending one with why it waits.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { call, query, type Page } from '../api.js';
 import { useUi } from '../ui.js';
 import { formatDateTime } from '../i18n.js';
-import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, SearchForm, TextInput, usePaged } from '../parts.js';
+import { Choice, DataTable, ErrorBox, Link, Loading, PagedTable, Pager, SearchForm, TextInput, useLatestAnswer, usePaged } from '../parts.js';
 
 interface OrderSummary {
   supplierId: string;
@@ -78,9 +78,12 @@ export function OrderScreen({ supplierId, orderNumber }: { supplierId: string; o
   const [order, setOrder] = useState<OrderDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [cursor, setCursor] = useState<string | null>(null);
-  useEffect(() => {
-    call<OrderDetail>(`/orders/${encodeURIComponent(supplierId)}/${encodeURIComponent(orderNumber)}${query({ cursor, limit: 100 })}`).then(setOrder, setError);
-  }, [supplierId, orderNumber, cursor]);
+  useLatestAnswer(
+    () => call<OrderDetail>(`/orders/${encodeURIComponent(supplierId)}/${encodeURIComponent(orderNumber)}${query({ cursor, limit: 100 })}`),
+    [supplierId, orderNumber, cursor],
+    setOrder,
+    setError,
+  );
   if (error) return <ErrorBox error={error} />;
   if (!order) return <Loading />;
   return (
