@@ -195,7 +195,10 @@ export async function loadWorld(
       worldOrders.set(o.orderNumber, o);
     }
   }
-  const released = await loadReleased(trx, [...serials]);
+  // Only a device on file is released (domain/release.ts: an enrolled device of the
+  // organisation, its row written with the release), and no device row is ever deleted: a
+  // serial not on file was never released, and a ship notice of new serials asks nothing.
+  const released = await loadReleased(trx, [...devices.keys()]);
   const orgPks = new Set<number>();
   for (const o of worldOrders.values()) orgPks.add(o.orgPk);
   const organisations = await organisationsOf({ ...organisationKeys, pks: [...orgPks] });
