@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
-import { ConcurrentChange, insertReturningId } from './db.js';
+import { ConcurrentChange, insertReturningIds } from './db.js';
 import { insertRows, whereInSet, type HeldSets, type SetColumns, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations, type OrganisationQuery } from './organisations.js';
 import type { Changes, World } from '../model/enrollment.js';
@@ -229,7 +229,7 @@ const EVENT_SERIAL_COLUMNS = ['serial', 'set_id'] as const;
 export async function persistChanges(trx: Knex, supplier: Supplier, world: World, changes: Changes, ctx: WriteContext): Promise<void> {
   const orderPks = new Map<string, number>();
   for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
-  for (const order of changes.orders) orderPks.set(order.orderNumber, await writeOrder(trx, order, ctx));
+  await writeOrders(trx, changes.orders, orderPks, ctx);
   assertKnownParents(world, supplier, orderPks, changes);
 
   assertGuardedLines(world, changes);
@@ -317,8 +317,13 @@ function deviceRow(device: Device, orderPk: number | null, now: string) {
   };
 }
 
-async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<number> {
-  const row = {
+/**
+ * Writes the unit's new and changed orders, and their deliveries anew; sets each order's
+ * key in `orderPks`. New orders go in as one set (insertReturningIds); a changed one is
+ * updated only if its version is still the one read.
+ */
+async function writeOrders(trx: Knex, orders: Order[], orderPks: Map<string, number>, ctx: WriteContext): Promise<void> {
+  const row = (order: Order) => ({
     kind: order.kind,
     last_type: order.lastType,
     org_pk: order.orgPk,
@@ -328,17 +333,22 @@ async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<n
     status: order.status,
     last_transaction_pk: ctx.transactionPk,
     updated_at: ctx.now,
-  };
-  let pk: number;
-  if (order.pk === null) {
-    pk = await insertReturningId(trx, 'orders', { ...row, supplier_pk: order.supplierPk, order_number: order.orderNumber, version: 1, created_at: ctx.now });
-  } else {
+  });
+  const fresh = orders.filter((o) => o.pk === null);
+  const freshPks = await insertReturningIds(
+    trx,
+    'orders',
+    fresh.map((order) => ({ ...row(order), supplier_pk: order.supplierPk, order_number: order.orderNumber, version: 1, created_at: ctx.now })),
+  );
+  fresh.forEach((order, i) => orderPks.set(order.orderNumber, freshPks[i]!));
+  for (const order of orders) {
+    if (order.pk === null) continue;
     const updated = await trx('orders')
       .where({ id: order.pk, version: order.version })
-      .update({ ...row, version: order.version + 1 });
+      .update({ ...row(order), version: order.version + 1 });
     if (updated !== 1) throw new ConcurrentChange(`order ${order.orderNumber}`);
-    pk = order.pk;
-    await trx('deliveries').where({ order_pk: pk }).delete();
+    orderPks.set(order.orderNumber, order.pk);
+    await trx('deliveries').where({ order_pk: order.pk }).delete();
   }
   // Not knex's batchInsert: it waits for a 1 ms timer before its first statement, which
   // left a million-serial ingest (a thousand orders) idle for 1.2 s.
@@ -346,10 +356,9 @@ async function writeOrder(trx: Knex, order: Order, ctx: WriteContext): Promise<n
     trx,
     'deliveries',
     DELIVERY_COLUMNS,
-    order.deliveries.map((d) => [pk, d.deliveryNumber, d.shipDate]),
+    orders.flatMap((order) => order.deliveries.map((d) => [orderPks.get(order.orderNumber)!, d.deliveryNumber, d.shipDate])),
     ctx.mode,
   );
-  return pk;
 }
 
 export async function writeDevice(trx: Knex, device: Device, orderPk: number | null, now: string): Promise<void> {
@@ -408,9 +417,11 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
     sets[index]!.serials.add(e.serial);
     setOfDevice.set(e.serial, index);
   }
-  const pairs: SetValue[][] = [];
-  for (const { event: e, serials } of sets) {
-    const setId = await insertReturningId(trx, 'device_event_sets', {
+  // The sets' ids count up in the order the sets were made: a device's events keep their order.
+  const setIds = await insertReturningIds(
+    trx,
+    'device_event_sets',
+    sets.map(({ event: e }) => ({
       at: ctx.now,
       kind: e.kind,
       from_state: e.fromState,
@@ -422,8 +433,11 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
       document,
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
-    });
-    for (const serial of serials) pairs.push([serial, setId]);
-  }
+    })),
+  );
+  const pairs: SetValue[][] = [];
+  sets.forEach(({ serials }, i) => {
+    for (const serial of serials) pairs.push([serial, setIds[i]!]);
+  });
   await insertNew(trx, ctx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, { serial: 'serial', runColumn: 'set_id' });
 }
