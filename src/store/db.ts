@@ -41,6 +41,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '019-order-lines-unkeyed': () => import('./migrations/019-order-lines-unkeyed.js'),
   '020-sqlite-bulk-foreign-keys': () => import('./migrations/020-sqlite-bulk-foreign-keys.js'),
   '021-devices-unenrolled-state-index': () => import('./migrations/021-devices-unenrolled-state-index.js'),
+  '022-outcomes-lz4': () => import('./migrations/022-outcomes-lz4.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read
