@@ -21,13 +21,51 @@ import {
   type Supplier,
 } from '../model/state.js';
 import type { OrderHeader, OrderInput } from '../model/commands.js';
-import type { Changes, DeliveryOutcome, DeviceOutcome, EnrollmentResult, OrderOutcome, PostStatus, TransactionStatus, World } from '../model/enrollment.js';
+import type { Changes, DeliveryOutcome, DeviceOutcome, EnrolledSet, EnrollmentResult, OrderOutcome, PostStatus, TransactionStatus, World } from '../model/enrollment.js';
 
-/** Applies the orders of one transaction from one supplier. */
-export function applyTransaction(world: World, supplier: Supplier, orders: OrderInput[]): EnrollmentResult {
-  const run = new Run(cloneWorld(world), supplier);
+/**
+ * Applies the orders of one transaction from one supplier. `asSets`: when every device
+ * the orders name is new to the gateway (onlyNewSerials), its changes are answered as
+ * EnrolledSets rather than a line, a device and an event per serial; the outcome is the
+ * same either way, and so is what storage writes (test/intake/equivalence.test.ts).
+ */
+export function applyTransaction(world: World, supplier: Supplier, orders: OrderInput[], options: { asSets?: boolean } = {}): EnrollmentResult {
+  const run = new Run(cloneWorld(world), supplier, options.asSets === true && onlyNewSerials(world, orders));
   const outcomes = orders.map((order) => run.applyOrder(order));
   return { outcome: { statusCode: rollUpTransaction(outcomes), orders: outcomes }, changes: run.changes() };
+}
+
+/**
+ * Whether every device the orders name can go in as a set: sales only, each order and
+ * each serial named once, no serial on file, released, or a line of its order already.
+ * Then no rule can refuse a device for what another did or for what is on file, and
+ * nothing one order does changes what another sees: each valid device is enrolled (or
+ * pending) the same way, but for its serial, tag and family.
+ */
+export function onlyNewSerials(world: World, orders: OrderInput[]): boolean {
+  const numbers = new Set<string>();
+  const serials = new Set<string>();
+  for (const order of orders) {
+    if (order.orderType !== 'OR' || typeof order.orderNumber !== 'string' || numbers.has(order.orderNumber)) return false;
+    numbers.add(order.orderNumber);
+    const onFile = world.orders.get(order.orderNumber);
+    for (const delivery of order.deliveries ?? []) {
+      for (const device of delivery.devices ?? []) {
+        const serial = device.deviceId;
+        if (typeof serial !== 'string') continue; // refused by checkDevice, as one by one
+        if (serials.has(serial) || world.devices.has(serial) || world.released.has(serial) || onFile?.lines.has(serial)) return false;
+        serials.add(serial);
+      }
+    }
+  }
+  return true;
+}
+
+/** How many devices the changes enroll (pending ones not counted). */
+export function devicesEnrolled(changes: Changes): number {
+  let enrolled = changes.events.filter((e) => e.kind === 'enrolled').length;
+  for (const set of changes.enrolledSets) if (set.state === 'enrolled') enrolled += set.serials.length;
+  return enrolled;
 }
 
 function cloneWorld(world: World): World {
@@ -75,10 +113,15 @@ class Run {
   private readonly dirtyLines = new Map<string, Set<string>>();
   private readonly dirtyDevices = new Set<string>();
   private readonly events: DeviceEvent[] = [];
+  private readonly enrolledSets: EnrolledSet[] = [];
+  /** Per order number, the lines its enrolled sets add (not in order.lines). */
+  private readonly linesInSets = new Map<string, number>();
 
   constructor(
     private readonly world: World,
     private readonly supplier: Supplier,
+    /** Every device is new (onlyNewSerials): sales enroll them as sets. */
+    private readonly asSets = false,
   ) {}
 
   changes(): Changes {
@@ -92,6 +135,7 @@ class Run {
       lines,
       devices: [...this.dirtyDevices].map((s) => this.world.devices.get(s)!),
       events: this.events,
+      enrolledSets: this.enrolledSets,
     };
   }
 
@@ -129,10 +173,12 @@ class Run {
         outcomes.push(deliveryError(delivery));
         continue;
       }
-      const devices = delivery.devices.map((d) => {
-        if (d.error) return deviceError(d.input, d.error);
-        return this.enrollInto(order, org, delivery.deliveryNumber, d.checked!);
-      });
+      const devices = this.asSets
+        ? this.enrollAsSet(order, org, delivery)
+        : delivery.devices.map((d) => {
+            if (d.error) return deviceError(d.input, d.error);
+            return this.enrollInto(order, org, delivery.deliveryNumber, d.checked!);
+          });
       this.addDeliveryIfUsed(order, delivery, devices);
       outcomes.push(deliveryOutcome(delivery.deliveryNumber, devices));
     }
@@ -180,6 +226,40 @@ class Run {
   }
 
   /**
+   * A delivery's new devices (onlyNewSerials), each enrolled as enrollInto enrolls a device
+   * that nothing conflicts with: a live line, the organisation's device (pending if it has
+   * not added the reseller, with its family's default server if it has), an event.
+   */
+  private enrollAsSet(order: Order, org: Organisation, delivery: CheckedDelivery): DeviceOutcome[] {
+    const linked = hasAddedSupplier(org, this.supplier);
+    const set: EnrolledSet = {
+      orderNumber: order.orderNumber,
+      deliveryNumber: delivery.deliveryNumber,
+      state: linked ? 'enrolled' : 'pending',
+      orgPk: org.pk,
+      supplierPk: this.supplier.pk,
+      serials: [],
+      assetTags: [],
+      families: [],
+      servers: [],
+    };
+    const outcomes = delivery.devices.map((d) => {
+      if (d.error) return deviceError(d.input, d.error);
+      const { serial, assetTag, family } = d.checked!;
+      set.serials.push(serial);
+      set.assetTags.push(assetTag);
+      set.families.push(family);
+      set.servers.push(linked && family ? (org.defaultServers[family] ?? null) : null);
+      return COMPLETE_DEVICE(serial);
+    });
+    if (set.serials.length > 0) {
+      this.enrolledSets.push(set);
+      this.linesInSets.set(order.orderNumber, (this.linesInSets.get(order.orderNumber) ?? 0) + set.serials.length);
+    }
+    return outcomes;
+  }
+
+  /**
    * The one-organisation-at-a-time rule. A device live in another order refuses:
    * 4304 if that order is another organisation's, 4305 if it is the same organisation's
    * but another reseller's, 4303 if it is this reseller's other order for the same
@@ -199,7 +279,8 @@ class Run {
   private finishSale(order: Order, org: Organisation, deliveries: DeliveryOutcome[]): OrderOutcome {
     const status = rollUp(deliveries.map((d) => d.status));
     if (!hasAddedSupplier(org, this.supplier)) {
-      const pending = [...order.lines.values()].filter((l) => l.status === 'live').length + (order.liveLinesNotLoaded ?? 0);
+      const pending =
+        [...order.lines.values()].filter((l) => l.status === 'live').length + (order.liveLinesNotLoaded ?? 0) + (this.linesInSets.get(order.orderNumber) ?? 0);
       if (pending > 0) {
         const error: CodedError = {
           code: 'GW-OR-4120',
@@ -484,7 +565,7 @@ class Run {
    * corrected resubmission under the same number must not meet a header it never had.
    */
   private discardIfEmpty(order: Order, existing: Order | undefined): void {
-    if (existing || order.lines.size > 0) return;
+    if (existing || order.lines.size > 0 || this.linesInSets.has(order.orderNumber)) return;
     this.world.orders.delete(order.orderNumber);
     this.dirtyOrders.delete(order.orderNumber);
     this.dirtyLines.delete(order.orderNumber);

@@ -14,7 +14,7 @@
 // partner or organisation data is corrected.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyTransaction } from '../domain/enrollment.js';
+import { applyTransaction, devicesEnrolled } from '../domain/enrollment.js';
 import {
   appliesOnArrival,
   checkPurchaseOrder,
@@ -816,11 +816,11 @@ class DocumentRun {
       (await insertTransaction(trx, { supplierPk: this.supplier.pk, transactionId, enrollmentId, bodySha256: digest, documentPk: this.documentPk, receivedAt: this.now }));
     const customerIds = orders.map((o) => o.customerId).filter((c): c is string => typeof c === 'string');
     const world = await loadWorld(trx, this.supplier, orders, organisationKeys(this.supplier, customerIds), undefined, this.held);
-    const { outcome, changes } = applyTransaction(world, this.supplier, orders);
+    const { outcome, changes } = applyTransaction(world, this.supplier, orders, { asSets: this.writeMode !== 'rows' });
     await persistChanges(trx, this.supplier, world, changes, { transactionPk, document: `transaction ${enrollmentId}`, actor: this.req.actor, now: this.now, mode: this.writeMode, held: this.held });
     await this.recordTransactionOutcome(trx, outcome);
     await completeTransaction(trx, transactionPk, outcome.statusCode, new Date().toISOString());
-    const enrolled = changes.events.filter((e) => e.kind === 'enrolled').length;
+    const enrolled = devicesEnrolled(changes);
     this.devicesEnrolled += enrolled;
     this.transactionStatus = outcome.statusCode;
     this.receipt = { kind: 'applied', transactionId, enrollmentId, devicesEnrolled: enrolled };
@@ -1102,7 +1102,7 @@ class DocumentRun {
     const inputs = notices.map(({ item }, i) => orderInputForShipNotice(headers[i]!, item.doc));
     const customerIds = [...new Set(headers.map((h) => h.customerId))];
     const world = await loadWorld(trx, this.supplier, inputs, organisationKeys(this.supplier, customerIds), this.organisations(trx), this.held);
-    const { outcome, changes } = applyTransaction(world, this.supplier, inputs);
+    const { outcome, changes } = applyTransaction(world, this.supplier, inputs, { asSets: this.writeMode !== 'rows' });
     const decided = new Map<number, { order: OrderOutcome; delivery: DeliveryOutcome; pending: boolean; rows: DeviceOutcomeRow[]; refused: number }>();
     for (const [i, { seq, item }] of notices.entries()) {
       const order = outcome.orders[i]!;
@@ -1122,7 +1122,7 @@ class DocumentRun {
   private async writeTogether(trx: Knex, together: NonNullable<Awaited<ReturnType<DocumentRun['decideTogether']>>>, items: { seq: number; item: DocItem }[]): Promise<void> {
     const { world, changes, decided } = together;
     await persistChanges(trx, this.supplier, world, changes, this.writeContext());
-    this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
+    this.devicesEnrolled += devicesEnrolled(changes);
     await insertDeviceOutcomes(trx, [...decided.values()].flatMap((d) => d.rows));
     await insertItems(
       trx,
@@ -1210,7 +1210,7 @@ class DocumentRun {
   ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; detail: object; refused: number; pending?: CodedError }> {
     const input = orderInputForShipNotice(header, notice);
     const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx), this.held);
-    const { outcome, changes } = applyTransaction(world, this.supplier, [input]);
+    const { outcome, changes } = applyTransaction(world, this.supplier, [input], { asSets: this.writeMode !== 'rows' });
     const order = outcome.orders[0]!;
     const delivery = order.deliveries[0];
     const pending = order.status === 'GW-OR-4120';
@@ -1221,7 +1221,7 @@ class DocumentRun {
     }
     const noticeDocument = documentPk === this.documentPk ? undefined : (await findDocumentByPk(trx, documentPk))?.document_id;
     await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
-    this.devicesEnrolled += changes.events.filter((e) => e.kind === 'enrolled').length;
+    this.devicesEnrolled += devicesEnrolled(changes);
     const rows = this.noticeOutcomeRows(documentPk, itemSeq, notice, (i) => deviceOutcomeStatus(delivery.devices[i]!, pending));
     if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows);
     else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows);

@@ -11,7 +11,7 @@ import { chunks } from './chunks.js';
 import { ConcurrentChange, insertReturningIds } from './db.js';
 import { insertRows, whereInSet, type HeldSets, type SetColumns, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations, type OrganisationQuery } from './organisations.js';
-import type { Changes, World } from '../model/enrollment.js';
+import type { Changes, EnrolledSet, World } from '../model/enrollment.js';
 import type { OrderInput } from '../model/commands.js';
 
 
@@ -250,6 +250,10 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
       newLines.push([orderPk, line.serial, line.deliveryNumber, line.assetTag, line.status, sourceOrderPk]);
     }
   }
+  for (const set of changes.enrolledSets) {
+    const orderPk = orderPks.get(set.orderNumber)!; // assertKnownParents: present
+    for (let i = 0; i < set.serials.length; i++) newLines.push([orderPk, set.serials[i]!, set.deliveryNumber, set.assetTags[i]!, 'live', null]);
+  }
   await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial', runColumn: 'order_pk' });
 
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
@@ -260,9 +264,15 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
     // In DEVICE_COLUMNS order; a new device's version is 1.
     if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now]);
   }
+  for (const set of changes.enrolledSets) {
+    const orderPk = orderPks.get(set.orderNumber)!;
+    for (let i = 0; i < set.serials.length; i++) {
+      fresh.push([set.serials[i]!, set.state, set.orgPk, set.supplierPk, orderPk, set.families[i]!, set.assetTags[i]!, set.servers[i]!, 1, ctx.now]);
+    }
+  }
   await insertNew(trx, ctx, 'devices', DEVICE_COLUMNS, fresh, { serial: 'serial', runColumn: 'order_pk' });
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
-  await writeEvents(trx, changes.events, ctx);
+  await writeEvents(trx, changes.events, ctx, changes.enrolledSets);
 }
 
 /** New rows of a bulk table: held with the document's (as sets), or written now as the mode says. */
@@ -287,6 +297,11 @@ function assertKnownParents(world: World, supplier: Supplier, orderPks: Map<stri
     if (d.orgPk !== null && d.orgPk !== orgBefore && !orgPks.has(d.orgPk)) throw new Error(`invariant: device ${d.serial} names organisation ${d.orgPk}, which this unit did not load`);
     if (d.version === 0 && d.supplierPk !== supplier.pk) throw new Error(`invariant: new device ${d.serial} names supplier ${d.supplierPk}, not ${supplier.pk}`);
   }
+  for (const set of changes.enrolledSets) {
+    if (!orderPks.has(set.orderNumber)) throw new Error(`invariant: a set of devices names order ${set.orderNumber}, which this unit neither loaded nor wrote`);
+    if (!orgPks.has(set.orgPk)) throw new Error(`invariant: a set of devices names organisation ${set.orgPk}, which this unit did not load`);
+    if (set.supplierPk !== supplier.pk) throw new Error(`invariant: a set of devices names supplier ${set.supplierPk}, not ${supplier.pk}`);
+  }
 }
 
 /**
@@ -301,6 +316,13 @@ function assertGuardedLines(world: World, changes: Changes): void {
     const before = world.orders.get(orderNumber)?.lines.get(line.serial);
     const guarded = (before && (before.status === 'live' || line.status !== 'live')) || devicesWritten.has(line.serial);
     if (!guarded) throw new Error(`invariant: order line ${line.serial} in order ${orderNumber} is added or goes live without a write of its device`);
+  }
+  // A set's lines are guarded by its devices' inserts, keyed by serial: none may be on file.
+  for (const set of changes.enrolledSets) {
+    const width = set.serials.length;
+    if (set.assetTags.length !== width || set.families.length !== width || set.servers.length !== width) throw new Error(`invariant: a set of ${width} devices of order ${set.orderNumber} with columns of other lengths`);
+    if (changes.lines.length > 0 || changes.devices.length > 0 || changes.events.length > 0) throw new Error('invariant: devices enrolled as sets in a unit that changes devices one by one too');
+    for (const serial of set.serials) if (world.devices.has(serial)) throw new Error(`invariant: device ${serial}, on file, enrolled as a new one in a set`);
   }
 }
 
@@ -393,10 +415,17 @@ function sameEvent(a: DeviceEvent, b: DeviceEvent): boolean {
  * set of the same device's previous event, and a device is in a set once: for a ship
  * notice, one set; for a unit whose events alternate, a set for each change.
  */
-export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
-  if (events.length === 0) return;
+export async function writeEvents(
+  trx: Knex,
+  events: DeviceEvent[],
+  ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode },
+  /** Devices enrolled as sets (after `events`): each serial's one event, the set's own. */
+  enrolledSets: readonly EnrolledSet[] = [],
+): Promise<void> {
+  if (events.length === 0 && enrolledSets.length === 0) return;
   const document = ctx.document.slice(0, 120);
-  const sets: { event: DeviceEvent; serials: Set<string> }[] = [];
+  // A device is never added twice to one set (a later event of it makes a new set), so its serials are a list.
+  const sets: { event: DeviceEvent; serials: string[] }[] = [];
   /** The latest set made for each kind of event (by what the event says, as JSON). */
   const latestFor = new Map<string, number>();
   /** The set of each device's latest event. */
@@ -411,11 +440,31 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
     let index = latestFor.get(key);
     const previousSet = setOfDevice.get(e.serial);
     if (index === undefined || (previousSet !== undefined && previousSet >= index)) {
-      index = sets.push({ event: e, serials: new Set() }) - 1;
+      index = sets.push({ event: e, serials: [] }) - 1;
       latestFor.set(key, index);
     }
-    sets[index]!.serials.add(e.serial);
+    sets[index]!.serials.push(e.serial);
     setOfDevice.set(e.serial, index);
+  }
+  // Serials named once in their unit (onlyNewSerials): no earlier event of theirs to follow.
+  for (const enrolled of enrolledSets) {
+    const e: DeviceEvent = {
+      serial: enrolled.serials[0]!,
+      kind: enrolled.state,
+      fromState: null,
+      toState: enrolled.state,
+      orgPk: enrolled.orgPk,
+      supplierPk: enrolled.supplierPk,
+      orderNumber: enrolled.orderNumber,
+      detail: null,
+    };
+    const key = JSON.stringify([e.kind, e.fromState, e.toState, e.orgPk, e.supplierPk, e.orderNumber, e.detail]);
+    let index = latestFor.get(key);
+    if (index === undefined) {
+      index = sets.push({ event: e, serials: [] }) - 1;
+      latestFor.set(key, index);
+    }
+    for (const serial of enrolled.serials) sets[index]!.serials.push(serial);
   }
   // The sets' ids count up in the order the sets were made: a device's events keep their order.
   const setIds = await insertReturningIds(

@@ -2,7 +2,7 @@
 // pending devices of organisations that have not added their reseller, release, and the
 // field and transaction codes of the reseller protocol. Pure functions over small Worlds.
 import { expect } from 'chai';
-import { applyTransaction, rollUpTransaction } from '../../src/domain/enrollment.js';
+import { applyTransaction, devicesEnrolled, onlyNewSerials, rollUpTransaction } from '../../src/domain/enrollment.js';
 import { checkTransaction, isCodedError } from '../../src/domain/order-fields.js';
 import { matchOrganisation, normaliseAppleCustomerNumber } from '../../src/domain/matching.js';
 import { lineStatusOnRelease, releaseDevice } from '../../src/domain/release.js';
@@ -949,6 +949,64 @@ describe('domain/enrollment', () => {
       const [device] = enrollPendingOnLink(linkedC, R1, [...world.devices.values()]).devices;
       const result = releaseDevice(device, S1, linkedC, 'sold', '2024-05-01T12:00:00Z');
       expect(isCodedError(result)).to.equal(false);
+    });
+  });
+
+  describe('new devices as sets', () => {
+    /** The sets written out as storage would write them: a line, a device and an event per serial. */
+    const expand = (changes: Changes) => ({
+      lines: changes.enrolledSets.flatMap((set) =>
+        set.serials.map((serial, i) => ({ orderNumber: set.orderNumber, line: { serial, deliveryNumber: set.deliveryNumber, assetTag: set.assetTags[i], status: 'live', sourceOrderNumber: null } })),
+      ),
+      devices: changes.enrolledSets.flatMap((set) =>
+        set.serials.map((serial, i) => ({ serial, state: set.state, orgPk: set.orgPk, supplierPk: set.supplierPk, orderNumber: set.orderNumber, family: set.families[i], assetTag: set.assetTags[i], server: set.servers[i], version: 0 })),
+      ),
+      events: changes.enrolledSets.flatMap((set) =>
+        set.serials.map((serial) => ({ serial, kind: set.state, fromState: null, toState: set.state, orgPk: set.orgPk, supplierPk: set.supplierPk, orderNumber: set.orderNumber, detail: null })),
+      ),
+    });
+    const orders = () => [
+      sale('O-1', ORG_A.orgId, [{ deviceId: S1, deviceFamily: 'iPhone', assetTag: 'TAG-1' }, S2, 'bad serial'], {
+        deliveries: [delivery('D1', [{ deviceId: S1, deviceFamily: 'iPhone', assetTag: 'TAG-1' }, S2, 'bad serial']), delivery('D2', [{ deviceId: S3, deviceFamily: 'Mac' }])],
+      }),
+      // Org C has not added R1: its devices are pending, the order GW-OR-4120.
+      sale('O-2', ORG_C.orgId, [{ deviceId: S4, deviceFamily: 'iPad' }]),
+      // Refused whole: nothing of it is kept.
+      sale('O-3', '99999', [S5]),
+    ];
+
+    it('answers the same outcome, and the same lines, devices and events, as one by one', () => {
+      const world = emptyWorld();
+      const byOne = applyTransaction(world, R1, orders());
+      const asSets = applyTransaction(world, R1, orders(), { asSets: true });
+      expect(asSets.outcome).to.deep.equal(byOne.outcome);
+      expect(asSets.changes.orders).to.deep.equal(byOne.changes.orders.map((o) => ({ ...o, lines: new Map() })));
+      expect([asSets.changes.lines, asSets.changes.devices, asSets.changes.events]).to.deep.equal([[], [], []]);
+      expect(expand(asSets.changes)).to.deep.equal({ lines: byOne.changes.lines, devices: byOne.changes.devices, events: byOne.changes.events });
+      expect(asSets.changes.enrolledSets.map((set) => [set.orderNumber, set.deliveryNumber, set.state, set.serials])).to.deep.equal([
+        ['O-1', 'D1', 'enrolled', [S1, S2]],
+        ['O-1', 'D2', 'enrolled', [S3]],
+        ['O-2', 'D1', 'pending', [S4]],
+      ]);
+      expect(asSets.changes.enrolledSets[0]!.servers).to.deep.equal(['mdm-a-phones', null]);
+      expect(devicesEnrolled(asSets.changes)).to.equal(devicesEnrolled(byOne.changes)).and.to.equal(3);
+    });
+
+    it('is not taken when a serial is on file, released, named twice, or an order is not a sale', () => {
+      const world = post(emptyWorld(), R1, sale('O-1', ORG_A.orgId, [S1])).world;
+      expect(onlyNewSerials(world, [sale('O-9', ORG_A.orgId, [S2])])).to.equal(true);
+      expect(onlyNewSerials(world, [sale('O-9', ORG_A.orgId, [S1])])).to.equal(false);
+      const released = emptyWorld();
+      released.released.set(S2, { serial: S2, orgPk: ORG_A.pk, reason: 'sold', releasedAt: '2024-05-01T12:00:00Z' });
+      expect(onlyNewSerials(released, [sale('O-9', ORG_A.orgId, [S2])])).to.equal(false);
+      expect(onlyNewSerials(emptyWorld(), [sale('O-9', ORG_A.orgId, [S2, S2])])).to.equal(false);
+      expect(onlyNewSerials(emptyWorld(), [sale('O-9', ORG_A.orgId, [S2]), sale('O-8', ORG_B.orgId, [S2])])).to.equal(false);
+      expect(onlyNewSerials(emptyWorld(), [sale('O-9', ORG_A.orgId, [S2]), sale('O-9', ORG_A.orgId, [S3])])).to.equal(false);
+      expect(onlyNewSerials(world, [ret('O-1-R', ORG_A.orgId, [S2])])).to.equal(false);
+      // Taken or not, the answer is the one-by-one answer.
+      const again = applyTransaction(world, R1, [sale('O-9', ORG_A.orgId, [S1])], { asSets: true });
+      expect(again.changes.enrolledSets).to.deep.equal([]);
+      expect(again.outcome).to.deep.equal(applyTransaction(world, R1, [sale('O-9', ORG_A.orgId, [S1])]).outcome);
     });
   });
 

@@ -1,7 +1,8 @@
 // The two ways of writing a unit's new rows give the same database. The same generated
 // documents and reseller-API requests (new serials, serials another organisation holds,
 // released serials, serials listed twice, bad serials, pending organisations, second
-// deliveries, returns, overrides and voids, independent orders of one delivery each) go
+// deliveries, returns, overrides and voids, independent orders of one delivery each, and
+// units of new serials only, which the rules answer as sets of devices) go
 // through intake twice, on two databases that start alike: once with every new row written
 // as a set (json_each on SQLite, COPY on PostgreSQL) and independent ship notices applied
 // together, once row by row (multi-row INSERTs) and item by item. Every result and every row of
@@ -69,18 +70,20 @@ function generate(seed: number): { received: Received[]; released: string[] } {
       const count = 20 + Math.floor(rnd() * 20);
       const serials = rnd() < 0.3 ? some(count) : Array.from({ length: count }, fresh);
       if (rnd() < 0.2) serials.push(serials[0]!); // listed twice
-      for (const s of serials) single.push(`${order},OR,2026-11-02,${org},PO-${order},DS-${order},2026-11-03,${s},,${pick(PARTS)}`);
+      for (const s of serials) single.push(`${order},OR,2026-11-02,${org},PO-${order},DS-${order},2026-11-03,${s},${rnd() < 0.3 ? `TAG-${s}` : ''},${pick(PARTS)}`);
     }
     received.push({ partner: '16FCE4A0', fileName: `eq-single-${d}.csv`, bytes: `${HEADER}\n${single.join('\n')}\n`, api: false });
     // A reseller-API transaction between files: returns, an override, a void, new orders.
     const orders: unknown[] = [];
     const previous = `EQ-${d}-0`;
     const kind = pick(['RE', 'OV', 'VD', 'OR']);
-    const devices = (n: number) => some(n).map((deviceId) => ({ deviceId, ...(rnd() < 0.3 ? { deviceFamily: 'iPad' } : {}) }));
+    const devices = (n: number, serials = some(n)) => serials.map((deviceId) => ({ deviceId, ...(rnd() < 0.3 ? { deviceFamily: 'iPad' } : {}), ...(rnd() < 0.3 ? { assetTag: `API-${deviceId}` } : {}) }));
     if (kind === 'RE') orders.push({ orderNumber: `EQ-RET-${d}`, orderDate: '2026-11-05T10:00:00Z', orderType: 'RE', customerId: pick(ORGS), deliveries: [{ deliveryNumber: 'R1', shipDate: '2026-11-05T10:00:00Z', devices: used.slice(-30).map((deviceId) => ({ deviceId })) }] });
     if (kind === 'OV') orders.push({ orderNumber: previous, orderDate: '2026-11-02T00:00:00Z', orderType: 'OV', customerId: pick(ORGS), poNumber: `PO-${previous}`, deliveries: [{ deliveryNumber: 'OV1', shipDate: '2026-11-06T10:00:00Z', devices: devices(50) }] });
     if (kind === 'VD') orders.push({ orderNumber: previous, orderDate: '2026-11-02T00:00:00Z', orderType: 'VD', customerId: pick(ORGS) });
-    orders.push({ orderNumber: `EQ-API-${d}`, orderDate: '2026-11-02T10:00:00Z', orderType: 'OR', customerId: pick(ORGS), deliveries: [{ deliveryNumber: 'A1', shipDate: '2026-11-03T10:00:00Z', devices: devices(70) }] });
+    // New serials only, every other time: the transaction's devices then go in as sets (domain/enrollment.ts onlyNewSerials).
+    const apiDevices = kind === 'OR' && d % 2 === 0 ? devices(70, Array.from({ length: 70 }, fresh)) : devices(70);
+    orders.push({ orderNumber: `EQ-API-${d}`, orderDate: '2026-11-02T10:00:00Z', orderType: 'OR', customerId: pick(ORGS), deliveries: [{ deliveryNumber: 'A1', shipDate: '2026-11-03T10:00:00Z', devices: apiDevices }] });
     const body = { depResellerId: '16FCE4A0', transactionId: `EQ-TX-${d}`, requestContext: { shipTo: '0000052010', timeZone: '420', langCode: 'en' }, orders };
     received.push({ partner: '16FCE4A0', fileName: 'bulk-enroll-devices', bytes: JSON.stringify(body), api: true });
   }

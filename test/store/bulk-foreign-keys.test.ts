@@ -27,7 +27,7 @@ describe(`bulk tables' parent keys (${process.env.DATABASE_URL ? 'postgres' : 's
     server: null,
     version: 0,
   });
-  const changesOf = (devices: Device[]): Changes => ({ orders: [], lines: [], devices, events: [] });
+  const changesOf = (devices: Device[]): Changes => ({ orders: [], lines: [], devices, events: [], enrolledSets: [] });
   /** The error a write fails with (undefined when it succeeds). */
   const failure = (work: Promise<unknown>) => work.then(() => undefined, (err: Error) => err);
 
@@ -71,7 +71,7 @@ describe(`bulk tables' parent keys (${process.env.DATABASE_URL ? 'postgres' : 's
     const otherSupplier = await failure(t.db.transaction((trx) => persistChanges(trx, supplier, world, changesOf([newDevice('FKTEST00003', org, other.pk)]), ctx)));
     expect(otherSupplier?.message).to.match(/^invariant: new device FKTEST00003 names supplier/);
     const line = { serial: 'FKTEST00004', deliveryNumber: 'D1', assetTag: null, status: 'live' as const, sourceOrderNumber: null };
-    const orphanLine = await failure(t.db.transaction((trx) => persistChanges(trx, supplier, world, { orders: [], lines: [{ orderNumber: 'NO-SUCH-ORDER', line }], devices: [], events: [] }, ctx)));
+    const orphanLine = await failure(t.db.transaction((trx) => persistChanges(trx, supplier, world, { orders: [], lines: [{ orderNumber: 'NO-SUCH-ORDER', line }], devices: [], events: [], enrolledSets: [] }, ctx)));
     expect(orphanLine?.message).to.match(/^invariant: order line FKTEST00004 names order NO-SUCH-ORDER/);
   });
 
