@@ -318,10 +318,12 @@ function assertGuardedLines(world: World, changes: Changes): void {
     if (!guarded) throw new Error(`invariant: order line ${line.serial} in order ${orderNumber} is added or goes live without a write of its device`);
   }
   // A set's lines are guarded by its devices' inserts, keyed by serial: none may be on file.
+  if (changes.enrolledSets.length > 0 && (changes.lines.length > 0 || changes.devices.length > 0 || changes.events.length > 0)) {
+    throw new Error('invariant: devices enrolled as sets in a unit that changes devices one by one too');
+  }
   for (const set of changes.enrolledSets) {
     const width = set.serials.length;
     if (set.assetTags.length !== width || set.families.length !== width || set.servers.length !== width) throw new Error(`invariant: a set of ${width} devices of order ${set.orderNumber} with columns of other lengths`);
-    if (changes.lines.length > 0 || changes.devices.length > 0 || changes.events.length > 0) throw new Error('invariant: devices enrolled as sets in a unit that changes devices one by one too');
     for (const serial of set.serials) if (world.devices.has(serial)) throw new Error(`invariant: device ${serial}, on file, enrolled as a new one in a set`);
   }
 }
@@ -394,6 +396,11 @@ export async function writeDevice(trx: Knex, device: Device, orderPk: number | n
   if (updated !== 1) throw new ConcurrentChange(`device ${device.serial}`);
 }
 
+/** What an event says, whichever device it is of, as one text (a history set's key). */
+function eventKey(e: DeviceEvent): string {
+  return JSON.stringify([e.kind, e.fromState, e.toState, e.orgPk, e.supplierPk, e.orderNumber, e.detail]);
+}
+
 /** Whether two events say the same, whichever devices they are of. */
 function sameEvent(a: DeviceEvent, b: DeviceEvent): boolean {
   return (
@@ -434,7 +441,7 @@ export async function writeEvents(
   let previousKey = '';
   for (const e of events) {
     // Events in a row mostly say the same: compared field by field before any JSON is made.
-    const key = previousEvent && sameEvent(previousEvent, e) ? previousKey : JSON.stringify([e.kind, e.fromState, e.toState, e.orgPk, e.supplierPk, e.orderNumber, e.detail]);
+    const key = previousEvent && sameEvent(previousEvent, e) ? previousKey : eventKey(e);
     previousEvent = e;
     previousKey = key;
     let index = latestFor.get(key);
@@ -458,7 +465,7 @@ export async function writeEvents(
       orderNumber: enrolled.orderNumber,
       detail: null,
     };
-    const key = JSON.stringify([e.kind, e.fromState, e.toState, e.orgPk, e.supplierPk, e.orderNumber, e.detail]);
+    const key = eventKey(e);
     let index = latestFor.get(key);
     if (index === undefined) {
       index = sets.push({ event: e, serials: [] }) - 1;
