@@ -47,7 +47,7 @@ import { DOCUMENT_LIMITS, FIELD_LIMITS, INTAKE_LIMITS, STORE_LIMITS } from '../m
 import { renderMessage } from '../model/messages.js';
 import type { Organisation, Supplier } from '../model/state.js';
 import type { X12InterchangeInfo } from '../model/x12.js';
-import { isPostgres, withRetry } from '../store/db.js';
+import { inSavepoint, isPostgres, withRetry } from '../store/db.js';
 import {
   awaitingNotices,
   findOrderHeadersOnFile,
@@ -702,9 +702,9 @@ class DocumentRun {
     if (!refusal) {
       this.held?.beginUnit();
       try {
-        await trx.transaction(async (sp) => {
+        await inSavepoint(trx, async () => {
           for (const { seq, item } of buffered) {
-            const error = await this.applyItem(sp, seq, item);
+            const error = await this.applyItem(trx, seq, item);
             if (error) {
               refusal = { ...error, unit };
               throw new UnitRefused();

@@ -215,6 +215,32 @@ export async function migrateUpTo(db: Db, last: string, pgSchema?: string | null
   }
 }
 
+/**
+ * Runs `work` inside a savepoint of the transaction `trx`, whose statements it runs on
+ * `trx` itself: released when `work` ends, rolled back to (and released) when it throws.
+ * A knex nested transaction did the same with a new transactor per call and a savepoint
+ * name never seen before, which SQLite prepared anew each time: an X12 856 of a thousand
+ * sets took 5.62 to 5.69 s this way against 5.85 to 6.04 s (alternating runs).
+ */
+export async function inSavepoint<T>(trx: Knex, work: () => Promise<T>): Promise<T> {
+  if (!trx.isTransaction) throw new Error('invariant: a savepoint is taken inside a transaction');
+  await trx.raw('SAVEPOINT unit');
+  let result: T;
+  try {
+    result = await work();
+  } catch (err) {
+    try {
+      await trx.raw('ROLLBACK TO SAVEPOINT unit');
+      await trx.raw('RELEASE SAVEPOINT unit');
+    } catch {
+      // The transaction itself is failing (a lost connection): the error to report is the work's.
+    }
+    throw err;
+  }
+  await trx.raw('RELEASE SAVEPOINT unit');
+  return result;
+}
+
 /** How often a unit of work lost a race and ran again (for logs and metrics). */
 export const retryStats = { retries: 0 };
 
