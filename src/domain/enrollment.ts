@@ -21,6 +21,7 @@ import {
   type Supplier,
 } from '../model/state.js';
 import type { OrderHeader, OrderInput } from '../model/commands.js';
+import type { DeviceFamily } from '../model/device-family.js';
 import type { Changes, DeliveryOutcome, DeviceOutcome, EnrolledSet, EnrollmentResult, OrderOutcome, PostStatus, TransactionStatus, World } from '../model/enrollment.js';
 
 /**
@@ -59,6 +60,15 @@ export function onlyNewSerials(world: World, orders: OrderInput[]): boolean {
     }
   }
   return true;
+}
+
+/**
+ * The device-management server an enrolled device gets: its family's default in the
+ * organisation (none without a family or a default). A pending device gets none until
+ * the organisation adds its reseller (domain/linking.ts).
+ */
+export function defaultServerFor(org: Pick<Organisation, 'defaultServers'>, family: DeviceFamily | null): string | null {
+  return family ? (org.defaultServers[family] ?? null) : null;
 }
 
 /** How many devices the changes enroll (pending ones not counted). */
@@ -216,7 +226,7 @@ class Run {
         // A new enrollment takes the new order's tag: a tag is the owner's, and must
         // not follow the device from one organisation to the next.
         assetTag: device.assetTag,
-        server: linked && family ? (org.defaultServers[family] ?? null) : null,
+        server: linked ? defaultServerFor(org, family) : null,
         version: previous?.version ?? 0,
       },
       linked ? 'enrolled' : 'pending',
@@ -249,7 +259,7 @@ class Run {
       set.serials.push(serial);
       set.assetTags.push(assetTag);
       set.families.push(family);
-      set.servers.push(linked && family ? (org.defaultServers[family] ?? null) : null);
+      set.servers.push(linked ? defaultServerFor(org, family) : null);
       return COMPLETE_DEVICE(serial);
     });
     if (set.serials.length > 0) {
@@ -404,7 +414,7 @@ class Run {
         orgPk: org.pk,
         supplierPk: this.supplier.pk,
         orderNumber: source.orderNumber,
-        server: linked && device.family ? (org.defaultServers[device.family] ?? null) : null,
+        server: linked ? defaultServerFor(org, device.family) : null,
       },
       'restored',
       `return voided; back in order ${source.orderNumber}`,
@@ -480,7 +490,7 @@ class Run {
         ...device,
         orgPk: org.pk,
         state: linked ? 'enrolled' : 'pending',
-        server: linked && device.family ? (org.defaultServers[device.family] ?? null) : null,
+        server: linked ? defaultServerFor(org, device.family) : null,
       },
       'reassigned',
       `order ${order.orderNumber} overridden to customer ${org.orgId}`,

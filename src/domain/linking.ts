@@ -1,6 +1,7 @@
 // When an organisation adds a reseller, the devices that reseller already ordered for it
 // stop being pending and are enrolled, without any resubmission.
 import type { Device, DeviceEvent, Organisation, Supplier } from '../model/state.js';
+import { defaultServerFor } from './enrollment.js';
 
 /**
  * What adding `supplier` does for `org`: Apple needs no link (its orders match by Apple
@@ -21,7 +22,7 @@ export function enrollPendingOnLink(org: Organisation, supplier: Supplier, devic
   const out: LinkResult = { devices: [], events: [] };
   for (const device of devices) {
     if (device.state !== 'pending' || device.orgPk !== org.pk || device.supplierPk !== supplier.pk) continue;
-    const server = device.family ? (org.defaultServers[device.family] ?? null) : null;
+    const server = defaultServerFor(org, device.family);
     out.devices.push({ ...device, state: 'enrolled', server });
     out.events.push({
       serial: device.serial,
