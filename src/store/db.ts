@@ -42,6 +42,7 @@ const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '020-sqlite-bulk-foreign-keys': () => import('./migrations/020-sqlite-bulk-foreign-keys.js'),
   '021-devices-unenrolled-state-index': () => import('./migrations/021-devices-unenrolled-state-index.js'),
   '022-outcomes-lz4': () => import('./migrations/022-outcomes-lz4.js'),
+  '023-first-event-on-device': () => import('./migrations/023-first-event-on-device.js'),
 };
 
 // Migrations are compiled into the program, so they are listed here rather than read

@@ -218,7 +218,7 @@ export interface WriteContext {
 
 const DELIVERY_COLUMNS = ['order_pk', 'delivery_number', 'ship_date'] as const;
 const LINE_COLUMNS = ['order_pk', 'serial', 'delivery_number', 'asset_tag', 'status', 'source_order_pk'] as const;
-const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at'] as const;
+const DEVICE_COLUMNS = ['serial', 'state', 'org_pk', 'supplier_pk', 'order_pk', 'family', 'asset_tag', 'server', 'version', 'updated_at', 'first_event_set_id'] as const;
 const EVENT_SERIAL_COLUMNS = ['serial', 'set_id'] as const;
 
 /**
@@ -256,23 +256,28 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
   }
   await insertNew(trx, ctx, 'order_lines', LINE_COLUMNS, newLines, { orderPk: 'order_pk', serial: 'serial', runColumn: 'order_pk' });
 
+  // The unit's history sets first: a new device's row names the set of its first event
+  // (migration 023), which then has no pair.
+  const history = await writeEventSets(trx, changes.events, ctx, changes.enrolledSets);
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
+  const firstSetOf = firstSetsOf(history, new Set(changes.devices.filter((d) => d.version === 0).map((d) => d.serial)));
   // New devices go in as a set; a racing insert of the same serial fails on the primary
   // key and the caller retries on fresh data.
   const fresh: SetValue[][] = [];
   for (const d of changes.devices) {
     // In DEVICE_COLUMNS order; a new device's version is 1.
-    if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now]);
+    if (d.version === 0) fresh.push([d.serial, d.state, d.orgPk, d.supplierPk, orderPkOf(d), d.family, d.assetTag, d.server, 1, ctx.now, firstSetOf.get(d.serial) ?? null]);
   }
-  for (const set of changes.enrolledSets) {
+  changes.enrolledSets.forEach((set, k) => {
     const orderPk = orderPks.get(set.orderNumber)!;
+    const setId = history.enrolledSetIds[k]!;
     for (let i = 0; i < set.serials.length; i++) {
-      fresh.push([set.serials[i]!, set.state, set.orgPk, set.supplierPk, orderPk, set.families[i]!, set.assetTags[i]!, set.servers[i]!, 1, ctx.now]);
+      fresh.push([set.serials[i]!, set.state, set.orgPk, set.supplierPk, orderPk, set.families[i]!, set.assetTags[i]!, set.servers[i]!, 1, ctx.now, setId]);
     }
-  }
+  });
   await insertNew(trx, ctx, 'devices', DEVICE_COLUMNS, fresh, { serial: 'serial', runColumn: 'order_pk' });
   for (const device of changes.devices) if (device.version !== 0) await writeDevice(trx, device, orderPkOf(device), ctx.now);
-  await writeEvents(trx, changes.events, ctx, changes.enrolledSets);
+  await writeEventSerials(trx, history, ctx, firstSetOf);
 }
 
 /** New rows of a bulk table: held with the document's (as sets), or written now as the mode says. */
@@ -420,16 +425,29 @@ function sameEvent(a: DeviceEvent, b: DeviceEvent): boolean {
  * and time are the call's) are one row of device_event_sets, and their serials one pair
  * each. A set's id orders a device's events, so an event goes into a set made after the
  * set of the same device's previous event, and a device is in a set once: for a ship
- * notice, one set; for a unit whose events alternate, a set for each change.
+ * notice, one set; for a unit whose events alternate, a set for each change. (A unit's
+ * new devices name the set of their first event on their own rows instead: persistChanges.)
  */
-export async function writeEvents(
+export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
+  await writeEventSerials(trx, await writeEventSets(trx, events, ctx), ctx);
+}
+
+/** A unit's history sets as written: each set's id and the serials of its events, and the id of each set of devices' set. */
+interface WrittenSets {
+  sets: { id: number; serials: string[] }[];
+  /** For each EnrolledSet, in order: the history set its devices' one event is in. */
+  enrolledSetIds: number[];
+}
+
+/** Makes the unit's history sets (writeEvents): their rows now, their serials after (writeEventSerials). */
+async function writeEventSets(
   trx: Knex,
   events: DeviceEvent[],
-  ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode },
+  ctx: Omit<WriteContext, 'mode'>,
   /** Devices enrolled as sets (after `events`): each serial's one event, the set's own. */
   enrolledSets: readonly EnrolledSet[] = [],
-): Promise<void> {
-  if (events.length === 0 && enrolledSets.length === 0) return;
+): Promise<WrittenSets> {
+  if (events.length === 0 && enrolledSets.length === 0) return { sets: [], enrolledSetIds: [] };
   const document = ctx.document.slice(0, 120);
   // A device is never added twice to one set (a later event of it makes a new set), so its serials are a list.
   const sets: { event: DeviceEvent; serials: string[] }[] = [];
@@ -454,7 +472,8 @@ export async function writeEvents(
     setOfDevice.set(e.serial, index);
   }
   // Serials named once in their unit (onlyNewSerials): no earlier event of theirs to follow.
-  for (const enrolled of enrolledSets) {
+  // Their one event is on their own row (persistChanges), so only the set is noted.
+  const enrolledSetIndexes = enrolledSets.map((enrolled) => {
     const e: DeviceEvent = {
       serial: enrolled.serials[0]!,
       kind: enrolled.state,
@@ -471,8 +490,8 @@ export async function writeEvents(
       index = sets.push({ event: e, serials: [] }) - 1;
       latestFor.set(key, index);
     }
-    for (const serial of enrolled.serials) sets[index]!.serials.push(serial);
-  }
+    return index;
+  });
   // The sets' ids count up in the order the sets were made: a device's events keep their order.
   const setIds = await insertReturningIds(
     trx,
@@ -491,9 +510,20 @@ export async function writeEvents(
       detail: e.detail ? e.detail.slice(0, 400) : null,
     })),
   );
+  return { sets: sets.map(({ serials }, i) => ({ id: setIds[i]!, serials })), enrolledSetIds: enrolledSetIndexes.map((index) => setIds[index]!) };
+}
+
+/** The set of each new device's first event: the first set, in the order they were made, that names it. */
+function firstSetsOf(history: WrittenSets, newSerials: ReadonlySet<string>): Map<string, number> {
+  const first = new Map<string, number>();
+  if (newSerials.size === 0) return first;
+  for (const set of history.sets) for (const serial of set.serials) if (newSerials.has(serial) && !first.has(serial)) first.set(serial, set.id);
+  return first;
+}
+
+/** The sets' serials, a pair each, but for the events named on a new device's row (`onDeviceRow`). */
+async function writeEventSerials(trx: Knex, history: WrittenSets, ctx: Pick<WriteContext, 'held'> & { mode?: WriteMode }, onDeviceRow: ReadonlyMap<string, number> = new Map()): Promise<void> {
   const pairs: SetValue[][] = [];
-  sets.forEach(({ serials }, i) => {
-    for (const serial of serials) pairs.push([serial, setIds[i]!]);
-  });
+  for (const { id, serials } of history.sets) for (const serial of serials) if (onDeviceRow.get(serial) !== id) pairs.push([serial, id]);
   await insertNew(trx, ctx, 'device_event_serials', EVENT_SERIAL_COLUMNS, pairs, { serial: 'serial', runColumn: 'set_id' });
 }

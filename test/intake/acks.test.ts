@@ -211,7 +211,7 @@ describe(`acknowledgements from the outcome rows, for every refusal (${databaseK
         [serial(2), po(1)],
         [serial(4), po(3)],
       ]);
-      const history = (await t.db('device_event_serials').whereIn('serial', [1, 2, 3, 4].map(serial)).orderBy('serial').select('serial')) as { serial: string }[];
+      const history = (await t.db('device_events').whereIn('serial', [1, 2, 3, 4].map(serial)).orderBy('serial').select('serial')) as { serial: string }[];
       expect(history.map((h) => h.serial)).to.deep.equal([serial(1), serial(2), serial(4)]);
       const [group] = await ack997(result.documentId);
       expect(group!.sets).to.deep.equal([
