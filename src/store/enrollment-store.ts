@@ -432,7 +432,7 @@ export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<Wr
   await writeEventSerials(trx, await writeEventSets(trx, events, ctx), ctx);
 }
 
-/** A unit's history sets as written: each set's id and the serials of its events, and the id of each set of devices' set. */
+/** A unit's history sets as written: each one's id and the serials of its events (devices enrolled as sets not among them), and the history set of each set of devices. */
 interface WrittenSets {
   sets: { id: number; serials: string[] }[];
   /** For each EnrolledSet, in order: the history set its devices' one event is in. */

@@ -3,9 +3,10 @@
 // device_event_serials. Every device the gateway makes is made by an event, so a
 // million-serial ship notice wrote a million pairs, and their b-tree, that said no more
 // than the device rows written beside them. Written on the row instead, a ship notice
-// writes a third fewer rows: the command line's ingest of a million-serial CSV took 13.4
-// and 13.5 s against 14.7 and 15.1 s on PostgreSQL (the server's CPU 7.0 s against 8.2),
-// 5.3 and 5.5 s against 5.6 to 6.0 s on SQLite. The history's readers read device_events
+// writes a third fewer rows: the command line's ingest of a million-serial CSV took 13.0
+// to 13.5 s against 14.6 to 15.4 s on PostgreSQL, in quiet runs alternating with the code
+// before (the server's CPU 6.6 to 7.0 s against 7.7 to 8.2); on SQLite the difference was
+// within the machine's noise (medians 6.0 and 6.2 s). The history's readers read device_events
 // as before: the view takes a device's events from both. A later event of the device
 // (released, reassigned, voided) is a pair, as before; pairs written before this
 // migration stay pairs.
