@@ -51,6 +51,19 @@ describe(`migration 023: a new device's first event on its row (${databaseKind()
     expect(await history(serials[1]!)).to.deep.equal([['enrolled', 'enrolled', 'M23-1']]);
   });
 
+  it('does the same when the devices are written row by row', async () => {
+    const rowSerials = ['M23ROWS00001', 'M23ROWS00002'];
+    const rowsCsv = csv.split('\n')[0] + '\n' + rowSerials.map((s) => `M23-2,OR,2026-11-02,19827,PO-23R,M23-D2,2026-11-03,${s},,MW6F3LL/A`).join('\n');
+    const result = await ingestText({ ...intakeDeps(t.db), writeMode: 'rows' }, files.dir, 'm23-rows.csv', rowsCsv);
+    expect(result.status).to.equal('applied');
+    for (const serial of rowSerials) {
+      expect(await pairsOf(serial), serial).to.deep.equal([]);
+      expect(await history(serial), serial).to.deep.equal([['enrolled', 'enrolled', 'M23-2']]);
+    }
+    const rows = (await t.db('devices').whereIn('serial', rowSerials).select('first_event_set_id')) as { first_event_set_id: number | string | null }[];
+    expect(rows.every((r) => r.first_event_set_id !== null)).to.equal(true);
+  });
+
   it('down: first events become pairs and the history reads the same; up again keeps it', async () => {
     const before = await Promise.all(serials.map(history));
     await t.db.transaction((trx) => down(trx));
