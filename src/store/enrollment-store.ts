@@ -184,6 +184,7 @@ export async function loadWorld(
   }
   for (const o of worldOrders.values()) for (const serial of o.lines.keys()) serials.add(serial);
   const devices = await loadDevices(trx, [...serials], held);
+  assertNotTorn(supplier, worldOrders, devices);
   // The sale orders a request can reach beyond those it names: the orders its devices
   // are in (for RE) and the orders named returns came from (for VD of an RE).
   const more = new Set<string>();
@@ -203,6 +204,21 @@ export async function loadWorld(
   for (const o of worldOrders.values()) orgPks.add(o.orgPk);
   const organisations = await organisationsOf({ ...organisationKeys, pks: [...orgPks] });
   return { organisations, orders: worldOrders, devices, released };
+}
+
+/**
+ * The orders' lines were read before the devices, each in a statement of its own: a sale
+ * that commits between the two reads shows its device on an order and not the line that
+ * put it there. No device on file names an order without a line of it (a device takes an
+ * order with its line, and lines are never deleted), so such a world was read across a
+ * concurrent commit: the unit is read again (ConcurrentChange is retried whole).
+ */
+function assertNotTorn(supplier: Supplier, orders: ReadonlyMap<string, Order>, devices: ReadonlyMap<string, Device>): void {
+  for (const d of devices.values()) {
+    if (d.supplierPk !== supplier.pk || d.orderNumber === null) continue;
+    const order = orders.get(d.orderNumber);
+    if (order && !order.lines.has(d.serial)) throw new ConcurrentChange(`device ${d.serial} read on order ${d.orderNumber} before its line was`);
+  }
 }
 
 export interface WriteContext {
