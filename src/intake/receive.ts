@@ -75,6 +75,7 @@ import {
 } from '../store/documents.js';
 import { loadWorld, persistChanges } from '../store/enrollment-store.js';
 import { HeldSets, type WriteMode } from '../store/sets.js';
+import { openWriteBehind } from '../store/write-behind.js';
 import { insertDeviceOutcomes, replaceItemDeviceOutcomes, type DeviceOutcomeRow } from '../store/outcomes.js';
 import { loadOrganisations, type OrganisationQuery } from '../store/organisations.js';
 import { findShipTo, findSupplier, findSupplierByPk } from '../store/suppliers.js';
@@ -390,7 +391,7 @@ class DocumentRun {
     // A large document's reader starts on its own thread now, while the bytes are kept.
     const thread = this.id.size >= this.readOffThreadBytes() ? new ReadingThread(choice.format, this.readContext()) : undefined;
     try {
-      return await this.deps.db.transaction((trx) => this.apply(trx, thread));
+      return await this.deps.db.transaction((trx) => this.applyWritingBehind(trx, thread));
     } catch (err) {
       if (!(err instanceof Rejected)) throw err;
       if (err.duplicateOf) return this.recordRejection('duplicate', err.duplicateOf);
@@ -409,6 +410,26 @@ class DocumentRun {
    */
   private readOffThreadBytes(): number {
     return this.deps.limits.readOffThreadBytes ?? (isPostgres(this.deps.db) ? Infinity : INTAKE_LIMITS.readOffThreadBytes);
+  }
+
+  /**
+   * apply, its writes handed to the connection without waiting on PostgreSQL (store/write-behind.ts;
+   * not when written row by row, the path the equivalence test compares with). Every write is
+   * answered before the transaction commits or rolls back; if one failed, its error is the document's.
+   */
+  private async applyWritingBehind(trx: Knex.Transaction, thread: ReadingThread | undefined): Promise<IngestResult> {
+    const behind = this.writeMode === 'rows' ? undefined : await openWriteBehind(trx);
+    try {
+      const result = await this.apply(trx, thread);
+      await behind?.settle();
+      return result;
+    } catch (err) {
+      if (!behind) throw err;
+      await behind.answered();
+      throw behind.failureOr(err);
+    } finally {
+      behind?.close();
+    }
   }
 
   private readContext(): ReadContext {

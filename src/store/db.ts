@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { STORE_LIMITS } from '../model/limits.js';
 import { isPostgres } from './dialect.js';
+import { insertBehind } from './write-behind.js';
 
 export type Db = Knex;
 
@@ -279,25 +280,47 @@ function isRetryable(err: unknown): boolean {
 /**
  * Inserts rows and answers their ids, in the rows' order (ids that count up in it: a
  * history set's id orders a device's events). On PostgreSQL the ids are taken from the
- * table's sequence first, in one statement, and the rows inserted with them in a second,
- * however many rows: a unit of five ship notices wrote its five orders and five history
- * sets in ten statements, a round trip each. On SQLite a statement costs next to nothing,
- * and each row is inserted as insertReturningId does.
+ * table's sequence first (takeIds), in one statement, and the rows inserted with them in
+ * a second, however many rows: a unit of five ship notices wrote its five orders and five
+ * history sets in ten statements, a round trip each. On SQLite a statement costs next to
+ * nothing, and each row is inserted as insertReturningId does.
  */
-export async function insertReturningIds(trx: Knex, table: string, rows: Record<string, unknown>[]): Promise<number[]> {
-  if (!isPostgres(trx) || rows.length < 2) {
+export async function insertReturningIds(trx: Knex, table: string, rows: Record<string, unknown>[], taken?: readonly number[]): Promise<number[]> {
+  if (!isPostgres(trx) || (rows.length < 2 && taken === undefined)) {
     const ids: number[] = [];
     for (const row of rows) ids.push(await insertReturningId(trx, table, row));
     return ids;
   }
-  const taken = (await trx.raw('SELECT nextval(pg_get_serial_sequence(?, ?)) AS id FROM generate_series(1, ?)', [table, 'id', rows.length])) as { rows: { id: string }[] };
-  // One session's nextval answers count up: sorted, they follow the rows.
-  const ids = taken.rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  const ids = taken ? [...taken] : (await takeIds(trx, [{ table, count: rows.length }]))![0]!;
   if (ids.length !== rows.length) throw new Error(`invariant: ${ids.length} ids taken for ${rows.length} rows of ${table}`);
   for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows) {
-    await trx(table).insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows).map((row, k) => ({ ...row, id: ids[i + k] })));
+    await insertBehind(trx, trx(table).insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows).map((row, k) => ({ ...row, id: ids[i + k] }))));
   }
   return ids;
+}
+
+/**
+ * On PostgreSQL, ids for rows of several tables, taken from their sequences in one
+ * statement: for each table, `count` ids counting up. Answers undefined on SQLite, where
+ * a row's id is given by its insert.
+ */
+export async function takeIds(trx: Knex, wanted: readonly { table: string; count: number }[]): Promise<number[][] | undefined> {
+  if (!isPostgres(trx)) return undefined;
+  const asked = wanted.map((w, k) => ({ ...w, k })).filter((w) => w.count > 0);
+  const out = wanted.map((): number[] => []);
+  if (asked.length === 0) return out;
+  const select = 'SELECT ? AS k, nextval(pg_get_serial_sequence(?, ?)) AS id FROM generate_series(1, ?)';
+  const taken = (await trx.raw(
+    asked.map(() => select).join(' UNION ALL '),
+    asked.flatMap(({ k, table, count }) => [k, table, 'id', count]),
+  )) as { rows: { k: number | string; id: string }[] };
+  for (const r of taken.rows) out[Number(r.k)]!.push(Number(r.id));
+  // One session's nextval answers count up: sorted, they follow the rows.
+  for (const [k, ids] of out.entries()) {
+    ids.sort((a, b) => a - b);
+    if (ids.length !== wanted[k]!.count) throw new Error(`invariant: ${ids.length} ids taken for ${wanted[k]!.count} rows of ${wanted[k]!.table}`);
+  }
+  return out;
 }
 
 /** Inserts one row and answers its id, in one statement on both databases (no read back by key). */

@@ -5,6 +5,7 @@ import { constants as zlibConstants, gunzip, gzip } from 'node:zlib';
 import type { Knex } from 'knex';
 import { chunks } from './chunks.js';
 import { insertReturningId } from './db.js';
+import { insertBehind } from './write-behind.js';
 import { INTAKE_LIMITS, STORE_LIMITS } from '../model/limits.js';
 import type { OrderHeaderOnFile } from '../model/commands.js';
 import type { DocumentStatus, DocumentSummary, ShipNotice } from '../model/documents.js';
@@ -138,7 +139,7 @@ export async function insertItem(trx: Knex, row: Omit<ItemRow, 'id'>): Promise<v
 
 /** Items in multi-row inserts: a transaction's orders and deliveries, a few hundred rows a statement. */
 export async function insertItems(trx: Knex, rows: Omit<ItemRow, 'id'>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows / 4) await trx('document_items').insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4));
+  for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows / 4) await insertBehind(trx, trx('document_items').insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4)));
 }
 
 export async function updateItem(trx: Knex, pk: number, fields: Partial<Omit<ItemRow, 'id'>>): Promise<void> {
@@ -244,10 +245,13 @@ export interface PurchaseOrderRow {
 /** Files purchase orders: new ones inserted, those on file (by reseller and number) replaced. */
 export async function upsertPurchaseOrders(trx: Knex, rows: PurchaseOrderRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows / 4) {
-    await trx('purchase_orders')
-      .insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4))
-      .onConflict(['supplier_pk', 'order_number'])
-      .merge(['order_type', 'order_date', 'customer_id', 'po_number', 'org_pk', 'lines_json', 'document_pk', 'updated_at']);
+    await insertBehind(
+      trx,
+      trx('purchase_orders')
+        .insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows / 4))
+        .onConflict(['supplier_pk', 'order_number'])
+        .merge(['order_type', 'order_date', 'customer_id', 'po_number', 'org_pk', 'lines_json', 'document_pk', 'updated_at']),
+    );
   }
 }
 

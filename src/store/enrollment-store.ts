@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Device, DeviceEvent, Order, OrderLine, Organisation, Released, Supplier } from '../model/state.js';
 import type { DeviceFamily } from '../model/device-family.js';
 import { chunks } from './chunks.js';
-import { ConcurrentChange, insertReturningIds } from './db.js';
+import { ConcurrentChange, insertReturningIds, takeIds } from './db.js';
 import { insertRows, whereInSet, type HeldSets, type SetColumns, type SetValue, type WriteMode } from './sets.js';
 import { loadOrganisations, type OrganisationQuery } from './organisations.js';
 import type { Changes, EnrolledSet, World } from '../model/enrollment.js';
@@ -245,7 +245,15 @@ const EVENT_SERIAL_COLUMNS = ['serial', 'set_id'] as const;
 export async function persistChanges(trx: Knex, supplier: Supplier, world: World, changes: Changes, ctx: WriteContext): Promise<void> {
   const orderPks = new Map<string, number>();
   for (const o of world.orders.values()) if (o.pk !== null) orderPks.set(o.orderNumber, o.pk);
-  await writeOrders(trx, changes.orders, orderPks, ctx);
+  const historyPlan = planEventSets(changes.events, ctx, changes.enrolledSets);
+  // The unit's new ids in one read, its last: then the rows earlier units held may go
+  // (HeldSets.handOver), behind everything this unit read, while it writes.
+  const ids = await takeIds(trx, [
+    { table: 'orders', count: changes.orders.filter((o) => o.pk === null).length },
+    { table: 'device_event_sets', count: historyPlan.rows.length },
+  ]);
+  ctx.held?.handOver(trx);
+  await writeOrders(trx, changes.orders, orderPks, ctx, ids?.[0]);
   assertKnownParents(world, supplier, orderPks, changes);
 
   assertGuardedLines(world, changes);
@@ -274,7 +282,7 @@ export async function persistChanges(trx: Knex, supplier: Supplier, world: World
 
   // The unit's history sets first: a new device's row names the set of its first event
   // (migration 023), which then has no pair.
-  const history = await writeEventSets(trx, changes.events, ctx, changes.enrolledSets);
+  const history = await insertEventSets(trx, historyPlan, ids?.[1]);
   const orderPkOf = (device: Device) => (device.orderNumber && device.supplierPk === supplier.pk ? orderPks.get(device.orderNumber) ?? null : null);
   const firstSetOf = firstSetsOf(history, new Set(changes.devices.filter((d) => d.version === 0).map((d) => d.serial)));
   // New devices go in as a set; a racing insert of the same serial fails on the primary
@@ -367,7 +375,7 @@ function deviceRow(device: Device, orderPk: number | null, now: string) {
  * key in `orderPks`. New orders go in as one set (insertReturningIds); a changed one is
  * updated only if its version is still the one read.
  */
-async function writeOrders(trx: Knex, orders: Order[], orderPks: Map<string, number>, ctx: WriteContext): Promise<void> {
+async function writeOrders(trx: Knex, orders: Order[], orderPks: Map<string, number>, ctx: WriteContext, freshIds?: readonly number[]): Promise<void> {
   const row = (order: Order) => ({
     kind: order.kind,
     last_type: order.lastType,
@@ -384,6 +392,7 @@ async function writeOrders(trx: Knex, orders: Order[], orderPks: Map<string, num
     trx,
     'orders',
     fresh.map((order) => ({ ...row(order), supplier_pk: order.supplierPk, order_number: order.orderNumber, version: 1, created_at: ctx.now })),
+    freshIds,
   );
   fresh.forEach((order, i) => orderPks.set(order.orderNumber, freshPks[i]!));
   for (const order of orders) {
@@ -445,7 +454,7 @@ function sameEvent(a: DeviceEvent, b: DeviceEvent): boolean {
  * new devices name the set of their first event on their own rows instead: persistChanges.)
  */
 export async function writeEvents(trx: Knex, events: DeviceEvent[], ctx: Omit<WriteContext, 'mode'> & { mode?: WriteMode }): Promise<void> {
-  await writeEventSerials(trx, await writeEventSets(trx, events, ctx), ctx);
+  await writeEventSerials(trx, await insertEventSets(trx, planEventSets(events, ctx)), ctx);
 }
 
 /** A unit's history sets as written: each one's id and the serials of its events (devices enrolled as sets not among them), and the history set of each set of devices. */
@@ -455,15 +464,21 @@ interface WrittenSets {
   enrolledSetIds: number[];
 }
 
-/** Makes the unit's history sets (writeEvents): their rows now, their serials after (writeEventSerials). */
-async function writeEventSets(
-  trx: Knex,
+/** A unit's history sets as planned: each one's event and serials, the set of each EnrolledSet, and the rows to insert. */
+interface EventSetsPlan {
+  sets: { event: DeviceEvent; serials: string[] }[];
+  enrolledSetIndexes: number[];
+  rows: Record<string, unknown>[];
+}
+
+/** Makes the unit's history sets (writeEvents): planned here, their rows inserted by insertEventSets, their serials after (writeEventSerials). */
+function planEventSets(
   events: DeviceEvent[],
   ctx: Omit<WriteContext, 'mode'>,
   /** Devices enrolled as sets (after `events`): each serial's one event, the set's own. */
   enrolledSets: readonly EnrolledSet[] = [],
-): Promise<WrittenSets> {
-  if (events.length === 0 && enrolledSets.length === 0) return { sets: [], enrolledSetIds: [] };
+): EventSetsPlan {
+  if (events.length === 0 && enrolledSets.length === 0) return { sets: [], enrolledSetIndexes: [], rows: [] };
   const document = ctx.document.slice(0, 120);
   // A device is never added twice to one set (a later event of it makes a new set), so its serials are a list.
   const sets: { event: DeviceEvent; serials: string[] }[] = [];
@@ -508,11 +523,7 @@ async function writeEventSets(
     }
     return index;
   });
-  // The sets' ids count up in the order the sets were made: a device's events keep their order.
-  const setIds = await insertReturningIds(
-    trx,
-    'device_event_sets',
-    sets.map(({ event: e }) => ({
+  const rows = sets.map(({ event: e }) => ({
       at: ctx.now,
       kind: e.kind,
       from_state: e.fromState,
@@ -524,9 +535,16 @@ async function writeEventSets(
       document,
       actor: ctx.actor,
       detail: e.detail ? e.detail.slice(0, 400) : null,
-    })),
-  );
-  return { sets: sets.map(({ serials }, i) => ({ id: setIds[i]!, serials })), enrolledSetIds: enrolledSetIndexes.map((index) => setIds[index]!) };
+  }));
+  return { sets, enrolledSetIndexes, rows };
+}
+
+/** Inserts the planned history sets, with the ids taken for them if given (takeIds). */
+async function insertEventSets(trx: Knex, plan: EventSetsPlan, taken?: readonly number[]): Promise<WrittenSets> {
+  if (plan.rows.length === 0) return { sets: [], enrolledSetIds: [] };
+  // The sets' ids count up in the order the sets were made: a device's events keep their order.
+  const setIds = await insertReturningIds(trx, 'device_event_sets', plan.rows, taken);
+  return { sets: plan.sets.map(({ serials }, i) => ({ id: setIds[i]!, serials })), enrolledSetIds: plan.enrolledSetIndexes.map((index) => setIds[index]!) };
 }
 
 /** The set of each new device's first event: the first set, in the order they were made, that names it. */

@@ -9,6 +9,7 @@
 import type { Knex } from 'knex';
 import type { DeviceOutcomeStatus } from '../model/documents.js';
 import { STORE_LIMITS } from '../model/limits.js';
+import { insertBehind } from './write-behind.js';
 
 export interface DeviceOutcomeRow {
   document_pk: number;
@@ -59,7 +60,7 @@ export async function insertDeviceOutcomes(trx: Knex, rows: DeviceOutcomeRow[]):
     start = end;
   }
   // A row per item: few, however many devices.
-  for (let i = 0; i < items.length; i += STORE_LIMITS.writeBatchRows) await trx(TABLE).insert(items.slice(i, i + STORE_LIMITS.writeBatchRows));
+  for (let i = 0; i < items.length; i += STORE_LIMITS.writeBatchRows) await insertBehind(trx, trx(TABLE).insert(items.slice(i, i + STORE_LIMITS.writeBatchRows)));
 }
 
 /** The devices of one item, replaced: a ship notice that waited for its order and has now applied. */

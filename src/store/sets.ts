@@ -3,15 +3,14 @@
 // a thousand bound values) per row. (Its devices' outcomes are one row: store/outcomes.ts.)
 //   SQLite:     INSERT INTO t (...) SELECT value ->> 0, ... FROM json_each(?): the rows
 //               cross into SQLite as one JSON text, and the insert runs inside SQLite.
-//   PostgreSQL: COPY t (...) FROM STDIN, streamed on the transaction's own connection.
+//   PostgreSQL: COPY t (...) FROM STDIN on the transaction's own connection, the rows
+//               sent with the statement (CopyTrain).
 // The row-wise writer (multi-row INSERTs through knex) gives the same rows; which one a
 // unit uses is the caller's choice (WriteMode), and a test runs both and compares.
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import type { from as copyFrom } from 'pg-copy-streams';
 import { STORE_LIMITS } from '../model/limits.js';
 import { isPostgres } from './db.js';
+import { insertBehind, writeBehindOf, type PgSubmittable } from './write-behind.js';
 
 /** A column value as the sets carry it: text, a whole number, or nothing. */
 export type SetValue = string | number | null;
@@ -42,7 +41,7 @@ export async function insertRows(trx: Knex, table: string, columns: readonly str
   const sets = mode === 'sets' || (mode === 'auto' && rows.length >= SET_MIN_ROWS);
   if (!sets) {
     for (let i = 0; i < rows.length; i += STORE_LIMITS.writeBatchRows) {
-      await trx(table).insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows).map((row) => Object.fromEntries(columns.map((c, k) => [c, row[k]]))));
+      await insertBehind(trx, trx(table).insert(rows.slice(i, i + STORE_LIMITS.writeBatchRows).map((row) => Object.fromEntries(columns.map((c, k) => [c, row[k]])))));
     }
     return;
   }
@@ -67,6 +66,14 @@ export interface SetColumns {
   orderPk?: string;
   /** Rows are written in runs of the same value here, on SQLite (insertRows). */
   runColumn?: string;
+}
+
+/** Rows of one table, to be written in one statement (a COPY on PostgreSQL). */
+interface HeldPart {
+  table: string;
+  columns: readonly string[];
+  rows: SetValue[][];
+  runColumn?: string | undefined;
 }
 
 interface HeldTable {
@@ -98,6 +105,8 @@ export class HeldSets {
   }
 
   private readonly tables = new Map<string, HeldTable>();
+  /** A table holds enough rows to be written, and is written at the next handOver. */
+  private due = false;
   private serials = new Set<string>();
   private orderPks = new Set<number>();
   /** The unit being applied: how many rows each table held when it began, and earlier units' rows written since. */
@@ -123,7 +132,25 @@ export class HeldSets {
       held.rows.push(row);
       this.noteKeys(row, held);
     }
-    if (held.rows.length >= this.rowsPerTable) await this.write(trx);
+    if (held.rows.length < this.rowsPerTable) return;
+    // Writing behind (write-behind.ts), the rows go after the next unit's reads (handOver),
+    // so that the server copies them while the gateway decides and writes that unit.
+    if (writeBehindOf(trx) && !this.unit) this.due = true;
+    else await this.write(trx);
+  }
+
+  /**
+   * Hands everything held to the connection, not waited for, if a table holds enough
+   * (hold): called by a unit once it has read all it reads, so its own reads went first.
+   * The rows are written before any later statement; none of the unit's reads named them
+   * (writeIfNames), and a later read sees them.
+   */
+  handOver(trx: Knex): void {
+    const behind = writeBehindOf(trx);
+    if (!this.due || !behind || this.unit) return;
+    this.due = false;
+    const parts = this.takeAll();
+    if (parts.length > 0) behind.send(new CopyTrain(parts));
   }
 
   /** Writes what is held first if it holds a row of one of these serials or a line of one of these orders. */
@@ -139,6 +166,13 @@ export class HeldSets {
 
   /** Writes every held row, table by table in the order they were first held. */
   async write(trx: Knex): Promise<void> {
+    this.due = false;
+    for (const { table, columns, rows, runColumn } of this.takeAll()) await insertRows(trx, table, columns, rows, 'auto', runColumn);
+  }
+
+  /** Every held row, table by table in the order they were first held; nothing is held after. */
+  private takeAll(): HeldPart[] {
+    const parts: HeldPart[] = [];
     for (const [table, held] of this.tables) {
       if (held.rows.length === 0) continue;
       if (this.unit) {
@@ -147,12 +181,12 @@ export class HeldSets {
         if (before > 0) this.unit.writtenBefore.set(table, [...(this.unit.writtenBefore.get(table) ?? []), ...held.rows.slice(0, before)]);
         this.unit.heldBefore.set(table, 0);
       }
-      const rows = held.rows;
+      parts.push({ table, columns: held.columns, rows: held.rows, runColumn: held.runColumn });
       held.rows = [];
-      await insertRows(trx, table, held.columns, rows, 'auto', held.runColumn);
     }
     this.serials = new Set();
     this.orderPks = new Set();
+    return parts;
   }
 
   /** A unit in a savepoint begins. */
@@ -212,18 +246,89 @@ async function insertJsonSet(trx: Knex, table: string, columns: readonly string[
   await trx.raw(`INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) SELECT ${select.join(', ')} FROM json_each(?)`, [...bindings, json]);
 }
 
+/**
+ * COPY FROM STDIN of one or more tables as one query object of the pg driver: the
+ * statements (one simple query: "COPY a ...; COPY b ...") and every row are sent at once,
+ * when the driver hands the query to the server, and answered with one ReadyForQuery.
+ * The server reads the rows as each COPY asks for them. Sending them without waiting for
+ * the server's CopyInResponse lets a COPY handed over behind a read (HeldSets.handOver)
+ * go as soon as the read is answered, while the gateway's thread is busy deciding: a COPY
+ * stream (pg-copy-streams) sends its rows only on that answer, on a later turn of the
+ * event loop, and so waited for the gateway. If a COPY fails, the server answers with
+ * the error and ReadyForQuery, drops the rest of the query, and ignores the rows that
+ * follow it (the protocol's rule for copy data after an error), and the transaction is
+ * aborted: nothing of the train is applied.
+ */
+export class CopyTrain implements PgSubmittable {
+  callback?: (err: Error | undefined) => void;
+
+  constructor(private readonly parts: readonly HeldPart[]) {
+    if (parts.length === 0) throw new Error('invariant: a COPY train of no table');
+    for (const { table, columns, rows } of parts) {
+      for (const row of rows) if (row.length !== columns.length) throw new Error(`invariant: a row of ${row.length} values for ${columns.length} columns of ${table}`);
+    }
+  }
+
+  /** The statements of the train, in the order its rows are sent. */
+  get text(): string {
+    return this.parts.map(({ table, columns }) => `COPY ${quote(table)} (${columns.map(quote).join(', ')}) FROM STDIN`).join('; ');
+  }
+
+  submit(connection: CopyConnection): void {
+    connection.query(this.text);
+    for (const { rows } of this.parts) {
+      for (const chunk of copyLines(rows)) connection.sendCopyFromChunk(Buffer.from(chunk, 'utf8'));
+      connection.endCopyFrom();
+    }
+  }
+
+  handleError(err: Error): void {
+    this.answer(err);
+  }
+
+  handleReadyForQuery(): void {
+    this.answer(undefined);
+  }
+
+  // The other answers a COPY gets (CopyInResponse, CommandComplete) say nothing the train needs.
+  handleCopyInResponse(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+
+  /** Answers once: an error is followed by ReadyForQuery, which the driver does not pass to a failed query. */
+  private answer(err: Error | undefined): void {
+    const callback = this.callback;
+    this.callback = undefined;
+    callback?.(err);
+  }
+}
+
+/** What CopyTrain asks of the driver's connection (pg's Connection). */
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+}
+
 /** The connection a knex transaction holds (its client answers it rather than taking one from the pool). */
 interface PgConnection {
-  query(stream: ReturnType<typeof copyFrom>): ReturnType<typeof copyFrom>;
+  query(train: CopyTrain, callback: (err: Error | undefined) => void): void;
 }
 
 async function copyRows(trx: Knex, table: string, columns: readonly string[], rows: SetValue[][]): Promise<void> {
   if (!trx.isTransaction) throw new Error('invariant: COPY runs inside the transaction it belongs to');
+  const train = new CopyTrain([{ table, columns, rows }]);
+  const behind = writeBehindOf(trx);
+  if (behind) {
+    behind.send(train);
+    return;
+  }
   const connection = (await trx.client.acquireConnection()) as PgConnection;
-  // Loaded on first use: only PostgreSQL's set writes need it.
-  const { from: copyFrom } = await import('pg-copy-streams');
-  const copy = connection.query(copyFrom(`COPY ${quote(table)} (${columns.map(quote).join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from(copyLines(rows)), copy);
+  await new Promise<void>((resolve, reject) => connection.query(train, (err) => (err ? reject(err) : resolve())));
 }
 
 /** COPY's text format: tab-separated, \N for NULL, backslash escapes for what would end a field or a row. */
