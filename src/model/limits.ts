@@ -214,10 +214,13 @@ export const STORE_LIMITS = {
    * Rows of new devices, order lines and history serials a document holds before it writes
    * them (store/sets.ts HeldSets): on PostgreSQL each COPY costs a few milliseconds of its
    * own, and a million serials copied order by order (3,000 COPYs of 1,000 rows) spent
-   * seconds on it. 10,000 rows: with 20,000 the process peaked 15 to 30 MiB higher (238 to
-   * 252 MiB against 219 to 224), and 300 COPYs cost under a second more than 150.
+   * seconds on it. With 20,000 the process peaked 15 to 30 MiB higher than with 10,000
+   * (238 to 252 MiB against 219 to 224). 5,000 rows, a unit of five ship notices of a
+   * thousand: once the rows go behind the unit's reads (HeldSets.handOver), the server
+   * copies one unit's rows while the gateway goes on to the next, and a million-serial CSV
+   * took 14.1 s against 15.0 with 10,000 and 15.3 to 15.4 with 20,000.
    */
-  heldSetRows: 10_000,
+  heldSetRows: 5_000,
 } as const;
 
 /** The /v1 query API. */
