@@ -3,6 +3,7 @@
 import type { Knex } from 'knex';
 import { DOCUMENT_API_LIMITS } from '../model/limits.js';
 import { findDocument, itemsOf } from '../store/documents.js';
+import { findSupplierByPk } from '../store/suppliers.js';
 import { documentRefusals } from './acks.js';
 
 /**
@@ -14,8 +15,12 @@ export async function documentView(db: Knex, documentId: string, ackAt: string, 
   if (!doc) return undefined;
   const items = await itemsOf(db, doc.id);
   const refused = await documentRefusals(db, doc, DOCUMENT_API_LIMITS.maxRefusalsListed, ackAt, items);
+  // The partner it came from, as the document list names it (the console's document page shows it).
+  const supplier = await findSupplierByPk(db, doc.supplier_pk);
+  if (!supplier) throw new Error(`invariant: document ${doc.document_id} names supplier ${doc.supplier_pk}, which is not on file`);
   return {
     documentId: doc.document_id,
+    supplierId: supplier.supplierId,
     status: doc.status,
     channel: doc.channel,
     fileName: doc.file_name,

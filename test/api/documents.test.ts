@@ -90,7 +90,7 @@ describe(`document upload API (${databaseKind()})`, function () {
   it('GET /v1/documents/:id: status, summary and items', async function () {
     const r = await request('GET', `/v1/documents/${firstId}`);
     expect(r.status, r.text).to.equal(200);
-    expect(r.body).to.include({ documentId: firstId, status: 'applied', channel: 'http', fileName: 'brightline-ship-notice.csv', format: 'csv', mappingId: 'brightline-csv', sizeBytes: sample.length, replays: 0 });
+    expect(r.body).to.include({ documentId: firstId, supplierId: '16FCE4A0', status: 'applied', channel: 'http', fileName: 'brightline-ship-notice.csv', format: 'csv', mappingId: 'brightline-csv', sizeBytes: sample.length, replays: 0 });
     expect(r.body.summary).to.deep.equal({ purchaseOrders: 2, shipNotices: 2, devices: 6, devicesEnrolled: 6, devicesRefused: 0, devicesAwaiting: 0 });
     expect(r.body.errors).to.deep.equal([]);
     expect(r.body.items.map((i: any) => [i.item, i.kind, i.orderNumber, i.deliveryNumber, i.status, i.devices, i.devicesRefused])).to.deep.equal([

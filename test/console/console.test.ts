@@ -236,6 +236,7 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await page.getByRole('link', { name: 'Open the document' }).click();
     await page.getByTestId('document-status').waitFor();
     expect(await page.getByTestId('document-status').innerText()).to.equal('rejected');
+    expect(await page.getByTestId('document-supplier').innerText(), 'the partner it came from').to.equal('16FCE4A0');
     await expectAccessible(page, 'reseller-document');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('ack-link').click()]);
     const ack = readFileSync((await download.path())!, 'utf8');

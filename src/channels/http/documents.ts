@@ -23,6 +23,7 @@ import { documentView } from '../../intake/view.js';
 import type { IngestResult } from '../../intake/types.js';
 import type { ApiRouter, JsonSchema, RouteContext } from './api/route.js';
 import type { ApiDeps } from './api/deps.js';
+import { SUPPLIER_ID_SCHEMA } from './api/params.js';
 import { sendHttpError, type Principal } from './principal.js';
 import { DOCUMENT_API_LIMITS } from '../../model/limits.js';
 
@@ -201,6 +202,7 @@ const DOCUMENT_VIEW: JsonSchema = {
   type: 'object',
   required: [
     'documentId',
+    'supplierId',
     'status',
     'channel',
     'fileName',
@@ -223,6 +225,7 @@ const DOCUMENT_VIEW: JsonSchema = {
   additionalProperties: false,
   properties: {
     documentId: DOCUMENT_ID,
+    supplierId: { ...SUPPLIER_ID_SCHEMA, description: 'The partner it came from: a reseller number, or APPLE.' },
     status: DOCUMENT_STATUS,
     channel: { enum: ['http', 'sftp', 'cli', 'reseller-api'] },
     fileName: str,

@@ -145,7 +145,7 @@ export function DocumentScreen({ documentId }: { documentId: string }) {
           {doc.format} {doc.mappingId ? `(${doc.mappingId})` : ''}
         </dd>
         <dt>{t('devices.supplier')}</dt>
-        <dd>{doc.supplierId}</dd>
+        <dd data-testid="document-supplier">{doc.supplierId}</dd>
         <dt>{t('documents.received')}</dt>
         <dd>{formatDateTime(doc.receivedAt, language)}</dd>
         <dt>{t('documents.devices')}</dt>
