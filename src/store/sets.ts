@@ -127,7 +127,8 @@ export class HeldSets {
     } else if (held.columns.join() !== columns.join()) {
       throw new Error(`invariant: rows of ${table} held with columns ${held.columns.join()} and ${columns.join()}`);
     }
-    // Each row's width is asserted where it is written (insertRows), before anything of its table is.
+    // Each row's width is asserted where it is written, before anything of its table is: by
+    // insertRows (write), or by the CopyTrain that handOver sends.
     for (const row of rows) {
       held.rows.push(row);
       this.noteKeys(row, held);
