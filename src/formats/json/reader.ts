@@ -14,19 +14,13 @@ import { familyForPart, parseDate } from '../../mapping/values.js';
 import type { DocumentError, DocumentReader, ReadContext, ReadItem } from '../types.js';
 import { decodeUtf8, UndecodableText } from '../utf8.js';
 import { forbiddenCharacter, isForbiddenControl } from '../forbidden-chars.js';
+import { PackedDevices } from './packed-devices.js';
 import { ShapedBuilder, type JsonObject, type Shape } from './shaped.js';
 import { JsonTextError, JsonTokenizer, positionOf } from './tokenizer.js';
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
 const SCALAR: Shape = { kind: 'scalar' };
-
-/**
- * A device as held until its ship notice is yielded: its serial alone when the device has
- * no other field, else its fields; `at` is written when the notice is built. An order is
- * held whole, so what each of its devices costs until then counts.
- */
-type HeldDevice = string | Omit<ShippedDevice, 'at'>;
 
 /** A delivery as read, held until its order ends (which gives its order number) and then until it is yielded. */
 interface HeldDelivery {
@@ -35,7 +29,7 @@ interface HeldDelivery {
   orderNumber: string;
   deliveryNumber: string;
   shipDate: string | undefined;
-  devices: HeldDevice[];
+  devices: PackedDevices;
 }
 
 /** Reads one document: turns each completed device, delivery and order into items or errors. */
@@ -56,8 +50,8 @@ class JsonDocument {
       fields: {
         deliveryNumber: SCALAR,
         shipDate: SCALAR,
-        // One more than a ship notice may hold, so that its schema refuses it; the rest are checked but not kept.
-        devices: { kind: 'array', of: device, each: (d, p) => this.device(d, p), keepItems: DOCUMENT_LIMITS.devicesPerShipNotice + 1 },
+        // Packed as they come (device), not kept in the array.
+        devices: { kind: 'array', of: device, each: (d, p) => this.device(d, p) },
       },
     };
     const order: Shape = {
@@ -92,7 +86,10 @@ class JsonDocument {
     return parsed;
   }
 
-  private device(device: unknown, pointer: string): HeldDevice | undefined {
+  /** The devices of the delivery being read, as they are read. */
+  private packing = new PackedDevices();
+
+  private device(device: unknown, pointer: string): undefined {
     const serial = isObject(device) ? str(device.deviceId) : undefined;
     if (!serial || !isObject(device)) {
       this.fail({ code: 'GW-MAP-6201', params: { field: 'deviceId', at: `${this.ctx.fileName}, ${pointer}` } });
@@ -109,11 +106,16 @@ class JsonDocument {
       if (isDeviceFamily(resolved)) d.deviceFamily = resolved;
       else this.fail({ code: 'GW-MAP-6205', params: { field: 'deviceFamily', value: resolved, at: `${this.ctx.fileName}, ${pointer}`, detail: 'not a device family' } });
     }
-    return Object.keys(d).length === 1 ? serial : d;
+    // One more than a ship notice may hold, so that its schema refuses it; the rest are checked but not kept.
+    if (this.packing.count <= DOCUMENT_LIMITS.devicesPerShipNotice) this.packing.add(d);
+    return undefined;
   }
 
   private delivery(delivery: unknown, pointer: string): HeldDelivery | undefined {
     const at = `${this.ctx.fileName}, ${pointer}`;
+    // The devices read since the last delivery are this one's: a device is read only inside a delivery's devices array.
+    const devices = this.packing;
+    this.packing = new PackedDevices();
     if (!isObject(delivery)) {
       this.fail({ code: 'GW-MAP-6205', params: { field: 'delivery', value: '', at, detail: 'not an object' } });
       return undefined;
@@ -124,7 +126,7 @@ class JsonDocument {
       orderNumber: '',
       deliveryNumber: str(delivery.deliveryNumber) ?? '',
       shipDate: this.date(delivery.shipDate, 'shipDate', `${at}/shipDate`),
-      devices: Array.isArray(delivery.devices) ? (delivery.devices as HeldDevice[]) : [],
+      devices,
     };
   }
 
@@ -175,10 +177,7 @@ class JsonDocument {
         orderNumber: next.orderNumber,
         deliveryNumber: next.deliveryNumber,
         shipDate: next.shipDate!,
-        devices: next.devices.map((d, i) => {
-          const at = `${next.pointer}/devices/${i}`;
-          return typeof d === 'string' ? { serial: d, at } : { ...d, at };
-        }),
+        devices: [...next.devices.devices((i) => `${next.pointer}/devices/${i}`)],
       };
       if (validateShipNotice(notice)) yield { type: 'shipNotice', at: next.at, doc: notice };
       else this.fail({ code: 'GW-MAP-6205', params: { field: `delivery ${next.deliveryNumber}`, value: '', at: next.at, detail: describeSchemaError(validateShipNotice) } });

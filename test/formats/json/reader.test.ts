@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { readJson } from '../../../src/formats/json/reader.js';
 import type { ReadItem } from '../../../src/formats/types.js';
 import { loadMappings } from '../../../src/mapping/mapping.js';
-import { INTAKE_LIMITS } from '../../../src/model/limits.js';
+import { DOCUMENT_LIMITS, INTAKE_LIMITS } from '../../../src/model/limits.js';
 import { documentsOf, errorsOf, readAll, SAMPLE_JSON } from '../../intake/support.js';
 
 const mapping = loadMappings().get('reseller-api-json')!;
@@ -207,6 +207,37 @@ describe('JSON reader', function () {
       ['HB-S-2', 2],
       ['HB-S-2', 2],
     ]);
+  });
+
+  it('each delivery has its own devices, in order, wherever they and the header come', async function () {
+    const json = JSON.stringify({
+      orders: [
+        {
+          deliveries: [
+            { devices: [{ deviceId: 'A1', assetTag: 'Tag ✓' }, { deviceId: 'A2' }], deliveryNumber: 'DA', shipDate: '2026-11-03T09:00:00Z' },
+            { deliveryNumber: 'DB', shipDate: '2026-11-03T09:00:00Z', devices: [{ deviceId: 'B1' }] },
+            { deliveryNumber: 'DC', shipDate: '2026-11-03T09:00:00Z', devices: [{ deviceId: 'C1', partNumber: 'MK1E3LL/A', deviceFamily: 'Mac' }], note: { devices: [{ deviceId: 'NOT-A-DEVICE' }] } },
+          ],
+          orderNumber: 'HB-P-1', orderDate: '2026-11-02T09:00:00Z', orderType: 'OR', customerId: '30411',
+        },
+      ],
+    });
+    for (const cut of [1, { seed: 5, maxSize: 40 }] as const) {
+      const notices = documentsOf(await read(json, { cut })).flatMap((i) => (i.type === 'shipNotice' ? [i.doc] : []));
+      expect(notices.map((n) => [n.deliveryNumber, n.devices])).to.deep.equal([
+        ['DA', [{ serial: 'A1', assetTag: 'Tag ✓', at: '/orders/0/deliveries/0/devices/0' }, { serial: 'A2', at: '/orders/0/deliveries/0/devices/1' }]],
+        ['DB', [{ serial: 'B1', at: '/orders/0/deliveries/1/devices/0' }]],
+        ['DC', [{ serial: 'C1', partNumber: 'MK1E3LL/A', deviceFamily: 'Mac', at: '/orders/0/deliveries/2/devices/0' }]],
+      ]);
+    }
+  });
+
+  it(`a delivery of more than ${DOCUMENT_LIMITS.devicesPerShipNotice} devices is refused (GW-MAP-6205), and nothing is yielded`, async function () {
+    const devices = Array.from({ length: DOCUMENT_LIMITS.devicesPerShipNotice + 2 }, (_, i) => `{"deviceId":"L${i}"}`).join(',');
+    const json = `{"orders":[{"orderNumber":"HB-L-1","orderDate":"2026-11-02T09:00:00Z","orderType":"OR","customerId":"30411","deliveries":[{"deliveryNumber":"DL","shipDate":"2026-11-03T09:00:00Z","devices":[${devices}]}]}]}`;
+    const items = await read(json);
+    expect(documentsOf(items).filter((i) => i.type === 'shipNotice')).to.have.length(0);
+    expect(errorsOf(items).map((e) => [e.code, e.params?.field, e.params?.at])).to.deep.equal([['GW-MAP-6205', 'delivery DL', 'doc.json, /orders/0/deliveries/0']]);
   });
 
   describe('control characters (GW-DOC-6013), named at their line and column', function () {
