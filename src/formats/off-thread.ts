@@ -81,7 +81,7 @@ export class ReadingThread {
       if (message.type === 'fail') throw Object.assign(new Error(message.message), { stack: message.stack });
       if (message.type === 'items') {
         yield* message.items;
-        // Acknowledged once consumed: the reader stays at most readOffThreadBatchesAhead batches ahead of the apply.
+        // Acknowledged once consumed: the reader stays at most readOffThreadWeightAhead devices and lines ahead of the apply.
         const ack: ToReader = { type: 'ack' };
         this.worker.postMessage(ack);
       }

@@ -9,12 +9,15 @@ import type { ReadItem } from './types.js';
 const port = parentPort!;
 const { format, ctx } = workerData as ReaderThreadData;
 
-// Messages from the parent: input chunks (and their end) in one queue, acknowledgements counted.
+// Messages from the parent: input chunks (and their end) in one queue; an acknowledgement
+// says the oldest batch not yet acknowledged was consumed.
 const chunks: (Buffer | null)[] = [];
-let unacknowledged = 0;
+/** The weight of each batch sent and not yet acknowledged, oldest first, and their sum. */
+const unacknowledged: number[] = [];
+let weightAhead = 0;
 let wake: (() => void) | undefined;
 port.on('message', (message: ToReader) => {
-  if (message.type === 'ack') unacknowledged--;
+  if (message.type === 'ack') weightAhead -= unacknowledged.shift() ?? 0;
   else chunks.push(message.type === 'end' ? null : Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
   wake?.();
 });
@@ -43,10 +46,11 @@ async function main(): Promise<void> {
   let weight = 0;
   const flush = async (): Promise<void> => {
     send({ type: 'items', items: batch });
+    unacknowledged.push(weight);
+    weightAhead += weight;
     batch = [];
     weight = 0;
-    unacknowledged++;
-    await until(() => unacknowledged < INTAKE_LIMITS.readOffThreadBatchesAhead);
+    await until(() => weightAhead < INTAKE_LIMITS.readOffThreadWeightAhead);
   };
   for await (const item of reader(input(), ctx)) {
     batch.push(item);

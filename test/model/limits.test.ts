@@ -31,7 +31,7 @@ describe('limits', () => {
     expect(INTAKE_LIMITS.readOffThreadBytes).to.be.below(INTAKE_LIMITS.maxJsonDocumentBytes);
     expect(INTAKE_LIMITS.readOffThreadBytes).to.be.above(INTAKE_LIMITS.readChunkBytes);
     expect(INTAKE_LIMITS.readOffThreadChunksAhead).to.be.at.least(1);
-    expect(INTAKE_LIMITS.readOffThreadBatchesAhead).to.be.at.least(1);
+    expect(INTAKE_LIMITS.readOffThreadWeightAhead).to.be.at.least(INTAKE_LIMITS.readOffThreadBatchWeight);
     expect(INTAKE_LIMITS.readOffThreadBatchWeight).to.be.at.least(1);
     expect(INTAKE_LIMITS.readOffThreadYoungGenerationMb).to.be.at.least(1);
   });
