@@ -90,6 +90,28 @@ export function orderInputForShipNotice(order: OrderHeaderOnFile, notice: ShipNo
   };
 }
 
+/**
+ * The portions a ship notice is applied in, one after the other, each as the same delivery
+ * of its order with some of its devices: what applying the notice at once holds grows with
+ * its devices (INTAKE_LIMITS.noticePortionDevices). They come to what one application
+ * would, as outcomeOfPortions puts them together, only for a sale (OR: each device is
+ * added to the delivery on its own; a return or an override works on the order whole) whose
+ * serials are all different (a serial listed twice is refused as such, DEP-ERR-DE-4301, only
+ * when both are decided at once). Anything else is one portion, the notice itself.
+ */
+export function shipNoticePortions(order: Pick<OrderHeaderOnFile, 'orderType'>, notice: ShipNotice, maxDevices: number): ShipNotice[] {
+  if (!(maxDevices > 0)) throw new Error(`invariant: portions of at least one device, not ${maxDevices}`);
+  if (notice.devices.length <= maxDevices || order.orderType !== 'OR') return [notice];
+  const serials = new Set<string>();
+  for (const d of notice.devices) {
+    if (serials.has(d.serial)) return [notice];
+    serials.add(d.serial);
+  }
+  const portions: ShipNotice[] = [];
+  for (let i = 0; i < notice.devices.length; i += maxDevices) portions.push({ ...notice, devices: notice.devices.slice(i, i + maxDevices) });
+  return portions;
+}
+
 /** The header a purchase order files for its order: what its ship notices apply under. */
 export function headerOfPurchaseOrder(po: PurchaseOrder): OrderHeaderOnFile {
   return { orderNumber: po.orderNumber, orderType: po.orderType, orderDate: po.orderDate, customerId: po.customerId, poNumber: po.poNumber ?? null };

@@ -655,6 +655,30 @@ function deliveryError(delivery: CheckedDelivery): DeliveryOutcome {
   return { deliveryNumber: delivery.deliveryNumber, status: delivery.error!.code, error: delivery.error!, devices: [] };
 }
 
+/**
+ * A sale's delivery applied in portions (documents.ts shipNoticePortions), as its one
+ * application would have come out: its devices' outcomes in order, the delivery's status
+ * from all of them, and the order's status that of its one delivery, unless the last
+ * portion left it waiting for the organisation to add the reseller (GW-OR-4120), which
+ * counts every live line of the order, the earlier portions' included.
+ */
+export function outcomeOfPortions(portions: readonly OrderOutcome[]): OrderOutcome {
+  const last = portions[portions.length - 1];
+  if (!last) throw new Error('invariant: an outcome of no portion');
+  const deliveryNumber = last.deliveries[0]?.deliveryNumber;
+  const devices: DeviceOutcome[] = [];
+  for (const portion of portions) {
+    const delivery = portion.deliveries[0];
+    if (portion.orderNumber !== last.orderNumber || portion.deliveries.length !== 1 || delivery?.deliveryNumber !== deliveryNumber || delivery.error) {
+      throw new Error(`invariant: portions of order ${last.orderNumber} are not one delivery's, each applied`);
+    }
+    for (const d of delivery.devices) devices.push(d);
+  }
+  const delivery = deliveryOutcome(deliveryNumber!, devices);
+  if (last.status === 'GW-OR-4120') return { orderNumber: last.orderNumber, status: last.status, error: last.error!, deliveries: [delivery] };
+  return { orderNumber: last.orderNumber, status: rollUp([delivery.status]), deliveries: [delivery] };
+}
+
 function deliveryOutcome(deliveryNumber: string, devices: DeviceOutcome[]): DeliveryOutcome {
   return { deliveryNumber, status: devices.length === 0 ? 'COMPLETE' : rollUp(devices.map((d) => d.status)), devices };
 }

@@ -14,7 +14,7 @@
 // partner or organisation data is corrected.
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { applyTransaction, devicesEnrolled } from '../domain/enrollment.js';
+import { applyTransaction, devicesEnrolled, outcomeOfPortions } from '../domain/enrollment.js';
 import {
   appliesOnArrival,
   checkPurchaseOrder,
@@ -24,6 +24,7 @@ import {
   headerOfPurchaseOrder,
   independentOfEachOther,
   orderInputForShipNotice,
+  shipNoticePortions,
   rollUpDocument,
   setKey,
   transactionDocumentStatus,
@@ -110,6 +111,8 @@ export interface IntakeLimits {
    * DocumentRun.togetherNotices); tests set it on SQLite too.
    */
   togetherNotices?: number;
+  /** Devices of a sale's ship notice applied at once (by default INTAKE_LIMITS.noticePortionDevices); tests set it small. */
+  noticePortionDevices?: number;
 }
 
 export interface IntakeDeps {
@@ -335,6 +338,8 @@ class DocumentRun {
   private readonly held: HeldSets | undefined;
   /** Ship notices applied together at most (INTAKE_LIMITS.togetherNotices; 1: one by one). */
   private readonly togetherNotices: number;
+  /** A larger sale's ship notice is applied in portions of this many devices (INTAKE_LIMITS.noticePortionDevices). */
+  private readonly portionDevices: number;
 
   constructor(
     private readonly deps: IntakeDeps,
@@ -347,6 +352,7 @@ class DocumentRun {
     const heldSetRows = this.heldSetRows();
     this.held = heldSetRows > 0 ? new HeldSets(heldSetRows) : undefined;
     this.togetherNotices = deps.limits.togetherNotices ?? (isPostgres(deps.db) ? INTAKE_LIMITS.togetherNotices : 1);
+    this.portionDevices = deps.limits.noticePortionDevices ?? INTAKE_LIMITS.noticePortionDevices;
   }
 
   /**
@@ -1120,6 +1126,8 @@ class DocumentRun {
    * (its order or its delivery), as that is reported one by one.
    */
   private async decideTogether(trx: Knex, notices: { seq: number; item: NoticeItem }[], headers: OrderHeaderOnFile[]) {
+    // A notice applied in portions is applied on its own (applyNotice).
+    if (notices.some(({ item }, i) => shipNoticePortions(headers[i]!, item.doc, this.portionDevices).length > 1)) return undefined;
     const inputs = notices.map(({ item }, i) => orderInputForShipNotice(headers[i]!, item.doc));
     const customerIds = [...new Set(headers.map((h) => h.customerId))];
     const world = await loadWorld(trx, this.supplier, inputs, organisationKeys(this.supplier, customerIds), this.organisations(trx), this.held);
@@ -1229,20 +1237,34 @@ class DocumentRun {
     documentPk: number,
     itemSeq: number,
   ): Promise<{ error: CodedError } | { status: 'applied' | 'applied_with_errors'; detail: object; refused: number; pending?: CodedError }> {
-    const input = orderInputForShipNotice(header, notice);
-    const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx), this.held);
-    const { outcome, changes } = applyTransaction(world, this.supplier, [input], { asSets: this.writeMode !== 'rows' });
-    const order = outcome.orders[0]!;
-    const delivery = order.deliveries[0];
-    const pending = order.status === 'GW-OR-4120';
-    if (order.error && !pending) return { error: order.error };
-    if (delivery?.error) return { error: delivery.error };
-    if (!delivery || delivery.devices.length !== notice.devices.length) {
-      throw new Error(`invariant: ship notice ${notice.deliveryNumber} of order ${notice.orderNumber} has ${notice.devices.length} devices and ${delivery?.devices.length ?? 0} outcomes`);
-    }
     const noticeDocument = documentPk === this.documentPk ? undefined : (await findDocumentByPk(trx, documentPk))?.document_id;
-    await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
-    this.devicesEnrolled += devicesEnrolled(changes);
+    // A large sale's notice in portions, each loaded, decided and written before the next is
+    // read from the database: what a portion holds is bounded (INTAKE_LIMITS.noticePortionDevices).
+    const portions = shipNoticePortions(header, notice, this.portionDevices);
+    const applied: OrderOutcome[] = [];
+    for (const portion of portions) {
+      const input = orderInputForShipNotice(header, portion);
+      const world = await loadWorld(trx, this.supplier, [input], organisationKeys(this.supplier, [header.customerId]), this.organisations(trx), this.held);
+      const { outcome, changes } = applyTransaction(world, this.supplier, [input], { asSets: this.writeMode !== 'rows' });
+      const order = outcome.orders[0]!;
+      const delivery = order.deliveries[0];
+      const refusal = order.error && order.status !== 'GW-OR-4120' ? order.error : delivery?.error;
+      if (refusal) {
+        // What refuses a sale's order or delivery is its header and the order on file, not its
+        // devices: only a first portion can be refused, before anything of the notice is written.
+        if (applied.length > 0) throw new Error(`invariant: ship notice ${notice.deliveryNumber} of order ${notice.orderNumber} refused after ${applied.length} of its portions applied`);
+        return { error: refusal };
+      }
+      if (!delivery || delivery.devices.length !== portion.devices.length) {
+        throw new Error(`invariant: ship notice ${notice.deliveryNumber} of order ${notice.orderNumber} has ${portion.devices.length} devices and ${delivery?.devices.length ?? 0} outcomes`);
+      }
+      await persistChanges(trx, this.supplier, world, changes, this.writeContext(noticeDocument));
+      this.devicesEnrolled += devicesEnrolled(changes);
+      applied.push(order);
+    }
+    const order = applied.length === 1 ? applied[0]! : outcomeOfPortions(applied);
+    const delivery = order.deliveries[0]!;
+    const pending = order.status === 'GW-OR-4120';
     const rows = this.noticeOutcomeRows(documentPk, itemSeq, notice, (i) => deviceOutcomeStatus(delivery.devices[i]!, pending));
     if (documentPk === this.documentPk) await insertDeviceOutcomes(trx, rows);
     else await replaceItemDeviceOutcomes(trx, documentPk, itemSeq, rows);

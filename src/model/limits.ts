@@ -143,6 +143,16 @@ export const INTAKE_LIMITS = {
    */
   togetherNotices: 5,
   togetherDevices: 10_000,
+  /**
+   * A sale's ship notice of more devices than this is applied in portions of this many
+   * (domain/documents.ts shipNoticePortions): what a notice's apply holds at once (its
+   * world, decisions, rows and outcomes) grows with its devices, about 600 bytes each,
+   * and V8 grew the heap to about four times that. A JSON document of one order with
+   * deliveries of 100,000 devices peaked at 589 MiB in its intake process, and the same
+   * devices in deliveries of 10,000 at 300 MiB. The same as togetherDevices: the most
+   * devices the gateway decides at once.
+   */
+  noticePortionDevices: 10_000,
   /** Head of a file read to pick its format and mapping: an ISA, a GS and the first ST, or an XML prolog and root element. */
   headBytes: 64 * KiB,
   /** Raw bytes are kept in chunks of this size: row counts stay low, and no value holds a whole file. */
