@@ -1126,8 +1126,8 @@ class DocumentRun {
    * (its order or its delivery), as that is reported one by one.
    */
   private async decideTogether(trx: Knex, notices: { seq: number; item: NoticeItem }[], headers: OrderHeaderOnFile[]) {
-    // A notice applied in portions is applied on its own (applyNotice).
-    if (notices.some(({ item }, i) => shipNoticePortions(headers[i]!, item.doc, this.portionDevices).length > 1)) return undefined;
+    // A notice that may be applied in portions is applied on its own (applyNotice), as one by one gives the same.
+    if (notices.some(({ item }) => item.doc.devices.length > this.portionDevices)) return undefined;
     const inputs = notices.map(({ item }, i) => orderInputForShipNotice(headers[i]!, item.doc));
     const customerIds = [...new Set(headers.map((h) => h.customerId))];
     const world = await loadWorld(trx, this.supplier, inputs, organisationKeys(this.supplier, customerIds), this.organisations(trx), this.held);
