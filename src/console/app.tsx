@@ -196,7 +196,7 @@ export function App() {
             ))}
           </ul>
         </nav>
-        <span class="who" data-testid="who">
+        <span class="who" data-testid="who" title={session.principal}>
           {session.principal}
         </span>
         <LanguageSwitch language={language} onChange={changeLanguage} t={t} />

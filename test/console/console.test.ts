@@ -84,6 +84,10 @@ describe(`console in Chromium (${databaseKind()})`, function () {
     await signIn(page, TRIAL_KEYS.northwindAdmin, '/console/devices');
     await page.getByRole('heading', { name: 'Devices' }).waitFor();
     await expectAccessible(page, 'admin-devices');
+    // A key's long principal does not push the header onto a second line on a wide screen; it is there whole, as the title.
+    const [brand, signOut] = [await page.locator('header .brand').boundingBox(), await page.getByRole('button', { name: 'Sign out' }).boundingBox()];
+    expect(signOut!.y, 'Sign out on the header\'s one line').to.be.below(brand!.y + brand!.height);
+    expect(await page.getByTestId('who').getAttribute('title')).to.match(/^org-admin:19827:pkey_[0-9a-f]{24}$/);
     await page.getByLabel('Serial (or its beginning)').fill('dmpx1a2b3c');
     await page.getByRole('button', { name: 'Search' }).click();
     await rowCount(page, 'tbody tr', 3);
